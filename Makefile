@@ -1,0 +1,98 @@
+# selfmig — top-level build.  `make help` lists the targets.
+#
+# Userspace layout rules (kept simple on purpose):
+#   userspace/<prog>/main.c   makes a program build/bin/<prog> (dom0 side, dynamic);
+#   programs named in GUEST_PROGS are also built static into build/guest-bin/;
+#   every other userspace/*/*.c file, except *_xen.c (needs libxen*), and
+#   every selfmig/core/*.c is linkable into the unit tests tests/unit/test_*.c.
+
+SHELL     := /bin/bash
+TOP       := $(CURDIR)
+B         := build
+CC        ?= gcc
+WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CPPFLAGS  := -D_GNU_SOURCE -Iselfmig/uapi -Iselfmig/core -Iuserspace/common
+CFLAGS    := -std=c11 -O2 -g $(WARN)
+SANFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+# Programs, their extra libraries, and which of them run inside the guest.
+PROG_DIRS   := $(patsubst userspace/%/main.c,%,$(wildcard userspace/*/main.c))
+GUEST_PROGS ?= $(filter sm-echo selfmig-counter,$(PROG_DIRS))
+LIBS_default := -lz
+XENLIBS     := -lxenctrl -lxenstore -lxenforeignmemory -lxentoollog
+
+CORE_SRC    := $(wildcard selfmig/core/*.c)
+COMMON_SRC  := $(wildcard userspace/common/*.c)
+LIB_SRC     := $(CORE_SRC) $(COMMON_SRC) \
+               $(filter-out %/main.c %_xen.c,$(foreach d,$(PROG_DIRS),$(wildcard userspace/$(d)/*.c)))
+UNIT_SRC    := $(wildcard tests/unit/test_*.c)
+UNIT_BINS   := $(patsubst tests/unit/%.c,$(B)/unit/%,$(UNIT_SRC))
+UNIT_SAN    := $(patsubst tests/unit/%.c,$(B)/unit-san/%,$(UNIT_SRC))
+HDRS        := $(wildcard selfmig/uapi/*.h selfmig/core/*.h userspace/*/*.h tests/unit/*.h)
+
+.PHONY: all help deps kernel module userspace unit check demo bench clean distclean style
+
+all: userspace module
+
+help:
+	@echo "make deps       install what is missing (apt-get, as root)"
+	@echo "make demo       deps + build + transparent migration on the emulated testbed"
+	@echo "make check      deps + build + unit tests + testbed scenarios"
+	@echo "make unit       userspace unit tests, plain and under ASan/UBSan (< 1 min)"
+	@echo "make kernel     the guest kernel (cached under build/kernel/<hash>)"
+	@echo "make module     selfmig.ko against that kernel"
+	@echo "make userspace  dom0 and guest programs"
+	@echo "make style      checkpatch on kernel code"
+
+deps:
+	@scripts/deps.sh
+
+# ---------------------------------------------------------------- userspace
+define prog_rule
+$(B)/bin/$(1): $(wildcard userspace/$(1)/*.c) $(CORE_SRC) $(COMMON_SRC) $(HDRS)
+	@mkdir -p $$(@D)
+	$$(CC) $$(CPPFLAGS) $$(CFLAGS) -o $$@ $(wildcard userspace/$(1)/*.c) $(CORE_SRC) $(COMMON_SRC) \
+		$$(or $$(LIBS_$(1)),$$(LIBS_default))
+$(B)/guest-bin/$(1): $(wildcard userspace/$(1)/*.c) $(CORE_SRC) $(COMMON_SRC) $(HDRS)
+	@mkdir -p $$(@D)
+	$$(CC) $$(CPPFLAGS) $$(CFLAGS) -static -o $$@ $(filter-out %_xen.c,$(wildcard userspace/$(1)/*.c)) \
+		$(CORE_SRC) $(COMMON_SRC) $$(or $$(LIBS_$(1)),$$(LIBS_default))
+endef
+$(foreach p,$(PROG_DIRS),$(eval $(call prog_rule,$(p))))
+
+userspace: $(addprefix $(B)/bin/,$(PROG_DIRS)) $(addprefix $(B)/guest-bin/,$(GUEST_PROGS))
+
+# ---------------------------------------------------------------- unit tests
+$(B)/unit/%: tests/unit/%.c $(LIB_SRC) $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -o $@ $< $(LIB_SRC) -lz
+
+$(B)/unit-san/%: tests/unit/%.c $(LIB_SRC) $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests/unit -std=c11 $(WARN) $(SANFLAGS) -o $@ $< $(LIB_SRC) -lz
+
+unit: $(UNIT_BINS) $(UNIT_SAN)
+	@tests/unit/run $(UNIT_BINS) $(UNIT_SAN)
+
+# ---------------------------------------------------------------- guest kernel and module
+kernel:
+	@kernel/build.sh >/dev/null
+
+module: kernel
+	@scripts/build-module.sh
+
+style:
+	@scripts/style.sh
+
+# ---------------------------------------------------------------- the two commands
+check: deps
+	@scripts/check.sh
+
+demo: deps
+	@scripts/demo.sh
+
+clean:
+	rm -rf $(B)/bin $(B)/guest-bin $(B)/unit $(B)/unit-san $(B)/module $(B)/run $(B)/logs
+
+distclean:
+	rm -rf $(B)

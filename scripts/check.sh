@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# `make check`: build everything, run the unit tests (plain and under
+# ASan/UBSan), the testbed scenarios, and the testbed's own negative checks
+# (a guest that WARNs, a guest that never boots, must both fail cleanly).
+# Ends with one line "N passed, N failed".
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+mkdir -p build/logs
+pass=0 fail=0
+failed=()
+note() { echo "== $*"; }
+tally() { # NAME OK?
+	if [ "$2" = 0 ]; then pass=$((pass + 1)); echo "check: PASS $1"
+	else fail=$((fail + 1)); failed+=("$1"); echo "check: FAIL $1"; fi
+}
+
+note "build: userspace, guest kernel (cached by hash), selfmig.ko"
+if ! make -s userspace module; then
+	tally build 1
+	echo "$pass passed, $fail failed"
+	exit 1
+fi
+
+note "unit tests (plain and ASan/UBSan)"
+out=$(make -s unit 2>&1); rc=$?
+echo "$out" | grep -v '^ok ' | tail -n 30
+up=$(sed -n 's/^unit: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' <<<"$out")
+uf=$(sed -n 's/^unit: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' <<<"$out")
+if [ -n "$up" ]; then
+	pass=$((pass + up)); fail=$((fail + uf))
+	[ "$uf" = 0 ] || failed+=("unit tests")
+fi
+[ "$rc" = 0 ] || [ "${uf:-1}" != 0 ] || tally "unit tests (runner exit $rc)" 1
+
+note "kernel style (checkpatch) on the module"
+scripts/style.sh > build/logs/style.txt 2>&1; rc=$?
+[ "$rc" = 0 ] || tail -n 20 build/logs/style.txt
+tally "checkpatch" "$rc"
+
+note "testbed scenarios"
+scen=(boot transparent-migrate)
+tests/xen/run "${scen[@]}" 2>&1 | tee build/logs/check-testbed.txt
+for s in "${scen[@]}"; do
+	python3 -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1]))["pass"] else 1)' \
+		"build/logs/$s/result.json" 2>/dev/null
+	tally "scenario $s" $?
+done
+
+# The testbed must fail a guest that WARNs, and one that never boots, with a
+# clear reason, and not hang.
+expect_fail() { # NAME REGEX ARGS...
+	local name=$1 re=$2; shift 2
+	tests/xen/run "$@" boot > "build/logs/check-$name.txt" 2>&1
+	local rc=$?
+	local reason
+	reason=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["reason"])' build/logs/boot/result.json 2>/dev/null)
+	echo "   $name: exit $rc, reason: $reason"
+	[ "$rc" != 0 ] && grep -Eq "$re" <<<"$reason"
+}
+note "testbed negative checks"
+expect_fail warn-fails 'warning: .*(WARNING|cut here)' --workload tests/xen/workloads/trigger-warn
+tally "a guest kernel WARN fails the scenario" $?
+expect_fail noboot-fails 'guest domain died before it answered|did not answer' \
+	--guest-append 'rdinit=/does-not-exist'
+tally "a guest that never boots fails the scenario" $?
+
+echo "check: took $SECONDS s"
+[ ${#failed[@]} -eq 0 ] || printf 'failed: %s\n' "${failed[@]}"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

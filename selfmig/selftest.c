@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * In-kernel self-tests, run at load time with selfmig.selftest=1.  Output is
+ * TAP (version 13) on the kernel log, one line per case, ending with a
+ * greppable "selfmig: self-tests: pass" or "... FAIL".
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/errno.h>
+
+#include "selfmig.h"
+
+struct selfmig_selftest {
+	const char *name;
+	bool (*fn)(void);
+};
+
+static bool selftest_state_table(void)
+{
+	static const struct {
+		enum selfmig_state from, to;
+		bool ok;
+	} cases[] = {
+		{ SELFMIG_IDLE, SELFMIG_PRECOPY, true },
+		{ SELFMIG_IDLE, SELFMIG_SUSPENDED, false },
+		{ SELFMIG_PRECOPY, SELFMIG_STOPPING, true },
+		{ SELFMIG_PRECOPY, SELFMIG_IDLE, false },
+		{ SELFMIG_STOPPING, SELFMIG_SUSPENDED, true },
+		{ SELFMIG_SUSPENDED, SELFMIG_RESUMED, true },
+		{ SELFMIG_SUSPENDED, SELFMIG_FAILED, true },
+		{ SELFMIG_RESUMED, SELFMIG_IDLE, true },
+		{ SELFMIG_FAILED, SELFMIG_PRECOPY, false },
+		{ SELFMIG_NR_STATES, SELFMIG_IDLE, false },
+		{ SELFMIG_IDLE, SELFMIG_NR_STATES, false },
+	};
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		if (selfmig_state_allowed(cases[i].from, cases[i].to) !=
+		    cases[i].ok) {
+			pr_err("# state %s -> %s: want %d\n",
+			       selfmig_state_name(cases[i].from),
+			       selfmig_state_name(cases[i].to), cases[i].ok);
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool selftest_state_names(void)
+{
+	int s;
+
+	for (s = 0; s < SELFMIG_NR_STATES; s++)
+		if (!selfmig_state_name(s) ||
+		    !strcmp(selfmig_state_name(s), "invalid"))
+			return false;
+	return !strcmp(selfmig_state_name(SELFMIG_NR_STATES), "invalid");
+}
+
+static bool selftest_guest_type(void)
+{
+	const char *t = selfmig_xen_guest_type();
+
+	return t && t[0];
+}
+
+static const struct selfmig_selftest selfmig_selftests[] = {
+	{ "state transition table", selftest_state_table },
+	{ "state names", selftest_state_names },
+	{ "guest type is known", selftest_guest_type },
+};
+
+int selfmig_selftest_run(void)
+{
+	int i, failed = 0;
+
+	pr_info("TAP version 13\n");
+	pr_info("1..%zu\n", ARRAY_SIZE(selfmig_selftests));
+	for (i = 0; i < ARRAY_SIZE(selfmig_selftests); i++) {
+		bool ok = selfmig_selftests[i].fn();
+
+		pr_info("%s %d - %s\n", ok ? "ok" : "not ok", i + 1,
+			selfmig_selftests[i].name);
+		failed += !ok;
+	}
+	pr_info("self-tests: %s\n", failed ? "FAIL" : "pass");
+	return failed ? -EINVAL : 0;
+}

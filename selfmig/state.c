@@ -33,6 +33,7 @@ static const unsigned long selfmig_allowed[SELFMIG_NR_STATES] = {
 	[SELFMIG_RESUMED]	= S(IDLE),
 	[SELFMIG_FAILED]	= S(IDLE),
 };
+
 #undef S
 
 const char *selfmig_state_name(enum selfmig_state s)

@@ -12,7 +12,7 @@ sleep 3
 
 step "xl migrate $GUEST localhost"
 t0=$(now_ms)
-xl migrate -s env "$GUEST" "PATH=$PATH" > "$LOGDIR/xl-migrate.log" 2>&1 ||
+xl -vvv migrate -s env "$GUEST" "PATH=$PATH" > "$LOGDIR/xl-migrate.log" 2>&1 ||
 	{ cat "$LOGDIR/xl-migrate.log"; touch /tmp/probe.stop; fail "xl migrate failed (see xl-migrate.log)"; }
 t1=$(now_ms)
 log "xl migrate took $((t1 - t0)) ms"

@@ -1,0 +1,780 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests for the receiver: a valid two-round stream lands byte for byte
+ * in the image and the metadata file, and every rejection leaves the image
+ * exactly as the records before the rejected one made it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "tap.h"
+#include "crc32c.h"
+#include "wire.h"
+#include "../../userspace/selfmig-receive/receiver.h"
+#include "../../userspace/selfmig-receive/net.h"
+
+#define PAGES 64U
+
+static const u8 test_id[SMW_ID_LEN] = {
+	0xde, 0xad, 0xbe, 0xef, 0x00, 0x11, 0x22, 0x33,
+	0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb
+};
+
+static char dir[256], image_path[300], meta_path[300], stream_path[300];
+
+/* ------------------------------------------------------------------ */
+/* Helpers                                                             */
+
+struct buf {
+	u8 *p;
+	size_t len, cap;
+};
+
+static void buf_put(struct buf *b, const void *data, size_t len)
+{
+	if (b->len + len > b->cap) {
+		b->cap = (b->len + len) * 2 + 64;
+		b->p = realloc(b->p, b->cap);
+		if (!b->p)
+			abort();
+	}
+	if (len)
+		memcpy(b->p + b->len, data, len);
+	b->len += len;
+}
+
+static void fill_page(u8 *page, u32 seed)
+{
+	u32 i;
+
+	for (i = 0; i < SMW_PAGE_SIZE; i++)
+		page[i] = (u8)((seed * 131 + i * 3 + (i >> 7)) ^ (seed >> 3));
+	page[0] = 1;
+}
+
+static u8 *read_file(const char *path, size_t *len)
+{
+	struct stat sb;
+	u8 *p;
+	int fd = open(path, O_RDONLY);
+
+	*len = 0;
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &sb) < 0) {
+		close(fd);
+		return NULL;
+	}
+	p = malloc((size_t)sb.st_size + 1);
+	if (p && read(fd, p, (size_t)sb.st_size) != sb.st_size) {
+		free(p);
+		p = NULL;
+	}
+	close(fd);
+	*len = (size_t)sb.st_size;
+	return p;
+}
+
+static int write_file(const char *path, const void *p, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	int ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, p, len) == (ssize_t)len;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+static int file_equals(const char *path, const u8 *want, size_t len)
+{
+	size_t got_len;
+	u8 *got = read_file(path, &got_len);
+	int eq = got && got_len == len && memcmp(got, want, len) == 0;
+
+	free(got);
+	return eq;
+}
+
+/*
+ * A test stream plus the image and metadata it should produce.
+ */
+struct tstream {
+	struct smw_encoder enc;
+	struct buf s;
+	u8 *image;		/* expected image */
+	u32 round_of[PAGES];	/* expected metadata round per gfn */
+};
+
+static void ts_init(struct tstream *t)
+{
+	u8 hdr[SMW_STREAM_HDR_LEN];
+	u32 i;
+
+	memset(t, 0, sizeof(*t));
+	t->image = calloc(PAGES, SMW_PAGE_SIZE);
+	smw_enc_init(&t->enc, hdr, test_id, PAGES);
+	buf_put(&t->s, hdr, sizeof(hdr));
+	for (i = 0; i < PAGES; i++)
+		t->round_of[i] = SMR_META_NEVER;
+}
+
+static void ts_free(struct tstream *t)
+{
+	free(t->s.p);
+	free(t->image);
+}
+
+/*
+ * Append a batch.  seeds[i] == 0 sends gfns[i] as a zero page, otherwise
+ * as a page filled from the seed.
+ */
+static void ts_batch(struct tstream *t, const u32 *gfns, const u32 *seeds,
+		     u32 n, int compress)
+{
+	static u8 meta[SMW_PAGES_META_MAX], data[SMW_PAGES_DATA_MAX];
+	static u8 z[SMW_PAGES_DATA_MAX + 4096];
+	u8 rh[SMW_REC_HDR_LEN], page[SMW_PAGE_SIZE];
+	struct smw_pages_batch b;
+	uLongf zlen = sizeof(z);
+	u32 i;
+
+	smw_pages_begin(&t->enc, &b, meta, data);
+	for (i = 0; i < n; i++) {
+		u8 *dst = t->image + (size_t)gfns[i] * SMW_PAGE_SIZE;
+
+		if (seeds[i]) {
+			fill_page(page, seeds[i]);
+			CHECK_EQ(smw_pages_add(&b, gfns[i], page), 0);
+			memcpy(dst, page, SMW_PAGE_SIZE);
+		} else {
+			CHECK_EQ(smw_pages_add(&b, gfns[i], NULL), 0);
+			memset(dst, 0, SMW_PAGE_SIZE);
+		}
+		t->round_of[gfns[i]] = t->enc.round;
+	}
+	if (compress) {
+		CHECK_EQ(compress2(z, &zlen, data, b.data_len, 6), Z_OK);
+		CHECK_EQ(smw_enc_pages(&t->enc, &b, rh, SMW_RECF_COMPRESSED, z,
+				       (u32)zlen), 0);
+		buf_put(&t->s, rh, sizeof(rh));
+		buf_put(&t->s, meta, b.meta_len);
+		buf_put(&t->s, z, zlen);
+	} else {
+		CHECK_EQ(smw_enc_pages(&t->enc, &b, rh, 0, data, b.data_len), 0);
+		buf_put(&t->s, rh, sizeof(rh));
+		buf_put(&t->s, meta, b.meta_len);
+		buf_put(&t->s, data, b.data_len);
+	}
+}
+
+static void ts_round_end(struct tstream *t)
+{
+	u8 rh[SMW_REC_HDR_LEN], re[SMW_ROUND_END_LEN];
+
+	CHECK_EQ(smw_enc_round_end(&t->enc, rh, re, NULL), 0);
+	buf_put(&t->s, rh, sizeof(rh));
+	buf_put(&t->s, re, sizeof(re));
+}
+
+static void ts_end(struct tstream *t)
+{
+	u8 rh[SMW_REC_HDR_LEN], end[SMW_END_LEN];
+
+	CHECK_EQ(smw_enc_end(&t->enc, rh, end), 0);
+	buf_put(&t->s, rh, sizeof(rh));
+	buf_put(&t->s, end, sizeof(end));
+}
+
+/* Append a record with a correct crc and the encoder's next seq. */
+static void ts_raw(struct tstream *t, u32 type, u32 flags, const void *pl,
+		   u32 len)
+{
+	u8 rh[SMW_REC_HDR_LEN];
+
+	smw_rec_hdr_build(rh, type, flags, t->enc.next_seq, pl, len);
+	buf_put(&t->s, rh, sizeof(rh));
+	buf_put(&t->s, pl, len);
+}
+
+/* Round 0 prefix used by the rejection tests: gfns 0..7 with data. */
+static void ts_prefix(struct tstream *t)
+{
+	static const u32 g[8] = { 0, 1, 2, 3, 4, 5, 6, 7 };
+	static const u32 s[8] = { 11, 12, 13, 14, 15, 16, 17, 18 };
+
+	ts_init(t);
+	ts_batch(t, g, s, 8, 0);
+}
+
+static void cfg_init(struct smr_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->image_path = image_path;
+	cfg->meta_path = meta_path;
+	memcpy(cfg->id, test_id, SMW_ID_LEN);
+}
+
+/*
+ * Run a stream through a receiver in chunks of `chunk` bytes (0: one
+ * call), then finish and close.  Returns the final error (0 or negative)
+ * and the error position in *seq.
+ */
+static int run_stream(const struct buf *s, size_t chunk, s64 *seq,
+		      struct smr_receiver *out)
+{
+	struct smr_receiver r;
+	struct smr_config cfg;
+	size_t pos = 0, n;
+	int ret;
+
+	cfg_init(&cfg);
+	ret = smr_init(&r, &cfg);
+	while (!ret && pos < s->len) {
+		n = chunk ? chunk : s->len;
+		if (n > s->len - pos)
+			n = s->len - pos;
+		ret = smr_feed(&r, s->p + pos, n);
+		if (ret > 0)
+			ret = 0;
+		pos += n;
+	}
+	if (!ret)
+		ret = smr_finish(&r);
+	ret = smr_close(&r);
+	*seq = r.err_seq;
+	if (out)
+		*out = r;
+	return ret;
+}
+
+/* Fresh output files: image holds a sentinel, no metadata file. */
+static void reset_files(void)
+{
+	unlink(meta_path);
+	write_file(image_path, "sentinel", 8);
+}
+
+/*
+ * Rejection check: the stream t (good prefix + bad record) fails with err at
+ * record seq, the image equals the prefix's image, and the metadata file
+ * says "incomplete" with the prefix's rounds.
+ */
+static void expect_reject(struct tstream *t, const u8 *prefix_image,
+			  const u32 *prefix_rounds, int err, s64 seq)
+{
+	static const size_t chunks[2] = { 0, 1000 };
+	u64 count;
+	u32 flags, rounds, r, crc, i, k;
+	s64 got_seq;
+	u8 *meta;
+
+	for (k = 0; k < 2; k++) {
+		reset_files();
+		CHECK_EQ(run_stream(&t->s, chunks[k], &got_seq, NULL), err);
+		CHECK_EQ(got_seq, seq);
+		CHECK(file_equals(image_path, prefix_image,
+				  (size_t)PAGES * SMW_PAGE_SIZE));
+		meta = smr_meta_read(meta_path, &count, &flags, &rounds);
+		CHECK(meta != NULL);
+		if (!meta)
+			continue;
+		CHECK_EQ(count, PAGES);
+		CHECK_EQ(flags & SMR_META_F_COMPLETE, 0);
+		for (i = 0; i < PAGES; i++) {
+			smr_meta_get(meta, i, &r, &crc);
+			CHECK_EQ(r, prefix_rounds[i]);
+		}
+		free(meta);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Positive path                                                       */
+
+static void check_result(struct tstream *t, u32 rounds)
+{
+	u64 count;
+	u32 flags, got_rounds, r, crc, i;
+	u8 *meta;
+
+	CHECK(file_equals(image_path, t->image, (size_t)PAGES * SMW_PAGE_SIZE));
+	meta = smr_meta_read(meta_path, &count, &flags, &got_rounds);
+	CHECK(meta != NULL);
+	if (!meta)
+		return;
+	CHECK_EQ(count, PAGES);
+	CHECK_EQ(flags, SMR_META_F_COMPLETE);
+	CHECK_EQ(got_rounds, rounds);
+	for (i = 0; i < PAGES; i++) {
+		smr_meta_get(meta, i, &r, &crc);
+		CHECK_EQ(r, t->round_of[i]);
+		if (r != SMR_META_NEVER)
+			CHECK_EQ(crc, smw_crc32c(0, t->image +
+						 (size_t)i * SMW_PAGE_SIZE,
+						 SMW_PAGE_SIZE));
+		else
+			CHECK_EQ(crc, 0);
+	}
+	free(meta);
+}
+
+static void build_two_rounds(struct tstream *t)
+{
+	u32 g[40], s[40], i;
+	static const u32 g1[6] = { 3, 6, 9, 10, 39, 63 };
+	static const u32 s1[6] = { 1003, 0, 1009, 0, 1039, 1063 };
+	static const u32 g2[2] = { 6, 12 };
+	static const u32 s2[2] = { 2006, 0 };
+	struct smw_proc_entry pe = { 77, 12, "worker" };
+	u8 rh[SMW_REC_HDR_LEN], pl[64];
+	u32 plen;
+
+	ts_init(t);
+	/* Round 0: gfns 0..39, every fifth a zero page, in two batches. */
+	for (i = 0; i < 40; i++) {
+		g[i] = i;
+		s[i] = i % 5 == 0 ? 0 : 100 + i;
+	}
+	ts_batch(t, g, s, 25, 0);
+	ts_batch(t, g + 25, s + 25, 15, 1);
+	ts_round_end(t);
+	CHECK_EQ(smw_enc_proc_stats(&t->enc, rh, pl, sizeof(pl), 0, &pe, 1,
+				    &plen), 0);
+	buf_put(&t->s, rh, sizeof(rh));
+	buf_put(&t->s, pl, plen);
+	/* Round 1: rewrite some pages, zero some that had data. */
+	ts_batch(t, g1, s1, 6, 1);
+	ts_batch(t, g2, s2, 2, 0);
+	ts_round_end(t);
+	ts_end(t);
+}
+
+static void test_positive(void)
+{
+	struct smr_receiver r;
+	struct tstream t;
+	s64 seq;
+	size_t chunks[4] = { 0, 1, 777, 65536 };
+	u32 k;
+
+	tap_test("two rounds then END: image and metadata exact");
+	build_two_rounds(&t);
+	for (k = 0; k < 4; k++) {
+		reset_files();
+		CHECK_EQ(run_stream(&t.s, chunks[k], &seq, &r), 0);
+		CHECK_EQ(r.complete, 1);
+		CHECK_EQ(r.st.rounds, 2);
+		CHECK_EQ(r.st.pages, 48);
+		CHECK_EQ(r.st.zero_pages, 8 + 3);
+		CHECK_EQ(r.st.compressed_batches, 2);
+		CHECK_EQ(r.st.records, 8);
+		CHECK_EQ(r.st.stream_bytes, t.s.len);
+		check_result(&t, 2);
+	}
+	ts_free(&t);
+}
+
+static void test_run_fd(void)
+{
+	struct smr_receiver r;
+	struct smr_config cfg;
+	struct tstream t;
+	char json[320], line[256];
+	FILE *devnull = fopen("/dev/null", "w");
+	size_t jlen;
+	u8 *j;
+	int fd;
+
+	tap_test("file input via smr_run_fd, verbose output, JSON summary");
+	build_two_rounds(&t);
+	CHECK_EQ(write_file(stream_path, t.s.p, t.s.len), 0);
+	reset_files();
+	cfg_init(&cfg);
+	cfg.verbose = 1;
+	cfg.out = devnull;
+	fd = open(stream_path, O_RDONLY);
+	CHECK_EQ(smr_init(&r, &cfg), 0);
+	CHECK_EQ(smr_run_fd(&r, fd, 1), 0);
+	close(fd);
+	CHECK_EQ(smr_close(&r), 0);
+	check_result(&t, 2);
+	snprintf(json, sizeof(json), "%s/summary.json", dir);
+	CHECK_EQ(smr_write_json(&r, json), 0);
+	j = read_file(json, &jlen);
+	CHECK(j != NULL);
+	if (j) {
+		j[jlen] = 0;
+		CHECK(strstr((char *)j, "\"status\": \"ok\"") != NULL);
+		CHECK(strstr((char *)j, "\"rounds\": 2,") != NULL);
+		CHECK(strstr((char *)j, "\"pages\": 48,") != NULL);
+		free(j);
+	}
+	smr_print_summary(&r, devnull);
+
+	tap_test("trailing bytes after END are rejected in file mode");
+	buf_put(&t.s, "junk", 4);
+	CHECK_EQ(write_file(stream_path, t.s.p, t.s.len), 0);
+	reset_files();
+	fd = open(stream_path, O_RDONLY);
+	CHECK_EQ(smr_init(&r, &cfg), 0);
+	CHECK_EQ(smr_run_fd(&r, fd, 1), -SMW_E_TRAILING);
+	close(fd);
+	CHECK_EQ(smr_close(&r), -SMW_E_TRAILING);
+	smr_error_line(&r, line, sizeof(line));
+	CHECK(strstr(line, "trailing_data") != NULL);
+	CHECK(strstr(line, "record seq 8") != NULL);
+	CHECK_EQ(smr_write_json(&r, json), 0);
+	j = read_file(json, &jlen);
+	if (j) {
+		j[jlen] = 0;
+		CHECK(strstr((char *)j, "\"status\": \"error\"") != NULL);
+		CHECK(strstr((char *)j, "\"name\": \"trailing_data\"") != NULL);
+		free(j);
+	}
+	unlink(json);
+	ts_free(&t);
+	fclose(devnull);
+}
+
+/* ------------------------------------------------------------------ */
+/* Rejections before the stream header is accepted                     */
+
+static void expect_untouched(const struct buf *s, int err)
+{
+	s64 seq;
+	struct stat sb;
+
+	reset_files();
+	CHECK_EQ(run_stream(s, 0, &seq, NULL), err);
+	CHECK_EQ(seq, -1);
+	CHECK(file_equals(image_path, (const u8 *)"sentinel", 8));
+	CHECK(stat(meta_path, &sb) < 0 && errno == ENOENT);
+	reset_files();
+	CHECK_EQ(run_stream(s, 1, &seq, NULL), err);
+	CHECK(file_equals(image_path, (const u8 *)"sentinel", 8));
+}
+
+static void test_header_rejects(void)
+{
+	struct tstream t;
+	u8 *h;
+	u8 other[SMW_ID_LEN];
+
+	tap_test("reject bad magic; image untouched");
+	build_two_rounds(&t);
+	t.s.p[0] = 'X';
+	expect_untouched(&t.s, -SMW_E_BAD_MAGIC);
+	ts_free(&t);
+
+	tap_test("reject bad version; image untouched");
+	build_two_rounds(&t);
+	h = t.s.p;
+	smw_put_le32(h + SMW_SH_VERSION, 2);
+	smw_put_le32(h + SMW_SH_CRC, smw_crc32c(0, h, SMW_SH_CRC));
+	expect_untouched(&t.s, -SMW_E_BAD_VERSION);
+	ts_free(&t);
+
+	tap_test("reject stream header crc; image untouched");
+	build_two_rounds(&t);
+	t.s.p[SMW_SH_PAGE_COUNT] ^= 4;
+	expect_untouched(&t.s, -SMW_E_HDR_CRC);
+	ts_free(&t);
+
+	tap_test("reject wrong migration id; image untouched");
+	build_two_rounds(&t);
+	h = t.s.p;
+	memcpy(other, test_id, sizeof(other));
+	other[0] ^= 1;
+	smw_stream_hdr_build(h, other, PAGES);
+	expect_untouched(&t.s, -SMW_E_WRONG_ID);
+	ts_free(&t);
+
+	tap_test("reject empty input as truncated; image untouched");
+	{
+		struct buf empty = { 0 };
+
+		expect_untouched(&empty, -SMW_E_TRUNCATED);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Rejections of a record after a good prefix                          */
+
+/* Snapshot of the prefix's expected state. */
+struct snap {
+	u8 *image;
+	u32 rounds[PAGES];
+};
+
+static void snap_take(struct snap *s, const struct tstream *t)
+{
+	s->image = malloc((size_t)PAGES * SMW_PAGE_SIZE);
+	memcpy(s->image, t->image, (size_t)PAGES * SMW_PAGE_SIZE);
+	memcpy(s->rounds, t->round_of, sizeof(s->rounds));
+}
+
+/* PAGES payload for raw pages at gfns, seeds from 900. */
+static u32 raw_pages(u8 *p, const u64 *gfns, u32 n, u32 data_len)
+{
+	u32 i;
+
+	smw_put_le32(p + SMW_PG_ROUND, 0);
+	smw_put_le32(p + SMW_PG_COUNT, n);
+	smw_put_le32(p + SMW_PG_DATA_LEN, data_len);
+	smw_put_le32(p + SMW_PG_RESERVED, 0);
+	for (i = 0; i < n; i++) {
+		smw_put_le64(p + 16 + 8 * i, gfns[i]);
+		p[16 + 8 * n + i] = SMW_PAGE_RAW;
+		fill_page(p + SMW_PAGES_META_LEN(n) + i * SMW_PAGE_SIZE,
+			  900 + i);
+	}
+	return SMW_PAGES_META_LEN(n);
+}
+
+static void test_record_rejects(void)
+{
+	static u8 p[SMW_MAX_PAYLOAD], z[SMW_PAGES_DATA_MAX + 4096];
+	static const u64 good_gfns[3] = { 2, 5, 40 };
+	struct tstream t;
+	struct snap sn;
+	u8 rh[SMW_REC_HDR_LEN];
+	uLongf zlen;
+	u32 meta;
+	int variant;
+
+	tap_test("reject record crc; image as before the record");
+	ts_prefix(&t);
+	snap_take(&sn, &t);
+	meta = raw_pages(p, good_gfns, 3, 3 * SMW_PAGE_SIZE);
+	ts_raw(&t, SMW_REC_PAGES, 0, p, meta + 3 * SMW_PAGE_SIZE);
+	t.s.p[t.s.len - 100] ^= 0x01;
+	expect_reject(&t, sn.image, sn.rounds, -SMW_E_RECORD_CRC, 1);
+	ts_free(&t);
+
+	tap_test("reject gfn beyond guest memory; no page of the batch lands");
+	{
+		static const u64 bad[3] = { 2, 5, PAGES };
+
+		ts_prefix(&t);
+		meta = raw_pages(p, bad, 3, 3 * SMW_PAGE_SIZE);
+		ts_raw(&t, SMW_REC_PAGES, 0, p, meta + 3 * SMW_PAGE_SIZE);
+		expect_reject(&t, sn.image, sn.rounds, -SMW_E_GFN_RANGE, 1);
+		ts_free(&t);
+	}
+
+	tap_test("reject truncated record at end of input");
+	ts_prefix(&t);
+	meta = raw_pages(p, good_gfns, 3, 3 * SMW_PAGE_SIZE);
+	ts_raw(&t, SMW_REC_PAGES, 0, p, meta + 3 * SMW_PAGE_SIZE);
+	t.s.len -= SMW_PAGE_SIZE + 10;
+	expect_reject(&t, sn.image, sn.rounds, -SMW_E_TRUNCATED, 1);
+	ts_free(&t);
+
+	tap_test("reject oversized payload length");
+	ts_prefix(&t);
+	smw_rec_hdr_build(rh, SMW_REC_PAGES, 0, 1, p, 0);
+	smw_put_le32(rh + SMW_RH_LEN, SMW_MAX_PAYLOAD + 4096);
+	buf_put(&t.s, rh, sizeof(rh));
+	buf_put(&t.s, p, 4096);
+	expect_reject(&t, sn.image, sn.rounds, -SMW_E_OVERSIZE, 1);
+	ts_free(&t);
+
+	tap_test("reject corrupt zlib data");
+	ts_prefix(&t);
+	meta = raw_pages(p, good_gfns, 3, 3 * SMW_PAGE_SIZE);
+	zlen = sizeof(z);
+	CHECK_EQ(compress2(z, &zlen, p + meta, 3 * SMW_PAGE_SIZE, 6), Z_OK);
+	z[zlen / 2] ^= 0xFF;
+	z[zlen / 2 + 1] ^= 0x5A;
+	memcpy(p + meta, z, zlen);
+	ts_raw(&t, SMW_REC_PAGES, SMW_RECF_COMPRESSED, p, meta + (u32)zlen);
+	expect_reject(&t, sn.image, sn.rounds, -SMW_E_ZLIB_CORRUPT, 1);
+	ts_free(&t);
+
+	tap_test("reject zlib garbage, cut stream and trailing bytes");
+	for (variant = 0; variant < 3; variant++) {
+		u32 clen;
+
+		ts_prefix(&t);
+		meta = raw_pages(p, good_gfns, 3, 3 * SMW_PAGE_SIZE);
+		zlen = sizeof(z);
+		CHECK_EQ(compress2(z, &zlen, p + meta, 3 * SMW_PAGE_SIZE, 6),
+			 Z_OK);
+		clen = (u32)zlen;
+		if (variant == 0) {
+			memset(z, 0xA5, 64);	/* not a zlib header */
+			clen = 64;
+		} else if (variant == 1) {
+			clen = clen / 2;	/* stream stops early */
+		} else {
+			z[clen++] = 0;		/* byte after stream end */
+		}
+		memcpy(p + meta, z, clen);
+		ts_raw(&t, SMW_REC_PAGES, SMW_RECF_COMPRESSED, p, meta + clen);
+		expect_reject(&t, sn.image, sn.rounds, -SMW_E_ZLIB_CORRUPT, 1);
+		ts_free(&t);
+	}
+
+	tap_test("reject zlib data inflating past the stated length");
+	ts_prefix(&t);
+	/* Three RAW pages are declared but four pages' worth compressed. */
+	meta = raw_pages(p, good_gfns, 3, 3 * SMW_PAGE_SIZE);
+	fill_page(p + meta + 3 * SMW_PAGE_SIZE, 999);
+	zlen = sizeof(z);
+	CHECK_EQ(compress2(z, &zlen, p + meta, 4 * SMW_PAGE_SIZE, 6), Z_OK);
+	memcpy(p + meta, z, zlen);
+	ts_raw(&t, SMW_REC_PAGES, SMW_RECF_COMPRESSED, p, meta + (u32)zlen);
+	expect_reject(&t, sn.image, sn.rounds, -SMW_E_ZLIB_OVERFLOW, 1);
+	ts_free(&t);
+
+	tap_test("reject a zlib bomb: tiny input, huge output");
+	ts_prefix(&t);
+	meta = raw_pages(p, good_gfns, 1, SMW_PAGE_SIZE);
+	memset(p + meta, 0x42, SMW_MAX_PAYLOAD / 2);
+	zlen = sizeof(z);
+	CHECK_EQ(compress2(z, &zlen, p + meta, SMW_MAX_PAYLOAD / 2, 9), Z_OK);
+	CHECK(zlen < 4096);
+	memcpy(p + meta, z, zlen);
+	ts_raw(&t, SMW_REC_PAGES, SMW_RECF_COMPRESSED, p, meta + (u32)zlen);
+	expect_reject(&t, sn.image, sn.rounds, -SMW_E_ZLIB_OVERFLOW, 1);
+	ts_free(&t);
+
+	tap_test("reject zlib data inflating short of the stated length");
+	ts_prefix(&t);
+	meta = raw_pages(p, good_gfns, 3, 3 * SMW_PAGE_SIZE);
+	zlen = sizeof(z);
+	CHECK_EQ(compress2(z, &zlen, p + meta, 2 * SMW_PAGE_SIZE, 6), Z_OK);
+	memcpy(p + meta, z, zlen);
+	ts_raw(&t, SMW_REC_PAGES, SMW_RECF_COMPRESSED, p, meta + (u32)zlen);
+	expect_reject(&t, sn.image, sn.rounds, -SMW_E_ZLIB_SHORT, 1);
+	ts_free(&t);
+
+	tap_test("reject sequence gap and unknown type after a good round");
+	ts_prefix(&t);
+	ts_round_end(&t);
+	smw_rec_hdr_build(rh, SMW_REC_END, 0, t.enc.next_seq + 1, p, 0);
+	buf_put(&t.s, rh, sizeof(rh));
+	expect_reject(&t, sn.image, sn.rounds, -SMW_E_SEQ_GAP, 2);
+	ts_free(&t);
+	ts_prefix(&t);
+	ts_raw(&t, 77, 0, p, 16);
+	expect_reject(&t, sn.image, sn.rounds, -SMW_E_UNKNOWN_TYPE, 1);
+	ts_free(&t);
+
+	tap_test("reject stream that stops without END");
+	ts_prefix(&t);
+	expect_reject(&t, sn.image, sn.rounds, -SMW_E_MISSING_END, 1);
+	ts_free(&t);
+
+	free(sn.image);
+}
+
+static void test_misc(void)
+{
+	char host[64], port[16];
+	u8 id[SMW_ID_LEN];
+	u8 z[64];
+	u8 out[16];
+	uLongf zlen = sizeof(z);
+
+	tap_test("migration id parsing");
+	CHECK_EQ(smr_parse_id("deadbeef00112233445566778899aabb", id), 0);
+	CHECK(memcmp(id, test_id, SMW_ID_LEN) == 0);
+	CHECK_EQ(smr_parse_id("DEADBEEF-0011-2233-4455-66778899AABB", id), 0);
+	CHECK(memcmp(id, test_id, SMW_ID_LEN) == 0);
+	CHECK_EQ(smr_parse_id("deadbeef", id), -EINVAL);
+	CHECK_EQ(smr_parse_id("deadbeef00112233445566778899aabbcc", id),
+		 -EINVAL);
+	CHECK_EQ(smr_parse_id("deadbeef00112233445566778899aabx", id),
+		 -EINVAL);
+
+	tap_test("listen address parsing");
+	CHECK_EQ(smr_split_hostport("127.0.0.1:7000", host, sizeof(host), port,
+				    sizeof(port)), 0);
+	CHECK(strcmp(host, "127.0.0.1") == 0 && strcmp(port, "7000") == 0);
+	CHECK_EQ(smr_split_hostport("[::1]:80", host, sizeof(host), port,
+				    sizeof(port)), 0);
+	CHECK(strcmp(host, "::1") == 0 && strcmp(port, "80") == 0);
+	CHECK_EQ(smr_split_hostport("7000", host, sizeof(host), port,
+				    sizeof(port)), -EINVAL);
+	CHECK_EQ(smr_split_hostport(":7000", host, sizeof(host), port,
+				    sizeof(port)), -EINVAL);
+	CHECK_EQ(smr_split_hostport("::1:7000", host, sizeof(host), port,
+				    sizeof(port)), -EINVAL);
+	CHECK_EQ(smr_split_hostport("1.2.3.4:", host, sizeof(host), port,
+				    sizeof(port)), -EINVAL);
+
+	tap_test("bounded inflate: exact, empty output");
+	CHECK_EQ(compress2(z, &zlen, (const Bytef *)"", 0, 6), Z_OK);
+	CHECK_EQ(smr_inflate_exact(z, (u32)zlen, out, 0), 0);
+	zlen = sizeof(z);
+	CHECK_EQ(compress2(z, &zlen, (const Bytef *)"0123456789abcdef", 16, 6),
+		 Z_OK);
+	CHECK_EQ(smr_inflate_exact(z, (u32)zlen, out, 16), 0);
+	CHECK(memcmp(out, "0123456789abcdef", 16) == 0);
+	CHECK_EQ(smr_inflate_exact(z, (u32)zlen, out, 15),
+		 -SMW_E_ZLIB_OVERFLOW);
+	CHECK_EQ(smr_inflate_exact(z, (u32)zlen, out, 0),
+		 -SMW_E_ZLIB_OVERFLOW);
+
+	tap_test("metadata file rejects corruption");
+	{
+		u8 meta_bytes[SMR_META_HDR_LEN + 2 * SMR_META_ENTRY_LEN];
+		u8 *m = smr_meta_alloc(2), *back;
+		u64 count;
+		u32 flags, rounds;
+
+		smr_meta_set(m, 1, 3, 0x1234);
+		CHECK_EQ(smr_meta_write(meta_path, m, 2, 1, 4), 0);
+		back = smr_meta_read(meta_path, &count, &flags, &rounds);
+		CHECK(back != NULL);
+		if (back) {
+			CHECK_EQ(count, 2);
+			CHECK_EQ(flags, 1);
+			CHECK_EQ(rounds, 4);
+			CHECK(memcmp(back, m, 16) == 0);
+			free(back);
+		}
+		smr_meta_header(meta_bytes, m, 2, 1, 4);
+		memcpy(meta_bytes + SMR_META_HDR_LEN, m, 16);
+		meta_bytes[SMR_META_HDR_LEN + 12] ^= 1;	/* entry 1 crc */
+		write_file(meta_path, meta_bytes, sizeof(meta_bytes));
+		CHECK(smr_meta_read(meta_path, &count, &flags, &rounds) == NULL);
+		CHECK_EQ(errno, EINVAL);
+		free(m);
+	}
+}
+
+int main(void)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(dir, sizeof(dir), "%s/smr-test-XXXXXX", tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	snprintf(image_path, sizeof(image_path), "%s/image", dir);
+	snprintf(meta_path, sizeof(meta_path), "%s/meta", dir);
+	snprintf(stream_path, sizeof(stream_path), "%s/stream", dir);
+
+	test_positive();
+	test_run_fd();
+	test_header_rejects();
+	test_record_rejects();
+	test_misc();
+
+	unlink(image_path);
+	unlink(meta_path);
+	unlink(stream_path);
+	rmdir(dir);
+	return tap_done();
+}

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * selfmig-receive: receive a selfmig page stream into a sparse image file.
+ *
+ *   selfmig-receive --listen ADDR:PORT --image FILE --id HEX32
+ *                   [--meta FILE] [--json FILE] [--once] [--verbose]
+ *   selfmig-receive --from-file STREAM --image FILE --id HEX32 [...]
+ *
+ * In listening mode one connection is served at a time.  A connection that
+ * fails before its stream header is accepted (wrong magic, version or id, or
+ * closed early) leaves the image untouched and, without --once, the receiver
+ * waits for the next one.  Once a stream has been accepted its outcome is
+ * final.  Exit status: 0 complete stream, 1 error, 2 usage.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "net.h"
+#include "receiver.h"
+
+#define PROG "selfmig-receive"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: " PROG " (--listen ADDR:PORT | --from-file STREAM) --image FILE --id HEX32\n"
+		"       [--meta FILE] [--json FILE] [--once] [--verbose]\n"
+		"  --listen ADDR:PORT  accept the stream over TCP on this address only\n"
+		"                      ([ADDR]:PORT for IPv6; port 0 picks a free port)\n"
+		"  --from-file STREAM  read the stream from a file instead\n"
+		"  --image FILE        sparse guest memory image to write\n"
+		"  --id HEX32          expected migration id (32 hex digits)\n"
+		"  --meta FILE         per-page metadata file (round and crc32c)\n"
+		"  --json FILE         write the final summary as JSON\n"
+		"  --once              serve a single connection whatever its outcome\n"
+		"  --verbose           print every record\n");
+}
+
+static void report_error(const struct smr_receiver *r)
+{
+	char line[512];
+
+	smr_error_line(r, line, sizeof(line));
+	fprintf(stderr, PROG ": error: %s\n", line);
+}
+
+static int serve_listen(const char *spec, const struct smr_config *cfg,
+			int once, struct smr_receiver *r)
+{
+	char desc[128], peer[128], err[256];
+	int lfd, cfd, ret;
+
+	lfd = smr_listen(spec, desc, sizeof(desc), err, sizeof(err));
+	if (lfd < 0) {
+		fprintf(stderr, PROG ": %s\n", err);
+		return -1;
+	}
+	printf("listening on %s\n", desc);
+	fflush(stdout);
+	for (;;) {
+		cfd = smr_accept(lfd, peer, sizeof(peer));
+		if (cfd < 0) {
+			fprintf(stderr, PROG ": accept: %s\n", strerror(errno));
+			close(lfd);
+			return -1;
+		}
+		printf("connection from %s\n", peer);
+		fflush(stdout);
+		ret = smr_init(r, cfg);
+		if (!ret)
+			ret = smr_run_fd(r, cfd, 0);
+		close(cfd);
+		if (!ret || once || r->dec.hdr_ok)
+			break;
+		report_error(r);
+		smr_close(r);
+		printf("stream rejected before it started; waiting for another connection\n");
+		fflush(stdout);
+	}
+	close(lfd);
+	return 0;
+}
+
+static int serve_file(const char *path, const struct smr_config *cfg,
+		      struct smr_receiver *r)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
+
+	if (fd < 0) {
+		fprintf(stderr, PROG ": %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	ret = smr_init(r, cfg);
+	if (!ret)
+		smr_run_fd(r, fd, 1);
+	close(fd);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "from-file", required_argument, NULL, 'f' },
+		{ "image", required_argument, NULL, 'i' },
+		{ "id", required_argument, NULL, 'I' },
+		{ "meta", required_argument, NULL, 'm' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *listen_spec = NULL, *from = NULL, *json = NULL;
+	struct smr_config cfg;
+	struct smr_receiver r;
+	int c, once = 0, have_id = 0, ret, cret;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.out = stdout;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			listen_spec = optarg;
+			break;
+		case 'f':
+			from = optarg;
+			break;
+		case 'i':
+			cfg.image_path = optarg;
+			break;
+		case 'I':
+			if (smr_parse_id(optarg, cfg.id)) {
+				fprintf(stderr, PROG ": --id wants 32 hex digits\n");
+				return 2;
+			}
+			have_id = 1;
+			break;
+		case 'm':
+			cfg.meta_path = optarg;
+			break;
+		case 'j':
+			json = optarg;
+			break;
+		case 'o':
+			once = 1;
+			break;
+		case 'v':
+			cfg.verbose = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc || !!listen_spec == !!from || !cfg.image_path ||
+	    !have_id) {
+		fprintf(stderr, PROG ": need exactly one of --listen and --from-file, plus --image and --id\n");
+		usage(stderr);
+		return 2;
+	}
+
+	memset(&r, 0, sizeof(r));
+	r.image_fd = -1;
+	if (listen_spec)
+		ret = serve_listen(listen_spec, &cfg, once, &r);
+	else
+		ret = serve_file(from, &cfg, &r);
+	if (ret < 0)
+		return 1;
+
+	cret = smr_close(&r);
+	if (cret)
+		report_error(&r);
+	smr_print_summary(&r, stdout);
+	if (json) {
+		ret = smr_write_json(&r, json);
+		if (ret) {
+			fprintf(stderr, PROG ": %s: %s\n", json, strerror(-ret));
+			return 1;
+		}
+	}
+	return cret || !r.complete ? 1 : 0;
+}

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * selfmig-receive: final summary, as a text line and as JSON.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "receiver.h"
+
+static double smr_elapsed(const struct smr_receiver *r)
+{
+	return r->t_end > r->t_start ? r->t_end - r->t_start : 0.0;
+}
+
+void smr_print_summary(const struct smr_receiver *r, FILE *f)
+{
+	fprintf(f,
+		"summary: %s, %llu rounds, %llu pages (%llu raw, %llu zero), %llu page bytes, %llu stream bytes, %llu records, %.3f s\n",
+		r->complete && !r->err ? "complete" : "incomplete",
+		(unsigned long long)r->st.rounds,
+		(unsigned long long)r->st.pages,
+		(unsigned long long)r->st.raw_pages,
+		(unsigned long long)r->st.zero_pages,
+		(unsigned long long)r->st.page_bytes,
+		(unsigned long long)r->st.stream_bytes,
+		(unsigned long long)r->st.records, smr_elapsed(r));
+}
+
+/* Write s as a JSON string. */
+static void smr_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+int smr_write_json(const struct smr_receiver *r, const char *path)
+{
+	char line[512];
+	FILE *f;
+	int ok;
+
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	fprintf(f, "{\n  \"status\": \"%s\",\n",
+		r->complete && !r->err ? "ok" : "error");
+	if (r->err) {
+		smr_error_line(r, line, sizeof(line));
+		fprintf(f, "  \"error\": {\"code\": %d, \"name\": ",
+			r->err < 0 ? -r->err : r->err);
+		smr_json_str(f, smr_errname(r->err));
+		fprintf(f, ", \"seq\": %lld, \"offset\": %llu, \"message\": ",
+			(long long)r->err_seq, (unsigned long long)r->err_offset);
+		smr_json_str(f, line);
+		fprintf(f, "},\n");
+	} else {
+		fprintf(f, "  \"error\": null,\n");
+	}
+	fprintf(f,
+		"  \"page_count\": %llu,\n  \"rounds\": %llu,\n  \"records\": %llu,\n"
+		"  \"pages\": %llu,\n  \"raw_pages\": %llu,\n  \"zero_pages\": %llu,\n"
+		"  \"compressed_batches\": %llu,\n  \"page_bytes\": %llu,\n"
+		"  \"stream_bytes\": %llu,\n  \"elapsed_s\": %.6f\n}\n",
+		(unsigned long long)r->page_count,
+		(unsigned long long)r->st.rounds,
+		(unsigned long long)r->st.records,
+		(unsigned long long)r->st.pages,
+		(unsigned long long)r->st.raw_pages,
+		(unsigned long long)r->st.zero_pages,
+		(unsigned long long)r->st.compressed_batches,
+		(unsigned long long)r->st.page_bytes,
+		(unsigned long long)r->st.stream_bytes, smr_elapsed(r));
+	ok = !ferror(f);
+	if (fclose(f) != 0 || !ok)
+		return -EIO;
+	return 0;
+}

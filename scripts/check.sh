@@ -59,9 +59,9 @@ expect_fail() { # NAME REGEX ARGS...
 	[ "$rc" != 0 ] && grep -Eq "$re" <<<"$reason"
 }
 note "testbed negative checks"
-expect_fail warn-fails 'warning: .*(WARNING|cut here)' --workload tests/xen/workloads/trigger-warn
+expect_fail warn-fails 'warning: .*WARNING: CPU' --workload tests/xen/workloads/trigger-warn
 tally "a guest kernel WARN fails the scenario" $?
-expect_fail noboot-fails 'guest domain died before it answered|did not answer' \
+expect_fail noboot-fails 'guest domain died before it answered.*(Kernel panic|see guest-console)|did not answer' \
 	--guest-append 'rdinit=/does-not-exist'
 tally "a guest that never boots fails the scenario" $?
 

@@ -2,9 +2,23 @@
 /*
  * Xen-specific glue of the guest module.  Everything that names a Xen
  * interface lives under pvops-hooks/, so the core stays hypervisor-neutral.
+ *
+ *  - the guest's type as Xen runs it;
+ *  - frames written behind the guest's CPUs: by Xen (shared info, vcpu_info,
+ *    runstate, time info; the grant table's own frames) and by backends
+ *    through writable grants (netfront's receive buffers, ...);
+ *  - xenstore: the module's keys under control/selfmig/, and the request
+ *    for a suspend through the guest's own control/shutdown key, which
+ *    sends the guest down Linux's standard Xen suspend path;
+ *  - the hooks at the edges of the suspend hypercall.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/kernel.h>
 #include <xen/xen.h>
+#include <xen/xen-ops.h>
+#include <xen/grant_table.h>
+#include <xen/xenbus.h>
 
 #include "selfmig.h"
 
@@ -19,4 +33,82 @@ const char *selfmig_xen_guest_type(void)
 	if (xen_hvm_domain())
 		return "hvm";
 	return "unknown";
+}
+
+/* A new writable grant: the other side may write the frame from now on. */
+static void selfmig_xen_grant_seen(unsigned long frame, void *data)
+{
+	selfmig_tracker_mark_foreign(data, frame);
+}
+
+static void selfmig_xen_mark(unsigned long frame, void *data)
+{
+	selfmig_tracker_mark_pending(data, frame);
+}
+
+int selfmig_xen_track_start(struct selfmig_tracker *t)
+{
+	int ret;
+
+	if (!xen_domain())
+		return -ENODEV;
+	ret = gnttab_set_writable_grant_observer(selfmig_xen_grant_seen, t);
+	if (ret)
+		pr_err("cannot observe grants (%d): another user?\n", ret);
+	return ret;
+}
+
+void selfmig_xen_track_stop(struct selfmig_tracker *t)
+{
+	gnttab_clear_writable_grant_observer();
+}
+
+/* Add every frame that others may have written to the pending set. */
+void selfmig_xen_foreign_frames(struct selfmig_tracker *t)
+{
+	gnttab_for_each_foreign_writable_frame(selfmig_xen_mark, t);
+	xen_for_each_hypervisor_written_frame(selfmig_xen_mark, t);
+}
+
+/* Write control/selfmig/<key> in the guest's own xenstore directory. */
+int selfmig_xen_publish(const char *key, const char *fmt, ...)
+{
+	char buf[128];
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	ret = xenbus_write(XBT_NIL, "control/selfmig", key, buf);
+	if (ret)
+		pr_warn("xenstore: cannot write control/selfmig/%s: %d\n", key, ret);
+	return ret;
+}
+
+/*
+ * Ask for a suspend the way the toolstack does, by writing "suspend" to the
+ * guest's own control/shutdown: Linux's shutdown watch then takes the
+ * standard path (freeze, device suspend, xenstore suspend, stop_machine,
+ * the suspend hypercall).
+ */
+int selfmig_xen_request_suspend(void)
+{
+	return xenbus_write(XBT_NIL, "control", "shutdown", "suspend");
+}
+
+static struct xen_suspend_hooks selfmig_xen_hooks;
+
+int selfmig_xen_suspend_hooks(void (*before)(void *), void (*after)(bool, void *),
+			      void *data)
+{
+	selfmig_xen_hooks.before_hypercall = before;
+	selfmig_xen_hooks.after_hypercall = after;
+	selfmig_xen_hooks.data = data;
+	return xen_register_suspend_hooks(&selfmig_xen_hooks);
+}
+
+void selfmig_xen_suspend_hooks_clear(void)
+{
+	xen_unregister_suspend_hooks(&selfmig_xen_hooks);
 }

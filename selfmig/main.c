@@ -66,6 +66,7 @@ static int __init selfmig_init(void)
 static void __exit selfmig_exit(void)
 {
 	selfmig_sysfs_exit();
+	selfmig_migrate_exit();
 	pr_info("unloaded\n");
 }
 

@@ -6,6 +6,7 @@
 #define _SELFMIG_H
 
 #include <linux/types.h>
+#include <linux/sched.h>
 
 #define SELFMIG_VERSION "0.1.0"
 
@@ -29,8 +30,74 @@ enum selfmig_state selfmig_state_get(void);
 int selfmig_state_set(enum selfmig_state to);
 bool selfmig_state_allowed(enum selfmig_state from, enum selfmig_state to);
 
-/* pvops-hooks/xen.c: what kind of guest this is, as the hypervisor sees it. */
+/* ------------------------------------------------------------------ */
+/* tracker.c: which frames changed                                      */
+
+#define SELFMIG_MAX_PROCS 32
+
+struct selfmig_proc_count {
+	u32 pid;
+	u32 pages;
+	char comm[16];
+};
+
+struct selfmig_tracker {
+	unsigned long nr_pfns;		/* frames tracked: [0, nr_pfns) */
+	unsigned long ram_pages;	/* of which RAM */
+	unsigned long *ram;		/* RAM frames (System RAM resources) */
+	unsigned long *pending;		/* changed since last copied */
+	unsigned long *foreign_seen;	/* granted writable since last scan */
+	unsigned long large_leaves;	/* 2M/1G leaves met by the last scan */
+	unsigned long busy_mms;		/* address spaces skipped at the freeze */
+	struct selfmig_proc_count cur[SELFMIG_MAX_PROCS];
+	struct selfmig_proc_count prev[SELFMIG_MAX_PROCS];
+	u32 nr_cur, nr_prev;
+};
+
+struct selfmig_tracker *selfmig_tracker_start(unsigned long nr_pfns);
+void selfmig_tracker_stop(struct selfmig_tracker *t);
+unsigned long selfmig_tracker_scan(struct selfmig_tracker *t, bool atomic);
+void selfmig_tracker_mark_foreign(struct selfmig_tracker *t, unsigned long pfn);
+void selfmig_tracker_mark_pending(struct selfmig_tracker *t, unsigned long pfn);
+void selfmig_tracker_mark_stack(struct selfmig_tracker *t, struct task_struct *task);
+void selfmig_tracker_mark_buffer(struct selfmig_tracker *t, const void *buf, size_t len);
+
+/* ------------------------------------------------------------------ */
+/* pvops-hooks/xen.c: Xen-specific glue                                 */
+
 const char *selfmig_xen_guest_type(void);
+int selfmig_xen_track_start(struct selfmig_tracker *t);
+void selfmig_xen_track_stop(struct selfmig_tracker *t);
+void selfmig_xen_foreign_frames(struct selfmig_tracker *t);
+int selfmig_xen_publish(const char *key, const char *fmt, ...) __printf(2, 3);
+int selfmig_xen_request_suspend(void);
+int selfmig_xen_suspend_hooks(void (*before)(void *), void (*after)(bool, void *),
+			      void *data);
+void selfmig_xen_suspend_hooks_clear(void);
+
+/* ------------------------------------------------------------------ */
+/* migrate.c: one migration                                             */
+
+struct selfmig_config {
+	__be32 dest_addr;
+	u16 dest_port;
+	u8 id[16];
+	u64 start_rate_mbit;
+	u64 max_bandwidth_mbit;		/* 0: unlimited */
+	u32 downtime_ms;
+	u32 max_rounds;
+	u32 max_bytes_factor;
+	bool compress;
+	bool verify;			/* freeze for verification, then go on */
+};
+
+int selfmig_migrate_start(const struct selfmig_config *cfg);
+int selfmig_migrate_abort(void);
+void selfmig_migrate_exit(void);
+ssize_t selfmig_migrate_show_rounds(char *buf);
+ssize_t selfmig_migrate_show_procs(char *buf);
+ssize_t selfmig_migrate_show_result(char *buf);
+void selfmig_config_defaults(struct selfmig_config *cfg);
 
 int selfmig_sysfs_init(void);
 void selfmig_sysfs_exit(void);

@@ -3,11 +3,17 @@
  * /sys/kernel/selfmig/: the module's read-only state, one value per file, and
  * "status", all of them as "key value" lines.  Documented in docs/interface.md.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/kernel.h>
 #include <linux/kobject.h>
 #include <linux/sysfs.h>
 #include <linux/mm.h>
 #include <linux/cpumask.h>
+#include <linux/capability.h>
+#include <linux/inet.h>
+#include <linux/moduleparam.h>
+#include <linux/string.h>
 
 #include "selfmig.h"
 
@@ -67,6 +73,160 @@ static ssize_t status_show(struct kobject *k, struct kobj_attribute *a,
 			  selfmig_state_name(selfmig_state_get()));
 }
 
+/* Defaults for the settings of "migrate"; each can be given per migration. */
+static unsigned long start_rate_mbit = 100;
+module_param(start_rate_mbit, ulong, 0644);
+MODULE_PARM_DESC(start_rate_mbit, "Round 0 rate, Mbit/s (default 100)");
+static unsigned long max_bandwidth_mbit;
+module_param(max_bandwidth_mbit, ulong, 0644);
+MODULE_PARM_DESC(max_bandwidth_mbit, "Rate cap, Mbit/s; 0 = unlimited (default 0)");
+static unsigned int downtime_ms = 300;
+module_param(downtime_ms, uint, 0644);
+MODULE_PARM_DESC(downtime_ms, "Downtime target, ms (default 300)");
+static unsigned int max_rounds = 30;
+module_param(max_rounds, uint, 0644);
+MODULE_PARM_DESC(max_rounds, "Most pre-copy rounds (default 30)");
+static unsigned int max_bytes_factor = 3;
+module_param(max_bytes_factor, uint, 0644);
+MODULE_PARM_DESC(max_bytes_factor, "Stop once bytes sent exceed this times guest memory; 0 = off (default 3)");
+static bool compress;
+module_param(compress, bool, 0644);
+MODULE_PARM_DESC(compress, "zlib-compress page batches (default off)");
+
+static int parse_u32(const char *v, u32 *out)
+{
+	return kstrtou32(v, 10, out);
+}
+
+/*
+ * "migrate" takes space-separated key=value settings:
+ *   dest=A.B.C.D:PORT (required)   id=32 hex digits (required)
+ *   start_rate=MBIT max_bandwidth=MBIT downtime_ms=MS max_rounds=N
+ *   max_bytes_factor=N compress=0|1 verify=0|1
+ */
+static int parse_migrate(char *buf, struct selfmig_config *cfg)
+{
+	bool have_dest = false, have_id = false;
+	char *tok, *val;
+	u32 v;
+	int ret = 0;
+
+	selfmig_config_defaults(cfg);
+	cfg->start_rate_mbit = start_rate_mbit;
+	cfg->max_bandwidth_mbit = max_bandwidth_mbit;
+	cfg->downtime_ms = downtime_ms;
+	cfg->max_rounds = max_rounds;
+	cfg->max_bytes_factor = max_bytes_factor;
+	cfg->compress = compress;
+
+	while ((tok = strsep(&buf, " \t\n")) != NULL) {
+		if (!*tok)
+			continue;
+		val = strchr(tok, '=');
+		if (!val) {
+			pr_err("migrate: '%s' is not key=value\n", tok);
+			return -EINVAL;
+		}
+		*val++ = 0;
+		if (!strcmp(tok, "dest")) {
+			char *colon = strrchr(val, ':');
+			const char *end;
+			u16 port;
+
+			if (!colon || kstrtou16(colon + 1, 10, &port) || !port ||
+			    !in4_pton(val, colon - val, (u8 *)&cfg->dest_addr, -1, &end) ||
+			    end != colon) {
+				pr_err("migrate: dest '%s' is not A.B.C.D:PORT\n", val);
+				return -EINVAL;
+			}
+			cfg->dest_port = port;
+			have_dest = true;
+		} else if (!strcmp(tok, "id")) {
+			if (strlen(val) != 32 || hex2bin(cfg->id, val, 16)) {
+				pr_err("migrate: id must be 32 hex digits\n");
+				return -EINVAL;
+			}
+			have_id = true;
+		} else if (!strcmp(tok, "start_rate")) {
+			ret = kstrtou64(val, 10, &cfg->start_rate_mbit);
+		} else if (!strcmp(tok, "max_bandwidth")) {
+			ret = kstrtou64(val, 10, &cfg->max_bandwidth_mbit);
+		} else if (!strcmp(tok, "downtime_ms")) {
+			ret = parse_u32(val, &cfg->downtime_ms);
+		} else if (!strcmp(tok, "max_rounds")) {
+			ret = parse_u32(val, &cfg->max_rounds);
+		} else if (!strcmp(tok, "max_bytes_factor")) {
+			ret = parse_u32(val, &cfg->max_bytes_factor);
+		} else if (!strcmp(tok, "compress")) {
+			ret = parse_u32(val, &v);
+			cfg->compress = v;
+		} else if (!strcmp(tok, "verify")) {
+			ret = parse_u32(val, &v);
+			cfg->verify = v;
+		} else {
+			pr_err("migrate: unknown setting '%s'\n", tok);
+			return -EINVAL;
+		}
+		if (ret) {
+			pr_err("migrate: bad value for %s: '%s'\n", tok, val);
+			return ret;
+		}
+	}
+	if (!have_dest || !have_id) {
+		pr_err("migrate: dest= and id= are required\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static ssize_t migrate_store(struct kobject *k, struct kobj_attribute *a,
+			     const char *buf, size_t count)
+{
+	struct selfmig_config cfg;
+	char *copy;
+	int ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	copy = kstrndup(buf, count, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	ret = parse_migrate(copy, &cfg);
+	kfree(copy);
+	if (!ret)
+		ret = selfmig_migrate_start(&cfg);
+	return ret ? ret : count;
+}
+
+static ssize_t abort_store(struct kobject *k, struct kobj_attribute *a,
+			   const char *buf, size_t count)
+{
+	int ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	ret = selfmig_migrate_abort();
+	return ret ? ret : count;
+}
+
+static ssize_t rounds_show(struct kobject *k, struct kobj_attribute *a,
+			   char *buf)
+{
+	return selfmig_migrate_show_rounds(buf);
+}
+
+static ssize_t procs_show(struct kobject *k, struct kobj_attribute *a,
+			  char *buf)
+{
+	return selfmig_migrate_show_procs(buf);
+}
+
+static ssize_t result_show(struct kobject *k, struct kobj_attribute *a,
+			   char *buf)
+{
+	return selfmig_migrate_show_result(buf);
+}
+
 static struct kobj_attribute selfmig_attrs[] = {
 	__ATTR_RO(version),
 	__ATTR_RO(guest_type),
@@ -76,6 +236,11 @@ static struct kobj_attribute selfmig_attrs[] = {
 	__ATTR_RO(cpus),
 	__ATTR_RO(state),
 	__ATTR_RO(status),
+	__ATTR_WO(migrate),
+	__ATTR_WO(abort),
+	__ATTR_RO(rounds),
+	__ATTR_RO(procs),
+	__ATTR_RO(result),
 };
 
 static struct attribute *selfmig_attr_list[ARRAY_SIZE(selfmig_attrs) + 1];

@@ -82,3 +82,47 @@ guest_sh() {
 }
 
 guest_count() { xl list | awk 'NR > 1 && $2 != 0' | wc -l; }
+
+new_id() { # 32 hex digits
+	od -An -N16 -tx1 /dev/urandom | tr -d ' \n'
+}
+
+# selfmig_verify_run WORKLOAD RUN: one pre-copy to a receiver in dom0, the
+# freeze, and the comparison of every guest page.  Sets VERIFY_MISSED and
+# VERIFY_JSON (one JSON object for the run); returns non-zero on failure.
+selfmig_verify_run() {
+	w=$1 i=$2
+	VERIFY_MISSED=0
+	VERIFY_JSON="{\"workload\":\"$w\",\"run\":$i,\"ok\":false}"
+	id=$(new_id)
+	img=/tmp/selfmig-image
+	rm -f "$img" "$img.meta"
+	selfmig-receive --listen 169.254.0.1:7001 --image "$img" --meta "$img.meta" --id "$id" --once \
+		--json "$LOGDIR/receive-$w-$i.json" > "$LOGDIR/receive-$w-$i.log" 2>&1 &
+	recv=$!
+	sleep 1
+	guest_sh "echo 'dest=169.254.0.1:7001 id=$id verify=1' > /sys/kernel/selfmig/migrate" ||
+		{ log "cannot start the migration in the guest"; kill $recv; return 1; }
+	# The receiver ends with the stream; the guest then suspends.
+	t=0
+	while kill -0 $recv 2>/dev/null; do
+		sleep 1; t=$((t + 1))
+		[ $t -lt 600 ] || { log "receiver still running after 600 s"; kill $recv; break; }
+	done
+	wait $recv; rrc=$?
+	selfmig-verify --domain "$GUEST" --image "$img" --wait 120 --resume \
+		--json "$LOGDIR/verify-$w-$i.json" > "$LOGDIR/verify-$w-$i.log" 2>&1
+	vrc=$?
+	cat "$LOGDIR/verify-$w-$i.log" | tail -n 5
+	sm-probe --target "$GUEST_IP:$ECHO_PORT" --wait-ready 60 > /dev/null 2>&1 ||
+		{ log "guest does not answer after the freeze"; return 1; }
+	res=$(guest_sh 'cat /sys/kernel/selfmig/result')
+	echo "$res" > "$LOGDIR/result-$w-$i.txt"
+	rm -f "$img" "$img.meta"
+	get() { v=$(echo "$res" | awk -v k="$1" '$1 == k { print $2 }'); echo "${v:-0}"; }
+	vget() { v=$(sed -n "s/.*\"$1\": *\([0-9]*\).*/\1/p" "$LOGDIR/verify-$w-$i.json" 2>/dev/null | head -n 1); echo "${v:-0}"; }
+	VERIFY_MISSED=$(vget missed); VERIFY_MISSED=${VERIFY_MISSED:-0}
+	VERIFY_JSON="{\"workload\":\"$w\",\"run\":$i,\"ok\":$([ $rrc = 0 ] && [ $vrc -le 1 ] && echo true || echo false),\"missed_pages\":$VERIFY_MISSED,\"round0_pages\":$(get round0_pages),\"used_pages\":$(get used_pages),\"final_set_pages\":$(vget final_set_pages),\"guest_pages\":$(get guest_pages),\"rounds\":$(get rounds),\"stop\":\"$(get stop)\",\"bytes_sent\":$(get bytes_sent)}"
+	log "run $w/$i: receiver exit $rrc, verify exit $vrc, missed $VERIFY_MISSED, round0 $(get round0_pages) of used $(get used_pages), final set $(vget final_set_pages)"
+	[ "$rrc" = 0 ] && [ "$vrc" -le 1 ]
+}

@@ -1,0 +1,893 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One migration, as the guest runs it: pre-copy rounds over a TCP
+ * connection to the receiver, paced and stopped by selfmig/core/rate.c,
+ * then the freeze, where the final dirty set is published for dom0.
+ *
+ * The rounds run in a kernel thread.  Round 0 sends every RAM frame that
+ * is not free; each later round sends the frames the tracker found written
+ * since the previous scan.  Which frames and how they travel stay apart:
+ * the tracker answers "which", xfer_*() only encode and send.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/net.h>
+#include <linux/in.h>
+#include <linux/tcp.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/zlib.h>
+#include <linux/delay.h>
+#include <linux/ioport.h>
+#include <linux/completion.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task_stack.h>
+#include <net/sock.h>
+
+#include "selfmig.h"
+#include "wire.h"
+#include "rate.h"
+#include "finalset.h"
+
+#define SELFMIG_MAX_ROUNDS	64
+#define SELFMIG_RESUME_WAIT_S	900
+
+static unsigned int batch_pages = 64;
+module_param(batch_pages, uint, 0644);
+MODULE_PARM_DESC(batch_pages, "Pages per PAGES record, 1..256 (default 64)");
+
+struct selfmig_mig {
+	struct selfmig_config cfg;
+	struct task_struct *thread;
+	struct selfmig_tracker *t;
+	struct socket *sock;
+	atomic_t abort;
+
+	/* transport */
+	struct smw_encoder enc;
+	struct smw_pages_batch batch;
+	u8 *meta, *data, *zbuf;
+	z_stream zs;
+	bool zinit;
+	struct smrate_params rp;
+	struct smrate_pacer pacer;
+
+	/* statistics */
+	struct smw_round_stats rounds[SELFMIG_MAX_ROUNDS];
+	u32 nr_rounds;
+	u64 bytes_total;
+	u64 pages_total;
+	u64 nr_pfns;
+	u64 used_pages;
+	u64 round0_pages;
+	u64 final_set_pages;
+	u64 final_free_pages;
+	u64 final_busy_mms;
+	u64 total_ns;
+	enum smrate_stop stop;
+	int error;
+	char errmsg[160];
+
+	/* the final set, published for dom0 */
+	struct page *fs_hdr;
+	struct page **fs_dirty, **fs_free;
+	u8 **fs_dirty_va, **fs_free_va;
+	u64 *fs_dirty_gfns, *fs_free_gfns;
+	u32 fs_npages;
+	int fs_ret;
+	bool cancelled;
+	struct completion resumed;
+};
+
+static DEFINE_MUTEX(selfmig_mig_lock);
+static struct selfmig_mig *selfmig_cur;	/* the running or last migration */
+
+static u64 mbit(u64 v)
+{
+	return v * 1000 * 1000;
+}
+
+static void mig_fail(struct selfmig_mig *m, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (m->error)
+		return;
+	m->error = err ? err : -EIO;
+	va_start(ap, fmt);
+	vsnprintf(m->errmsg, sizeof(m->errmsg), fmt, ap);
+	va_end(ap);
+	pr_err("migration failed: %s (%d)\n", m->errmsg, m->error);
+}
+
+/* ------------------------------------------------------------------ */
+/* transport                                                            */
+
+static int xfer_send(struct selfmig_mig *m, struct kvec *iov, size_t n)
+{
+	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+	size_t total = 0, i;
+	int ret;
+
+	for (i = 0; i < n; i++)
+		total += iov[i].iov_len;
+	iov_iter_kvec(&msg.msg_iter, WRITE, iov, n, total);
+	while (msg_data_left(&msg)) {
+		if (atomic_read(&m->abort))
+			return -ECANCELED;
+		ret = sock_sendmsg(m->sock, &msg);
+		if (ret == -EAGAIN || ret == -EINTR)
+			continue;
+		if (ret <= 0)
+			return ret ? ret : -EPIPE;
+	}
+	m->bytes_total += total;
+	return 0;
+}
+
+static int xfer_connect(struct selfmig_mig *m)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_port = htons(m->cfg.dest_port),
+		.sin_addr.s_addr = m->cfg.dest_addr,
+	};
+	int ret;
+
+	ret = sock_create_kern(&init_net, AF_INET, SOCK_STREAM, IPPROTO_TCP,
+			       &m->sock);
+	if (ret)
+		return ret;
+	/* A receiver that stops reading must not hang the guest forever. */
+	m->sock->sk->sk_sndtimeo = 60 * HZ;
+	m->sock->sk->sk_rcvtimeo = 60 * HZ;
+	ret = kernel_connect(m->sock, (struct sockaddr *)&sin, sizeof(sin), 0);
+	if (ret) {
+		sock_release(m->sock);
+		m->sock = NULL;
+	}
+	return ret;
+}
+
+static void xfer_close(struct selfmig_mig *m)
+{
+	if (!m->sock)
+		return;
+	kernel_sock_shutdown(m->sock, SHUT_RDWR);
+	sock_release(m->sock);
+	m->sock = NULL;
+}
+
+static int xfer_alloc(struct selfmig_mig *m)
+{
+	m->meta = kvmalloc(SMW_PAGES_META_MAX, GFP_KERNEL);
+	m->data = kvmalloc(SMW_PAGES_DATA_MAX, GFP_KERNEL);
+	if (!m->meta || !m->data)
+		return -ENOMEM;
+	if (m->cfg.compress) {
+		m->zbuf = kvmalloc(SMW_PAGES_DATA_MAX, GFP_KERNEL);
+		m->zs.workspace = vzalloc(zlib_deflate_workspacesize(MAX_WBITS,
+								     MAX_MEM_LEVEL));
+		if (!m->zbuf || !m->zs.workspace)
+			return -ENOMEM;
+		if (zlib_deflateInit(&m->zs, Z_BEST_SPEED) != Z_OK)
+			return -EINVAL;
+		m->zinit = true;
+	}
+	return 0;
+}
+
+/* Buffers go back to the allocator before the freeze: free pages need no copy. */
+static void xfer_free(struct selfmig_mig *m)
+{
+	if (m->zinit)
+		zlib_deflateEnd(&m->zs);
+	m->zinit = false;
+	vfree(m->zs.workspace);
+	m->zs.workspace = NULL;
+	kvfree(m->zbuf);
+	kvfree(m->data);
+	kvfree(m->meta);
+	m->zbuf = m->data = m->meta = NULL;
+}
+
+static void xfer_pace(struct selfmig_mig *m, u64 bytes)
+{
+	u64 ns = smrate_pace(&m->pacer, ktime_get_ns(), bytes);
+
+	if (ns > NSEC_PER_USEC)
+		fsleep(min_t(u64, ns, NSEC_PER_SEC) / NSEC_PER_USEC);
+}
+
+static int xfer_flush(struct selfmig_mig *m)
+{
+	u8 hdr[SMW_REC_HDR_LEN];
+	struct kvec iov[3];
+	const void *body = m->data;
+	u32 body_len = m->batch.data_len, flags = 0;
+	int ret;
+
+	if (!m->batch.count)
+		return 0;
+	if (m->zinit && body_len) {
+		zlib_deflateReset(&m->zs);
+		m->zs.next_in = m->data;
+		m->zs.avail_in = body_len;
+		m->zs.next_out = m->zbuf;
+		m->zs.avail_out = SMW_PAGES_DATA_MAX;
+		if (zlib_deflate(&m->zs, Z_FINISH) == Z_STREAM_END &&
+		    m->zs.total_out < body_len) {
+			body = m->zbuf;
+			body_len = m->zs.total_out;
+			flags = SMW_RECF_COMPRESSED;
+		}
+	}
+	ret = smw_enc_pages(&m->enc, &m->batch, hdr, flags, body, body_len);
+	if (ret)
+		return ret;
+	iov[0] = (struct kvec){ hdr, sizeof(hdr) };
+	iov[1] = (struct kvec){ m->meta, m->batch.meta_len };
+	iov[2] = (struct kvec){ (void *)body, body_len };
+	ret = xfer_send(m, iov, body_len ? 3 : 2);
+	if (ret)
+		return ret;
+	m->pages_total += m->batch.count;
+	xfer_pace(m, sizeof(hdr) + m->batch.meta_len + body_len);
+	smw_pages_begin(&m->enc, &m->batch, m->meta, m->data);
+	return 0;
+}
+
+static int xfer_page(struct selfmig_mig *m, unsigned long pfn)
+{
+	int ret;
+
+	ret = smw_pages_add_auto(&m->batch, pfn, pfn_to_kaddr(pfn));
+	if (ret)
+		return ret;
+	if (m->batch.count >= min_t(u32, batch_pages ?: 1, SMW_MAX_BATCH_PAGES))
+		return xfer_flush(m);
+	return 0;
+}
+
+static int xfer_round_end(struct selfmig_mig *m, struct smw_round_stats *st)
+{
+	u8 hdr[SMW_REC_HDR_LEN], payload[SMW_ROUND_END_LEN];
+	struct kvec iov[2];
+	int ret;
+
+	ret = xfer_flush(m);
+	if (ret)
+		return ret;
+	st->round = m->enc.round;
+	ret = smw_enc_round_end(&m->enc, hdr, payload, st);
+	if (ret)
+		return ret;
+	iov[0] = (struct kvec){ hdr, sizeof(hdr) };
+	iov[1] = (struct kvec){ payload, sizeof(payload) };
+	ret = xfer_send(m, iov, 2);
+	smw_pages_begin(&m->enc, &m->batch, m->meta, m->data);
+	return ret;
+}
+
+static int xfer_procs(struct selfmig_mig *m, u32 round)
+{
+	struct smw_proc_entry e[SELFMIG_MAX_PROCS];
+	u8 hdr[SMW_REC_HDR_LEN];
+	struct kvec iov[2];
+	u32 i, n = m->t->nr_cur, len;
+	int ret;
+
+	if (!n)
+		return 0;
+	for (i = 0; i < n; i++) {
+		e[i].pid = m->t->cur[i].pid;
+		e[i].pages = m->t->cur[i].pages;
+		memcpy(e[i].comm, m->t->cur[i].comm, sizeof(e[i].comm));
+	}
+	/* m->zbuf or m->data is free between batches; data always exists. */
+	ret = smw_enc_proc_stats(&m->enc, hdr, m->data, SMW_PAGES_DATA_MAX,
+				 round, e, n, &len);
+	if (ret)
+		return ret;
+	iov[0] = (struct kvec){ hdr, sizeof(hdr) };
+	iov[1] = (struct kvec){ m->data, len };
+	return xfer_send(m, iov, 2);
+}
+
+static int xfer_end(struct selfmig_mig *m)
+{
+	u8 hdr[SMW_REC_HDR_LEN], payload[SMW_END_LEN];
+	struct kvec iov[2];
+	int ret;
+
+	ret = smw_enc_end(&m->enc, hdr, payload);
+	if (ret)
+		return ret;
+	iov[0] = (struct kvec){ hdr, sizeof(hdr) };
+	iov[1] = (struct kvec){ payload, sizeof(payload) };
+	return xfer_send(m, iov, 2);
+}
+
+/* ------------------------------------------------------------------ */
+/* which frames                                                         */
+
+static int max_ram_pfn(unsigned long start, unsigned long nr, void *arg)
+{
+	unsigned long *max = arg;
+
+	if (start + nr > *max)
+		*max = start + nr;
+	return 0;
+}
+
+/* A free block's order, or 0 if @page does not head a free block. */
+static unsigned int free_block_order(struct page *page)
+{
+	unsigned long order;
+
+	if (!PageBuddy(page))
+		return 0;
+	order = READ_ONCE(page->private);
+	return order < MAX_ORDER ? order : 0;
+}
+
+/* Count free RAM frames (heads of free blocks and their tails); mark them. */
+static unsigned long count_free(struct selfmig_tracker *t, unsigned long *free)
+{
+	unsigned long pfn = 0, n = 0;
+
+	while (pfn < t->nr_pfns) {
+		unsigned long len;
+
+		if (!test_bit(pfn, t->ram) || !pfn_valid(pfn) ||
+		    !PageBuddy(pfn_to_page(pfn))) {
+			pfn++;
+			continue;
+		}
+		len = min(1UL << free_block_order(pfn_to_page(pfn)),
+			  t->nr_pfns - pfn);
+		if (free)
+			bitmap_set(free, pfn, len);
+		n += len;
+		pfn += len;
+	}
+	return n;
+}
+
+/* Round 0: every RAM frame that holds data, i.e. is not free. */
+static int round0(struct selfmig_mig *m)
+{
+	struct selfmig_tracker *t = m->t;
+	unsigned long pfn = 0;
+	u64 scanned = 0;
+	int ret;
+
+	while (pfn < t->nr_pfns) {
+		struct page *page;
+		unsigned int order;
+
+		if (atomic_read(&m->abort))
+			return -ECANCELED;
+		if (!test_bit(pfn, t->ram) || !pfn_valid(pfn)) {
+			pfn++;
+			continue;
+		}
+		page = pfn_to_page(pfn);
+		scanned++;
+		if (PageBuddy(page)) {
+			order = free_block_order(page);
+			pfn += 1UL << order;
+			scanned += (1UL << order) - 1;
+			continue;
+		}
+		ret = xfer_page(m, pfn);
+		if (ret)
+			return ret;
+		m->round0_pages++;
+		pfn++;
+		cond_resched();
+	}
+	m->rounds[0].pages_scanned = scanned;
+	m->rounds[0].pages_dirty = m->round0_pages;
+	return 0;
+}
+
+/* A later round: the frames pending in the tracker. */
+static int round_dirty(struct selfmig_mig *m, struct smw_round_stats *st)
+{
+	struct selfmig_tracker *t = m->t;
+	unsigned long pfn;
+	int ret;
+
+	for_each_set_bit(pfn, t->pending, t->nr_pfns) {
+		if (atomic_read(&m->abort))
+			return -ECANCELED;
+		__clear_bit(pfn, t->pending);
+		if (!test_bit(pfn, t->ram))
+			continue;
+		ret = xfer_page(m, pfn);
+		if (ret)
+			return ret;
+		cond_resched();
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* the final set                                                        */
+
+static void fs_free_pages(struct selfmig_mig *m)
+{
+	u32 i;
+
+	for (i = 0; i < m->fs_npages; i++) {
+		if (m->fs_dirty && m->fs_dirty[i])
+			__free_page(m->fs_dirty[i]);
+		if (m->fs_free && m->fs_free[i])
+			__free_page(m->fs_free[i]);
+	}
+	if (m->fs_hdr)
+		__free_page(m->fs_hdr);
+	kfree(m->fs_dirty);
+	kfree(m->fs_free);
+	kfree(m->fs_dirty_va);
+	kfree(m->fs_free_va);
+	kfree(m->fs_dirty_gfns);
+	kfree(m->fs_free_gfns);
+	m->fs_hdr = NULL;
+	m->fs_dirty = m->fs_free = NULL;
+	m->fs_dirty_va = m->fs_free_va = NULL;
+	m->fs_dirty_gfns = m->fs_free_gfns = NULL;
+	m->fs_npages = 0;
+}
+
+/* The descriptor's pages are allocated up front: the freeze cannot allocate. */
+static int fs_alloc(struct selfmig_mig *m)
+{
+	u32 n = smfs_bitmap_pages(m->nr_pfns), i;
+
+	if (!n || n > SMFS_MAX_BITMAP_PAGES)
+		return -E2BIG;
+	m->fs_npages = n;
+	m->fs_dirty = kcalloc(n, sizeof(*m->fs_dirty), GFP_KERNEL);
+	m->fs_free = kcalloc(n, sizeof(*m->fs_free), GFP_KERNEL);
+	m->fs_dirty_va = kcalloc(n, sizeof(*m->fs_dirty_va), GFP_KERNEL);
+	m->fs_free_va = kcalloc(n, sizeof(*m->fs_free_va), GFP_KERNEL);
+	m->fs_dirty_gfns = kcalloc(n, sizeof(u64), GFP_KERNEL);
+	m->fs_free_gfns = kcalloc(n, sizeof(u64), GFP_KERNEL);
+	m->fs_hdr = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!m->fs_dirty || !m->fs_free || !m->fs_dirty_va || !m->fs_free_va ||
+	    !m->fs_dirty_gfns || !m->fs_free_gfns || !m->fs_hdr)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		m->fs_dirty[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		m->fs_free[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		if (!m->fs_dirty[i] || !m->fs_free[i])
+			return -ENOMEM;
+		m->fs_dirty_va[i] = page_address(m->fs_dirty[i]);
+		m->fs_free_va[i] = page_address(m->fs_free[i]);
+		/* PVH and HVM guests are auto-translated: the pfn is the gfn. */
+		m->fs_dirty_gfns[i] = page_to_pfn(m->fs_dirty[i]);
+		m->fs_free_gfns[i] = page_to_pfn(m->fs_free[i]);
+	}
+	return selfmig_xen_publish("final-set", "%lx", page_to_pfn(m->fs_hdr));
+}
+
+/*
+ * The last instant before the suspend hypercall: CPU 0, interrupts off,
+ * the other CPUs stopped, tasks frozen.  Everything written since the last
+ * round, the stacks in use and the frames others write make the final set.
+ */
+static void fs_before_hypercall(void *data)
+{
+	struct selfmig_mig *m = data;
+	struct selfmig_tracker *t = m->t;
+	struct task_struct *g, *p;
+	struct smfs_build b;
+	unsigned long pfn, *free;
+	u32 i;
+
+	selfmig_tracker_scan(t, true);
+	m->final_busy_mms = t->busy_mms;
+	rcu_read_lock();
+	for_each_process_thread(g, p)
+		if (READ_ONCE(p->on_cpu))
+			selfmig_tracker_mark_stack(t, p);
+	rcu_read_unlock();
+
+	for (i = 0; i < m->fs_npages; i++) {
+		memset(m->fs_dirty_va[i], 0, PAGE_SIZE);
+		memset(m->fs_free_va[i], 0, PAGE_SIZE);
+	}
+	/*
+	 * Nothing grants at the freeze, and tracking ends after it: the
+	 * foreign_seen bitmap is free to hold the free set.
+	 */
+	free = t->foreign_seen;
+	bitmap_zero(free, t->nr_pfns);
+	m->final_free_pages = count_free(t, free);
+	m->final_set_pages = 0;
+	for_each_set_bit(pfn, t->pending, t->nr_pfns) {
+		smfs_set_bit(m->fs_dirty_va, pfn);
+		if (!test_bit(pfn, free))
+			m->final_set_pages++;
+	}
+	for_each_set_bit(pfn, free, t->nr_pfns)
+		smfs_set_bit(m->fs_free_va, pfn);
+
+	b.id = m->cfg.id;
+	b.page_count = m->nr_pfns;
+	b.generation = 1;
+	b.header_gfn = page_to_pfn(m->fs_hdr);
+	b.dirty_gfns = m->fs_dirty_gfns;
+	b.free_gfns = m->fs_free_gfns;
+	b.dirty_pages = m->fs_dirty_va;
+	b.free_pages = m->fs_free_va;
+	m->fs_ret = smfs_build_header(page_address(m->fs_hdr), PAGE_SIZE, &b);
+}
+
+static void fs_after_hypercall(bool cancelled, void *data)
+{
+	struct selfmig_mig *m = data;
+
+	m->cancelled = cancelled;
+	complete(&m->resumed);
+}
+
+/* ------------------------------------------------------------------ */
+/* the thread                                                           */
+
+static void round_stats(struct selfmig_mig *m, u32 r, u64 start_ns, u64 rate)
+{
+	struct smw_round_stats *st = &m->rounds[r];
+
+	st->duration_ns = ktime_get_ns() - start_ns;
+	st->rate = rate;
+	m->nr_rounds = r + 1;
+}
+
+static int migrate_rounds(struct selfmig_mig *m)
+{
+	struct selfmig_tracker *t = m->t;
+	u64 start, rate, dirty_rate = 0, prev_dirty = 0, guest_bytes;
+	u64 last_scan = ktime_get_ns();
+	struct smrate_progress pr;
+	unsigned long dirty;
+	u32 r;
+	int ret;
+
+	guest_bytes = (u64)t->ram_pages * PAGE_SIZE;
+
+	/* Round 0 */
+	start = ktime_get_ns();
+	rate = smrate_round_rate(&m->rp, 0, 0);
+	smrate_pacer_start(&m->pacer, start, rate);
+	selfmig_xen_publish("progress", "round 0");
+	ret = round0(m);
+	if (ret)
+		return ret;
+	round_stats(m, 0, start, rate);
+	ret = xfer_round_end(m, &m->rounds[0]);
+	if (ret)
+		return ret;
+	pr_info("round 0: %llu pages sent of %lu RAM pages (%llu in use)\n",
+		m->round0_pages, t->ram_pages, m->used_pages);
+
+	for (r = 1; ; r++) {
+		u64 now;
+
+		dirty = selfmig_tracker_scan(t, false);
+		now = ktime_get_ns();
+		dirty_rate = smrate_dirty_rate_bps(dirty, PAGE_SIZE, now - last_scan);
+		last_scan = now;
+		rate = smrate_round_rate(&m->rp, r, dirty_rate);
+
+		pr = (struct smrate_progress){
+			.round = r - 1,
+			.page_size = PAGE_SIZE,
+			.remaining_dirty_pages = dirty,
+			.rate_bps = rate,
+			.bytes_sent_total = m->bytes_total,
+			.guest_mem_bytes = guest_bytes,
+			.prev_dirty_pages = prev_dirty,
+		};
+		m->stop = smrate_should_stop(&m->rp, &pr);
+		if (m->stop == SMRATE_CONTINUE && r >= SELFMIG_MAX_ROUNDS - 1)
+			m->stop = SMRATE_STOP_MAX_ROUNDS;
+		if (m->stop != SMRATE_CONTINUE) {
+			pr_info("stopping after round %u: %s, %lu pages dirty\n",
+				r - 1, smrate_stop_name(m->stop), dirty);
+			return 0;
+		}
+		prev_dirty = dirty;
+
+		start = now;
+		smrate_pacer_start(&m->pacer, start, rate);
+		selfmig_xen_publish("progress", "round %u dirty %lu", r, dirty);
+		m->rounds[r].pages_scanned = t->ram_pages;
+		m->rounds[r].pages_dirty = dirty;
+		ret = round_dirty(m, &m->rounds[r]);
+		if (ret)
+			return ret;
+		round_stats(m, r, start, rate);
+		ret = xfer_round_end(m, &m->rounds[r]);
+		if (!ret)
+			ret = xfer_procs(m, r);
+		if (ret)
+			return ret;
+	}
+}
+
+static int migrate_thread(void *arg)
+{
+	struct selfmig_mig *m = arg;
+	u8 shdr[SMW_STREAM_HDR_LEN];
+	struct kvec iov;
+	unsigned long max = 0;
+	u64 t0 = ktime_get_ns();
+	int ret;
+
+	walk_system_ram_range(0, ULONG_MAX >> PAGE_SHIFT, &max, max_ram_pfn);
+	m->nr_pfns = max;
+
+	m->t = selfmig_tracker_start(max);
+	if (IS_ERR(m->t)) {
+		ret = PTR_ERR(m->t);
+		m->t = NULL;
+		mig_fail(m, ret, "cannot start dirty tracking");
+		goto out;
+	}
+	m->used_pages = m->t->ram_pages - count_free(m->t, NULL);
+	if (m->cfg.verify) {
+		ret = fs_alloc(m);
+		if (ret) {
+			mig_fail(m, ret, "cannot prepare the final-set descriptor");
+			goto out;
+		}
+	}
+	ret = xfer_alloc(m);
+	if (ret) {
+		mig_fail(m, ret, "cannot allocate transfer buffers");
+		goto out;
+	}
+	ret = xfer_connect(m);
+	if (ret) {
+		mig_fail(m, ret, "cannot connect to the receiver %pI4:%u",
+			 &m->cfg.dest_addr, m->cfg.dest_port);
+		goto out;
+	}
+	ret = smw_enc_init(&m->enc, shdr, m->cfg.id, m->nr_pfns);
+	if (!ret) {
+		iov = (struct kvec){ shdr, sizeof(shdr) };
+		ret = xfer_send(m, &iov, 1);
+	}
+	if (ret) {
+		mig_fail(m, ret, "cannot send the stream header");
+		goto out;
+	}
+	smw_pages_begin(&m->enc, &m->batch, m->meta, m->data);
+
+	ret = migrate_rounds(m);
+	if (ret) {
+		mig_fail(m, ret, "pre-copy round %u failed", m->nr_rounds);
+		goto out;
+	}
+	selfmig_state_set(SELFMIG_STOPPING);
+	ret = xfer_end(m);
+	if (ret) {
+		mig_fail(m, ret, "cannot send the end of the stream");
+		goto out;
+	}
+	xfer_close(m);
+	xfer_free(m);
+
+	if (m->cfg.verify) {
+		ret = selfmig_xen_suspend_hooks(fs_before_hypercall,
+						fs_after_hypercall, m);
+		if (ret) {
+			mig_fail(m, ret, "cannot hook the suspend path");
+			goto out;
+		}
+		selfmig_state_set(SELFMIG_SUSPENDED);
+		selfmig_xen_publish("progress", "suspending");
+		ret = selfmig_xen_request_suspend();
+		if (ret) {
+			selfmig_xen_suspend_hooks_clear();
+			mig_fail(m, ret, "cannot request a suspend");
+			goto out;
+		}
+		if (!wait_for_completion_timeout(&m->resumed,
+						 SELFMIG_RESUME_WAIT_S * HZ)) {
+			/* Waits for a suspend still in progress. */
+			selfmig_xen_suspend_hooks_clear();
+			mig_fail(m, -ETIMEDOUT, "no suspend within %u s",
+				 SELFMIG_RESUME_WAIT_S);
+			goto out;
+		}
+		selfmig_xen_suspend_hooks_clear();
+		if (m->fs_ret)
+			mig_fail(m, -EINVAL, "final set not built: %s",
+				 smfs_strerror(m->fs_ret));
+		pr_info("resumed (%s): final set %llu pages, %llu free\n",
+			m->cancelled ? "cancelled, same domain" : "new domain",
+			m->final_set_pages, m->final_free_pages);
+		selfmig_state_set(SELFMIG_RESUMED);
+	} else {
+		selfmig_state_set(SELFMIG_RESUMED);
+	}
+out:
+	m->total_ns = ktime_get_ns() - t0;
+	xfer_close(m);
+	xfer_free(m);
+	if (m->error)
+		selfmig_state_set(SELFMIG_FAILED);
+	selfmig_xen_publish("progress", m->error ? "failed" : "done");
+	selfmig_tracker_stop(m->t);
+	m->t = NULL;
+	fs_free_pages(m);
+	selfmig_state_set(SELFMIG_IDLE);
+	return 0;
+}
+
+void selfmig_config_defaults(struct selfmig_config *cfg)
+{
+	struct smrate_params p;
+
+	smrate_params_default(&p);
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->start_rate_mbit = div_u64(p.start_rate_bps, 1000000);
+	cfg->max_bandwidth_mbit = div_u64(p.max_rate_bps, 1000000);
+	cfg->downtime_ms = div_u64(p.downtime_target_ns, NSEC_PER_MSEC);
+	cfg->max_rounds = p.max_rounds;
+	cfg->max_bytes_factor = p.max_bytes_factor;
+}
+
+/**
+ * selfmig_migrate_start() - start a migration in the background
+ * @cfg: where to and how; copied
+ *
+ * Return: 0, -EBUSY if one is under way, -EINVAL for bad settings.
+ */
+int selfmig_migrate_start(const struct selfmig_config *cfg)
+{
+	struct selfmig_mig *m;
+	int ret;
+
+	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	if (!m)
+		return -ENOMEM;
+	m->cfg = *cfg;
+	init_completion(&m->resumed);
+	smrate_params_default(&m->rp);
+	m->rp.start_rate_bps = mbit(cfg->start_rate_mbit);
+	m->rp.max_rate_bps = mbit(cfg->max_bandwidth_mbit);
+	m->rp.downtime_target_ns = (u64)cfg->downtime_ms * NSEC_PER_MSEC;
+	m->rp.max_rounds = cfg->max_rounds;
+	m->rp.max_bytes_factor = cfg->max_bytes_factor;
+	ret = smrate_params_check(&m->rp);
+	if (ret) {
+		pr_err("bad rate settings: %s\n", smrate_strerror(ret));
+		kfree(m);
+		return -EINVAL;
+	}
+
+	mutex_lock(&selfmig_mig_lock);
+	ret = selfmig_state_set(SELFMIG_PRECOPY);
+	if (ret) {
+		mutex_unlock(&selfmig_mig_lock);
+		kfree(m);
+		return -EBUSY;
+	}
+	if (selfmig_cur)
+		kfree(selfmig_cur);
+	selfmig_cur = m;
+	m->thread = kthread_run(migrate_thread, m, "selfmig");
+	if (IS_ERR(m->thread)) {
+		ret = PTR_ERR(m->thread);
+		m->thread = NULL;
+		selfmig_state_set(SELFMIG_FAILED);
+		selfmig_state_set(SELFMIG_IDLE);
+	}
+	mutex_unlock(&selfmig_mig_lock);
+	return ret;
+}
+
+int selfmig_migrate_abort(void)
+{
+	int ret = -ESRCH;
+
+	mutex_lock(&selfmig_mig_lock);
+	if (selfmig_cur && selfmig_state_get() == SELFMIG_PRECOPY) {
+		atomic_set(&selfmig_cur->abort, 1);
+		ret = 0;
+	}
+	mutex_unlock(&selfmig_mig_lock);
+	return ret;
+}
+
+/* Module unload: stop a migration in progress and wait for its thread. */
+void selfmig_migrate_exit(void)
+{
+	mutex_lock(&selfmig_mig_lock);
+	if (selfmig_cur) {
+		atomic_set(&selfmig_cur->abort, 1);
+		mutex_unlock(&selfmig_mig_lock);
+		while (selfmig_state_get() != SELFMIG_IDLE)
+			msleep(20);
+		mutex_lock(&selfmig_mig_lock);
+		kfree(selfmig_cur);
+		selfmig_cur = NULL;
+	}
+	mutex_unlock(&selfmig_mig_lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* reports (sysfs)                                                      */
+
+ssize_t selfmig_migrate_show_rounds(char *buf)
+{
+	ssize_t n = 0;
+	u32 r;
+
+	mutex_lock(&selfmig_mig_lock);
+	n += sysfs_emit_at(buf, n, "round scanned dirty sent zero bytes_raw bytes_wire duration_ms rate_mbit\n");
+	for (r = 0; selfmig_cur && r < selfmig_cur->nr_rounds; r++) {
+		struct smw_round_stats *s = &selfmig_cur->rounds[r];
+
+		n += sysfs_emit_at(buf, n, "%u %llu %llu %llu %llu %llu %llu %llu %llu\n",
+				   r, s->pages_scanned, s->pages_dirty,
+				   s->pages_sent, s->pages_zero,
+				   s->bytes_uncompressed, s->bytes_compressed,
+				   div_u64(s->duration_ns, NSEC_PER_MSEC),
+				   div_u64(s->rate, 1000000));
+	}
+	mutex_unlock(&selfmig_mig_lock);
+	return n;
+}
+
+ssize_t selfmig_migrate_show_procs(char *buf)
+{
+	struct selfmig_tracker *t;
+	ssize_t n = 0;
+	u32 i;
+
+	mutex_lock(&selfmig_mig_lock);
+	n += sysfs_emit_at(buf, n, "pid comm pages_last_round\n");
+	t = selfmig_cur ? selfmig_cur->t : NULL;
+	for (i = 0; t && i < t->nr_cur; i++)
+		n += sysfs_emit_at(buf, n, "%u %.16s %u\n", t->cur[i].pid,
+				   t->cur[i].comm, t->cur[i].pages);
+	mutex_unlock(&selfmig_mig_lock);
+	return n;
+}
+
+ssize_t selfmig_migrate_show_result(char *buf)
+{
+	struct selfmig_mig *m;
+	ssize_t n = 0;
+
+	mutex_lock(&selfmig_mig_lock);
+	m = selfmig_cur;
+	n += sysfs_emit_at(buf, n, "state %s\n", selfmig_state_name(selfmig_state_get()));
+	if (m) {
+		n += sysfs_emit_at(buf, n,
+				   "error %d\nmessage %s\nstop %s\nrounds %u\n"
+				   "guest_pages %llu\nused_pages %llu\nround0_pages %llu\n"
+				   "pages_sent %llu\nbytes_sent %llu\nfinal_set_pages %llu\n"
+				   "final_free_pages %llu\nfinal_busy_mms %llu\n"
+				   "cancelled %d\ntotal_ms %llu\n",
+				   m->error, m->errmsg[0] ? m->errmsg : "-",
+				   smrate_stop_name(m->stop), m->nr_rounds,
+				   m->nr_pfns, m->used_pages, m->round0_pages,
+				   m->pages_total, m->bytes_total,
+				   m->final_set_pages, m->final_free_pages,
+				   m->final_busy_mms, m->cancelled,
+				   div_u64(m->total_ns, NSEC_PER_MSEC));
+	}
+	mutex_unlock(&selfmig_mig_lock);
+	return n;
+}

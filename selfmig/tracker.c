@@ -1,0 +1,562 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The dirty tracker: which guest frames changed since the last look.
+ *
+ * Writes by the guest's own CPUs are seen through page-table dirty bits.
+ * Every mapping a CPU can write through is scanned:
+ *  - the kernel's half of the address space (direct map, kernel image,
+ *    vmalloc and modules, vmemmap, fixmap, cpu_entry_area), through init_mm;
+ *  - every process's page tables.
+ * The direct map, the kernel image and the vmemmap are split to 4 KiB
+ * mappings when tracking starts, so that one dirty bit stands for one frame.
+ *
+ * Clearing a user PTE's dirty bit would lose what Linux knows about the
+ * page (a file page must be written back, a MADV_FREE page must not be
+ * discarded), so that knowledge moves to the folio first.
+ *
+ * Writes by anyone else (Xen itself, backends through grants) set no dirty
+ * bit; those frames are reported by the Xen glue and count as dirty in every
+ * scan.  See pvops-hooks/xen.c.
+ *
+ * A scan ORs what it finds into the tracker's pending bitmap; the sender
+ * clears a frame's bit when it copies the frame.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task_stack.h>
+#include <linux/pgtable.h>
+#include <linux/vmalloc.h>
+#include <linux/slab.h>
+#include <linux/ioport.h>
+#include <linux/sort.h>
+#include <linux/set_memory.h>
+#include <asm/tlbflush.h>
+
+#include "selfmig.h"
+
+static inline void tracker_mark(struct selfmig_tracker *t, unsigned long pfn,
+				unsigned long n)
+{
+	unsigned long end = pfn + n;
+
+	if (end > t->nr_pfns)
+		end = t->nr_pfns;
+	for (; pfn < end; pfn++)
+		__set_bit(pfn, t->pending);
+}
+
+/* Called by the Xen glue for frames others write; may run in any context. */
+void selfmig_tracker_mark_foreign(struct selfmig_tracker *t, unsigned long pfn)
+{
+	if (pfn < t->nr_pfns)
+		set_bit(pfn, t->foreign_seen);
+}
+
+/* ------------------------------------------------------------------ */
+/* Kernel mappings                                                      */
+
+static void scan_kernel_pte(struct selfmig_tracker *t, pmd_t *pmd,
+			    unsigned long addr, unsigned long end)
+{
+	pte_t *pte = pte_offset_kernel(pmd, addr);
+
+	for (; addr != end; pte++, addr += PAGE_SIZE) {
+		pte_t v = READ_ONCE(*pte);
+
+		if (!pte_present(v) || !pte_dirty(v))
+			continue;
+		if (test_and_clear_bit(_PAGE_BIT_DIRTY, (unsigned long *)&pte->pte))
+			tracker_mark(t, pte_pfn(v), 1);
+	}
+}
+
+static void scan_kernel_pmd(struct selfmig_tracker *t, pud_t *pud,
+			    unsigned long addr, unsigned long end)
+{
+	pmd_t *pmd = pmd_offset(pud, addr);
+	unsigned long next;
+
+	do {
+		pmd_t v = READ_ONCE(*pmd);
+
+		next = pmd_addr_end(addr, end);
+		if (pmd_none(v) || !pmd_present(v))
+			continue;
+		if (pmd_large(v)) {
+			if (pmd_dirty(v) &&
+			    test_and_clear_bit(_PAGE_BIT_DIRTY,
+					       (unsigned long *)&pmd->pmd))
+				tracker_mark(t, pmd_pfn(v), PTRS_PER_PTE);
+			t->large_leaves++;
+			continue;
+		}
+		scan_kernel_pte(t, pmd, addr, next);
+	} while (pmd++, addr = next, addr != end);
+}
+
+static void scan_kernel_pud(struct selfmig_tracker *t, p4d_t *p4d,
+			    unsigned long addr, unsigned long end)
+{
+	pud_t *pud = pud_offset(p4d, addr);
+	unsigned long next;
+
+	do {
+		pud_t v = READ_ONCE(*pud);
+
+		next = pud_addr_end(addr, end);
+		if (pud_none(v) || !pud_present(v))
+			continue;
+		if (pud_large(v)) {
+			if (pud_dirty(v) &&
+			    test_and_clear_bit(_PAGE_BIT_DIRTY,
+					       (unsigned long *)&pud->pud))
+				tracker_mark(t, pud_pfn(v), PTRS_PER_PMD * PTRS_PER_PTE);
+			t->large_leaves++;
+			continue;
+		}
+		scan_kernel_pmd(t, pud, addr, next);
+	} while (pud++, addr = next, addr != end);
+}
+
+static void scan_kernel_p4d(struct selfmig_tracker *t, pgd_t *pgd,
+			    unsigned long addr, unsigned long end)
+{
+	p4d_t *p4d = p4d_offset(pgd, addr);
+	unsigned long next;
+
+	do {
+		next = p4d_addr_end(addr, end);
+		if (p4d_none(*p4d) || p4d_bad(*p4d))
+			continue;
+		scan_kernel_pud(t, p4d, addr, next);
+	} while (p4d++, addr = next, addr != end);
+}
+
+/* The kernel half of the address space, through init_mm. */
+static void scan_kernel(struct selfmig_tracker *t)
+{
+	unsigned long addr = ~((1UL << __VIRTUAL_MASK_SHIFT) - 1);
+	unsigned long end = 0;	/* wraps: up to the top of the address space */
+	unsigned long next;
+	pgd_t *pgd = pgd_offset_k(addr);
+
+	t->large_leaves = 0;
+	do {
+		next = pgd_addr_end(addr, end);
+		if (pgd_none(*pgd) || pgd_bad(*pgd))
+			continue;
+		scan_kernel_p4d(t, pgd, addr, next);
+	} while (pgd++, addr = next, addr != end);
+}
+
+/* ------------------------------------------------------------------ */
+/* Process page tables                                                  */
+
+struct mm_scan {
+	struct selfmig_tracker *t;
+	struct vm_area_struct *vma;
+	bool atomic;
+	u32 pages;
+};
+
+static void scan_user_pte(struct mm_scan *s, pmd_t *pmd, unsigned long addr,
+			  unsigned long end)
+{
+	struct mm_struct *mm = s->vma->vm_mm;
+	spinlock_t *ptl;
+	pte_t *start, *pte;
+
+	start = pte_offset_map_lock(mm, pmd, addr, &ptl);
+	for (pte = start; addr != end; pte++, addr += PAGE_SIZE) {
+		pte_t v = READ_ONCE(*pte);
+		struct page *page;
+
+		if (!pte_present(v) || !pte_dirty(v))
+			continue;
+		if (!test_and_clear_bit(_PAGE_BIT_DIRTY, (unsigned long *)&pte->pte))
+			continue;
+		/*
+		 * The dirty bit was Linux's only record that this page differs
+		 * from its backing store (file, swap) or that a MADV_FREE page
+		 * was written again: move that record to the folio.
+		 */
+		page = vm_normal_page(s->vma, addr, v);
+		if (page)
+			folio_mark_dirty(page_folio(page));
+		tracker_mark(s->t, pte_pfn(v), 1);
+		s->pages++;
+	}
+	pte_unmap_unlock(start, ptl);
+}
+
+static void scan_user_pmd(struct mm_scan *s, pud_t *pud, unsigned long addr,
+			  unsigned long end)
+{
+	pmd_t *pmd = pmd_offset(pud, addr);
+	unsigned long next;
+
+	do {
+		pmd_t v = READ_ONCE(*pmd);
+
+		next = pmd_addr_end(addr, end);
+		if (pmd_none(v) || !pmd_present(v))
+			continue;
+		if (pmd_large(v) || pmd_bad(v)) {
+			/* No transparent huge pages in this guest: count it. */
+			s->t->large_leaves++;
+			continue;
+		}
+		scan_user_pte(s, pmd, addr, next);
+	} while (pmd++, addr = next, addr != end);
+}
+
+static void scan_user_range(struct mm_scan *s, unsigned long addr,
+			    unsigned long end)
+{
+	pgd_t *pgd = pgd_offset(s->vma->vm_mm, addr);
+	unsigned long next;
+
+	do {
+		p4d_t *p4d;
+		unsigned long p4d_next, pud_next;
+		unsigned long a = addr;
+
+		next = pgd_addr_end(addr, end);
+		if (pgd_none(*pgd) || pgd_bad(*pgd))
+			continue;
+		p4d = p4d_offset(pgd, a);
+		do {
+			pud_t *pud;
+
+			p4d_next = p4d_addr_end(a, next);
+			if (p4d_none(*p4d) || p4d_bad(*p4d))
+				continue;
+			pud = pud_offset(p4d, a);
+			do {
+				pud_next = pud_addr_end(a, p4d_next);
+				if (pud_none(*pud) || pud_bad(*pud))
+					continue;
+				scan_user_pmd(s, pud, a, pud_next);
+			} while (pud++, a = pud_next, a != p4d_next);
+		} while (p4d++, a = p4d_next, a != next);
+	} while (pgd++, addr = next, addr != end);
+}
+
+/*
+ * Scan one address space.  Outside the freeze we may sleep for its lock;
+ * at the freeze (interrupts off, other CPUs stopped, tasks frozen) we only
+ * try it: a writer caught holding it is in the middle of changing the
+ * layout, and its tables are left alone (counted in busy_mms).
+ */
+static u32 scan_mm(struct selfmig_tracker *t, struct mm_struct *mm, bool atomic)
+{
+	struct mm_scan s = { .t = t, .atomic = atomic };
+	struct vm_area_struct *vma;
+	VMA_ITERATOR(vmi, mm, 0);
+
+	if (atomic) {
+		if (!mmap_read_trylock(mm)) {
+			t->busy_mms++;
+			return 0;
+		}
+	} else {
+		mmap_read_lock(mm);
+	}
+	for_each_vma(vmi, vma) {
+		s.vma = vma;
+		scan_user_range(&s, vma->vm_start, vma->vm_end);
+	}
+	mmap_read_unlock(mm);
+	return s.pages;
+}
+
+static void proc_note(struct selfmig_tracker *t, struct task_struct *p,
+		      u32 pages)
+{
+	struct selfmig_proc_count *e;
+
+	if (!pages)
+		return;
+	if (t->nr_cur < SELFMIG_MAX_PROCS) {
+		e = &t->cur[t->nr_cur++];
+	} else {
+		/* Keep the heaviest: replace the lightest if this one is heavier. */
+		u32 i, min = 0;
+
+		for (i = 1; i < SELFMIG_MAX_PROCS; i++)
+			if (t->cur[i].pages < t->cur[min].pages)
+				min = i;
+		if (t->cur[min].pages >= pages)
+			return;
+		e = &t->cur[min];
+	}
+	e->pid = task_tgid_nr(p);
+	e->pages = pages;
+	get_task_comm(e->comm, p);
+}
+
+static int proc_cmp(const void *a, const void *b)
+{
+	const struct selfmig_proc_count *x = a, *y = b;
+
+	return x->pages < y->pages ? 1 : x->pages > y->pages ? -1 : 0;
+}
+
+/* Atomic context: walk the task list directly (everything is stopped). */
+static void scan_users_atomic(struct selfmig_tracker *t)
+{
+	struct task_struct *p;
+
+	rcu_read_lock();
+	for_each_process(p) {
+		struct mm_struct *mm = READ_ONCE(p->mm);
+
+		if (!mm || (p->flags & PF_KTHREAD))
+			continue;
+		proc_note(t, p, scan_mm(t, mm, true));
+	}
+	rcu_read_unlock();
+}
+
+/*
+ * Sleeping context: take references to a batch of address spaces under RCU,
+ * then scan them with their locks.
+ */
+#define MM_BATCH 32
+static void scan_users(struct selfmig_tracker *t)
+{
+	struct {
+		struct mm_struct *mm;
+		struct task_struct *task;
+	} batch[MM_BATCH];
+	pid_t next_pid = 0;
+	int n, i;
+
+	do {
+		struct task_struct *p;
+
+		n = 0;
+		rcu_read_lock();
+		for_each_process(p) {
+			struct mm_struct *mm;
+
+			if (task_tgid_nr(p) < next_pid || (p->flags & PF_KTHREAD))
+				continue;
+			if (n == MM_BATCH)
+				break;
+			mm = get_task_mm(p);
+			if (!mm)
+				continue;
+			get_task_struct(p);
+			batch[n].mm = mm;
+			batch[n].task = p;
+			n++;
+		}
+		rcu_read_unlock();
+		for (i = 0; i < n; i++) {
+			proc_note(t, batch[i].task, scan_mm(t, batch[i].mm, false));
+			if (task_tgid_nr(batch[i].task) >= next_pid)
+				next_pid = task_tgid_nr(batch[i].task) + 1;
+			mmput(batch[i].mm);
+			put_task_struct(batch[i].task);
+		}
+	} while (n == MM_BATCH);
+}
+
+/* ------------------------------------------------------------------ */
+
+static void tracker_flush_cpu(void *unused)
+{
+	__flush_tlb_all();
+}
+
+static void take_foreign(struct selfmig_tracker *t)
+{
+	unsigned long i, words = BITS_TO_LONGS(t->nr_pfns);
+
+	for (i = 0; i < words; i++)
+		if (READ_ONCE(t->foreign_seen[i]))
+			t->pending[i] |= xchg(&t->foreign_seen[i], 0);
+	selfmig_xen_foreign_frames(t);
+}
+
+/**
+ * selfmig_tracker_scan() - collect the frames written since the last scan
+ * @t: the tracker
+ * @atomic: true at the freeze (interrupts off, other CPUs stopped)
+ *
+ * Clears the dirty bits it finds, ORs the frames into @t->pending, adds
+ * the frames others write, and flushes TLBs so that the next write to any
+ * frame sets its dirty bit again.  Per-process counts of this scan replace
+ * those of the previous one (kept in @t->prev).
+ *
+ * Return: the number of frames now pending.
+ */
+unsigned long selfmig_tracker_scan(struct selfmig_tracker *t, bool atomic)
+{
+	memcpy(t->prev, t->cur, sizeof(t->cur));
+	t->nr_prev = t->nr_cur;
+	t->nr_cur = 0;
+	t->busy_mms = 0;
+
+	scan_kernel(t);
+	if (atomic)
+		scan_users_atomic(t);
+	else
+		scan_users(t);
+	take_foreign(t);
+
+	/*
+	 * A CPU keeps writing through a TLB entry that still says "dirty"
+	 * without touching the PTE: drop every cached translation everywhere.
+	 */
+	if (atomic)
+		__flush_tlb_all();
+	else
+		on_each_cpu(tracker_flush_cpu, NULL, 1);
+
+	sort(t->cur, t->nr_cur, sizeof(t->cur[0]), proc_cmp, NULL);
+	return bitmap_weight(t->pending, t->nr_pfns);
+}
+
+/* ------------------------------------------------------------------ */
+/* Set-up                                                               */
+
+static int mark_ram(unsigned long start, unsigned long nr, void *arg)
+{
+	struct selfmig_tracker *t = arg;
+	unsigned long end = min(start + nr, t->nr_pfns);
+
+	if (start < end)
+		bitmap_set(t->ram, start, end - start);
+	return 0;
+}
+
+static int split_ram(unsigned long start, unsigned long nr, void *arg)
+{
+	int *err = arg;
+	int ret = set_memory_4k((unsigned long)pfn_to_kaddr(start), nr);
+
+	if (ret && !*err)
+		*err = ret;
+	return 0;
+}
+
+/* 4 KiB mappings where one dirty bit would otherwise cover many frames. */
+static void tracker_split(struct selfmig_tracker *t)
+{
+	unsigned long data = PAGE_ALIGN(init_mm.end_code);
+	unsigned long end = PAGE_ALIGN(init_mm.brk);
+	unsigned long mm_start = (unsigned long)pfn_to_page(0) & PAGE_MASK;
+	unsigned long mm_end = PAGE_ALIGN((unsigned long)pfn_to_page(t->nr_pfns));
+	int err = 0;
+
+	walk_system_ram_range(0, t->nr_pfns, &err, split_ram);
+	if (err)
+		pr_warn("direct map not fully split to 4K (%d): tracking is coarser\n", err);
+	if (end > data) {
+		err = set_memory_4k(data, (end - data) >> PAGE_SHIFT);
+		if (err)
+			pr_warn("kernel image data not split to 4K (%d)\n", err);
+	}
+	err = set_memory_4k(mm_start, (mm_end - mm_start) >> PAGE_SHIFT);
+	if (err)
+		pr_warn("vmemmap not split to 4K (%d)\n", err);
+}
+
+/**
+ * selfmig_tracker_start() - allocate a tracker and start tracking
+ * @nr_pfns: frames to track (the guest's highest RAM frame + 1)
+ *
+ * Splits the watched kernel mappings to 4 KiB, then clears every dirty bit
+ * once, so that the first selfmig_tracker_scan() reports exactly what was
+ * written after this call returned.
+ *
+ * Context: process context, may sleep.
+ * Return: the tracker, or an ERR_PTR().
+ */
+struct selfmig_tracker *selfmig_tracker_start(unsigned long nr_pfns)
+{
+	struct selfmig_tracker *t;
+	size_t bytes = BITS_TO_LONGS(nr_pfns) * sizeof(unsigned long);
+	int ret;
+
+	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return ERR_PTR(-ENOMEM);
+	t->nr_pfns = nr_pfns;
+	t->pending = vzalloc(bytes);
+	t->foreign_seen = vzalloc(bytes);
+	t->ram = vzalloc(bytes);
+	if (!t->pending || !t->foreign_seen || !t->ram) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	walk_system_ram_range(0, nr_pfns, t, mark_ram);
+	t->ram_pages = bitmap_weight(t->ram, nr_pfns);
+
+	ret = selfmig_xen_track_start(t);
+	if (ret)
+		goto err_free;
+	tracker_split(t);
+	selfmig_tracker_scan(t, false);
+	bitmap_zero(t->pending, nr_pfns);
+	return t;
+
+err_free:
+	vfree(t->ram);
+	vfree(t->foreign_seen);
+	vfree(t->pending);
+	kfree(t);
+	return ERR_PTR(ret);
+}
+
+void selfmig_tracker_stop(struct selfmig_tracker *t)
+{
+	if (IS_ERR_OR_NULL(t))
+		return;
+	selfmig_xen_track_stop(t);
+	vfree(t->ram);
+	vfree(t->foreign_seen);
+	vfree(t->pending);
+	kfree(t);
+}
+
+/* The frames that hold a task's kernel stack. */
+void selfmig_tracker_mark_stack(struct selfmig_tracker *t,
+				struct task_struct *task)
+{
+	void *stack = task_stack_page(task);
+	unsigned long off;
+
+	if (!stack)
+		return;
+	for (off = 0; off < THREAD_SIZE; off += PAGE_SIZE) {
+		void *p = stack + off;
+		unsigned long pfn = is_vmalloc_addr(p) ? vmalloc_to_pfn(p) :
+							 PHYS_PFN(__pa(p));
+
+		tracker_mark(t, pfn, 1);
+	}
+}
+
+/* Frames of a vmalloc'd or direct-mapped buffer. */
+void selfmig_tracker_mark_buffer(struct selfmig_tracker *t, const void *buf,
+				 size_t len)
+{
+	const char *p = (const char *)((unsigned long)buf & PAGE_MASK);
+	const char *end = (const char *)buf + len;
+
+	for (; p < end; p += PAGE_SIZE)
+		tracker_mark(t, is_vmalloc_addr(p) ? vmalloc_to_pfn(p) :
+			     PHYS_PFN(__pa(p)), 1);
+}
+
+void selfmig_tracker_mark_pending(struct selfmig_tracker *t, unsigned long pfn)
+{
+	tracker_mark(t, pfn, 1);
+}

@@ -1,0 +1,593 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests for selfmig-verify's comparison logic, run against a guest
+ * emulated in memory: a fake mapper serves its frames (with a hole in its
+ * physmap), a real image file and metadata file sit in a temporary
+ * directory, and the final-set descriptor is built by the core builder
+ * inside the emulated guest pages, exactly as the guest kernel would.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "crc32c.h"
+#include "finalset.h"
+#include "../../userspace/selfmig-verify/verify.h"
+#include "../../userspace/selfmig-receive/receiver.h"
+
+#define G		2500ULL		/* guest frames: three map batches */
+#define PG		4096U
+#define HDR_GFN		10ULL
+#define DIRTY_GFN	11ULL
+#define FREE_GFN	12ULL
+#define HOLE_LO		1500ULL
+#define HOLE_HI		1600ULL
+
+static const u8 test_id[SMFS_ID_LEN] = {
+	0xa5, 0x5a, 0x00, 0xff, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12
+};
+
+static char dir[256], image_path[300], meta_path[300], json_path[300];
+
+/* ------------------------------------------------------------------ */
+/* The emulated guest                                                  */
+
+struct fake {
+	u8 *mem;		/* G pages */
+	u64 bad_gfn;		/* this frame never maps */
+	int null_batches;	/* map() of more than 2 frames returns NULL */
+	int hole_batches;	/* every frame of a map() of > 2 frames fails */
+	int outstanding;	/* mappings not yet unmapped */
+	int calls;
+};
+
+static void *fake_map(void *ctx, const u64 *gfns, u32 n, int *err)
+{
+	struct fake *f = ctx;
+	u8 *p;
+	u32 i;
+
+	f->calls++;
+	if (f->null_batches && n > 2) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	p = malloc((size_t)n * PG);
+	if (!p)
+		abort();
+	for (i = 0; i < n; i++) {
+		u64 g = gfns[i];
+
+		if (g >= G || (g >= HOLE_LO && g < HOLE_HI) ||
+		    g == f->bad_gfn || (f->hole_batches && n > 2)) {
+			err[i] = EFAULT;
+			memset(p + (size_t)i * PG, 0xAA, PG);
+		} else {
+			err[i] = 0;
+			memcpy(p + (size_t)i * PG, f->mem + g * PG, PG);
+		}
+	}
+	f->outstanding++;
+	return p;
+}
+
+static void fake_unmap(void *ctx, void *addr, u32 n)
+{
+	struct fake *f = ctx;
+
+	(void)n;
+	f->outstanding--;
+	free(addr);
+}
+
+static u8 *gpage(struct fake *f, u64 gfn)
+{
+	return f->mem + gfn * PG;
+}
+
+static void fill(u8 *p, u64 gfn)
+{
+	u32 i;
+
+	for (i = 0; i < PG; i++)
+		p[i] = (u8)(gfn * 7 + i * 13 + (i >> 8));
+	p[0] = 0x5c;
+}
+
+/*
+ * Make the guest, write the image as the receiver would have it, then let
+ * the guest change pages and build its final set.
+ */
+static void guest_setup(struct fake *f, int with_meta)
+{
+	u8 *dirty[1], *free_map[1];
+	u64 dg = DIRTY_GFN, fg = FREE_GFN, g;
+	struct smfs_build b;
+	u8 *meta;
+	int fd;
+
+	memset(f, 0, sizeof(*f));
+	f->bad_gfn = ~0ULL;
+	f->mem = calloc(G, PG);
+	if (!f->mem)
+		abort();
+	for (g = 0; g < G; g++)
+		if (g % 3)
+			fill(gpage(f, g), g);
+
+	/* The image: sparse, holding what the pre-copy rounds sent. */
+	fd = open(image_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || ftruncate(fd, (off_t)(G * PG)) < 0)
+		abort();
+	for (g = 0; g < G; g++)
+		if (g % 3 &&
+		    pwrite(fd, gpage(f, g), PG, (off_t)(g * PG)) != (ssize_t)PG)
+			abort();
+	close(fd);
+	if (with_meta) {
+		meta = smr_meta_alloc(G);
+		if (!meta)
+			abort();
+		for (g = 0; g < G; g++)
+			if (g % 3)
+				smr_meta_set(meta, g, 0, 0);
+		smr_meta_set(meta, 300, 4, 0);
+		smr_meta_set(meta, 301, SMR_META_NEVER, 0);
+		if (smr_meta_write(meta_path, meta, G, SMR_META_F_COMPLETE, 5))
+			abort();
+		free(meta);
+	}
+
+	/* The freeze: writes the rounds did not send, then the final set. */
+	dirty[0] = gpage(f, DIRTY_GFN);
+	free_map[0] = gpage(f, FREE_GFN);
+	memset(dirty[0], 0, PG);
+	memset(free_map[0], 0, PG);
+	gpage(f, 100)[5] ^= 1;		/* dirty: in the final set */
+	smfs_set_bit(dirty, 100);
+	gpage(f, 200)[6] ^= 1;		/* free: irrelevant */
+	smfs_set_bit(free_map, 200);
+	gpage(f, 300)[17] ^= 0xff;	/* missed */
+	gpage(f, 301)[0] ^= 0x01;	/* missed */
+	gpage(f, 2400)[PG - 1] ^= 0x80;	/* missed, last batch */
+	smfs_set_bit(dirty, 400);	/* dirty but unchanged */
+	gpage(f, 1550)[0] ^= 1;		/* in the physmap hole */
+	gpage(f, 2000)[9] ^= 1;		/* both dirty and free */
+	smfs_set_bit(dirty, 2000);
+	smfs_set_bit(free_map, 2000);
+
+	memset(&b, 0, sizeof(b));
+	b.id = test_id;
+	b.page_count = G;
+	b.generation = 3;
+	b.header_gfn = HDR_GFN;
+	b.dirty_gfns = &dg;
+	b.free_gfns = &fg;
+	b.dirty_pages = dirty;
+	b.free_pages = free_map;
+	if (smfs_build_header(gpage(f, HDR_GFN), PG, &b))
+		abort();
+}
+
+static void guest_free(struct fake *f)
+{
+	free(f->mem);
+}
+
+/* Run smv_verify over the fake guest. */
+static int run(struct fake *f, struct smv_report *r, u32 list, int use_meta,
+	       volatile sig_atomic_t *stop)
+{
+	struct smv_mapper m = { f, fake_map, fake_unmap };
+	struct smv_inputs in;
+	struct stat sb;
+	u8 *meta = NULL;
+	u32 flags;
+	char err[256];
+	int fd, ret;
+
+	memset(&in, 0, sizeof(in));
+	if (smv_report_init(r, 7, list))
+		abort();
+	fd = open(image_path, O_RDONLY);
+	if (fd < 0 || fstat(fd, &sb) < 0)
+		abort();
+	if (use_meta) {
+		meta = smv_meta_load(meta_path, &in.meta_pages, &flags, err,
+				     sizeof(err));
+		if (!meta)
+			abort();
+	}
+	in.header_gfn = HDR_GFN;
+	in.image_fd = fd;
+	in.image_size = (u64)sb.st_size;
+	in.meta = meta;
+	in.stop = stop;
+	ret = smv_verify(&m, &in, r);
+	close(fd);
+	free(meta);
+	return ret;
+}
+
+static int has(const char *hay, const char *needle)
+{
+	if (!strstr(hay, needle)) {
+		printf("# '%s' not in '%s'\n", needle, hay);
+		return 0;
+	}
+	return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Tests                                                               */
+
+static void test_classify(void)
+{
+	u8 *dp[1], *fp[1], a[PG], b[PG];
+	struct smfs_header h;
+	struct smv_sets s;
+	struct smv_report r;
+	u32 off = 99;
+
+	tap_test("classify and account single pages");
+	dp[0] = calloc(1, PG);
+	fp[0] = calloc(1, PG);
+	memset(&h, 0, sizeof(h));
+	h.page_count = 100;
+	h.bitmap_pages = 1;
+	s.hdr = &h;
+	s.dirty = (const u8 *const *)dp;
+	s.free_map = (const u8 *const *)fp;
+	s.meta = NULL;
+	smfs_set_bit(dp, 1);
+	smfs_set_bit(fp, 2);
+	smfs_set_bit(dp, 3);
+	smfs_set_bit(fp, 3);
+	memset(a, 0x11, PG);
+	memcpy(b, a, PG);
+	CHECK_EQ(smv_classify(&s, 0, a, b, &off), SMV_IDENTICAL);
+	CHECK_EQ(smv_classify(&s, 1, a, b, &off), SMV_IDENTICAL);
+	b[123] = 0;
+	CHECK_EQ(smv_classify(&s, 0, a, b, &off), SMV_MISSED);
+	CHECK_EQ(off, 123);
+	CHECK_EQ(smv_classify(&s, 1, a, b, &off), SMV_DIFF_FINAL);
+	CHECK_EQ(smv_classify(&s, 2, a, b, &off), SMV_DIFF_FREE);
+	CHECK_EQ(smv_classify(&s, 3, a, b, &off), SMV_DIFF_FINAL);
+	b[0] = 0;
+	CHECK_EQ(smv_classify(&s, 4, a, b, &off), SMV_MISSED);
+	CHECK_EQ(off, 0);
+
+	CHECK_EQ(smv_report_init(&r, 1, 2), 0);
+	smv_account(&r, &s, 0, SMV_IDENTICAL, 0);
+	smv_account(&r, &s, 1, SMV_DIFF_FINAL, 5);
+	smv_account(&r, &s, 2, SMV_DIFF_FREE, 5);
+	smv_account(&r, &s, 4, SMV_MISSED, 6);
+	smv_account(&r, &s, 5, SMV_MISSED, 7);
+	smv_account(&r, &s, 6, SMV_MISSED, 8);
+	CHECK_EQ(r.compared, 6);
+	CHECK_EQ(r.identical, 1);
+	CHECK_EQ(r.differ_in_final_set, 1);
+	CHECK_EQ(r.differ_free, 1);
+	CHECK_EQ(r.missed, 3);
+	CHECK_EQ(r.list_len, 2);
+	CHECK_EQ(r.list[1].gfn, 5);
+	CHECK_EQ(r.list[1].offset, 7);
+	CHECK_EQ(r.list[1].round, SMV_ROUND_UNKNOWN);
+	smv_report_free(&r);
+	/* A list of 0 entries still counts. */
+	CHECK_EQ(smv_report_init(&r, 1, 0), 0);
+	smv_account(&r, &s, 4, SMV_MISSED, 6);
+	CHECK_EQ(r.missed, 1);
+	CHECK_EQ(r.list_len, 0);
+	smv_report_free(&r);
+	free(dp[0]);
+	free(fp[0]);
+}
+
+static void test_parsers(void)
+{
+	unsigned long v;
+	u64 gfn = 0;
+	u32 d = 0;
+
+	tap_test("argument and xenstore value parsing");
+	CHECK_EQ(smv_parse_gfn("1a2b", &gfn), 0);
+	CHECK_EQ(gfn, 0x1a2b);
+	CHECK_EQ(smv_parse_gfn("0", &gfn), 0);
+	CHECK_EQ(gfn, 0);
+	CHECK_EQ(smv_parse_gfn("ffffffffffffffff", &gfn), 0);
+	CHECK(gfn == ~0ULL);
+	CHECK_EQ(smv_parse_gfn("", &gfn), -EINVAL);
+	CHECK_EQ(smv_parse_gfn("0x10", &gfn), -EINVAL);
+	CHECK_EQ(smv_parse_gfn("ABC", &gfn), -EINVAL);
+	CHECK_EQ(smv_parse_gfn("10 ", &gfn), -EINVAL);
+	CHECK_EQ(smv_parse_gfn("10000000000000000", &gfn), -EINVAL);
+	CHECK_EQ(smv_parse_gfn(NULL, &gfn), -EINVAL);
+	CHECK_EQ(smv_parse_domid("0", &d), 0);
+	CHECK_EQ(smv_parse_domid("32751", &d), 0);
+	CHECK_EQ(d, 32751);
+	CHECK_EQ(smv_parse_domid("32752", &d), -EINVAL);
+	CHECK_EQ(smv_parse_domid("-1", &d), -EINVAL);
+	CHECK_EQ(smv_parse_domid("guest1", &d), -EINVAL);
+	CHECK_EQ(smv_parse_domid("", &d), -EINVAL);
+	CHECK_EQ(smv_parse_uint("86400", 86400, &v), 0);
+	CHECK_EQ(v, 86400);
+	CHECK_EQ(smv_parse_uint("86401", 86400, &v), -EINVAL);
+	CHECK_EQ(smv_parse_uint("99999999999999999999999", ~0UL, &v),
+		 -EINVAL);
+}
+
+static void test_image_read(void)
+{
+	u8 buf[3 * PG], page[PG];
+	int fd;
+
+	tap_test("image read: sparse and short files read as zeros");
+	fd = open(image_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd >= 0);
+	memset(page, 0x77, PG);
+	CHECK_EQ(ftruncate(fd, 2 * PG), 0);
+	CHECK_EQ(pwrite(fd, page, PG, PG), PG);
+	memset(buf, 0xee, sizeof(buf));
+	CHECK_EQ(smv_image_read(fd, 0, 3, buf), 0);
+	CHECK_EQ(buf[0], 0);
+	CHECK_EQ(buf[PG - 1], 0);
+	CHECK_EQ(buf[PG], 0x77);
+	CHECK_EQ(buf[2 * PG - 1], 0x77);
+	CHECK_EQ(buf[2 * PG], 0);
+	CHECK_EQ(buf[3 * PG - 1], 0);
+	CHECK_EQ(smv_image_read(-1, 0, 1, buf), -EBADF);
+	close(fd);
+}
+
+static void test_full_run(void)
+{
+	struct smv_report r;
+	struct fake f;
+	char *text = NULL;
+	size_t tlen = 0;
+	FILE *mf;
+
+	tap_test("full run: counts by class, holes skipped, missed listed");
+	guest_setup(&f, 1);
+	CHECK_EQ(run(&f, &r, 2, 1, NULL), 0);
+	CHECK_EQ(r.error[0], 0);
+	CHECK_EQ(r.page_count, G);
+	CHECK_EQ(r.generation, 3);
+	CHECK_EQ(r.unmapped, HOLE_HI - HOLE_LO);
+	CHECK_EQ(r.compared, G - (HOLE_HI - HOLE_LO));
+	/* header + 2 bitmap pages + gfn 100 + gfn 2000 */
+	CHECK_EQ(r.differ_in_final_set, 5);
+	CHECK_EQ(r.differ_free, 1);
+	CHECK_EQ(r.missed, 3);
+	CHECK_EQ(r.identical, r.compared - 5 - 1 - 3);
+	CHECK_EQ(r.final_set_pages, 6);
+	CHECK_EQ(r.free_pages, 2);
+	CHECK_EQ(r.list_len, 2);
+	CHECK_EQ(r.list[0].gfn, 300);
+	CHECK_EQ(r.list[0].offset, 17);
+	CHECK_EQ(r.list[0].round, 4);
+	CHECK_EQ(r.list[1].gfn, 301);
+	CHECK_EQ(r.list[1].offset, 0);
+	CHECK_EQ(r.list[1].round, SMV_ROUND_NEVER);
+	CHECK_EQ(f.outstanding, 0);
+
+	tap_test("report: text and JSON");
+	mf = open_memstream(&text, &tlen);
+	CHECK(mf != NULL);
+	smv_print_report(&r, mf);
+	fclose(mf);
+	CHECK(has(text, "compared 2400 pages: 2391 identical, 5 differ in the final set, 1 differ but free, 3 MISSED; 100 unmapped"));
+	CHECK(has(text, "migration a55a00ff0102030405060708090a0b0c, generation 3"));
+	CHECK(has(text, "missed: gfn 0x12c, first difference at byte 17, last sent in round 4"));
+	CHECK(has(text, "missed: gfn 0x12d, first difference at byte 0, never sent"));
+	CHECK(has(text, "missed: ... and 1 more"));
+	free(text);
+	r.resumed = 1;
+	CHECK_EQ(smv_write_json(&r, json_path), 0);
+	{
+		char buf[4096];
+		FILE *jf = fopen(json_path, "r");
+		size_t n = jf ? fread(buf, 1, sizeof(buf) - 1, jf) : 0;
+
+		buf[n] = '\0';
+		if (jf)
+			fclose(jf);
+		CHECK(has(buf, "\"status\": \"missed\""));
+		CHECK(has(buf, "\"error\": null"));
+		CHECK(has(buf, "\"domid\": 7,"));
+		CHECK(has(buf, "\"page_count\": 2500,"));
+		CHECK(has(buf, "\"compared\": 2400,"));
+		CHECK(has(buf, "\"identical\": 2391,"));
+		CHECK(has(buf, "\"differ_in_final_set\": 5,"));
+		CHECK(has(buf, "\"differ_free\": 1,"));
+		CHECK(has(buf, "\"missed\": 3,"));
+		CHECK(has(buf, "\"unmapped\": 100,"));
+		CHECK(has(buf, "\"final_set_pages\": 6,"));
+		CHECK(has(buf, "\"free_pages\": 2,"));
+		CHECK(has(buf, "\"missed_gfns\": [300, 301],"));
+		CHECK(has(buf, "{\"gfn\": 300, \"offset\": 17, \"round\": 4}"));
+		CHECK(has(buf, "{\"gfn\": 301, \"offset\": 0, \"round\": \"never\"}"));
+		CHECK(has(buf, "\"resumed\": true\n}"));
+	}
+	smv_report_free(&r);
+
+	tap_test("full run without metadata, nothing missed once fixed");
+	gpage(&f, 300)[17] ^= 0xff;
+	gpage(&f, 301)[0] ^= 0x01;
+	gpage(&f, 2400)[PG - 1] ^= 0x80;
+	CHECK_EQ(run(&f, &r, 20, 0, NULL), 0);
+	CHECK_EQ(r.missed, 0);
+	CHECK_EQ(r.list_len, 0);
+	CHECK_EQ(r.differ_in_final_set, 5);
+	CHECK_EQ(smv_write_json(&r, json_path), 0);
+	smv_report_free(&r);
+	guest_free(&f);
+}
+
+static void expect_fail(struct fake *f, int use_meta, const char *what,
+			volatile sig_atomic_t *stop)
+{
+	struct smv_report r;
+
+	CHECK_EQ(run(f, &r, 5, use_meta, stop), -1);
+	CHECK(has(r.error, what));
+	CHECK_EQ(f->outstanding, 0);
+	smv_report_free(&r);
+}
+
+static void test_failures(void)
+{
+	volatile sig_atomic_t stop = 1;
+	struct smv_report r;
+	struct fake f;
+	int fd;
+
+	tap_test("failure: header rejected");
+	guest_setup(&f, 0);
+	gpage(&f, HDR_GFN)[40] ^= 1;
+	expect_fail(&f, 0, "header_crc", NULL);
+	gpage(&f, HDR_GFN)[40] ^= 1;
+	gpage(&f, HDR_GFN)[0] = 'X';
+	expect_fail(&f, 0, "bad_magic", NULL);
+	guest_free(&f);
+
+	tap_test("failure: bitmaps rejected");
+	guest_setup(&f, 0);
+	gpage(&f, DIRTY_GFN)[1000] ^= 4;
+	expect_fail(&f, 0, "bitmaps_crc", NULL);
+	guest_free(&f);
+
+	tap_test("failure: descriptor pages unmappable");
+	guest_setup(&f, 0);
+	f.bad_gfn = HDR_GFN;
+	expect_fail(&f, 0, "cannot map the final-set header (gfn 0xa)", NULL);
+	f.bad_gfn = FREE_GFN;
+	expect_fail(&f, 0, "cannot map free bitmap page 0 (gfn 0xc)", NULL);
+	guest_free(&f);
+
+	tap_test("failure: mapping fails or maps nothing");
+	guest_setup(&f, 0);
+	f.null_batches = 1;
+	expect_fail(&f, 0, "cannot map guest frames 0x0-0x3ff", NULL);
+	f.null_batches = 0;
+	f.hole_batches = 1;
+	expect_fail(&f, 0, "none of the 2500 guest frames could be mapped", NULL);
+	guest_free(&f);
+
+	tap_test("failure: image or metadata of another size");
+	guest_setup(&f, 1);
+	fd = open(image_path, O_WRONLY);
+	CHECK_EQ(ftruncate(fd, (off_t)(G * PG + PG)), 0);
+	expect_fail(&f, 0, "image size 10244096 is not page_count 2500", NULL);
+	CHECK_EQ(ftruncate(fd, (off_t)(G * PG)), 0);
+	close(fd);
+	{
+		u8 *meta = smr_meta_alloc(G + 1);
+
+		CHECK_EQ(smr_meta_write(meta_path, meta, G + 1, 0, 0), 0);
+		free(meta);
+	}
+	expect_fail(&f, 1, "metadata file has page_count 2501, the final set 2500", NULL);
+	guest_free(&f);
+
+	tap_test("failure: interrupted");
+	guest_setup(&f, 0);
+	expect_fail(&f, 0, "interrupted at gfn 0x0", &stop);
+	CHECK_EQ(run(&f, &r, 5, 0, NULL), 0);
+	smv_report_free(&r);
+	guest_free(&f);
+
+	tap_test("error report as JSON");
+	CHECK_EQ(smv_report_init(&r, 9, 0), 0);
+	snprintf(r.error, sizeof(r.error), "bad \"thing\"\n");
+	CHECK_EQ(smv_write_json(&r, json_path), 0);
+	{
+		char buf[2048];
+		FILE *jf = fopen(json_path, "r");
+		size_t n = jf ? fread(buf, 1, sizeof(buf) - 1, jf) : 0;
+
+		buf[n] = '\0';
+		if (jf)
+			fclose(jf);
+		CHECK(has(buf, "\"status\": \"error\""));
+		CHECK(has(buf, "\"error\": \"bad \\\"thing\\\"\\u000a\""));
+		CHECK(has(buf, "\"migration_id\": null"));
+		CHECK(has(buf, "\"missed_gfns\": [],"));
+		CHECK(has(buf, "\"resumed\": false"));
+	}
+	smv_report_free(&r);
+}
+
+static void test_meta_load(void)
+{
+	char err[256];
+	u64 pc = 0;
+	u32 flags = 0;
+	u8 *meta, junk[100];
+	int fd;
+
+	tap_test("metadata file: accepted and rejected");
+	meta = smr_meta_alloc(16);
+	smr_meta_set(meta, 3, 2, 0x1234);
+	CHECK_EQ(smr_meta_write(meta_path, meta, 16, SMR_META_F_COMPLETE, 3), 0);
+	free(meta);
+	meta = smv_meta_load(meta_path, &pc, &flags, err, sizeof(err));
+	CHECK(meta != NULL);
+	CHECK_EQ(pc, 16);
+	CHECK_EQ(flags, SMR_META_F_COMPLETE);
+	if (meta) {
+		CHECK_EQ(smv_meta_round(meta, 3), 2);
+		CHECK_EQ(smv_meta_round(meta, 4), SMV_ROUND_NEVER);
+	}
+	free(meta);
+	/* A flipped entry byte breaks the entry crc. */
+	fd = open(meta_path, O_RDWR);
+	CHECK_EQ(pwrite(fd, "\x01", 1, 40 + 8 * 5), 1);
+	close(fd);
+	CHECK(smv_meta_load(meta_path, &pc, &flags, err, sizeof(err)) == NULL);
+	CHECK(has(err, "entry table crc mismatch"));
+	memset(junk, 'j', sizeof(junk));
+	fd = open(meta_path, O_WRONLY | O_TRUNC);
+	CHECK_EQ(write(fd, junk, sizeof(junk)), (ssize_t)sizeof(junk));
+	close(fd);
+	CHECK(smv_meta_load(meta_path, &pc, &flags, err, sizeof(err)) == NULL);
+	CHECK(has(err, "not a selfmig metadata file"));
+	fd = open(meta_path, O_WRONLY | O_TRUNC);
+	close(fd);
+	CHECK(smv_meta_load(meta_path, &pc, &flags, err, sizeof(err)) == NULL);
+	CHECK(has(err, "file too short"));
+	unlink(meta_path);
+	CHECK(smv_meta_load(meta_path, &pc, &flags, err, sizeof(err)) == NULL);
+	CHECK(has(err, "cannot open"));
+}
+
+int main(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/selfmig-verify-test.XXXXXX");
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	snprintf(image_path, sizeof(image_path), "%s/image", dir);
+	snprintf(meta_path, sizeof(meta_path), "%s/meta", dir);
+	snprintf(json_path, sizeof(json_path), "%s/report.json", dir);
+
+	test_classify();
+	test_parsers();
+	test_image_read();
+	test_full_run();
+	test_failures();
+	test_meta_load();
+
+	unlink(image_path);
+	unlink(meta_path);
+	unlink(json_path);
+	rmdir(dir);
+	return tap_done();
+}

@@ -1,0 +1,65 @@
+# about: self pre-copy under many workloads; after the freeze, every guest page is compared with the receiver's image
+# timeout: 3000
+#
+# Each run: the receiver listens in dom0, the guest module runs pre-copy to
+# it (verify=1), then freezes through the Xen suspend path and publishes its
+# final dirty set; selfmig-verify compares every guest page with the image
+# and resumes the guest.  A differing page outside the final set (and not
+# free) is a missed page.  RUNS (default 5) and WORKLOADS can be set with
+# tests/xen/run --set.
+RUNS=${RUNS:-5}
+WORKLOADS=${WORKLOADS:-idle anon-random anon-seq file-write mmap-shared pipes forkstorm churn netrecv}
+[ "$WORKLOAD" = 1 ] && WORKLOADS="user"
+
+guest_create
+guest_wait_ready 240
+
+runs=0 missed_total=0 failed=0
+runs_json=
+for w in $WORKLOADS; do
+	i=1
+	while [ "$i" -le "$RUNS" ]; do
+		step "workload $w, run $i of $RUNS"
+		case "$w" in
+		idle|user) ;;
+		netrecv)
+			guest_sh "selfmig-workload netrecv --quiet > /tmp/wl.log 2>&1 & echo \$! > /tmp/wl.pid" ||
+				fail "cannot start workload $w"
+			sleep 1
+			selfmig-workload netsend --target "$GUEST_IP" --seconds 600 --quiet \
+				> "$LOGDIR/netsend-$i.log" 2>&1 &
+			netsend=$!
+			;;
+		*)
+			guest_sh "selfmig-workload $w --quiet > /tmp/wl.log 2>&1 & echo \$! > /tmp/wl.pid" ||
+				fail "cannot start workload $w"
+			;;
+		esac
+		sleep 3
+		if ! selfmig_verify_run "$w" "$i"; then
+			failed=$((failed + 1))
+		fi
+		case "$w" in
+		idle|user) ;;
+		*)
+			[ "$w" = netrecv ] && kill "$netsend" 2>/dev/null
+			guest_sh 'kill $(cat /tmp/wl.pid) 2>/dev/null; sleep 1; cat /tmp/wl.log' > "$LOGDIR/workload-$w-$i.log" 2>&1
+			if grep -q '^CORRUPTION' "$LOGDIR/workload-$w-$i.log"; then
+				fail "workload $w reported corruption in run $i (see workload-$w-$i.log)"
+			fi
+			;;
+		esac
+		runs=$((runs + 1))
+		missed_total=$((missed_total + VERIFY_MISSED))
+		runs_json="$runs_json${runs_json:+,}$VERIFY_JSON"
+		i=$((i + 1))
+	done
+done
+
+field runs "$runs"
+field missed_pages "$missed_total"
+field_str workloads "$WORKLOADS"
+field per_run "[$runs_json]"
+[ "$failed" = 0 ] || fail "$failed of $runs runs failed (see scenario.log)"
+[ "$missed_total" = 0 ] || fail "$missed_total missed pages over $runs runs"
+ok

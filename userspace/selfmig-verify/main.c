@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * selfmig-verify: dom0 check that a self-migrated guest's image is complete.
+ *
+ *   selfmig-verify --domain NAME|ID --image FILE [--meta FILE] [--json OUT]
+ *                  [--resume] [--wait S] [--list-missed N]
+ *
+ * Waits until the domain has suspended itself, reads its final-set
+ * descriptor (located through xenstore), and compares every guest page
+ * below page_count with the receiver's image.  A page that differs is
+ * expected when it is in the final set (dom0 copies it) or free in the
+ * guest; any other difference is a MISSED page: a write the pre-copy rounds
+ * lost.  With --resume the domain runs on afterwards (suspend cancelled),
+ * also when the check itself failed.
+ *
+ * Exit status: 0 no page missed, 1 pages missed, 2 error (usage included).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "verify.h"
+#include "verify_xen.h"
+
+#define PROG "selfmig-verify"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: " PROG " --domain NAME|ID --image FILE [--meta FILE] [--json OUT]\n"
+		"                      [--resume] [--wait S] [--list-missed N]\n"
+		"  --domain NAME|ID  the guest (numeric id, or its name in xenstore)\n"
+		"  --image FILE      memory image written by selfmig-receive\n"
+		"  --meta FILE       its metadata file (checks page_count, names the\n"
+		"                    last round each missed page was sent in)\n"
+		"  --json OUT        write the report as a JSON object\n"
+		"  --resume          resume the domain afterwards, suspend cancelled\n"
+		"  --wait S          seconds to wait for the suspend (default %d)\n"
+		"  --list-missed N   list at most N missed gfns (default %d)\n"
+		"exit status: 0 nothing missed, 1 pages missed, 2 error\n",
+		SMV_DEFAULT_WAIT_S, SMV_DEFAULT_LIST);
+}
+
+struct options {
+	const char *domain;
+	const char *image;
+	const char *meta;
+	const char *json;
+	int resume;
+	unsigned long wait_s;
+	unsigned long list;
+};
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "domain", required_argument, NULL, 'd' },
+		{ "image", required_argument, NULL, 'i' },
+		{ "meta", required_argument, NULL, 'm' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "resume", no_argument, NULL, 'r' },
+		{ "wait", required_argument, NULL, 'w' },
+		{ "list-missed", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->wait_s = SMV_DEFAULT_WAIT_S;
+	o->list = SMV_DEFAULT_LIST;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			o->domain = optarg;
+			break;
+		case 'i':
+			o->image = optarg;
+			break;
+		case 'm':
+			o->meta = optarg;
+			break;
+		case 'j':
+			o->json = optarg;
+			break;
+		case 'r':
+			o->resume = 1;
+			break;
+		case 'w':
+			if (smv_parse_uint(optarg, 86400, &o->wait_s)) {
+				fprintf(stderr, PROG ": --wait: 0 to 86400 seconds\n");
+				return -1;
+			}
+			break;
+		case 'l':
+			if (smv_parse_uint(optarg, 1000000, &o->list)) {
+				fprintf(stderr, PROG ": --list-missed: 0 to 1000000\n");
+				return -1;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, PROG ": unexpected argument '%s'\n", argv[optind]);
+		return -1;
+	}
+	if (!o->domain || !o->image) {
+		fprintf(stderr, PROG ": --domain and --image are required\n");
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+static void set_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+/*
+ * Everything up to and including the comparison.  *suspended is set once
+ * the domain has been seen suspended: from then on, a failure still leads
+ * to the resume asked for.  0, or -1 with r->error set.
+ */
+static int run(const struct options *o, struct smv_xen **xp,
+	       struct smv_report *r, int *suspended)
+{
+	struct smv_inputs in;
+	struct smv_mapper m;
+	struct stat sb;
+	u8 *meta = NULL;
+	u64 meta_pages = 0;
+	u32 meta_flags = 0, domid;
+	int fd, ret = -1;
+
+	memset(&in, 0, sizeof(in));
+	fd = open(o->image, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &sb) < 0) {
+		snprintf(r->error, sizeof(r->error), "image %s: %s", o->image,
+			 strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		snprintf(r->error, sizeof(r->error), "image %s: not a regular file",
+			 o->image);
+		goto out;
+	}
+	if (o->meta) {
+		meta = smv_meta_load(o->meta, &meta_pages, &meta_flags,
+				     r->error, sizeof(r->error));
+		if (!meta)
+			goto out;
+		if (!(meta_flags & 1U))
+			fprintf(stderr,
+				PROG ": warning: %s: the stream was not complete\n",
+				o->meta);
+	}
+	*xp = smv_xen_open(r->error, sizeof(r->error));
+	if (!*xp)
+		goto out;
+	if (smv_xen_resolve(*xp, o->domain, &domid, r->error,
+			    sizeof(r->error)))
+		goto out;
+	r->domid = domid;
+	if (smv_xen_wait_suspended(*xp, domid, o->wait_s, &stop_requested,
+				   r->error, sizeof(r->error)))
+		goto out;
+	*suspended = 1;
+	if (smv_xen_final_set_gfn(*xp, domid, &in.header_gfn, r->error,
+				  sizeof(r->error)))
+		goto out;
+	smv_xen_mapper(*xp, domid, &m);
+	in.image_fd = fd;
+	in.image_size = (u64)sb.st_size;
+	in.meta = meta;
+	in.meta_pages = meta_pages;
+	in.log = stderr;
+	in.stop = &stop_requested;
+	ret = smv_verify(&m, &in, r);
+out:
+	free(meta);
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct smv_xen *x = NULL;
+	struct smv_report r;
+	struct options o;
+	char rerr[256];
+	int suspended = 0, failed, status, ret;
+
+	if (parse_args(argc, argv, &o))
+		return 2;
+	if (smv_report_init(&r, 0, (u32)o.list)) {
+		fprintf(stderr, PROG ": out of memory\n");
+		return 2;
+	}
+	set_signals();
+	failed = run(&o, &x, &r, &suspended) != 0;
+	if (failed)
+		fprintf(stderr, PROG ": error: %s\n", r.error);
+
+	if (o.resume && suspended) {
+		if (smv_xen_resume(x, r.domid, rerr, sizeof(rerr)) == 0) {
+			r.resumed = 1;
+			printf("domain %u resumed (suspend cancelled)%s\n", r.domid,
+			       failed ? " after the error above" : "");
+		} else {
+			fprintf(stderr, PROG ": error: %s; the domain is still suspended\n",
+				rerr);
+			if (!failed)
+				snprintf(r.error, sizeof(r.error), "%s", rerr);
+			failed = 1;
+		}
+	} else if (o.resume && failed) {
+		fprintf(stderr,
+			PROG ": the domain was not found suspended; nothing to resume\n");
+	}
+
+	if (!failed)
+		smv_print_report(&r, stdout);
+	if (o.json) {
+		ret = smv_write_json(&r, o.json);
+		if (ret) {
+			fprintf(stderr, PROG ": writing %s: %s\n", o.json,
+				strerror(-ret));
+			failed = 1;
+		}
+	}
+	if (failed)
+		status = 2;
+	else
+		status = r.missed ? 1 : 0;
+	if (!failed)
+		printf("result: %s\n", r.missed ? "MISSED pages found" : "no page missed");
+	smv_xen_close(x);
+	smv_report_free(&r);
+	return status;
+}

@@ -1,0 +1,552 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Pure helpers of selfmig-workload; see wl.h.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wl.h"
+
+/* ------------------------------------------------------------ random */
+
+uint64_t smwl_mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	return x;
+}
+
+void smwl_rng_seed(struct smwl_rng *r, uint64_t seed)
+{
+	r->s = seed;
+}
+
+uint64_t smwl_rng_next(struct smwl_rng *r)
+{
+	r->s += 0x9e3779b97f4a7c15ull;
+	return smwl_mix64(r->s);
+}
+
+uint64_t smwl_rng_below(struct smwl_rng *r, uint64_t n)
+{
+	uint64_t x, lim;
+
+	if (n == 0)
+		return 0;
+	/* Reject the short top slice so every value is equally likely. */
+	lim = UINT64_MAX - UINT64_MAX % n;
+	do
+		x = smwl_rng_next(r);
+	while (x >= lim);
+	return x % n;
+}
+
+/* ------------------------------------------------------------ patterns */
+
+static void st64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t ld64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static void st32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t ld32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static uint64_t pattern_base(uint64_t key, uint64_t gen)
+{
+	return smwl_mix64(key * 0x9e3779b97f4a7c15ull ^ smwl_mix64(gen + 0x632be59bd9b4e019ull));
+}
+
+static uint64_t tag_word(uint64_t key, uint64_t gen)
+{
+	return ((uint64_t)(uint32_t)gen << 32 | (uint32_t)key) ^ SMWL_TAG_SALT;
+}
+
+static uint64_t word_at(uint64_t base, uint64_t key, uint64_t gen, uint64_t idx)
+{
+	if (gen == 0)
+		return 0;
+	if (idx == 0)
+		return tag_word(key, gen);
+	return smwl_mix64(base + idx * 0xd1b54a32d192ed03ull);
+}
+
+uint64_t smwl_pattern_word(uint64_t key, uint64_t gen, uint64_t idx)
+{
+	return word_at(pattern_base(key, gen), key, gen, idx);
+}
+
+void smwl_pattern_fill(void *buf, size_t len, uint64_t key, uint64_t gen)
+{
+	uint8_t *p = buf;
+	uint64_t base = pattern_base(key, gen);
+	size_t i, words = len / 8;
+
+	if (gen == 0) {
+		memset(buf, 0, len);
+		return;
+	}
+	for (i = 0; i < words; i++)
+		st64(p + 8 * i, word_at(base, key, gen, i));
+	if (len % 8) {
+		uint8_t tmp[8];
+
+		st64(tmp, word_at(base, key, gen, words));
+		memcpy(p + 8 * words, tmp, len % 8);
+	}
+}
+
+int smwl_pattern_tag(const void *buf, size_t len, uint32_t *key, uint32_t *gen)
+{
+	const uint8_t *p = buf;
+	uint64_t t;
+	uint32_t k, g;
+
+	if (len < 8)
+		return -1;
+	t = ld64(p) ^ SMWL_TAG_SALT;
+	k = (uint32_t)t;
+	g = (uint32_t)(t >> 32);
+	if (g == 0)
+		return -1;
+	/* The second word must agree, otherwise it is just noise. */
+	if (len >= 16 && ld64(p + 8) != smwl_pattern_word(k, g, 1))
+		return -1;
+	*key = k;
+	*gen = g;
+	return 0;
+}
+
+int smwl_pattern_check(const void *buf, size_t len, uint64_t key, uint64_t gen,
+		       struct smwl_mismatch *mm)
+{
+	const uint8_t *p = buf;
+	uint64_t base = pattern_base(key, gen);
+	size_t i, words = (len + 7) / 8;
+
+	for (i = 0; i < words; i++) {
+		size_t n = len - 8 * i < 8 ? len - 8 * i : 8;
+		uint8_t want[8];
+
+		if (n == 8 && ld64(p + 8 * i) == word_at(base, key, gen, i))
+			continue;
+		st64(want, word_at(base, key, gen, i));
+		for (size_t b = 0; b < n; b++) {
+			if (p[8 * i + b] == want[b])
+				continue;
+			if (mm) {
+				memset(mm, 0, sizeof(*mm));
+				mm->offset = 8 * i + b;
+				mm->expected = want[b];
+				mm->got = p[8 * i + b];
+				mm->tag_valid = smwl_pattern_tag(buf, len, &mm->tag_key,
+								 &mm->tag_gen) == 0;
+			}
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static uint64_t stream_word(uint64_t base, uint64_t w)
+{
+	return smwl_mix64(base + (w + 1) * 0xd1b54a32d192ed03ull);
+}
+
+uint8_t smwl_stream_byte(uint64_t key, uint64_t gen, uint64_t off)
+{
+	return (uint8_t)(stream_word(pattern_base(key, gen), off / 8) >> (8 * (off % 8)));
+}
+
+void smwl_stream_fill(void *buf, size_t len, uint64_t key, uint64_t gen, uint64_t off)
+{
+	uint8_t *p = buf;
+	uint64_t base = pattern_base(key, gen);
+	size_t i = 0;
+
+	while (i < len && (off + i) % 8) {
+		p[i] = (uint8_t)(stream_word(base, (off + i) / 8) >> (8 * ((off + i) % 8)));
+		i++;
+	}
+	for (; i + 8 <= len; i += 8)
+		st64(p + i, stream_word(base, (off + i) / 8));
+	for (; i < len; i++)
+		p[i] = (uint8_t)(stream_word(base, (off + i) / 8) >> (8 * ((off + i) % 8)));
+}
+
+int smwl_stream_check(const void *buf, size_t len, uint64_t key, uint64_t gen,
+		      uint64_t off, size_t *bad)
+{
+	const uint8_t *p = buf;
+	uint64_t base = pattern_base(key, gen);
+	size_t i = 0;
+
+	while (i < len) {
+		if ((off + i) % 8 == 0 && i + 8 <= len &&
+		    ld64(p + i) == stream_word(base, (off + i) / 8)) {
+			i += 8;
+			continue;
+		}
+		if (p[i] != (uint8_t)(stream_word(base, (off + i) / 8) >> (8 * ((off + i) % 8)))) {
+			if (bad)
+				*bad = i;
+			return -1;
+		}
+		i++;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ messages */
+
+uint32_t smwl_fnv1a(uint32_t h, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x01000193u;
+	}
+	return h;
+}
+
+static uint32_t msg_csum(const uint8_t *buf, uint32_t paylen)
+{
+	uint8_t hdr[SMWL_MSG_HDR];
+
+	memcpy(hdr, buf, SMWL_MSG_HDR);
+	st32(hdr + 12, 0);
+	return smwl_fnv1a(smwl_fnv1a(SMWL_FNV_INIT, hdr, sizeof(hdr)),
+			  buf + SMWL_MSG_HDR, paylen);
+}
+
+size_t smwl_msg_encode(void *buf, size_t cap, uint32_t stream, uint64_t seq,
+		       uint32_t paylen)
+{
+	uint8_t *p = buf;
+
+	if (paylen > SMWL_MSG_MAXPAY || cap < (size_t)SMWL_MSG_HDR + paylen)
+		return 0;
+	st32(p, SMWL_MSG_MAGIC);
+	st32(p + 4, paylen);
+	st32(p + 8, stream);
+	st32(p + 12, 0);
+	st64(p + 16, seq);
+	smwl_pattern_fill(p + SMWL_MSG_HDR, paylen, stream, seq + 1);
+	st32(p + 12, msg_csum(p, paylen));
+	return (size_t)SMWL_MSG_HDR + paylen;
+}
+
+enum smwl_msg_status smwl_msg_peek(const void *buf, size_t len, struct smwl_msg *m,
+				   size_t *total)
+{
+	const uint8_t *p = buf;
+
+	if (len < SMWL_MSG_HDR)
+		return SMWL_MSG_SHORT;
+	if (ld32(p) != SMWL_MSG_MAGIC)
+		return SMWL_MSG_BAD_MAGIC;
+	m->len = ld32(p + 4);
+	m->stream = ld32(p + 8);
+	m->csum = ld32(p + 12);
+	m->seq = ld64(p + 16);
+	if (m->len > SMWL_MSG_MAXPAY)
+		return SMWL_MSG_BAD_LEN;
+	if (total)
+		*total = (size_t)SMWL_MSG_HDR + m->len;
+	return SMWL_MSG_OK;
+}
+
+enum smwl_msg_status smwl_msg_decode(const void *buf, size_t len, struct smwl_msg *m)
+{
+	const uint8_t *p = buf;
+	enum smwl_msg_status st;
+	size_t total;
+
+	st = smwl_msg_peek(buf, len, m, &total);
+	if (st != SMWL_MSG_OK)
+		return st;
+	if (len < total)
+		return SMWL_MSG_SHORT;
+	if (msg_csum(p, m->len) != m->csum)
+		return SMWL_MSG_BAD_CSUM;
+	if (smwl_pattern_check(p + SMWL_MSG_HDR, m->len, m->stream, m->seq + 1, NULL))
+		return SMWL_MSG_BAD_PAYLOAD;
+	return SMWL_MSG_OK;
+}
+
+const char *smwl_msg_status_str(enum smwl_msg_status st)
+{
+	switch (st) {
+	case SMWL_MSG_OK:		return "ok";
+	case SMWL_MSG_SHORT:		return "short";
+	case SMWL_MSG_BAD_MAGIC:	return "bad-magic";
+	case SMWL_MSG_BAD_LEN:		return "bad-length";
+	case SMWL_MSG_BAD_CSUM:		return "bad-checksum";
+	case SMWL_MSG_BAD_PAYLOAD:	return "bad-payload";
+	}
+	return "?";
+}
+
+/* ------------------------------------------------------------ rate */
+
+uint64_t smwl_rate_delay_ns(uint64_t rate_bps, uint64_t bytes, uint64_t elapsed_ns)
+{
+	long double due;
+
+	if (rate_bps == 0)
+		return 0;
+	due = (long double)bytes * 1e9L / (long double)rate_bps;
+	if (due <= (long double)elapsed_ns)
+		return 0;
+	return (uint64_t)(due - (long double)elapsed_ns);
+}
+
+/* ------------------------------------------------------------ options */
+
+static const char *const mode_names[SMWL_MODE_COUNT] = {
+	[SMWL_MODE_NONE] = NULL,
+	[SMWL_ANON_RANDOM] = "anon-random",
+	[SMWL_ANON_SEQ] = "anon-seq",
+	[SMWL_FILE_WRITE] = "file-write",
+	[SMWL_MMAP_SHARED] = "mmap-shared",
+	[SMWL_PIPES] = "pipes",
+	[SMWL_FORKSTORM] = "forkstorm",
+	[SMWL_CHURN] = "churn",
+	[SMWL_NETRECV] = "netrecv",
+	[SMWL_NETSEND] = "netsend",
+	[SMWL_NOOP] = "noop",
+};
+
+const char *smwl_mode_name(enum smwl_mode m)
+{
+	if ((int)m <= 0 || m >= SMWL_MODE_COUNT)
+		return "?";
+	return mode_names[m];
+}
+
+enum smwl_mode smwl_mode_parse(const char *s)
+{
+	for (int i = 1; i < SMWL_MODE_COUNT; i++)
+		if (strcmp(s, mode_names[i]) == 0)
+			return (enum smwl_mode)i;
+	return SMWL_MODE_NONE;
+}
+
+uint64_t smwl_mode_default_mib(enum smwl_mode m)
+{
+	switch (m) {
+	case SMWL_ANON_RANDOM:
+	case SMWL_ANON_SEQ:
+		return 32;
+	case SMWL_FILE_WRITE:
+	case SMWL_MMAP_SHARED:
+		return 16;
+	case SMWL_CHURN:
+		return 64;
+	case SMWL_FORKSTORM:
+		return 4;	/* per allocating child */
+	default:
+		return 0;
+	}
+}
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_nonneg(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !isfinite(v) || v < 0 || v > 1e9)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* IPv4 address with an optional ":PORT". */
+static int parse_target(const char *s, struct smwl_opts *o)
+{
+	const char *colon = strchr(s, ':');
+	size_t n = colon ? (size_t)(colon - s) : strlen(s);
+	struct in_addr a;
+	uint64_t port;
+
+	if (n == 0 || n >= sizeof(o->target))
+		return -1;
+	memcpy(o->target, s, n);
+	o->target[n] = 0;
+	if (inet_pton(AF_INET, o->target, &a) != 1)
+		return -1;
+	if (colon) {
+		if (parse_u64(colon + 1, 1, 65535, &port))
+			return -1;
+		o->port = (uint16_t)port;
+	}
+	return 0;
+}
+
+int smwl_parse_args(int argc, char **argv, struct smwl_opts *o, char *err, size_t errlen)
+{
+	int mib_set = 0, port_set = 0;
+	uint64_t v;
+
+	memset(o, 0, sizeof(*o));
+	o->dir = "/tmp";
+	o->port = SMWL_DEFAULT_PORT;
+	if (err && errlen)
+		err[0] = 0;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = NULL, *eq;
+		char name[32];
+		size_t nlen;
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
+			return 1;
+		if (strncmp(a, "--", 2) != 0) {
+			if (o->mode != SMWL_MODE_NONE) {
+				seterr(err, errlen, "unexpected argument '%s'", a);
+				return -1;
+			}
+			o->mode = smwl_mode_parse(a);
+			if (o->mode == SMWL_MODE_NONE) {
+				seterr(err, errlen, "unknown mode '%s'", a);
+				return -1;
+			}
+			continue;
+		}
+		eq = strchr(a, '=');
+		nlen = eq ? (size_t)(eq - a) : strlen(a);
+		if (nlen >= sizeof(name)) {
+			seterr(err, errlen, "unknown option '%s'", a);
+			return -1;
+		}
+		memcpy(name, a, nlen);
+		name[nlen] = 0;
+		if (strcmp(name, "--quiet") == 0) {
+			if (eq) {
+				seterr(err, errlen, "--quiet takes no value");
+				return -1;
+			}
+			o->quiet = 1;
+			continue;
+		}
+		if (strcmp(name, "--mib") && strcmp(name, "--seconds") &&
+		    strcmp(name, "--rate-mib-s") && strcmp(name, "--dir") &&
+		    strcmp(name, "--port") && strcmp(name, "--target") &&
+		    strcmp(name, "--seed")) {
+			seterr(err, errlen, "unknown option '%s'", a);
+			return -1;
+		}
+		if (eq) {
+			val = eq + 1;
+		} else {
+			if (i + 1 >= argc) {
+				seterr(err, errlen, "%s needs a value", name);
+				return -1;
+			}
+			val = argv[++i];
+		}
+		if (strcmp(name, "--mib") == 0) {
+			if (parse_u64(val, 1, 1u << 20, &o->mib))
+				goto bad;
+			mib_set = 1;
+		} else if (strcmp(name, "--seconds") == 0) {
+			if (parse_nonneg(val, &o->seconds))
+				goto bad;
+		} else if (strcmp(name, "--rate-mib-s") == 0) {
+			if (parse_nonneg(val, &o->rate_mib_s))
+				goto bad;
+		} else if (strcmp(name, "--dir") == 0) {
+			if (!*val)
+				goto bad;
+			o->dir = val;
+		} else if (strcmp(name, "--port") == 0) {
+			if (parse_u64(val, 1, 65535, &v))
+				goto bad;
+			o->port = (uint16_t)v;
+			port_set = 1;
+		} else if (strcmp(name, "--target") == 0) {
+			uint16_t keep = o->port;
+
+			if (parse_target(val, o))
+				goto bad;
+			/* An explicit --port wins over the default, not over IP:PORT. */
+			if (!strchr(val, ':') && port_set)
+				o->port = keep;
+		} else if (strcmp(name, "--seed") == 0) {
+			if (parse_u64(val, 0, UINT64_MAX, &o->seed))
+				goto bad;
+		}
+		continue;
+bad:
+		seterr(err, errlen, "bad value '%s' for %s", val, name);
+		return -1;
+	}
+	if (o->mode == SMWL_MODE_NONE) {
+		seterr(err, errlen, "no mode given");
+		return -1;
+	}
+	if (o->mode == SMWL_NETSEND && !o->target[0]) {
+		seterr(err, errlen, "netsend needs --target IP[:PORT]");
+		return -1;
+	}
+	if (!mib_set)
+		o->mib = smwl_mode_default_mib(o->mode);
+	return 0;
+}

@@ -482,34 +482,45 @@ static int fs_alloc(struct selfmig_mig *m)
  * the other CPUs stopped, tasks frozen.  Everything written since the last
  * round, the stacks in use and the frames others write make the final set.
  */
-static void fs_before_hypercall(void *data)
+/* Frames the migration itself writes at the freeze, and the stacks in use. */
+static void fs_own_frames(struct selfmig_tracker *t, void *data)
 {
 	struct selfmig_mig *m = data;
-	struct selfmig_tracker *t = m->t;
 	struct task_struct *g, *p;
-	struct smfs_build b;
-	unsigned long pfn, *free;
-	u32 i;
 
-	selfmig_tracker_scan(t, true);
-	m->final_busy_mms = t->busy_mms;
+	selfmig_tracker_mark_buffer(t, m, sizeof(*m));
 	rcu_read_lock();
 	for_each_process_thread(g, p)
 		if (READ_ONCE(p->on_cpu))
 			selfmig_tracker_mark_stack(t, p);
 	rcu_read_unlock();
+}
 
+static void fs_before_hypercall(void *data)
+{
+	struct selfmig_mig *m = data;
+	struct selfmig_tracker *t = m->t;
+	struct smfs_build b;
+	unsigned long pfn, *free;
+	u32 i;
+
+	/*
+	 * Nothing grants at the freeze, and tracking ends after it: the
+	 * foreign_seen bitmap is free to hold the free set.  Free frames are
+	 * counted before the final scan, which must come last.
+	 */
+	selfmig_tracker_take_foreign(t);
+	free = t->foreign_seen;
+	bitmap_zero(free, t->nr_pfns);
+	m->final_free_pages = count_free(t, free);
 	for (i = 0; i < m->fs_npages; i++) {
 		memset(m->fs_dirty_va[i], 0, PAGE_SIZE);
 		memset(m->fs_free_va[i], 0, PAGE_SIZE);
 	}
-	/*
-	 * Nothing grants at the freeze, and tracking ends after it: the
-	 * foreign_seen bitmap is free to hold the free set.
-	 */
-	free = t->foreign_seen;
-	bitmap_zero(free, t->nr_pfns);
-	m->final_free_pages = count_free(t, free);
+
+	selfmig_tracker_scan_final(t, fs_own_frames, m);
+	m->final_busy_mms = t->busy_mms;
+
 	m->final_set_pages = 0;
 	for_each_set_bit(pfn, t->pending, t->nr_pfns) {
 		smfs_set_bit(m->fs_dirty_va, pfn);
@@ -580,7 +591,7 @@ static int migrate_rounds(struct selfmig_mig *m)
 	for (r = 1; ; r++) {
 		u64 now;
 
-		dirty = selfmig_tracker_scan(t, false);
+		dirty = selfmig_tracker_scan(t);
 		now = ktime_get_ns();
 		dirty_rate = smrate_dirty_rate_bps(dirty, PAGE_SIZE, now - last_scan);
 		last_scan = now;
@@ -631,7 +642,7 @@ static int migrate_thread(void *arg)
 	u64 t0 = ktime_get_ns();
 	int ret;
 
-	walk_system_ram_range(0, ULONG_MAX >> PAGE_SHIFT, &max, max_ram_pfn);
+	selfmig_walk_ram(max_ram_pfn, &max);
 	m->nr_pfns = max;
 
 	m->t = selfmig_tracker_start(max);

@@ -49,6 +49,7 @@ struct selfmig_tracker {
 	unsigned long *foreign_seen;	/* granted writable since last scan */
 	unsigned long large_leaves;	/* 2M/1G leaves met by the last scan */
 	unsigned long busy_mms;		/* address spaces skipped at the freeze */
+	bool final;			/* the final scan is under way */
 	struct selfmig_proc_count cur[SELFMIG_MAX_PROCS];
 	struct selfmig_proc_count prev[SELFMIG_MAX_PROCS];
 	u32 nr_cur, nr_prev;
@@ -56,10 +57,16 @@ struct selfmig_tracker {
 
 struct selfmig_tracker *selfmig_tracker_start(unsigned long nr_pfns);
 void selfmig_tracker_stop(struct selfmig_tracker *t);
-unsigned long selfmig_tracker_scan(struct selfmig_tracker *t, bool atomic);
+unsigned long selfmig_tracker_scan(struct selfmig_tracker *t);
+void selfmig_tracker_take_foreign(struct selfmig_tracker *t);
+void selfmig_tracker_scan_final(struct selfmig_tracker *t,
+				void (*own)(struct selfmig_tracker *t, void *data),
+				void *data);
 void selfmig_tracker_mark_foreign(struct selfmig_tracker *t, unsigned long pfn);
 void selfmig_tracker_mark_pending(struct selfmig_tracker *t, unsigned long pfn);
 void selfmig_tracker_mark_stack(struct selfmig_tracker *t, struct task_struct *task);
+void selfmig_walk_ram(int (*fn)(unsigned long start, unsigned long nr, void *arg),
+		      void *arg);
 void selfmig_tracker_mark_buffer(struct selfmig_tracker *t, const void *buf, size_t len);
 
 /* ------------------------------------------------------------------ */

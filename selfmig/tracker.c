@@ -59,6 +59,24 @@ void selfmig_tracker_mark_foreign(struct selfmig_tracker *t, unsigned long pfn)
 /* ------------------------------------------------------------------ */
 /* Kernel mappings                                                      */
 
+/*
+ * Take a leaf's dirty bit.  A normal scan clears it (and the write that
+ * clears it makes the page-table page itself dirty, for the next scan).
+ * The final scan only reads it, and counts the page-table page as changed:
+ * the CPU set that bit in it since the last scan.
+ */
+static bool take_dirty(struct selfmig_tracker *t, unsigned long *entry,
+		       bool dirty)
+{
+	if (!dirty)
+		return false;
+	if (t->final) {
+		tracker_mark(t, PHYS_PFN(__pa(entry)), 1);
+		return true;
+	}
+	return test_and_clear_bit(_PAGE_BIT_DIRTY, entry);
+}
+
 static void scan_kernel_pte(struct selfmig_tracker *t, pmd_t *pmd,
 			    unsigned long addr, unsigned long end)
 {
@@ -67,9 +85,8 @@ static void scan_kernel_pte(struct selfmig_tracker *t, pmd_t *pmd,
 	for (; addr != end; pte++, addr += PAGE_SIZE) {
 		pte_t v = READ_ONCE(*pte);
 
-		if (!pte_present(v) || !pte_dirty(v))
-			continue;
-		if (test_and_clear_bit(_PAGE_BIT_DIRTY, (unsigned long *)&pte->pte))
+		if (pte_present(v) &&
+		    take_dirty(t, (unsigned long *)&pte->pte, pte_dirty(v)))
 			tracker_mark(t, pte_pfn(v), 1);
 	}
 }
@@ -87,9 +104,7 @@ static void scan_kernel_pmd(struct selfmig_tracker *t, pud_t *pud,
 		if (pmd_none(v) || !pmd_present(v))
 			continue;
 		if (pmd_large(v)) {
-			if (pmd_dirty(v) &&
-			    test_and_clear_bit(_PAGE_BIT_DIRTY,
-					       (unsigned long *)&pmd->pmd))
+			if (take_dirty(t, (unsigned long *)&pmd->pmd, pmd_dirty(v)))
 				tracker_mark(t, pmd_pfn(v), PTRS_PER_PTE);
 			t->large_leaves++;
 			continue;
@@ -111,9 +126,7 @@ static void scan_kernel_pud(struct selfmig_tracker *t, p4d_t *p4d,
 		if (pud_none(v) || !pud_present(v))
 			continue;
 		if (pud_large(v)) {
-			if (pud_dirty(v) &&
-			    test_and_clear_bit(_PAGE_BIT_DIRTY,
-					       (unsigned long *)&pud->pud))
+			if (take_dirty(t, (unsigned long *)&pud->pud, pud_dirty(v)))
 				tracker_mark(t, pud_pfn(v), PTRS_PER_PMD * PTRS_PER_PTE);
 			t->large_leaves++;
 			continue;
@@ -159,24 +172,49 @@ static void scan_kernel(struct selfmig_tracker *t)
 struct mm_scan {
 	struct selfmig_tracker *t;
 	struct vm_area_struct *vma;
-	bool atomic;
 	u32 pages;
 };
+
+/*
+ * The page behind a user PTE when Linux manages it as a normal page (what
+ * vm_normal_page() answers; that one is not available to modules): not for
+ * raw PFN mappings, special PTEs or the shared zero page.
+ */
+static struct page *tracker_normal_page(struct vm_area_struct *vma, pte_t pte)
+{
+	unsigned long pfn = pte_pfn(pte);
+
+	if (vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP))
+		return NULL;
+	if (pte_special(pte) || is_zero_pfn(pfn) || !pfn_valid(pfn))
+		return NULL;
+	return pfn_to_page(pfn);
+}
 
 static void scan_user_pte(struct mm_scan *s, pmd_t *pmd, unsigned long addr,
 			  unsigned long end)
 {
 	struct mm_struct *mm = s->vma->vm_mm;
+	struct selfmig_tracker *t = s->t;
 	spinlock_t *ptl;
 	pte_t *start, *pte;
 
 	start = pte_offset_map_lock(mm, pmd, addr, &ptl);
+	/* The CPU sets accessed and dirty bits here without a trace. */
+	if (t->final)
+		tracker_mark(t, PHYS_PFN(__pa(start)), 1);
 	for (pte = start; addr != end; pte++, addr += PAGE_SIZE) {
 		pte_t v = READ_ONCE(*pte);
 		struct page *page;
 
 		if (!pte_present(v) || !pte_dirty(v))
 			continue;
+		if (t->final) {
+			/* Read only: the dirty bit stays for the next kernel. */
+			tracker_mark(t, pte_pfn(v), 1);
+			s->pages++;
+			continue;
+		}
 		if (!test_and_clear_bit(_PAGE_BIT_DIRTY, (unsigned long *)&pte->pte))
 			continue;
 		/*
@@ -184,10 +222,10 @@ static void scan_user_pte(struct mm_scan *s, pmd_t *pmd, unsigned long addr,
 		 * from its backing store (file, swap) or that a MADV_FREE page
 		 * was written again: move that record to the folio.
 		 */
-		page = vm_normal_page(s->vma, addr, v);
+		page = tracker_normal_page(s->vma, v);
 		if (page)
 			folio_mark_dirty(page_folio(page));
-		tracker_mark(s->t, pte_pfn(v), 1);
+		tracker_mark(t, pte_pfn(v), 1);
 		s->pages++;
 	}
 	pte_unmap_unlock(start, ptl);
@@ -203,6 +241,8 @@ static void scan_user_pmd(struct mm_scan *s, pud_t *pud, unsigned long addr,
 		pmd_t v = READ_ONCE(*pmd);
 
 		next = pmd_addr_end(addr, end);
+		if (s->t->final)
+			tracker_mark(s->t, PHYS_PFN(__pa(pmd)), 1);
 		if (pmd_none(v) || !pmd_present(v))
 			continue;
 		if (pmd_large(v) || pmd_bad(v)) {
@@ -226,6 +266,8 @@ static void scan_user_range(struct mm_scan *s, unsigned long addr,
 		unsigned long a = addr;
 
 		next = pgd_addr_end(addr, end);
+		if (s->t->final)
+			tracker_mark(s->t, PHYS_PFN(__pa(pgd)), 1);
 		if (pgd_none(*pgd) || pgd_bad(*pgd))
 			continue;
 		p4d = p4d_offset(pgd, a);
@@ -233,11 +275,15 @@ static void scan_user_range(struct mm_scan *s, unsigned long addr,
 			pud_t *pud;
 
 			p4d_next = p4d_addr_end(a, next);
+			if (s->t->final)
+				tracker_mark(s->t, PHYS_PFN(__pa(p4d)), 1);
 			if (p4d_none(*p4d) || p4d_bad(*p4d))
 				continue;
 			pud = pud_offset(p4d, a);
 			do {
 				pud_next = pud_addr_end(a, p4d_next);
+				if (s->t->final)
+					tracker_mark(s->t, PHYS_PFN(__pa(pud)), 1);
 				if (pud_none(*pud) || pud_bad(*pud))
 					continue;
 				scan_user_pmd(s, pud, a, pud_next);
@@ -254,7 +300,7 @@ static void scan_user_range(struct mm_scan *s, unsigned long addr,
  */
 static u32 scan_mm(struct selfmig_tracker *t, struct mm_struct *mm, bool atomic)
 {
-	struct mm_scan s = { .t = t, .atomic = atomic };
+	struct mm_scan s = { .t = t };
 	struct vm_area_struct *vma;
 	VMA_ITERATOR(vmi, mm, 0);
 
@@ -374,7 +420,8 @@ static void tracker_flush_cpu(void *unused)
 	__flush_tlb_all();
 }
 
-static void take_foreign(struct selfmig_tracker *t)
+/* Add the frames others wrote or may write to the pending set. */
+void selfmig_tracker_take_foreign(struct selfmig_tracker *t)
 {
 	unsigned long i, words = BITS_TO_LONGS(t->nr_pfns);
 
@@ -387,16 +434,16 @@ static void take_foreign(struct selfmig_tracker *t)
 /**
  * selfmig_tracker_scan() - collect the frames written since the last scan
  * @t: the tracker
- * @atomic: true at the freeze (interrupts off, other CPUs stopped)
  *
  * Clears the dirty bits it finds, ORs the frames into @t->pending, adds
  * the frames others write, and flushes TLBs so that the next write to any
  * frame sets its dirty bit again.  Per-process counts of this scan replace
  * those of the previous one (kept in @t->prev).
  *
+ * Context: process context, may sleep.
  * Return: the number of frames now pending.
  */
-unsigned long selfmig_tracker_scan(struct selfmig_tracker *t, bool atomic)
+unsigned long selfmig_tracker_scan(struct selfmig_tracker *t)
 {
 	memcpy(t->prev, t->cur, sizeof(t->cur));
 	t->nr_prev = t->nr_cur;
@@ -404,27 +451,80 @@ unsigned long selfmig_tracker_scan(struct selfmig_tracker *t, bool atomic)
 	t->busy_mms = 0;
 
 	scan_kernel(t);
-	if (atomic)
-		scan_users_atomic(t);
-	else
-		scan_users(t);
-	take_foreign(t);
+	scan_users(t);
+	selfmig_tracker_take_foreign(t);
 
 	/*
 	 * A CPU keeps writing through a TLB entry that still says "dirty"
 	 * without touching the PTE: drop every cached translation everywhere.
 	 */
-	if (atomic)
-		__flush_tlb_all();
-	else
-		on_each_cpu(tracker_flush_cpu, NULL, 1);
+	on_each_cpu(tracker_flush_cpu, NULL, 1);
 
 	sort(t->cur, t->nr_cur, sizeof(t->cur[0]), proc_cmp, NULL);
 	return bitmap_weight(t->pending, t->nr_pfns);
 }
 
+/**
+ * selfmig_tracker_scan_final() - the last scan, at the freeze
+ * @t: the tracker
+ * @own: called between the process scan and the kernel scan, to add frames
+ *	the caller knows about (stacks, its own buffers, ...)
+ * @data: passed to @own
+ *
+ * Reads dirty bits without clearing them: nothing may write memory behind
+ * this scan's back, and a clear would be such a write.  Every page-table
+ * page of a process, and every kernel page-table page holding a dirty
+ * leaf, counts as changed, since the CPU sets accessed and dirty bits in
+ * them without leaving a trace.  Processes are scanned before the kernel's
+ * mappings, so that what the process scan writes (locks, counters) is seen
+ * by the kernel scan.
+ *
+ * The caller takes the frames others write first (selfmig_tracker_take_foreign()).
+ *
+ * Context: interrupts off, the other CPUs stopped, tasks frozen.
+ */
+void selfmig_tracker_scan_final(struct selfmig_tracker *t,
+				void (*own)(struct selfmig_tracker *t, void *data),
+				void *data)
+{
+	t->final = true;
+	t->nr_cur = 0;
+	t->busy_mms = 0;
+	scan_users_atomic(t);
+	selfmig_tracker_mark_buffer(t, t, sizeof(*t));
+	selfmig_tracker_mark_buffer(t, t->pending, BITS_TO_LONGS(t->nr_pfns) * sizeof(long));
+	selfmig_tracker_mark_buffer(t, t->foreign_seen, BITS_TO_LONGS(t->nr_pfns) * sizeof(long));
+	if (own)
+		own(t, data);
+	scan_kernel(t);
+	t->final = false;
+}
+
 /* ------------------------------------------------------------------ */
 /* Set-up                                                               */
+
+struct ram_walk {
+	int (*fn)(unsigned long start, unsigned long nr, void *arg);
+	void *arg;
+};
+
+static int ram_resource(struct resource *res, void *data)
+{
+	struct ram_walk *w = data;
+	unsigned long pfn = PFN_UP(res->start), end = PFN_DOWN(res->end + 1);
+
+	return end > pfn ? w->fn(pfn, end - pfn, w->arg) : 0;
+}
+
+/* Call @fn for each range of System RAM frames (the iomem resource tree). */
+void selfmig_walk_ram(int (*fn)(unsigned long start, unsigned long nr, void *arg),
+		      void *arg)
+{
+	struct ram_walk w = { fn, arg };
+
+	walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY,
+			    0, -1, &w, ram_resource);
+}
 
 static int mark_ram(unsigned long start, unsigned long nr, void *arg)
 {
@@ -455,7 +555,7 @@ static void tracker_split(struct selfmig_tracker *t)
 	unsigned long mm_end = PAGE_ALIGN((unsigned long)pfn_to_page(t->nr_pfns));
 	int err = 0;
 
-	walk_system_ram_range(0, t->nr_pfns, &err, split_ram);
+	selfmig_walk_ram(split_ram, &err);
 	if (err)
 		pr_warn("direct map not fully split to 4K (%d): tracking is coarser\n", err);
 	if (end > data) {
@@ -496,14 +596,14 @@ struct selfmig_tracker *selfmig_tracker_start(unsigned long nr_pfns)
 		ret = -ENOMEM;
 		goto err_free;
 	}
-	walk_system_ram_range(0, nr_pfns, t, mark_ram);
+	selfmig_walk_ram(mark_ram, t);
 	t->ram_pages = bitmap_weight(t->ram, nr_pfns);
 
 	ret = selfmig_xen_track_start(t);
 	if (ret)
 		goto err_free;
 	tracker_split(t);
-	selfmig_tracker_scan(t, false);
+	selfmig_tracker_scan(t);
 	bitmap_zero(t->pending, nr_pfns);
 	return t;
 

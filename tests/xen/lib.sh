@@ -83,6 +83,16 @@ guest_sh() {
 
 guest_count() { xl list | awk 'NR > 1 && $2 != 0' | wc -l; }
 
+# The guest's keys under control/selfmig/: created by dom0, which alone may
+# create keys under control/, and owned by the guest, which writes them.
+selfmig_keys() {
+	d=$(xl domid "$GUEST") || return 1
+	for k in final-set progress; do
+		xenstore-write "/local/domain/$d/control/selfmig/$k" "" &&
+			xenstore-chmod "/local/domain/$d/control/selfmig/$k" "n$d" || return 1
+	done
+}
+
 new_id() { # 32 hex digits
 	od -An -N16 -tx1 /dev/urandom | tr -d ' \n'
 }
@@ -101,12 +111,22 @@ selfmig_verify_run() {
 		--json "$LOGDIR/receive-$w-$i.json" > "$LOGDIR/receive-$w-$i.log" 2>&1 &
 	recv=$!
 	sleep 1
+	selfmig_keys
 	guest_sh "echo 'dest=169.254.0.1:7001 id=$id verify=1' > /sys/kernel/selfmig/migrate" ||
 		{ log "cannot start the migration in the guest"; kill $recv; return 1; }
-	# The receiver ends with the stream; the guest then suspends.
+	# The receiver ends with the stream; the guest then suspends.  A guest
+	# whose migration failed early says so in its result.
 	t=0
 	while kill -0 $recv 2>/dev/null; do
 		sleep 1; t=$((t + 1))
+		if [ $((t % 10)) = 0 ]; then
+			err=$(guest_sh 'cat /sys/kernel/selfmig/result' 2>/dev/null | awk '$1 == "error" { print $2 }')
+			if [ -n "$err" ] && [ "$err" != 0 ]; then
+				log "the guest's migration failed (error $err)"
+				kill $recv
+				break
+			fi
+		fi
 		[ $t -lt 600 ] || { log "receiver still running after 600 s"; kill $recv; break; }
 	done
 	wait $recv; rrc=$?

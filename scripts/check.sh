@@ -39,7 +39,7 @@ scripts/style.sh > build/logs/style.txt 2>&1; rc=$?
 tally "checkpatch" "$rc"
 
 note "testbed scenarios"
-scen=(boot transparent-migrate)
+scen=(boot transparent-migrate net-integrity)
 tests/xen/run "${scen[@]}" 2>&1 | tee build/logs/check-testbed.txt
 for s in "${scen[@]}"; do
 	python3 -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1]))["pass"] else 1)' \

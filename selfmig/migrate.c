@@ -192,7 +192,9 @@ static void xfer_free(struct selfmig_mig *m)
 	kvfree(m->zbuf);
 	kvfree(m->data);
 	kvfree(m->meta);
-	m->zbuf = m->data = m->meta = NULL;
+	m->zbuf = NULL;
+	m->data = NULL;
+	m->meta = NULL;
 }
 
 static void xfer_pace(struct selfmig_mig *m, u64 bytes)
@@ -439,9 +441,12 @@ static void fs_free_pages(struct selfmig_mig *m)
 	kfree(m->fs_dirty_gfns);
 	kfree(m->fs_free_gfns);
 	m->fs_hdr = NULL;
-	m->fs_dirty = m->fs_free = NULL;
-	m->fs_dirty_va = m->fs_free_va = NULL;
-	m->fs_dirty_gfns = m->fs_free_gfns = NULL;
+	m->fs_dirty = NULL;
+	m->fs_free = NULL;
+	m->fs_dirty_va = NULL;
+	m->fs_free_va = NULL;
+	m->fs_dirty_gfns = NULL;
+	m->fs_free_gfns = NULL;
 	m->fs_npages = 0;
 }
 
@@ -793,8 +798,7 @@ int selfmig_migrate_start(const struct selfmig_config *cfg)
 		kfree(m);
 		return -EBUSY;
 	}
-	if (selfmig_cur)
-		kfree(selfmig_cur);
+	kfree(selfmig_cur);
 	selfmig_cur = m;
 	m->thread = kthread_run(migrate_thread, m, "selfmig");
 	if (IS_ERR(m->thread)) {
@@ -839,13 +843,16 @@ void selfmig_migrate_exit(void)
 /* ------------------------------------------------------------------ */
 /* reports (sysfs)                                                      */
 
+#define SELFMIG_ROUNDS_HEADER \
+	"round scanned dirty sent zero bytes_raw bytes_wire duration_ms rate_mbit"
+
 ssize_t selfmig_migrate_show_rounds(char *buf)
 {
 	ssize_t n = 0;
 	u32 r;
 
 	mutex_lock(&selfmig_mig_lock);
-	n += sysfs_emit_at(buf, n, "round scanned dirty sent zero bytes_raw bytes_wire duration_ms rate_mbit\n");
+	n += sysfs_emit_at(buf, n, "%s\n", SELFMIG_ROUNDS_HEADER);
 	for (r = 0; selfmig_cur && r < selfmig_cur->nr_rounds; r++) {
 		struct smw_round_stats *s = &selfmig_cur->rounds[r];
 

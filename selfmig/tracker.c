@@ -34,9 +34,15 @@
 #include <linux/ioport.h>
 #include <linux/sort.h>
 #include <linux/set_memory.h>
+#include <linux/moduleparam.h>
 #include <asm/tlbflush.h>
 
 #include "selfmig.h"
+
+/* Debugging aid: which mappings a normal scan clears (bit 0 kernel, 1 users). */
+static unsigned int scan_mask = 31;
+module_param(scan_mask, uint, 0644);
+MODULE_PARM_DESC(scan_mask, "Debug: bit 0 scan kernel mappings, bit 1 processes, bit 2 split to 4K (default 7)");
 
 static inline void tracker_mark(struct selfmig_tracker *t, unsigned long pfn,
 				unsigned long n)
@@ -196,7 +202,7 @@ static void scan_user_pte(struct mm_scan *s, pmd_t *pmd, unsigned long addr,
 {
 	struct mm_struct *mm = s->vma->vm_mm;
 	struct selfmig_tracker *t = s->t;
-	spinlock_t *ptl;
+	spinlock_t *ptl;	/* the page-table page's lock */
 	pte_t *start, *pte;
 
 	start = pte_offset_map_lock(mm, pmd, addr, &ptl);
@@ -302,6 +308,7 @@ static u32 scan_mm(struct selfmig_tracker *t, struct mm_struct *mm, bool atomic)
 {
 	struct mm_scan s = { .t = t };
 	struct vm_area_struct *vma;
+
 	VMA_ITERATOR(vmi, mm, 0);
 
 	if (atomic) {
@@ -450,8 +457,10 @@ unsigned long selfmig_tracker_scan(struct selfmig_tracker *t)
 	t->nr_cur = 0;
 	t->busy_mms = 0;
 
-	scan_kernel(t);
-	scan_users(t);
+	if (scan_mask & 1)
+		scan_kernel(t);
+	if (scan_mask & 2)
+		scan_users(t);
 	selfmig_tracker_take_foreign(t);
 
 	/*
@@ -536,13 +545,36 @@ static int mark_ram(unsigned long start, unsigned long nr, void *arg)
 	return 0;
 }
 
+struct split_ctx {
+	unsigned long img_start, img_end;	/* frames of the kernel image */
+	int err;
+};
+
+static void split_direct(struct split_ctx *c, unsigned long start,
+			 unsigned long end)
+{
+	int ret;
+
+	if (end <= start)
+		return;
+	ret = set_memory_4k((unsigned long)pfn_to_kaddr(start), end - start);
+	if (ret && !c->err)
+		c->err = ret;
+}
+
+/*
+ * Split a RAM range of the direct map, leaving out the kernel image's
+ * frames: splitting those would also split their alias in the kernel
+ * image mapping, text included, which broke this guest (data sent over
+ * TCP arrived corrupted).  The image's direct-map alias stays coarse.
+ */
 static int split_ram(unsigned long start, unsigned long nr, void *arg)
 {
-	int *err = arg;
-	int ret = set_memory_4k((unsigned long)pfn_to_kaddr(start), nr);
+	struct split_ctx *c = arg;
+	unsigned long end = start + nr;
 
-	if (ret && !*err)
-		*err = ret;
+	split_direct(c, start, min(end, c->img_start));
+	split_direct(c, max(start, c->img_end), end);
 	return 0;
 }
 
@@ -553,17 +585,34 @@ static void tracker_split(struct selfmig_tracker *t)
 	unsigned long end = PAGE_ALIGN(init_mm.brk);
 	unsigned long mm_start = (unsigned long)pfn_to_page(0) & PAGE_MASK;
 	unsigned long mm_end = PAGE_ALIGN((unsigned long)pfn_to_page(t->nr_pfns));
-	int err = 0;
+	struct split_ctx c = {
+		.img_start = PHYS_PFN(__pa(init_mm.start_code)),
+		.img_end = PHYS_PFN(__pa(init_mm.brk - 1)) + 1,
+	};
+	unsigned long addr;
+	int err;
 
-	selfmig_walk_ram(split_ram, &err);
-	if (err)
-		pr_warn("direct map not fully split to 4K (%d): tracking is coarser\n", err);
-	if (end > data) {
-		err = set_memory_4k(data, (end - data) >> PAGE_SHIFT);
+	if (scan_mask & 4)
+		selfmig_walk_ram(split_ram, &c);
+	if (c.err)
+		pr_warn("direct map not fully split to 4K (%d): tracking is coarser\n", c.err);
+	/*
+	 * The kernel image: only its present, writable large mappings (data,
+	 * bss, brk).  Text and rodata are never written through this alias,
+	 * and the ranges freed after boot are no longer mapped here.
+	 */
+	for (addr = data & PMD_MASK; (scan_mask & 8) && addr < end; addr += PMD_SIZE) {
+		unsigned int level;
+		pte_t *pte = lookup_address(addr, &level);
+
+		if (!pte || level != PG_LEVEL_2M || !pte_present(*pte) ||
+		    !pte_write(*pte))
+			continue;
+		err = set_memory_4k(addr, PTRS_PER_PTE);
 		if (err)
-			pr_warn("kernel image data not split to 4K (%d)\n", err);
+			pr_warn("kernel image at %lx not split to 4K (%d)\n", addr, err);
 	}
-	err = set_memory_4k(mm_start, (mm_end - mm_start) >> PAGE_SHIFT);
+	err = (scan_mask & 16) ? set_memory_4k(mm_start, (mm_end - mm_start) >> PAGE_SHIFT) : 0;
 	if (err)
 		pr_warn("vmemmap not split to 4K (%d)\n", err);
 }

@@ -114,6 +114,8 @@ void smrate_params_default(struct smrate_params *p)
 	p->max_rounds = SMRATE_DEF_MAX_ROUNDS;
 	p->max_bytes_factor = SMRATE_DEF_MAX_BYTES_FACTOR;
 	p->floor_at_start = SMRATE_DEF_FLOOR_AT_START;
+	p->shrink_pct = SMRATE_DEF_SHRINK_PCT;
+	p->small_set_pages = SMRATE_DEF_SMALL_SET_PAGES;
 }
 
 int smrate_params_check(const struct smrate_params *p)
@@ -130,7 +132,7 @@ int smrate_params_check(const struct smrate_params *p)
 		return -SMRATE_E_DOWNTIME;
 	if (p->max_rounds == 0)
 		return -SMRATE_E_MAX_ROUNDS;
-	if (p->floor_at_start > 1)
+	if (p->floor_at_start > 1 || p->shrink_pct > 99)
 		return -SMRATE_E_FLAGS;
 	return 0;
 }
@@ -143,7 +145,7 @@ static const char *const smrate_err_text[SMRATE_E_COUNT_] = {
 	[SMRATE_E_MAX_RATE]	= "maximum rate is below the start rate",
 	[SMRATE_E_DOWNTIME]	= "downtime target is zero",
 	[SMRATE_E_MAX_ROUNDS]	= "maximum number of rounds is zero",
-	[SMRATE_E_FLAGS]	= "floor_at_start is neither 0 nor 1",
+	[SMRATE_E_FLAGS]	= "floor_at_start is neither 0 nor 1, or shrink_pct is above 99",
 };
 
 const char *smrate_strerror(int err)
@@ -227,8 +229,22 @@ enum smrate_stop smrate_should_stop(const struct smrate_params *params,
 	u64 downtime = smrate_predicted_downtime_ns(p->remaining_dirty_pages,
 						    p->page_size, p->rate_bps);
 
-	if (downtime <= params->downtime_target_ns)
-		return SMRATE_STOP_CONVERGED;
+	/*
+	 * Within the downtime target, one more round still pays while it
+	 * shrinks the dirty set by at least shrink_pct percent: stopping at
+	 * the writable working set, not at the first set that would fit.
+	 * Round 0 copies everything, so the set after it is never judged on
+	 * shrinking against "unknown".
+	 */
+	if (downtime <= params->downtime_target_ns) {
+		u64 rem = p->remaining_dirty_pages, prev = p->prev_dirty_pages;
+
+		if (!params->shrink_pct || rem <= params->small_set_pages)
+			return SMRATE_STOP_CONVERGED;
+		if (prev && smrate_sat_mul(rem, 100) >
+		    smrate_sat_mul(prev, 100 - params->shrink_pct))
+			return SMRATE_STOP_CONVERGED;
+	}
 	if (params->max_bytes_factor &&
 	    p->bytes_sent_total >
 	    smrate_sat_mul(params->max_bytes_factor, p->guest_mem_bytes))

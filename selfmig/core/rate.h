@@ -29,6 +29,8 @@
 #define SMRATE_DEF_MAX_ROUNDS		30U
 #define SMRATE_DEF_MAX_BYTES_FACTOR	3U
 #define SMRATE_DEF_FLOOR_AT_START	1U
+#define SMRATE_DEF_SHRINK_PCT		20U
+#define SMRATE_DEF_SMALL_SET_PAGES	64ULL
 
 /* Default catch-up allowance of a pacer, see struct smrate_pacer. */
 #define SMRATE_PACER_BURST_NS		(100 * 1000000ULL)	/* 100 ms */
@@ -42,6 +44,12 @@ struct smrate_params {
 	u32 max_rounds;		/* stop after this many pre-copy rounds; > 0 */
 	u32 max_bytes_factor;	/* stop once sent > factor * guest memory; 0 = off */
 	u32 floor_at_start;	/* 1: later rounds never below start_rate_bps */
+	/*
+	 * Within the target, go on while a round shrinks the dirty set by this
+	 * many percent; 0 = stop at the first set within the target.
+	 */
+	u32 shrink_pct;
+	u64 small_set_pages;	/* a dirty set this small always converges */
 };
 
 /*
@@ -123,7 +131,11 @@ struct smrate_progress {
  * Decide after a round.  When several reasons hold, the first of this order
  * wins: converged, max-bytes, max-rounds, no-progress.
  *   converged:   predicted downtime of the remaining pages at rate_bps is
- *                at most downtime_target_ns (always when none remain);
+ *                at most downtime_target_ns (always when none remain), and
+ *                either shrink_pct is 0, or the set is at most
+ *                small_set_pages, or it shrank by less than shrink_pct
+ *                percent since the previous round (prev_dirty_pages known):
+ *                another round would not pay;
  *   max-bytes:   max_bytes_factor set and bytes_sent_total exceeds
  *                max_bytes_factor * guest_mem_bytes;
  *   max-rounds:  round + 1 >= max_rounds;

@@ -515,6 +515,7 @@ static void test_should_stop(void)
 		enum smrate_stop got;
 
 		smrate_params_default(&p);
+		p.shrink_pct = 0;	/* the downtime rule alone; see below */
 		p.max_rate_bps = t[i].max_rate;
 		p.max_rounds = t[i].max_rounds;
 		p.max_bytes_factor = t[i].factor;
@@ -531,6 +532,48 @@ static void test_should_stop(void)
 			tap_fail(__FILE__, __LINE__, "%s: got %s, want %s",
 				 t[i].what, smrate_stop_name(got),
 				 smrate_stop_name(t[i].want));
+	}
+
+	/*
+	 * Within the target, go on while a round shrinks the dirty set by at
+	 * least shrink_pct percent (default 20), unless it is already small.
+	 */
+	tap_test("should_stop: shrinking within the target");
+	{
+		static const struct {
+			const char *what;
+			u64 remaining, prev;
+			enum smrate_stop want;
+		} sh[] = {
+			{ "after round 0, previous unknown", 800, 0, SMRATE_CONTINUE },
+			{ "shrank by half", 400, 800, SMRATE_CONTINUE },
+			{ "shrank by exactly 20%", 640, 800, SMRATE_CONTINUE },
+			{ "shrank by less than 20%", 641, 800, SMRATE_STOP_CONVERGED },
+			{ "grew", 900, 800, SMRATE_STOP_CONVERGED },
+			{ "small set", 64, 0, SMRATE_STOP_CONVERGED },
+			{ "just above small", 65, 0, SMRATE_CONTINUE },
+		};
+
+		for (i = 0; i < sizeof(sh) / sizeof(sh[0]); i++) {
+			enum smrate_stop got;
+
+			smrate_params_default(&p);
+			memset(&g, 0, sizeof(g));
+			g.round = 1;
+			g.page_size = 4096;
+			g.remaining_dirty_pages = sh[i].remaining;
+			g.rate_bps = 1000ULL * 1000 * 1000;
+			g.guest_mem_bytes = 1ULL << 30;
+			g.prev_dirty_pages = sh[i].prev;
+			got = smrate_should_stop(&p, &g);
+			if (got != sh[i].want)
+				tap_fail(__FILE__, __LINE__, "%s: got %s, want %s",
+					 sh[i].what, smrate_stop_name(got),
+					 smrate_stop_name(sh[i].want));
+		}
+		smrate_params_default(&p);
+		p.shrink_pct = 100;
+		CHECK(smrate_params_check(&p) != 0);
 	}
 
 	tap_test("should_stop: names");

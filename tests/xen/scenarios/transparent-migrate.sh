@@ -1,20 +1,43 @@
 # about: stock `xl migrate` of the PVH guest to localhost while the prober runs
-# timeout: 600
-guest_create
-guest_wait_ready 240
+# timeout: 1200
+#
+# Up to three attempts, each with a fresh guest, when `xl migrate` itself
+# fails: on this testbed dom0's memory is sometimes corrupted while Xen
+# tracks a guest's dirty pages under the emulated CPU (docs/testbed.md); xl
+# or its save helper then abort ("malloc(): corrupted top size", "Unknown
+# type ... for pfn").  result.json says how many attempts it took and why
+# the first failed.
+attempt=1
+first_failure=
+while :; do
+	guest_create
+	guest_wait_ready 240
 
-step "starting the UDP prober"
-rm -f /tmp/probe.stop
-sm-probe --target "$GUEST_IP:$ECHO_PORT" --interval-us 1000 --until-file /tmp/probe.stop \
-	--json "$LOGDIR/probe.json" > "$LOGDIR/probe.txt" 2>&1 &
-probe=$!
-sleep 3
+	step "starting the UDP prober (attempt $attempt)"
+	rm -f /tmp/probe.stop
+	sm-probe --target "$GUEST_IP:$ECHO_PORT" --interval-us 1000 --until-file /tmp/probe.stop \
+		--json "$LOGDIR/probe.json" > "$LOGDIR/probe.txt" 2>&1 &
+	probe=$!
+	sleep 3
 
-step "xl migrate $GUEST localhost"
-t0=$(now_ms)
-xl -vvv migrate -s env "$GUEST" "PATH=$PATH" > "$LOGDIR/xl-migrate.log" 2>&1 ||
-	{ cat "$LOGDIR/xl-migrate.log"; touch /tmp/probe.stop; fail "xl migrate failed (see xl-migrate.log)"; }
-t1=$(now_ms)
+	step "xl migrate $GUEST localhost (attempt $attempt)"
+	t0=$(now_ms)
+	if xl -vvv migrate -s env "$GUEST" "PATH=$PATH" > "$LOGDIR/xl-migrate-$attempt.log" 2>&1; then
+		t1=$(now_ms)
+		break
+	fi
+	touch /tmp/probe.stop
+	wait $probe
+	why=$(grep -m1 -E 'corrupted|Aborted|error' "$LOGDIR/xl-migrate-$attempt.log")
+	log "xl migrate failed: $why"
+	if [ "$attempt" -ge 3 ]; then
+		fail "xl migrate failed 3 times (see xl-migrate-N.log): $why"
+	fi
+	[ -n "$first_failure" ] || first_failure=$why
+	for d in $(xl list | awk 'NR > 1 && $2 != 0 { print $1 }'); do xl destroy "$d"; done
+	sleep 2
+	attempt=$((attempt + 1))
+done
 log "xl migrate took $((t1 - t0)) ms"
 
 step "checking the guest answers after migration"
@@ -25,11 +48,13 @@ cat "$LOGDIR/probe.txt"
 sm-probe --target "$GUEST_IP:$ECHO_PORT" --wait-ready 30 || fail "guest does not answer after migration"
 n=$(guest_count)
 [ "$n" = 1 ] || { xl list; fail "expected exactly one guest after migration, found $n"; }
-status=$(guest_sh 'cat /sys/kernel/selfmig/state') || fail "guest control shell unreachable after migration"
+guest_sh 'cat /sys/kernel/selfmig/state' > /dev/null || fail "guest control shell unreachable after migration"
 
 gap=$(sed -n 's/.*"max_gap_ms": *\([0-9.]*\).*/\1/p' "$LOGDIR/probe.json")
 [ -n "$gap" ] || fail "no max_gap_ms in probe.json"
 field total_ms $((t1 - t0))
 field max_gap_ms "$gap"
-log "transparent migration: total ${t1}-${t0}=$((t1 - t0)) ms, longest prober gap $gap ms"
+field attempts "$attempt"
+[ -n "$first_failure" ] && field_str first_failure "$first_failure"
+log "transparent migration: total $((t1 - t0)) ms, longest prober gap $gap ms"
 ok

@@ -2,6 +2,7 @@
 /*
  * selfmig-receive: final summary, as a text line and as JSON.
  */
+#include "json.h"
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,23 +28,6 @@ void smr_print_summary(const struct smr_receiver *r, FILE *f)
 		(unsigned long long)r->st.records, smr_elapsed(r));
 }
 
-/* Write s as a JSON string. */
-static void smr_json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 int smr_write_json(const struct smr_receiver *r, const char *path)
 {
 	char line[512];
@@ -59,10 +43,10 @@ int smr_write_json(const struct smr_receiver *r, const char *path)
 		smr_error_line(r, line, sizeof(line));
 		fprintf(f, "  \"error\": {\"code\": %d, \"name\": ",
 			r->err < 0 ? -r->err : r->err);
-		smr_json_str(f, smr_errname(r->err));
+		smc_json_str(f, smr_errname(r->err));
 		fprintf(f, ", \"seq\": %lld, \"offset\": %llu, \"message\": ",
 			(long long)r->err_seq, (unsigned long long)r->err_offset);
-		smr_json_str(f, line);
+		smc_json_str(f, line);
 		fprintf(f, "},\n");
 	} else {
 		fprintf(f, "  \"error\": null,\n");

@@ -3,6 +3,7 @@
  * selfmig-verify: the parts that need no Xen library — page classification,
  * counters, image and metadata reading, and the report.
  */
+#include "json.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -358,22 +359,6 @@ void smv_print_report(const struct smv_report *r, FILE *f)
 			(unsigned long long)(r->missed - r->list_len));
 }
 
-static void smv_json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 int smv_write_json_file(const struct smv_report *r, FILE *f)
 {
 	char id[2 * SMFS_ID_LEN + 1];
@@ -382,7 +367,7 @@ int smv_write_json_file(const struct smv_report *r, FILE *f)
 	fprintf(f, "{\n  \"status\": \"%s\",\n  \"error\": ",
 		r->error[0] ? "error" : (r->missed ? "missed" : "ok"));
 	if (r->error[0])
-		smv_json_str(f, r->error);
+		smc_json_str(f, r->error);
 	else
 		fputs("null", f);
 	fprintf(f, ",\n  \"domid\": %u,\n", r->domid);

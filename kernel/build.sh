@@ -70,7 +70,8 @@ start=$(date +%s)
 while kill -0 "$pid" 2>/dev/null; do
 	sleep 30
 	kill -0 "$pid" 2>/dev/null || break
-	echo "guest kernel: still building ($(( $(date +%s) - start )) s, $(grep -c '^  CC' "$log" || true) objects)" >&2
+	# Count objects on disk: a "make -s" above us silences Kbuild's CC lines.
+	echo "guest kernel: still building ($(( $(date +%s) - start )) s, $(find "$tree" -name '*.o' 2>/dev/null | wc -l) objects)" >&2
 done
 if ! wait "$pid"; then
 	echo "guest kernel: build FAILED; last lines of $log:" >&2

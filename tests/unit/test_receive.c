@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "testbuf.h"
 #include "tap.h"
 #include "crc32c.h"
 #include "wire.h"
@@ -31,23 +32,6 @@ static char dir[256], image_path[300], meta_path[300], stream_path[300];
 /* ------------------------------------------------------------------ */
 /* Helpers                                                             */
 
-struct buf {
-	u8 *p;
-	size_t len, cap;
-};
-
-static void buf_put(struct buf *b, const void *data, size_t len)
-{
-	if (b->len + len > b->cap) {
-		b->cap = (b->len + len) * 2 + 64;
-		b->p = realloc(b->p, b->cap);
-		if (!b->p)
-			abort();
-	}
-	if (len)
-		memcpy(b->p + b->len, data, len);
-	b->len += len;
-}
 
 static void fill_page(u8 *page, u32 seed)
 {

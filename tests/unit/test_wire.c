@@ -8,6 +8,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "testbuf.h"
 #include "tap.h"
 #include "crc32c.h"
 #include "wire.h"
@@ -15,23 +16,6 @@
 /* ------------------------------------------------------------------ */
 /* Helpers                                                             */
 
-struct buf {
-	u8 *p;
-	size_t len, cap;
-};
-
-static void buf_put(struct buf *b, const void *data, size_t len)
-{
-	if (b->len + len > b->cap) {
-		b->cap = (b->len + len) * 2 + 64;
-		b->p = realloc(b->p, b->cap);
-		if (!b->p)
-			abort();
-	}
-	if (len)
-		memcpy(b->p + b->len, data, len);
-	b->len += len;
-}
 
 static const u8 test_id[SMW_ID_LEN] = {
 	0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,

@@ -2,7 +2,7 @@
 /*
  * A minimal TAP producer for selfmig's userspace unit tests.
  *
- * Each test program calls tap_plan_none(), runs its checks with CHECK(),
+ * Each test program runs its checks with CHECK(),
  * groups them with tap_test(), and returns tap_done() from main().  The output
  * is TAP version 13; tests/unit/run counts "ok"/"not ok" lines across programs.
  */

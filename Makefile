@@ -17,10 +17,12 @@ SANFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sa
 
 # Programs, their extra libraries, and which of them run inside the guest.
 PROG_DIRS   := $(patsubst userspace/%/main.c,%,$(wildcard userspace/*/main.c))
-GUEST_PROGS ?= $(filter sm-echo selfmig-counter selfmig-workload,$(PROG_DIRS))
+GUEST_PROGS ?= $(filter sm-echo selfmig-counter selfmig-workload selfmigd sm-sched,$(PROG_DIRS))
 LIBS_default := -lz
 XENLIBS     := -lxenctrl -lxenguest -lxenstore -lxenforeignmemory -lxentoollog
 LIBS_selfmig-verify := $(XENLIBS) -lz
+LIBS_selfmig := -lxenstore -lz
+LIBS_selfmigd := -lxenstore -lxentoolcore -lpthread -lz
 
 CORE_SRC    := $(wildcard selfmig/core/*.c)
 COMMON_SRC  := $(wildcard userspace/common/*.c)

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * selfmigd's policy file: "key = value" lines, '#' starts a comment.
+ * List keys may repeat; every other key may appear once.  Unknown keys and
+ * bad values are errors, so that a typing slip in a policy is never silent.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+
+void smd_conf_defaults(struct smd_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->quiesce_when = SMD_AT_STOP;
+	c->dirty_threshold = 2048;	/* 8 MiB/s of 4 KiB pages */
+	c->dirtier_action = SMD_ACT_IDLE;
+	c->stun = 1;
+	c->sample_ms = 1000;
+	c->hold_max_s = 600;
+	snprintf(c->cgroup_root, sizeof(c->cgroup_root), "/sys/fs/cgroup");
+}
+
+static int parse_ulong(const char *v, unsigned long lo, unsigned long hi,
+		       unsigned long *out)
+{
+	char *ep;
+	unsigned long x;
+
+	if (*v < '0' || *v > '9')
+		return -1;
+	errno = 0;
+	x = strtoul(v, &ep, 10);
+	if (errno || *ep || x < lo || x > hi)
+		return -1;
+	*out = x;
+	return 0;
+}
+
+static int add_item(char *base, size_t width, unsigned int *n, const char *v)
+{
+	if (*n >= SMD_LIST_MAX || strlen(v) >= width || !*v)
+		return -1;
+	snprintf(base + (size_t)*n * width, width, "%s", v);
+	(*n)++;
+	return 0;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = 0;
+	return s;
+}
+
+static int set_key(struct smd_conf *c, const char *k, const char *v,
+		   unsigned int *seen, const char **why)
+{
+	static const char *const once[] = {
+		"quiesce_phase", "dirty_threshold", "dirtier_action", "stun",
+		"sample_ms", "hold_max_s", "cgroup_root",
+	};
+	unsigned long x;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(once) / sizeof(once[0]); i++) {
+		if (strcmp(k, once[i]))
+			continue;
+		if (*seen & (1u << i)) {
+			*why = "set twice";
+			return -1;
+		}
+		*seen |= 1u << i;
+	}
+	*why = "bad value";
+	if (!strcmp(k, "quiesce_cgroup"))
+		return add_item(&c->quiesce_cgroup[0][0], SMD_PATH_LEN,
+				&c->n_quiesce_cgroup, v);
+	if (!strcmp(k, "quiesce_comm"))
+		return add_item(&c->quiesce_comm[0][0], SMD_NAME_LEN,
+				&c->n_quiesce_comm, v);
+	if (!strcmp(k, "foreground_cgroup"))
+		return add_item(&c->foreground_cgroup[0][0], SMD_PATH_LEN,
+				&c->n_foreground_cgroup, v);
+	if (!strcmp(k, "foreground_comm"))
+		return add_item(&c->foreground_comm[0][0], SMD_NAME_LEN,
+				&c->n_foreground_comm, v);
+	if (!strcmp(k, "quiesce_phase")) {
+		if (!strcmp(v, "notice"))
+			c->quiesce_when = SMD_AT_NOTICE;
+		else if (!strcmp(v, "stop"))
+			c->quiesce_when = SMD_AT_STOP;
+		else if (!strcmp(v, "never"))
+			c->quiesce_when = SMD_NEVER;
+		else if (!strncmp(v, "round:", 6) &&
+			 !parse_ulong(v + 6, 0, 1000, &x)) {
+			c->quiesce_when = SMD_AT_ROUND;
+			c->quiesce_round = (unsigned int)x;
+		} else {
+			return -1;
+		}
+		return 0;
+	}
+	if (!strcmp(k, "dirty_threshold"))
+		return parse_ulong(v, 1, 1UL << 30, &c->dirty_threshold);
+	if (!strcmp(k, "dirtier_action")) {
+		if (!strcmp(v, "idle"))
+			c->dirtier_action = SMD_ACT_IDLE;
+		else if (!strcmp(v, "nice"))
+			c->dirtier_action = SMD_ACT_NICE;
+		else if (!strcmp(v, "none"))
+			c->dirtier_action = SMD_ACT_NONE;
+		else
+			return -1;
+		return 0;
+	}
+	if (!strcmp(k, "stun")) {
+		if (!strcmp(v, "yes"))
+			c->stun = 1;
+		else if (!strcmp(v, "no"))
+			c->stun = 0;
+		else
+			return -1;
+		return 0;
+	}
+	if (!strcmp(k, "sample_ms")) {
+		if (parse_ulong(v, 100, 60000, &x))
+			return -1;
+		c->sample_ms = (unsigned int)x;
+		return 0;
+	}
+	if (!strcmp(k, "hold_max_s")) {
+		if (parse_ulong(v, 1, 86400, &x))
+			return -1;
+		c->hold_max_s = (unsigned int)x;
+		return 0;
+	}
+	if (!strcmp(k, "cgroup_root")) {
+		if (*v != '/' || strlen(v) >= SMD_PATH_LEN)
+			return -1;
+		snprintf(c->cgroup_root, sizeof(c->cgroup_root), "%s", v);
+		return 0;
+	}
+	*why = "unknown key";
+	return -1;
+}
+
+int smd_conf_parse(struct smd_conf *c, const char *text, size_t len,
+		   char *err, size_t errlen)
+{
+	unsigned int lineno = 0, seen = 0;
+	size_t pos = 0;
+
+	while (pos < len) {
+		char line[512], *s, *eq, *k, *v;
+		const char *why = NULL;
+		size_t e = pos;
+
+		while (e < len && text[e] != '\n')
+			e++;
+		lineno++;
+		if (e - pos >= sizeof(line)) {
+			snprintf(err, errlen, "%u: line longer than %zu bytes",
+				 lineno, sizeof(line) - 1);
+			return -1;
+		}
+		if (memchr(text + pos, 0, e - pos)) {
+			snprintf(err, errlen, "%u: NUL byte in line", lineno);
+			return -1;
+		}
+		memcpy(line, text + pos, e - pos);
+		line[e - pos] = 0;
+		pos = e + 1;
+		s = strchr(line, '#');
+		if (s)
+			*s = 0;
+		s = trim(line);
+		if (!*s)
+			continue;
+		eq = strchr(s, '=');
+		if (!eq) {
+			snprintf(err, errlen, "%u: expected 'key = value'", lineno);
+			return -1;
+		}
+		*eq = 0;
+		k = trim(s);
+		v = trim(eq + 1);
+		if (set_key(c, k, v, &seen, &why)) {
+			snprintf(err, errlen, "%u: %s: '%.40s'", lineno, why,
+				 strcmp(why, "bad value") ? k : v);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int smd_conf_describe(const struct smd_conf *c, char *out, size_t outlen)
+{
+	static const char *const when[] = { "notice", "round", "stop", "never" };
+	static const char *const act[] = { "none", "idle", "nice" };
+	size_t pos = 0;
+	unsigned int i;
+	int n;
+
+#define PUT(...)							\
+	do {								\
+		n = snprintf(out + pos, outlen - pos, __VA_ARGS__);	\
+		if (n < 0 || (size_t)n >= outlen - pos)			\
+			return -1;					\
+		pos += (size_t)n;					\
+	} while (0)
+
+	if (!outlen)
+		return -1;
+	out[0] = 0;
+	for (i = 0; i < c->n_quiesce_cgroup; i++)
+		PUT("quiesce_cgroup = %s\n", c->quiesce_cgroup[i]);
+	for (i = 0; i < c->n_quiesce_comm; i++)
+		PUT("quiesce_comm = %s\n", c->quiesce_comm[i]);
+	if (c->quiesce_when == SMD_AT_ROUND)
+		PUT("quiesce_phase = round:%u\n", c->quiesce_round);
+	else
+		PUT("quiesce_phase = %s\n", when[c->quiesce_when]);
+	for (i = 0; i < c->n_foreground_cgroup; i++)
+		PUT("foreground_cgroup = %s\n", c->foreground_cgroup[i]);
+	for (i = 0; i < c->n_foreground_comm; i++)
+		PUT("foreground_comm = %s\n", c->foreground_comm[i]);
+	PUT("dirty_threshold = %lu\n", c->dirty_threshold);
+	PUT("dirtier_action = %s\n", act[c->dirtier_action]);
+	PUT("stun = %s\n", c->stun ? "yes" : "no");
+	PUT("sample_ms = %u\n", c->sample_ms);
+	PUT("hold_max_s = %u\n", c->hold_max_s);
+	PUT("cgroup_root = %s\n", c->cgroup_root);
+#undef PUT
+	return (int)pos;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * selfmigd's policy file, /etc/selfmig.conf (format in docs/selfmigd.md).
+ */
+#ifndef SELFMIGD_CONF_H
+#define SELFMIGD_CONF_H
+
+#include <stddef.h>
+
+#define SMD_LIST_MAX	16
+#define SMD_NAME_LEN	16	/* a task's comm, as in /proc/PID/comm */
+#define SMD_PATH_LEN	256
+
+enum smd_when {
+	SMD_AT_NOTICE,		/* when the notice arrives */
+	SMD_AT_ROUND,		/* at pre-copy round N (self mode) */
+	SMD_AT_STOP,		/* at the final stop */
+	SMD_NEVER,
+};
+
+enum smd_action {
+	SMD_ACT_NONE,		/* only log heavy dirtiers */
+	SMD_ACT_IDLE,		/* SCHED_IDLE */
+	SMD_ACT_NICE,		/* nice 19 */
+};
+
+struct smd_conf {
+	char quiesce_cgroup[SMD_LIST_MAX][SMD_PATH_LEN];
+	unsigned int n_quiesce_cgroup;
+	char quiesce_comm[SMD_LIST_MAX][SMD_NAME_LEN];
+	unsigned int n_quiesce_comm;
+	enum smd_when quiesce_when;
+	unsigned int quiesce_round;
+	char foreground_cgroup[SMD_LIST_MAX][SMD_PATH_LEN];
+	unsigned int n_foreground_cgroup;
+	char foreground_comm[SMD_LIST_MAX][SMD_NAME_LEN];
+	unsigned int n_foreground_comm;
+	unsigned long dirty_threshold;	/* pages per second */
+	enum smd_action dirtier_action;
+	int stun;			/* freeze heavy dirtiers at the stop */
+	unsigned int sample_ms;
+	unsigned int hold_max_s;	/* undo after this without done/abort */
+	char cgroup_root[SMD_PATH_LEN];
+};
+
+void smd_conf_defaults(struct smd_conf *c);
+
+/*
+ * Parse a policy file's text into c (which holds the defaults beforehand).
+ * Returns 0, or -1 with "LINE: reason" in err.
+ */
+int smd_conf_parse(struct smd_conf *c, const char *text, size_t len,
+		   char *err, size_t errlen);
+
+/* One line per setting, "key = value", as the daemon logs at start. */
+int smd_conf_describe(const struct smd_conf *c, char *out, size_t outlen);
+
+#endif /* SELFMIGD_CONF_H */

@@ -1,0 +1,513 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * selfmigd: the guest's side of relocation notices (docs/notices.md).
+ *
+ *   selfmigd [--config FILE] [--check-config]
+ *
+ * It advertises control/feature-selfmig, watches control/selfmig/request,
+ * checks that dom0 alone can write it, applies the policy of
+ * /etc/selfmig.conf (docs/selfmigd.md), acknowledges every request and
+ * reports its state.  It undoes every measure on "done", on "abort", at the
+ * request's deadline, and on SIGTERM.  It works with or without selfmig.ko.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <xenstore.h>
+
+#include "conf.h"
+#include "notice.h"
+#include "policy.h"
+#include "sys.h"
+
+#define K_FEATURE	"control/feature-selfmig"
+#define K_REQUEST	"control/selfmig/request"
+#define K_ACK		"control/selfmig/ack"
+#define K_STATE		"control/selfmig/state"
+#define MODULE_STATE	"/sys/kernel/selfmig/state"
+#define MODULE_ROUNDS	"/sys/kernel/selfmig/rounds"
+#define MAX_PIDS	4096
+
+enum dstate { ST_IDLE, ST_NOTIFIED, ST_STOPPING, ST_RESTORED };
+static const char *const state_names[] = { "idle", "notified", "stopping", "restored" };
+
+static struct {
+	struct xs_handle *xs;
+	struct smd_conf conf;
+	struct smd_ledger ledger;
+	enum dstate state;
+	uint32_t seq;			/* last request acted on or refused */
+	int have_seq;
+	char last_ack[SMN_MAX_LEN + 1];
+	time_t deadline;
+	int quiesced, stunned;
+	uint64_t last_sample_ms;
+	struct smd_sample samples[256];
+	size_t nsamples;
+	volatile sig_atomic_t stop;
+} d;
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int module_loaded(void)
+{
+	return access(MODULE_STATE, R_OK) == 0;
+}
+
+static int xs_put(const char *key, const char *val)
+{
+	return xs_write(d.xs, XBT_NULL, key, val, (unsigned int)strlen(val)) ? 0 : -1;
+}
+
+static void publish_state(void)
+{
+	struct smn_msg m = { 0 };
+	char buf[SMN_MAX_LEN + 1];
+
+	smn_set(&m, "state", state_names[d.state]);
+	smn_set_u64(&m, "seq", d.have_seq ? d.seq : 0);
+	smn_set_u64(&m, "frozen", smd_ledger_frozen(&d.ledger));
+	smn_set_u64(&m, "lowered", smd_ledger_lowered(&d.ledger));
+	smn_set_u64(&m, "stunned", (uint64_t)d.stunned);
+	smn_set_u64(&m, "module", (uint64_t)module_loaded());
+	if (smn_format(&m, buf, sizeof(buf)) > 0 && xs_put(K_STATE, buf))
+		smd_log("cannot write %s: %s (has dom0 prepared the keys?)", K_STATE,
+			strerror(errno));
+}
+
+static void ack(uint32_t seq, const char *reason)
+{
+	struct smn_msg m = { 0 };
+
+	smn_set_u64(&m, "seq", seq);
+	smn_set(&m, "status", reason ? "rejected" : "ok");
+	if (reason)
+		smn_set(&m, "reason", reason);
+	if (smn_format(&m, d.last_ack, sizeof(d.last_ack)) < 0)
+		return;
+	if (xs_put(K_ACK, d.last_ack))
+		smd_log("cannot write %s: %s", K_ACK, strerror(errno));
+}
+
+/* Advertise the feature once dom0 has created the key (and again after a move). */
+static void advertise(void)
+{
+	unsigned int len;
+	char *v = xs_read(d.xs, XBT_NULL, K_FEATURE, &len);
+
+	if (!v)
+		return;
+	if (strcmp(v, "1")) {
+		if (xs_put(K_FEATURE, "1") == 0) {
+			smd_log("advertised %s (module %s)", K_FEATURE,
+				module_loaded() ? "loaded" : "not loaded");
+			/* A new home (after a migration): republish what dom0 reads. */
+			if (d.last_ack[0])
+				xs_put(K_ACK, d.last_ack);
+			publish_state();
+		}
+	}
+	free(v);
+}
+
+static void restore(const char *why)
+{
+	int fails = smd_restore_all(&d.ledger, &d.conf);
+
+	d.quiesced = d.stunned = 0;
+	d.nsamples = 0;
+	d.state = ST_RESTORED;
+	d.deadline = 0;
+	smd_log("%s: every measure undone%s", why, fails ? " (with failures, see above)" : "");
+}
+
+static void quiesce(void)
+{
+	int pids[MAX_PIDS];
+	size_t n, i;
+	unsigned int k;
+
+	if (d.quiesced)
+		return;
+	d.quiesced = 1;
+	for (k = 0; k < d.conf.n_quiesce_cgroup; k++)
+		smd_freeze_cgroup(&d.ledger, &d.conf, d.conf.quiesce_cgroup[k]);
+	if (!d.conf.n_quiesce_comm)
+		return;
+	n = smd_list_pids(pids, MAX_PIDS);
+	for (i = 0; i < n; i++) {
+		struct smd_stat st;
+		char cg[SMD_PATH_LEN];
+		const char *why;
+
+		if (smd_read_stat(pids[i], &st) || !smd_in_quiesce_comm(&d.conf, st.comm))
+			continue;
+		if (smd_read_cgroup(pids[i], cg, sizeof(cg)))
+			cg[0] = 0;
+		why = smd_exempt(&d.conf, &st, cg, getpid());
+		if (why) {
+			smd_log("pid %d (%s) not frozen: %s", st.pid, st.comm, why);
+			continue;
+		}
+		smd_freeze_task(&d.ledger, &d.conf, &st, "selfmig-quiesce");
+	}
+}
+
+/* Soft-dirty sampling: rates since the last sample, then clear again. */
+static void sample(int act)
+{
+	uint64_t t = now_ms(), el = t - d.last_sample_ms;
+	struct smd_sample s[256];
+	int pids[MAX_PIDS];
+	size_t n, i, k = 0, hot;
+
+	n = smd_list_pids(pids, MAX_PIDS);
+	for (i = 0; i < n && k < 256; i++) {
+		struct smd_stat st;
+		char cg[SMD_PATH_LEN];
+		long pages;
+
+		if (smd_read_stat(pids[i], &st))
+			continue;
+		if (smd_read_cgroup(pids[i], cg, sizeof(cg)))
+			cg[0] = 0;
+		if (smd_exempt(&d.conf, &st, cg, getpid()))
+			continue;
+		if (act) {
+			pages = smd_sd_count(pids[i]);
+			if (pages > 0) {
+				s[k].pid = st.pid;
+				snprintf(s[k].comm, sizeof(s[k].comm), "%s", st.comm);
+				s[k].rate = smd_rate((unsigned long)pages, (unsigned long)el);
+				k++;
+			}
+		}
+		smd_sd_clear(pids[i]);
+	}
+	d.last_sample_ms = t;
+	if (!act)
+		return;
+	hot = smd_pick_dirtiers(s, k, d.conf.dirty_threshold);
+	memcpy(d.samples, s, hot * sizeof(s[0]));
+	d.nsamples = hot;
+	for (i = 0; i < hot; i++) {
+		struct smd_stat st;
+
+		if (smd_read_stat(s[i].pid, &st))
+			continue;
+		smd_lower(&d.ledger, &d.conf, &st, s[i].rate);
+	}
+	if (hot)
+		publish_state();
+}
+
+static void stun(void)
+{
+	size_t i;
+
+	if (!d.conf.stun)
+		return;
+	for (i = 0; i < d.nsamples; i++) {
+		struct smd_stat st;
+
+		if (smd_read_stat(d.samples[i].pid, &st))
+			continue;
+		if (smd_freeze_task(&d.ledger, &d.conf, &st, "selfmig-stun") == 0) {
+			d.stunned++;
+			smd_log("stunned pid %d (%s) rate %lu pages/s for the final stop",
+				st.pid, st.comm, d.samples[i].rate);
+		}
+	}
+}
+
+static const char *reason_code(const char *err)
+{
+	if (strstr(err, "unknown phase") || strstr(err, "missing phase"))
+		return "unknown-phase";
+	if (strstr(err, "without a destination"))
+		return "no-destination";
+	if (strstr(err, "seq") || strstr(err, "mode") || strstr(err, "deadline"))
+		return "bad-field";
+	return "bad-message";
+}
+
+/* Only dom0 may write the request key: owner 0, no write for anyone else. */
+static const char *check_writer(char *why, size_t len)
+{
+	struct xs_permissions *p;
+	unsigned int n, i;
+
+	p = xs_get_permissions(d.xs, XBT_NULL, K_REQUEST, &n);
+	if (!p || !n) {
+		snprintf(why, len, "cannot read the permissions of %s", K_REQUEST);
+		free(p);
+		return "not-from-dom0";
+	}
+	if (p[0].id != 0) {
+		snprintf(why, len, "%s is owned by domain %u", K_REQUEST, p[0].id);
+		free(p);
+		return "not-from-dom0";
+	}
+	if (p[0].perms & XS_PERM_WRITE) {
+		snprintf(why, len, "%s is writable by every domain", K_REQUEST);
+		free(p);
+		return "not-from-dom0";
+	}
+	for (i = 1; i < n; i++) {
+		if (p[i].id != 0 && (p[i].perms & XS_PERM_WRITE)) {
+			snprintf(why, len, "%s is writable by domain %u", K_REQUEST, p[i].id);
+			free(p);
+			return "not-from-dom0";
+		}
+	}
+	free(p);
+	return NULL;
+}
+
+static void handle_request(void)
+{
+	char err[160] = "", why[160] = "";
+	struct smn_request r;
+	const char *code;
+	unsigned int len;
+	char *v;
+
+	v = xs_read(d.xs, XBT_NULL, K_REQUEST, &len);
+	if (!v)
+		return;
+	if (!len) {
+		free(v);
+		return;
+	}
+	code = check_writer(why, sizeof(why));
+	if (code) {
+		struct smn_request tmp;
+
+		smd_log("request ignored: %s (%s)", code, why);
+		/* Ack with the seq if one can be read, so dom0 hears why. */
+		ack(smn_request_parse(v, len, &tmp, NULL, 0) == 0 ? tmp.seq : 0, code);
+		free(v);
+		return;
+	}
+	if (smn_request_parse(v, len, &r, err, sizeof(err))) {
+		code = reason_code(err);
+		smd_log("request ignored: %s (%s): '%.120s'", code, err, v);
+		ack(0, code);
+		free(v);
+		return;
+	}
+	free(v);
+	if (d.have_seq && r.seq == d.seq)
+		return;		/* the same request, seen again */
+	if (d.have_seq && r.seq < d.seq) {
+		smd_log("request ignored: old-seq (seq %u, last %u)", r.seq, d.seq);
+		ack(r.seq, "old-seq");
+		return;
+	}
+	d.seq = r.seq;
+	d.have_seq = 1;
+	smd_log("request seq %u: phase %s mode %s dest %s deadline %llu",
+		r.seq, smn_phase_name(r.phase), smn_mode_name(r.mode),
+		r.dest[0] ? r.dest : "-", (unsigned long long)r.deadline);
+
+	switch (r.phase) {
+	case SMN_PHASE_NOTICE:
+		d.deadline = r.deadline ? (time_t)r.deadline :
+			     time(NULL) + (time_t)d.conf.hold_max_s;
+		if (d.state != ST_NOTIFIED && d.state != ST_STOPPING) {
+			smd_log("notice: migration to %s (%s mode) coming", r.dest,
+				smn_mode_name(r.mode));
+			d.state = ST_NOTIFIED;
+			sample(0);
+			if (d.conf.quiesce_when == SMD_AT_NOTICE)
+				quiesce();
+		}
+		break;
+	case SMN_PHASE_STOP:
+		if (d.state != ST_NOTIFIED && d.state != ST_STOPPING) {
+			smd_log("stop without a notice: acting on it all the same");
+			d.deadline = r.deadline ? (time_t)r.deadline :
+				     time(NULL) + (time_t)d.conf.hold_max_s;
+		}
+		d.state = ST_STOPPING;
+		if (d.conf.quiesce_when != SMD_NEVER)
+			quiesce();
+		stun();
+		break;
+	case SMN_PHASE_DONE:
+		restore("migration done");
+		break;
+	case SMN_PHASE_ABORT:
+		restore("migration aborted");
+		break;
+	}
+	ack(r.seq, NULL);
+	publish_state();
+}
+
+static unsigned int module_rounds(void)
+{
+	char buf[8192];
+	unsigned int lines = 0;
+	ssize_t n, i;
+	int fd = open(MODULE_ROUNDS, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	for (i = 0; i < n; i++)
+		lines += buf[i] == '\n';
+	return lines ? lines - 1 : 0;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	d.stop = 1;
+}
+
+static int load_conf(const char *path, int must_exist)
+{
+	char text[16384], err[160], desc[4096];
+	ssize_t n = 0;
+	int fd;
+
+	smd_conf_defaults(&d.conf);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (must_exist || errno != ENOENT) {
+			fprintf(stderr, "selfmigd: cannot read %s: %s\n", path, strerror(errno));
+			return -1;
+		}
+		smd_log("no %s: using the defaults", path);
+	} else {
+		n = read(fd, text, sizeof(text));
+		close(fd);
+		if (n < 0 || n == (ssize_t)sizeof(text)) {
+			fprintf(stderr, "selfmigd: %s: unreadable or larger than %zu bytes\n",
+				path, sizeof(text) - 1);
+			return -1;
+		}
+		if (smd_conf_parse(&d.conf, text, (size_t)n, err, sizeof(err))) {
+			fprintf(stderr, "selfmigd: %s:%s\n", path, err);
+			return -1;
+		}
+	}
+	if (smd_conf_describe(&d.conf, desc, sizeof(desc)) > 0) {
+		char *line = strtok(desc, "\n");
+
+		for (; line; line = strtok(NULL, "\n"))
+			smd_log("policy: %s", line);
+	}
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: selfmigd [--config FILE] [--check-config]\n"
+		"  the guest's relocation-notice daemon (docs/selfmigd.md);\n"
+		"  --config FILE   policy file (default /etc/selfmig.conf)\n"
+		"  --check-config  parse the policy, print it, and exit\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *conf = "/etc/selfmig.conf";
+	int check = 0, explicit = 0, i;
+	struct sigaction sa;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--config") && i + 1 < argc) {
+			conf = argv[++i];
+			explicit = 1;
+		} else if (!strcmp(argv[i], "--check-config")) {
+			check = 1;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		} else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (load_conf(conf, explicit))
+		return 1;
+	if (check)
+		return 0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	d.xs = xs_open(0);
+	if (!d.xs) {
+		fprintf(stderr, "selfmigd: cannot open xenstore: %s (is this a Xen guest with /dev/xen/xenbus?)\n",
+			strerror(errno));
+		return 1;
+	}
+	if (!xs_watch(d.xs, K_REQUEST, "request") || !xs_watch(d.xs, K_FEATURE, "feature")) {
+		fprintf(stderr, "selfmigd: cannot watch xenstore keys: %s\n", strerror(errno));
+		return 1;
+	}
+	smd_log("running (pid %d, module %s)", getpid(),
+		module_loaded() ? "loaded" : "not loaded");
+	advertise();
+
+	while (!d.stop) {
+		struct pollfd pfd = { .fd = xs_fileno(d.xs), .events = POLLIN };
+		int timeout = -1, r;
+
+		if (d.state == ST_NOTIFIED || d.state == ST_STOPPING)
+			timeout = (int)d.conf.sample_ms;
+		r = poll(&pfd, 1, timeout);
+		if (r < 0 && errno != EINTR) {
+			smd_log("poll: %s", strerror(errno));
+			break;
+		}
+		if (r > 0 && (pfd.revents & POLLIN)) {
+			unsigned int num;
+			char **w = xs_read_watch(d.xs, &num);
+
+			if (w) {
+				if (!strcmp(w[XS_WATCH_TOKEN], "feature"))
+					advertise();
+				else if (!strcmp(w[XS_WATCH_TOKEN], "request"))
+					handle_request();
+				free(w);
+			}
+		}
+		if (d.state == ST_NOTIFIED || d.state == ST_STOPPING) {
+			if (d.deadline && time(NULL) >= d.deadline) {
+				restore("deadline passed without done or abort");
+				publish_state();
+				continue;
+			}
+			if (now_ms() - d.last_sample_ms >= d.conf.sample_ms && d.state == ST_NOTIFIED)
+				sample(1);
+			if (d.conf.quiesce_when == SMD_AT_ROUND && !d.quiesced &&
+			    module_rounds() >= d.conf.quiesce_round)
+				quiesce();
+		}
+	}
+	if (d.ledger.ntask || d.ledger.ncg)
+		restore("selfmigd stopping");
+	publish_state();
+	xs_close(d.xs);
+	return 0;
+}

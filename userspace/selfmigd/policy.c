@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * selfmigd's decisions: which tasks are exempt, which dirty too fast, and
+ * the ledger that remembers what to undo.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+
+int smd_cgroup_within(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	while (n > 1 && prefix[n - 1] == '/')
+		n--;
+	if (strncmp(path, prefix, n))
+		return 0;
+	return path[n] == 0 || path[n] == '/' || (n == 1 && prefix[0] == '/');
+}
+
+static const char *cg_rel(const struct smd_conf *c, const char *p)
+{
+	size_t n = strlen(c->cgroup_root);
+
+	/* Config entries may name a cgroup by full path or from the root. */
+	if (!strncmp(p, c->cgroup_root, n) && (p[n] == '/' || !p[n]))
+		return p[n] ? p + n : "/";
+	return p;
+}
+
+int smd_in_quiesce_comm(const struct smd_conf *c, const char *comm)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->n_quiesce_comm; i++)
+		if (!strcmp(c->quiesce_comm[i], comm))
+			return 1;
+	return 0;
+}
+
+const char *smd_exempt(const struct smd_conf *c, const struct smd_stat *st,
+		       const char *cgroup, int self_pid)
+{
+	unsigned int i;
+
+	if (st->pid == 1)
+		return "init";
+	if (st->pid == self_pid || !strcmp(st->comm, "selfmigd"))
+		return "selfmigd";
+	if ((st->flags & SMD_PF_KTHREAD) || st->ppid == 2 || st->pid == 2)
+		return "kernel thread";
+	if (st->state == 'Z' || st->state == 'X')
+		return "exited";
+	for (i = 0; i < c->n_foreground_comm; i++)
+		if (!strcmp(c->foreground_comm[i], st->comm))
+			return "foreground";
+	for (i = 0; cgroup && i < c->n_foreground_cgroup; i++)
+		if (smd_cgroup_within(cgroup, cg_rel(c, c->foreground_cgroup[i])))
+			return "foreground cgroup";
+	return NULL;
+}
+
+unsigned long smd_rate(unsigned long pages, unsigned long elapsed_ms)
+{
+	if (!elapsed_ms)
+		elapsed_ms = 1;
+	if (pages > (unsigned long)-1 / 1000)
+		return pages / elapsed_ms * 1000;
+	return pages * 1000 / elapsed_ms;
+}
+
+static int by_rate_desc(const void *a, const void *b)
+{
+	const struct smd_sample *x = a, *y = b;
+
+	if (x->rate != y->rate)
+		return x->rate < y->rate ? 1 : -1;
+	return x->pid - y->pid;
+}
+
+size_t smd_pick_dirtiers(struct smd_sample *s, size_t n, unsigned long threshold)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (s[i].rate >= threshold)
+			s[k++] = s[i];
+	qsort(s, k, sizeof(*s), by_rate_desc);
+	return k;
+}
+
+struct smd_task_save *smd_ledger_task(struct smd_ledger *l, int pid,
+				      unsigned long long start, int add)
+{
+	struct smd_task_save *t;
+	unsigned int i;
+
+	for (i = 0; i < l->ntask; i++)
+		if (l->task[i].pid == pid && l->task[i].start == start)
+			return &l->task[i];
+	if (!add || l->ntask == SMD_TASKS_MAX)
+		return NULL;
+	t = &l->task[l->ntask++];
+	memset(t, 0, sizeof(*t));
+	t->pid = pid;
+	t->start = start;
+	return t;
+}
+
+struct smd_cg_save *smd_ledger_cg(struct smd_ledger *l, const char *path, int add)
+{
+	struct smd_cg_save *g;
+	unsigned int i;
+
+	for (i = 0; i < l->ncg; i++)
+		if (!strcmp(l->cg[i].path, path))
+			return &l->cg[i];
+	if (!add || l->ncg == SMD_CGROUPS_MAX || strlen(path) >= SMD_PATH_LEN)
+		return NULL;
+	g = &l->cg[l->ncg++];
+	memset(g, 0, sizeof(*g));
+	snprintf(g->path, sizeof(g->path), "%s", path);
+	return g;
+}
+
+unsigned int smd_ledger_lowered(const struct smd_ledger *l)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < l->ntask; i++)
+		n += l->task[i].lowered != 0;
+	return n;
+}
+
+unsigned int smd_ledger_moved(const struct smd_ledger *l)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < l->ntask; i++)
+		n += l->task[i].moved != 0;
+	return n;
+}
+
+unsigned int smd_ledger_frozen(const struct smd_ledger *l)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < l->ncg; i++)
+		n += l->cg[i].frozen != 0;
+	return n;
+}

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * selfmig, the dom0 command: its pure part.  Argument parsing and checks,
+ * request sequence numbers, acknowledgements, key permissions, xl's command
+ * line, and the status and migration reports.  Nothing here talks to
+ * xenstore or runs a program, so all of it is unit-tested
+ * (tests/unit/test_selfmig_cli.c); the rest is in *_xen.c.
+ */
+#ifndef SELFMIG_CMD_CLI_H
+#define SELFMIG_CMD_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "notice.h"
+
+/* Exit status of every subcommand. */
+enum {
+	SMG_EXIT_OK = 0,
+	SMG_EXIT_ERROR = 1,	/* anything else, xl migrate failing included */
+	SMG_EXIT_USAGE = 2,
+	SMG_EXIT_REJECTED = 3,	/* the guest acknowledged with status=rejected */
+	SMG_EXIT_TIMEOUT = 4,	/* no acknowledgement in time */
+};
+
+#define SMG_NOTIFY_TIMEOUT_S	5	/* selfmig notify --timeout */
+#define SMG_MAX_TIMEOUT_S	3600
+#define SMG_DEADLINE_S		600	/* selfmig migrate --deadline-s */
+#define SMG_MAX_DEADLINE_S	(365 * 86400)
+#define SMG_SETTLE_MS		1000	/* between notice and stop */
+#define SMG_MAX_SETTLE_MS	600000
+#define SMG_ACK_MS		5000	/* notice, stop, abort during migrate */
+#define SMG_DONE_ACK_MS		10000	/* done, in the new domain */
+#define SMG_POLL_MS		100	/* re-read the ack key at least this often */
+#define SMG_FEATURE_MS		1000	/* for selfmigd to answer a new feature key */
+#define SMG_DOMID_MAX		0x7fefU	/* DOMID_FIRST_RESERVED - 1 */
+#define SMG_NONE		(-1LL)	/* a report figure that has no value */
+
+enum smg_cmd {
+	SMG_CMD_HELP,
+	SMG_CMD_PREPARE,
+	SMG_CMD_NOTIFY,
+	SMG_CMD_STATUS,
+	SMG_CMD_MIGRATE,
+};
+
+struct smg_notify_opts {
+	int have_phase;
+	enum smn_phase phase;
+	enum smn_mode mode;		/* default assisted */
+	const char *dest;		/* NULL: none */
+	uint64_t deadline_s;		/* seconds from now; 0: none */
+	int have_seq;
+	uint32_t seq;
+	unsigned int timeout_s;
+	int no_wait;
+	const char *raw;		/* --raw: written verbatim; NULL: none */
+};
+
+struct smg_migrate_opts {
+	enum smn_mode mode;		/* default assisted */
+	uint64_t max_downtime_ms;	/* 0: not given (self mode only) */
+	uint64_t max_bandwidth_mbit;	/* 0: not given (self mode only) */
+	uint64_t deadline_s;
+	uint64_t settle_ms;
+	const char *json;		/* report file; NULL: none */
+	const char *xl_ssh;		/* xl migrate -s CMD; NULL: default */
+	const char *xl_log;		/* xl's output; NULL: our stderr */
+	int verbose;			/* xl -vvv */
+	const char *dest;
+};
+
+struct smg_args {
+	enum smg_cmd cmd;
+	const char *domain;		/* name or numeric domid */
+	int json;			/* status --json */
+	struct smg_notify_opts notify;
+	struct smg_migrate_opts migrate;
+};
+
+/*
+ * Parse the whole command line (argv[0] is the program).  Returns 0, or an
+ * SMG_EXIT_* status with a message in err that says what to do; the caller
+ * prints it after "selfmig: ".
+ */
+int smg_parse_args(int argc, char *const argv[], struct smg_args *a,
+		   char *err, size_t errlen);
+void smg_usage(FILE *f);
+
+/* A decimal number without sign or spaces in [min, max].  0 or -1. */
+int smg_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/* 1 if spec is a numeric domid (set), 0 if it is a name, -1 if out of range. */
+int smg_parse_domid(const char *spec, unsigned int *domid);
+
+/* Whether s can be a message value (docs/notices.md): 1-127 printable, no space. */
+int smg_value_ok(const char *s);
+
+/* Milliseconds of CLOCK_MONOTONIC. */
+long long smg_mono_ms(void);
+
+/* ---- keys (docs/notices.md), relative to /local/domain/DOMID/ ---- */
+
+enum smg_key {
+	SMG_KEY_FEATURE,
+	SMG_KEY_REQUEST,
+	SMG_KEY_ACK,
+	SMG_KEY_STATE,
+	SMG_KEY_PROGRESS,
+	SMG_KEY_FINAL_SET,
+	SMG_NKEYS
+};
+
+#define SMG_DIR		"control/selfmig"
+
+struct smg_key_info {
+	const char *name;		/* as status shows it */
+	const char *path;		/* relative to the domain's home */
+	int dom0_owned;			/* request: dom0 owns it, guest reads */
+	int message;			/* holds selfmig/1 messages */
+};
+
+extern const struct smg_key_info smg_keys[SMG_NKEYS];
+
+/* struct xs_permissions without the Xen headers: perms is XS_PERM_* bits. */
+struct smg_perm {
+	unsigned int id;
+	unsigned int perms;
+};
+
+#define SMG_PERM_NONE	0x00
+#define SMG_PERM_READ	0x01
+#define SMG_PERM_WRITE	0x02
+
+/*
+ * The permissions key k must have: the guest keys are owned by the guest
+ * (nDOMID); the request key and the directory (dir = 1, k ignored) are
+ * owned by dom0, which the guest may read (n0 rDOMID).  Fills p[0..1] and
+ * returns how many entries.
+ */
+unsigned int smg_perms_want(enum smg_key k, int dir, unsigned int domid,
+			    struct smg_perm p[2]);
+
+/*
+ * Whether the permissions found on key k are right: the request key's must
+ * be exactly n0 rDOMID (the guest refuses anything else); a guest key only
+ * needs the guest as owner (a guest may widen its own keys).
+ */
+int smg_perms_ok(enum smg_key k, unsigned int domid,
+		 const struct smg_perm *p, unsigned int n);
+
+/* ---- requests and acknowledgements ---- */
+
+/* The seq of a valid message (any kind) that has one.  0, or -1. */
+int smg_msg_seq(const char *text, size_t len, uint32_t *seq);
+
+/*
+ * The seq of a new request: the largest of
+ *   - now, Unix seconds truncated to 32 bits,
+ *   - 1 + the seq of each value in vals[0..n-1] that is a valid message
+ *     with one (NULL or empty values count as none): the domain's ack,
+ *     request and state keys, the state holding the guest's own last seq,
+ *     which manual requests (--seq, --raw) cannot overwrite,
+ *   - min, which a caller uses to chain its own requests.
+ * It therefore never goes backwards for a domain, and it stays above what a
+ * migrated guest has seen (its new domain starts with empty keys, its
+ * selfmigd keeps its last seq) as long as requests came, on average, less
+ * often than once a second.  Returns 0, or -1 if no larger seq fits in 32
+ * bits (a seq of 2^32-1 was used: the guest must be restarted).
+ */
+int smg_next_seq(const char *const vals[], const size_t lens[], unsigned int n,
+		 uint64_t now, uint64_t min, uint32_t *seq);
+
+/*
+ * The request text for selfmig notify: phase, mode, dest and the deadline
+ * (now + --deadline-s) from o, with the given seq.  Returns the length, or
+ * -1 with the reason in err.
+ */
+int smg_request_text(const struct smg_notify_opts *o, uint32_t seq,
+		     uint64_t now, char *out, size_t outlen,
+		     char *err, size_t errlen);
+
+struct smg_ack {
+	uint32_t seq;
+	int ok;				/* status=ok; else rejected */
+	char reason[SMN_VAL_LEN];	/* for rejected; "" if none given */
+};
+
+/* Parse an ack message (docs/notices.md).  0, or -1 if it is not one. */
+int smg_ack_parse(const char *text, size_t len, struct smg_ack *ack);
+
+/*
+ * While waiting: does the ack key's value cur (NULL: missing) answer our
+ * request?  It must be a valid ack, be new, i.e. differ from the value
+ * before the request was written (before; NULL: missing) or have been
+ * written again since (event), and carry want_seq (any seq if want_seq < 0,
+ * for --raw).  1 with *ack filled, or 0.
+ */
+int smg_ack_check(const char *cur, size_t cur_len, const char *before,
+		  size_t before_len, int event, int64_t want_seq,
+		  struct smg_ack *ack);
+
+/* "ack seq=N status=ok" or "ack seq=N status=rejected reason=R", no newline. */
+int smg_ack_line(const struct smg_ack *ack, char *out, size_t outlen);
+
+/* What to do about a rejection, one sentence. */
+const char *smg_reject_hint(const char *reason);
+
+/* ---- xl migrate ---- */
+
+#define SMG_XL_ARGC_MAX	9
+
+int smg_dest_is_local(const char *dest);
+
+/* Whether s passes through the shell command xl builds unchanged. */
+int smg_shell_safe(const char *s);
+
+/*
+ * xl's argument vector, NULL-terminated, for migrating domain to o->dest:
+ *   xl [-vvv] migrate [-s CMD] DOMAIN HOST
+ * With --xl-ssh CMD, -s CMD.  Otherwise, for localhost, -s env and the host
+ * "PATH=<path>" (xl then runs "env PATH=... xl migrate-receive" instead of
+ * ssh); hostbuf holds that string.  Returns 0, or -1 with err set.
+ */
+int smg_xl_argv(const char *xl, const struct smg_migrate_opts *o,
+		const char *domain, const char *path, char *hostbuf,
+		size_t hostlen, const char *argv[SMG_XL_ARGC_MAX],
+		char *err, size_t errlen);
+
+/* ---- reports ---- */
+
+struct smg_report {
+	enum smn_mode mode;
+	const char *domain;
+	const char *dest;
+	int guest_helped;
+	long long notice_ack_ms;	/* SMG_NONE: no ack */
+	long long stop_ack_ms;
+	long long done_ack_ms;
+	int xl_exit;			/* -1: xl did not run */
+	long long total_ms;		/* from start to xl's exit */
+	int ok;
+};
+
+void smg_report_init(struct smg_report *r);
+/* One "key: value" per line; SMG_NONE prints as "-". */
+void smg_report_text(FILE *f, const struct smg_report *r);
+/* One JSON object and a newline; SMG_NONE prints as null. */
+void smg_report_json(FILE *f, const struct smg_report *r);
+
+struct smg_status {
+	const char *name;
+	unsigned int domid;
+	const char *val[SMG_NKEYS];	/* NULL: missing */
+	size_t len[SMG_NKEYS];
+};
+
+/* selfmig status: one line a key, messages shown as their fields. */
+void smg_status_text(FILE *f, const struct smg_status *s);
+/* The same as one JSON object: each key null or {"value", "fields"|"error"}. */
+void smg_status_json(FILE *f, const struct smg_status *s);
+
+#endif /* SELFMIG_CMD_CLI_H */

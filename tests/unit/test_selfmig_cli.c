@@ -12,6 +12,7 @@
 
 #include "tap.h"
 #include "../../userspace/selfmig/cli.h"
+#include "notice.h"
 
 #define ARGC(v)		((int)(sizeof(v) / sizeof((v)[0])))
 #define U32MAX		4294967295ULL
@@ -339,8 +340,8 @@ static void test_parse_notify_bad(void)
 	CHECK_USAGE("--dest", "notify", "g", "--phase", "notice", "--dest",
 		    "0123456789012345678901234567890123456789012345678901234567890123"
 		    "0123456789012345678901234567890123456789012345678901234567890123");
-	CHECK_USAGE("--raw sends its text", "notify", "g", "--raw", "x", "--seq", "3");
-	CHECK_USAGE("--raw sends its text", "notify", "g", "--phase", "stop",
+	CHECK_USAGE("--raw and --fields send their text", "notify", "g", "--raw", "x", "--seq", "3");
+	CHECK_USAGE("--raw and --fields send their text", "notify", "g", "--phase", "stop",
 		    "--raw", "x");
 	CHECK_USAGE("--no-wait takes no value", "notify", "g", "--phase", "stop",
 		    "--no-wait=yes");
@@ -968,6 +969,21 @@ static void test_usage(void)
 	free(s);
 }
 
+static void test_fields(void)
+{
+	char out[SMN_MAX_LEN + 1], why[160];
+	struct smn_msg m;
+
+	tap_test("--fields: a well-formed message with exactly those fields");
+	CHECK(smg_fields_text(" seq=9  phase=teleport ", out, sizeof(out), why, sizeof(why)) > 0);
+	CHECK(smn_parse(out, strlen(out), &m, why, sizeof(why)) == 0);
+	CHECK(m.n == 2 && !strcmp(smn_get(&m, "phase"), "teleport"));
+	CHECK(smg_fields_text("", out, sizeof(out), why, sizeof(why)) > 0);
+	CHECK(smg_fields_text("novalue", out, sizeof(out), why, sizeof(why)) == -1);
+	CHECK(smg_fields_text("crc=1", out, sizeof(out), why, sizeof(why)) == -1);
+	CHECK(smg_fields_text("Bad=1", out, sizeof(out), why, sizeof(why)) == -1);
+}
+
 int main(void)
 {
 	test_json_checker();
@@ -987,5 +1003,6 @@ int main(void)
 	test_report();
 	test_status();
 	test_usage();
+	test_fields();
 	return tap_done();
 }

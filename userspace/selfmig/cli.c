@@ -43,6 +43,8 @@ void smg_usage(FILE *f)
 		"                      state keys)\n"
 		"      --timeout S     how long to wait for the ack (default %d s)\n"
 		"      --no-wait       write the request and return\n"
+		"      --raw TEXT      write TEXT as the request (tests of the guest)\n"
+		"      --fields \"K=V ..\" a well-formed request with these fields (tests)\n"
 		"  " PROG " status DOMAIN [--json]\n"
 		"      show the keys, messages decoded\n"
 		"  " PROG " migrate [OPTION...] DOMAIN DEST\n"
@@ -120,7 +122,7 @@ long long smg_mono_ms(void)
 enum {
 	O_HELP = 1, O_PHASE, O_DEST, O_MODE, O_DEADLINE, O_SEQ, O_TIMEOUT,
 	O_NOWAIT, O_RAW, O_JSON, O_JSONFILE, O_MAXDOWN, O_MAXBW, O_XLSSH,
-	O_XLLOG, O_SETTLE, O_VERBOSE,
+	O_XLLOG, O_SETTLE, O_VERBOSE, O_FIELDS,
 };
 
 struct smg_opt {
@@ -152,6 +154,7 @@ static const struct smg_opt opts_notify[] = {
 	{ "--timeout", 1, O_TIMEOUT },
 	{ "--no-wait", 0, O_NOWAIT },
 	{ "--raw", 1, O_RAW },
+	{ "--fields", 1, O_FIELDS },
 	{ NULL, 0, 0 }
 };
 
@@ -397,6 +400,9 @@ static int parse_notify(struct scan *s, struct smg_args *a)
 		case O_RAW:
 			o->raw = val;
 			break;
+		case O_FIELDS:
+			o->fields = val;
+			break;
 		}
 	}
 	ret = check_pos(s, pos, npos, 1, synopsis);
@@ -406,12 +412,17 @@ static int parse_notify(struct scan *s, struct smg_args *a)
 	ret = check_domain(s, a->domain);
 	if (ret)
 		return ret;
-	if (o->raw) {
-		if (have_fields) {
+	if (o->raw || o->fields) {
+		char text[SMN_MAX_LEN + 1];
+
+		if (have_fields || (o->raw && o->fields)) {
 			snprintf(s->err, s->errlen,
-				 "--raw sends its text as it is: drop --phase, --dest, --mode, --deadline-s and --seq");
+				 "--raw and --fields send their text as it is: use one, without --phase, --dest, --mode, --deadline-s and --seq");
 			return SMG_EXIT_USAGE;
 		}
+		if (o->fields &&
+		    smg_fields_text(o->fields, text, sizeof(text), s->err, s->errlen) < 0)
+			return SMG_EXIT_USAGE;
 		return 0;
 	}
 	if (!o->have_phase) {
@@ -958,4 +969,45 @@ void smg_status_json(FILE *f, const struct smg_status *s)
 		free(c);
 	}
 	fputs("}\n", f);
+}
+
+int smg_fields_text(const char *fields, char *out, size_t outlen,
+		    char *err, size_t errlen)
+{
+	struct smn_msg m = { 0 };
+	const char *p = fields;
+
+	while (*p) {
+		char key[SMN_KEY_LEN], val[SMN_VAL_LEN];
+		const char *e, *eq;
+
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		e = strchr(p, ' ');
+		if (!e)
+			e = p + strlen(p);
+		eq = memchr(p, '=', (size_t)(e - p));
+		if (!eq || (size_t)(eq - p) >= sizeof(key) ||
+		    (size_t)(e - eq - 1) >= sizeof(val)) {
+			snprintf(err, errlen, "--fields takes KEY=VALUE words: '%.*s'",
+				 (int)(e - p), p);
+			return -1;
+		}
+		memcpy(key, p, (size_t)(eq - p));
+		key[eq - p] = 0;
+		memcpy(val, eq + 1, (size_t)(e - eq - 1));
+		val[e - eq - 1] = 0;
+		if (smn_set(&m, key, val)) {
+			snprintf(err, errlen, "--fields: '%s=%s' is not an allowed field", key, val);
+			return -1;
+		}
+		p = e;
+	}
+	if (smn_format(&m, out, outlen) < 0) {
+		snprintf(err, errlen, "--fields: the message would be over %d bytes", SMN_MAX_LEN);
+		return -1;
+	}
+	return (int)strlen(out);
 }

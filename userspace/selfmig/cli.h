@@ -56,6 +56,7 @@ struct smg_notify_opts {
 	unsigned int timeout_s;
 	int no_wait;
 	const char *raw;		/* --raw: written verbatim; NULL: none */
+	const char *fields;		/* --fields: "k=v ..." sent with magic and crc */
 };
 
 struct smg_migrate_opts {
@@ -260,5 +261,12 @@ struct smg_status {
 void smg_status_text(FILE *f, const struct smg_status *s);
 /* The same as one JSON object: each key null or {"value", "fields"|"error"}. */
 void smg_status_json(FILE *f, const struct smg_status *s);
+
+/*
+ * --fields "k=v k=v": a well-formed message (magic, checksum) with exactly
+ * these fields, for tests of the guest's checks.  Returns the length or -1.
+ */
+int smg_fields_text(const char *fields, char *out, size_t outlen,
+		    char *err, size_t errlen);
 
 #endif /* SELFMIG_CMD_CLI_H */

@@ -216,6 +216,14 @@ int smg_cmd_notify(const struct smg_args *a)
 	if (o->raw) {
 		want = -1;
 		len = strlen(o->raw);
+	} else if (o->fields) {
+		n = smg_fields_text(o->fields, text, sizeof(text), err, sizeof(err));
+		if (n < 0) {
+			error("%s", err);
+			goto out;
+		}
+		want = -1;
+		len = (size_t)n;
 	} else {
 		seq = o->seq;
 		if (!o->have_seq &&
@@ -240,7 +248,7 @@ int smg_cmd_notify(const struct smg_args *a)
 		error("%s", err);
 		break;
 	case SMG_SEND_WRITTEN:
-		if (o->raw)
+		if (o->raw || o->fields)
 			printf("request written\n");
 		else
 			printf("request seq=%u written\n", (unsigned int)want);

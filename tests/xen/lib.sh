@@ -146,3 +146,82 @@ selfmig_verify_run() {
 	log "run $w/$i: receiver exit $rrc, verify exit $vrc, missed $VERIFY_MISSED, round0 $(get round0_pages) of used $(get used_pages), final set $(vget final_set_pages)"
 	[ "$rrc" = 0 ] && [ "$vrc" -le 1 ]
 }
+
+# ---- relocation notices and selfmigd (docs/notices.md, docs/selfmigd.md)
+
+# selfmigd_wait: prepare the guest's keys and wait until selfmigd advertises.
+selfmigd_wait() {
+	step "preparing the notice keys and waiting for selfmigd in the guest"
+	selfmig prepare "$GUEST" || fail "selfmig prepare failed"
+	d=$(xl domid "$GUEST")
+	i=0
+	while [ "$(xenstore-read "/local/domain/$d/control/feature-selfmig" 2>/dev/null)" != 1 ]; do
+		i=$((i + 1))
+		[ $i -lt 30 ] || fail "the guest did not advertise control/feature-selfmig within 30 s"
+		sleep 1
+	done
+}
+
+# policy_setup: start the processes whose treatment the policy scenarios check,
+# and set POLICY_PIDS to "bg hot batch churn echo counter":
+#   bg      rewrites 32 MiB in cgroup "background" (the quiesce set);
+#   hot     rewrites 16 MiB at random, nice 5 (a heavy dirtier);
+#   batch   rewrites 16 MiB, SCHED_BATCH (a heavy dirtier);
+#   churn   a slow writer named in quiesce_comm, stopped (state T);
+#   echo, counter: the foreground, never touched.
+policy_setup() {
+	step "starting the background and dirtying processes in the guest"
+	out=$(guest_sh '
+mkdir -p /sys/fs/cgroup/background
+ln -sf /usr/bin/selfmig-workload /tmp/churn
+sh -c "echo \$\$ > /sys/fs/cgroup/background/cgroup.procs; exec selfmig-workload anon-seq --mib 32 --quiet" > /dev/console 2>&1 &
+echo "pid bg $!"
+sm-sched --nice 5 -- selfmig-workload anon-random --mib 16 --quiet > /dev/console 2>&1 &
+echo "pid hot $!"
+sm-sched --policy batch -- selfmig-workload anon-seq --mib 16 --quiet > /dev/console 2>&1 &
+echo "pid batch $!"
+/tmp/churn anon-random --mib 1 --rate-mib-s 1 --quiet > /dev/console 2>&1 &
+c=$!
+echo "pid churn $c"
+echo "pid echo $(pidof sm-echo)"
+echo "pid counter $(pidof selfmig-counter)"
+sleep 1
+kill -STOP $c
+')
+	POLICY_PIDS=
+	for n in bg hot batch churn echo counter; do
+		p=$(echo "$out" | sed -n "s/^pid $n \([0-9][0-9]*\).*/\1/p" | head -n 1)
+		[ -n "$p" ] || fail "could not start the '$n' process in the guest: $out"
+		POLICY_PIDS="$POLICY_PIDS $p"
+	done
+	sleep 1
+}
+
+# policy_snapshot: "pid comm state nice policy cgroup" per POLICY_PIDS process,
+# the run state reduced to T (stopped) or run, since R and S alternate.
+policy_snapshot() {
+	guest_sh "sm-sched --show $POLICY_PIDS" |
+		awk '{ if ($3 != "T") $3 = "run"; print }'
+}
+
+# policy_field PID FIELD: one field (2 comm, 3 state, 4 nice, 5 policy, 6
+# cgroup) of a snapshot held in $SNAP.
+policy_field() { echo "$SNAP" | awk -v p="$1" -v f="$2" '$1 == p { print $f }'; }
+
+# cg_frozen CGROUP: "frozen 0" or "frozen 1" for a cgroup in the guest.
+cg_frozen() { guest_sh "grep frozen /sys/fs/cgroup/$1/cgroup.events 2>&1"; }
+
+# policy_check_restored WHEN: every process as in $BEFORE, nothing frozen,
+# none of selfmigd's cgroups left.
+policy_check_restored() {
+	after=$(policy_snapshot)
+	echo "$after" > "$LOGDIR/snapshot-$1.txt"
+	if [ "$after" != "$BEFORE" ]; then
+		echo "before:"; echo "$BEFORE"; echo "after $1:"; echo "$after"
+		fail "after $1, a process's policy, nice value, state or cgroup differs from before (see snapshot-*.txt)"
+	fi
+	[ "$(cg_frozen background)" = "frozen 0" ] || fail "after $1, cgroup background is still frozen"
+	left=$(guest_sh 'ls -d /sys/fs/cgroup/selfmig-* 2>/dev/null')
+	[ -z "$left" ] || fail "after $1, selfmigd's cgroups are left: $left"
+	log "after $1: every process as before, nothing frozen"
+}

@@ -45,6 +45,7 @@ void smg_usage(FILE *f)
 		"      --no-wait       write the request and return\n"
 		"      --raw TEXT      write TEXT as the request (tests of the guest)\n"
 		"      --fields \"K=V ..\" a well-formed request with these fields (tests)\n"
+		"      --no-prepare    leave the keys and their permissions as they are (tests)\n"
 		"  " PROG " status DOMAIN [--json]\n"
 		"      show the keys, messages decoded\n"
 		"  " PROG " migrate [OPTION...] DOMAIN DEST\n"
@@ -122,7 +123,7 @@ long long smg_mono_ms(void)
 enum {
 	O_HELP = 1, O_PHASE, O_DEST, O_MODE, O_DEADLINE, O_SEQ, O_TIMEOUT,
 	O_NOWAIT, O_RAW, O_JSON, O_JSONFILE, O_MAXDOWN, O_MAXBW, O_XLSSH,
-	O_XLLOG, O_SETTLE, O_VERBOSE, O_FIELDS,
+	O_XLLOG, O_SETTLE, O_VERBOSE, O_FIELDS, O_NOPREP,
 };
 
 struct smg_opt {
@@ -155,6 +156,7 @@ static const struct smg_opt opts_notify[] = {
 	{ "--no-wait", 0, O_NOWAIT },
 	{ "--raw", 1, O_RAW },
 	{ "--fields", 1, O_FIELDS },
+	{ "--no-prepare", 0, O_NOPREP },
 	{ NULL, 0, 0 }
 };
 
@@ -402,6 +404,9 @@ static int parse_notify(struct scan *s, struct smg_args *a)
 			break;
 		case O_FIELDS:
 			o->fields = val;
+			break;
+		case O_NOPREP:
+			o->no_prepare = 1;
 			break;
 		}
 	}

@@ -55,6 +55,7 @@ struct smg_notify_opts {
 	uint32_t seq;
 	unsigned int timeout_s;
 	int no_wait;
+	int no_prepare;		/* --no-prepare: leave the keys' permissions as they are */
 	const char *raw;		/* --raw: written verbatim; NULL: none */
 	const char *fields;		/* --fields: "k=v ..." sent with magic and crc */
 };

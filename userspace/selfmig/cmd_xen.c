@@ -211,7 +211,7 @@ int smg_cmd_notify(const struct smg_args *a)
 	x = open_domain(a->domain, &domid, name, sizeof(name));
 	if (!x)
 		return SMG_EXIT_ERROR;
-	if (prepare(x, domid, &prep))
+	if (!o->no_prepare && prepare(x, domid, &prep))
 		goto out;
 	if (o->raw) {
 		want = -1;

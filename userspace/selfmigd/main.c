@@ -4,7 +4,7 @@
  *
  *   selfmigd [--config FILE] [--check-config]
  *
- * It advertises control/feature-selfmig, watches control/selfmig/request,
+ * It advertises control/feature-selfmig, reads control/selfmig/request,
  * checks that dom0 alone can write it, applies the policy of
  * /etc/selfmig.conf (docs/selfmigd.md), acknowledges every request and
  * reports its state.  It undoes every measure on "done", on "abort", at the
@@ -34,6 +34,7 @@
 #define MODULE_STATE	"/sys/kernel/selfmig/state"
 #define MODULE_ROUNDS	"/sys/kernel/selfmig/rounds"
 #define MAX_PIDS	4096
+#define POLL_MS		200
 
 enum dstate { ST_IDLE, ST_NOTIFIED, ST_STOPPING, ST_RESTORED };
 static const char *const state_names[] = { "idle", "notified", "stopping", "restored" };
@@ -51,6 +52,7 @@ static struct {
 	uint64_t last_sample_ms;
 	struct smd_sample samples[256];
 	size_t nsamples;
+	char last_req[SMN_MAX_LEN + 1];	/* the request last looked at */
 	volatile sig_atomic_t stop;
 } d;
 
@@ -105,13 +107,22 @@ static void ack(uint32_t seq, const char *reason)
 /* Advertise the feature once dom0 has created the key (and again after a move). */
 static void advertise(void)
 {
+	static int said_read, said_write;
 	unsigned int len;
 	char *v = xs_read(d.xs, XBT_NULL, K_FEATURE, &len);
 
-	if (!v)
+	if (!v) {
+		/* Normal until dom0 creates the key; said once, for the log. */
+		if (!said_read++)
+			smd_log("waiting for dom0 to create %s (%s)", K_FEATURE, strerror(errno));
 		return;
+	}
 	if (strcmp(v, "1")) {
-		if (xs_put(K_FEATURE, "1") == 0) {
+		if (xs_put(K_FEATURE, "1")) {
+			if (!said_write++)
+				smd_log("cannot write %s: %s", K_FEATURE, strerror(errno));
+		} else {
+			said_read = said_write = 0;
 			smd_log("advertised %s (module %s)", K_FEATURE,
 				module_loaded() ? "loaded" : "not loaded");
 			/* A new home (after a migration): republish what dom0 reads. */
@@ -288,10 +299,11 @@ static void handle_request(void)
 	v = xs_read(d.xs, XBT_NULL, K_REQUEST, &len);
 	if (!v)
 		return;
-	if (!len) {
+	if (!len || (len < sizeof(d.last_req) && !strcmp(v, d.last_req))) {
 		free(v);
 		return;
 	}
+	snprintf(d.last_req, sizeof(d.last_req), "%s", v);
 	code = check_writer(why, sizeof(why));
 	if (code) {
 		struct smn_request tmp;
@@ -461,37 +473,29 @@ int main(int argc, char **argv)
 			strerror(errno));
 		return 1;
 	}
-	if (!xs_watch(d.xs, K_REQUEST, "request") || !xs_watch(d.xs, K_FEATURE, "feature")) {
-		fprintf(stderr, "selfmigd: cannot watch xenstore keys: %s\n", strerror(errno));
-		return 1;
-	}
+	/*
+	 * The keys are read every POLL_MS rather than watched: libxenstore's
+	 * watches need its reader thread, which in the guest's static build
+	 * fails its first read and closes the connection (every later call
+	 * then fails with EBADF).  Two small reads five times a second cost
+	 * the guest nothing measurable.
+	 */
 	smd_log("running (pid %d, module %s)", getpid(),
 		module_loaded() ? "loaded" : "not loaded");
 	advertise();
 
 	while (!d.stop) {
-		struct pollfd pfd = { .fd = xs_fileno(d.xs), .events = POLLIN };
-		int timeout = -1, r;
+		int timeout = POLL_MS;
 
-		if (d.state == ST_NOTIFIED || d.state == ST_STOPPING)
+		if ((d.state == ST_NOTIFIED || d.state == ST_STOPPING) &&
+		    (int)d.conf.sample_ms < timeout)
 			timeout = (int)d.conf.sample_ms;
-		r = poll(&pfd, 1, timeout);
-		if (r < 0 && errno != EINTR) {
+		if (poll(NULL, 0, timeout) < 0 && errno != EINTR) {
 			smd_log("poll: %s", strerror(errno));
 			break;
 		}
-		if (r > 0 && (pfd.revents & POLLIN)) {
-			unsigned int num;
-			char **w = xs_read_watch(d.xs, &num);
-
-			if (w) {
-				if (!strcmp(w[XS_WATCH_TOKEN], "feature"))
-					advertise();
-				else if (!strcmp(w[XS_WATCH_TOKEN], "request"))
-					handle_request();
-				free(w);
-			}
-		}
+		advertise();
+		handle_request();
 		if (d.state == ST_NOTIFIED || d.state == ST_STOPPING) {
 			if (d.deadline && time(NULL) >= d.deadline) {
 				restore("deadline passed without done or abort");

@@ -1,0 +1,90 @@
+# about: selfmigd freezes, lowers and stuns, then restores every process exactly: after an abort, a deadline and a migration
+# timeout: 1500
+#
+# The processes of policy_setup (lib.sh) are snapshotted (policy, nice, run
+# state, cgroup).  Three times the guest's policy acts and is undone, and each
+# time the snapshot must be as before:
+#   1. notice, stop, abort, sent by hand, checking the measures in between;
+#   2. a notice whose deadline passes with neither done nor abort;
+#   3. a whole assisted migration (`selfmig migrate --mode assisted`).
+guest_create
+guest_wait_ready 240
+selfmigd_wait
+policy_setup
+set -- $POLICY_PIDS
+bg=$1 hot=$2 batch=$3 churn=$4 echo_pid=$5 counter=$6
+BEFORE=$(policy_snapshot)
+echo "$BEFORE" > "$LOGDIR/snapshot-before.txt"
+echo "$BEFORE" | sed 's/^/  before: /'
+SNAP=$BEFORE
+[ "$(policy_field "$hot" 4)" = 5 ] || fail "setup: the hot process does not have nice 5"
+[ "$(policy_field "$batch" 5)" = 3 ] || fail "setup: the batch process is not SCHED_BATCH"
+[ "$(policy_field "$churn" 3)" = T ] || fail "setup: the churn process is not stopped"
+[ "$(policy_field "$bg" 6)" = /background ] || fail "setup: the bg process is not in /background"
+
+step "1. notice: the quiesce set freezes and the heavy dirtiers get SCHED_IDLE"
+selfmig notify "$GUEST" --phase notice --dest localhost --mode assisted --deadline-s 300 ||
+	fail "the guest did not acknowledge the notice"
+sleep 4
+SNAP=$(policy_snapshot)
+echo "$SNAP" | sed 's/^/  after notice: /'
+[ "$(cg_frozen background)" = "frozen 1" ] || fail "cgroup background is not frozen after the notice"
+[ "$(policy_field "$hot" 5)" = 5 ] || fail "the hot dirtier did not get SCHED_IDLE"
+[ "$(policy_field "$batch" 5)" = 5 ] || fail "the batch dirtier did not get SCHED_IDLE"
+[ "$(policy_field "$churn" 6)" = /selfmig-quiesce ] || fail "churn was not moved to selfmig-quiesce"
+[ "$(policy_field "$echo_pid" 5)" = 0 ] && [ "$(policy_field "$counter" 5)" = 0 ] ||
+	fail "a foreground process was touched"
+
+step "1. stop: the heavy dirtiers are stunned"
+selfmig notify "$GUEST" --phase stop || fail "the guest did not acknowledge stop"
+SNAP=$(policy_snapshot)
+echo "$SNAP" | sed 's/^/  after stop: /'
+[ "$(policy_field "$hot" 6)" = /selfmig-stun ] || fail "the hot dirtier was not stunned"
+[ "$(cg_frozen selfmig-stun)" = "frozen 1" ] || fail "selfmig-stun is not frozen"
+
+step "1. abort: everything undone"
+selfmig notify "$GUEST" --phase abort || fail "the guest did not acknowledge abort"
+policy_check_restored abort
+
+step "2. a notice with a 5 s deadline, and nothing after it"
+selfmig notify "$GUEST" --phase notice --dest localhost --deadline-s 5 ||
+	fail "the guest did not acknowledge the notice"
+sleep 3
+[ "$(cg_frozen background)" = "frozen 1" ] || fail "cgroup background is not frozen after the second notice"
+sleep 6
+policy_check_restored deadline
+
+step "3. an assisted migration"
+rm -f /tmp/probe.stop
+sm-probe --target "$GUEST_IP:$ECHO_PORT" --interval-us 1000 --until-file /tmp/probe.stop \
+	--json "$LOGDIR/probe.json" > "$LOGDIR/probe.txt" 2>&1 &
+probe=$!
+attempt=1
+while :; do
+	if selfmig migrate --mode assisted --json "$LOGDIR/migrate-$attempt.json" "$GUEST" localhost \
+		> "$LOGDIR/migrate-$attempt.log" 2>&1; then
+		break
+	fi
+	cat "$LOGDIR/migrate-$attempt.log" | tail -n 5
+	# xl migrate itself fails at times on this testbed (docs/testbed.md); the
+	# guest must then have been told to abort and still be as before.
+	xl domid "$GUEST" > /dev/null 2>&1 || fail "assisted migration failed and the guest is gone"
+	sm-probe --target "$GUEST_IP:$ECHO_PORT" --wait-ready 60 > /dev/null 2>&1 ||
+		fail "assisted migration failed and the guest does not answer"
+	policy_check_restored "failed migration $attempt"
+	[ $attempt -lt 3 ] || fail "selfmig migrate --mode assisted failed 3 times (see migrate-N.log)"
+	attempt=$((attempt + 1))
+done
+touch /tmp/probe.stop
+wait $probe
+[ "$(guest_count)" = 1 ] || { xl list; fail "expected exactly one guest after the migration"; }
+sm-probe --target "$GUEST_IP:$ECHO_PORT" --wait-ready 60 > /dev/null 2>&1 ||
+	fail "the guest does not answer after the migration"
+sleep 2
+policy_check_restored migration
+grep -q "CORRUPTION" /var/log/xen/console/guest-$GUEST.log && fail "a workload in the guest reported CORRUPTION"
+gap=$(sed -n 's/.*"max_gap_ms": *\([0-9.]*\).*/\1/p' "$LOGDIR/probe.json")
+field max_gap_ms "${gap:-null}"
+field attempts "$attempt"
+field restored_after '["abort","deadline","migration"]'
+ok

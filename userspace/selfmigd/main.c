@@ -344,8 +344,10 @@ static void handle_request(void)
 				smn_mode_name(r.mode));
 			d.state = ST_NOTIFIED;
 			sample(0);
-			if (d.conf.quiesce_when == SMD_AT_NOTICE)
+			if (d.conf.quiesce_when == SMD_AT_NOTICE) {
 				quiesce();
+				smd_wait_frozen(&d.ledger, 3000);
+			}
 		}
 		break;
 	case SMN_PHASE_STOP:
@@ -358,6 +360,7 @@ static void handle_request(void)
 		if (d.conf.quiesce_when != SMD_NEVER)
 			quiesce();
 		stun();
+		smd_wait_frozen(&d.ledger, 3000);
 		break;
 	case SMN_PHASE_DONE:
 		restore("migration done");

@@ -273,24 +273,56 @@ static void cg_full(const struct smd_conf *c, const char *cg, char *out, size_t 
 		out[--n] = 0;
 }
 
-static int cg_set_frozen(const char *full, int on)
+/*
+ * Write cgroup.freeze.  Thawing waits (up to 2 s) until the kernel reports
+ * it; freezing does not: the caller waits once for all its cgroups with
+ * smd_wait_frozen(), so that several freezes overlap.
+ */
+static int cg_is_frozen(const char *full, int on)
 {
 	char p[SMD_PATH_LEN + 32], buf[256];
+
+	snprintf(p, sizeof(p), "%s/cgroup.events", full);
+	return read_file(p, buf, sizeof(buf)) > 0 && strstr(buf, on ? "frozen 1" : "frozen 0");
+}
+
+static int cg_set_frozen(const char *full, int on)
+{
+	char p[SMD_PATH_LEN + 32];
 	int i;
 
 	snprintf(p, sizeof(p), "%s/cgroup.freeze", full);
 	if (write_file(p, on ? "1" : "0"))
 		return -1;
-	/* Wait (up to 2 s) until the kernel reports the cgroup's new state. */
-	snprintf(p, sizeof(p), "%s/cgroup.events", full);
+	if (on)
+		return 0;
 	for (i = 0; i < 200; i++) {
-		if (read_file(p, buf, sizeof(buf)) > 0 &&
-		    strstr(buf, on ? "frozen 1" : "frozen 0"))
+		if (cg_is_frozen(full, 0))
 			return 0;
 		usleep(10000);
 	}
 	errno = ETIMEDOUT;
 	return -1;
+}
+
+int smd_wait_frozen(const struct smd_ledger *l, unsigned int ms)
+{
+	unsigned int i, waited = 0, left;
+
+	for (;;) {
+		left = 0;
+		for (i = 0; i < l->ncg; i++)
+			if (l->cg[i].frozen && !cg_is_frozen(l->cg[i].path, 1))
+				left++;
+		if (!left || waited >= ms)
+			break;
+		usleep(20000);
+		waited += 20;
+	}
+	for (i = 0; left && i < l->ncg; i++)
+		if (l->cg[i].frozen && !cg_is_frozen(l->cg[i].path, 1))
+			smd_log("%s is still freezing after %u ms", l->cg[i].path, ms);
+	return left ? -1 : 0;
 }
 
 /* Refuse to freeze a cgroup that holds a task that must keep running. */

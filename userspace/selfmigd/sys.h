@@ -34,6 +34,9 @@ int smd_freeze_cgroup(struct smd_ledger *l, const struct smd_conf *c,
 int smd_freeze_task(struct smd_ledger *l, const struct smd_conf *c,
 		    const struct smd_stat *st, const char *name);
 
+/* Wait until every cgroup frozen by us reports it; -1 if some did not in ms. */
+int smd_wait_frozen(const struct smd_ledger *l, unsigned int ms);
+
 /* Undo everything in the ledger; returns the number of failures. */
 int smd_restore_all(struct smd_ledger *l, const struct smd_conf *c);
 

@@ -7,14 +7,9 @@
 #   1. notice, stop, abort, sent by hand, checking the measures in between;
 #   2. a notice whose deadline passes with neither done nor abort;
 #   3. a whole assisted migration (`selfmig migrate --mode assisted`).
-guest_create
-guest_wait_ready 240
-selfmigd_wait
-policy_setup
+policy_guest
 set -- $POLICY_PIDS
 bg=$1 hot=$2 batch=$3 churn=$4 echo_pid=$5 counter=$6
-BEFORE=$(policy_snapshot)
-echo "$BEFORE" > "$LOGDIR/snapshot-before.txt"
 echo "$BEFORE" | sed 's/^/  before: /'
 SNAP=$BEFORE
 [ "$(policy_field "$hot" 4)" = 5 ] || fail "setup: the hot process does not have nice 5"
@@ -55,36 +50,16 @@ sleep 6
 policy_check_restored deadline
 
 step "3. an assisted migration"
-rm -f /tmp/probe.stop
-sm-probe --target "$GUEST_IP:$ECHO_PORT" --interval-us 1000 --until-file /tmp/probe.stop \
-	--json "$LOGDIR/probe.json" > "$LOGDIR/probe.txt" 2>&1 &
-probe=$!
-attempt=1
-while :; do
-	if selfmig migrate --mode assisted --json "$LOGDIR/migrate-$attempt.json" "$GUEST" localhost \
-		> "$LOGDIR/migrate-$attempt.log" 2>&1; then
-		break
-	fi
-	cat "$LOGDIR/migrate-$attempt.log" | tail -n 5
-	# xl migrate itself fails at times on this testbed (docs/testbed.md); the
-	# guest must then have been told to abort and still be as before.
-	xl domid "$GUEST" > /dev/null 2>&1 || fail "assisted migration failed and the guest is gone"
-	sm-probe --target "$GUEST_IP:$ECHO_PORT" --wait-ready 60 > /dev/null 2>&1 ||
-		fail "assisted migration failed and the guest does not answer"
-	policy_check_restored "failed migration $attempt"
-	[ $attempt -lt 3 ] || fail "selfmig migrate --mode assisted failed 3 times (see migrate-N.log)"
-	attempt=$((attempt + 1))
-done
-touch /tmp/probe.stop
-wait $probe
+assisted_migrate
 [ "$(guest_count)" = 1 ] || { xl list; fail "expected exactly one guest after the migration"; }
 sm-probe --target "$GUEST_IP:$ECHO_PORT" --wait-ready 60 > /dev/null 2>&1 ||
 	fail "the guest does not answer after the migration"
 sleep 2
 policy_check_restored migration
-grep -q "CORRUPTION" /var/log/xen/console/guest-$GUEST.log && fail "a workload in the guest reported CORRUPTION"
+cat /var/log/xen/console/guest-"$GUEST"*.log | grep -q "CORRUPTION" && fail "a workload in the guest reported CORRUPTION"
 gap=$(sed -n 's/.*"max_gap_ms": *\([0-9.]*\).*/\1/p' "$LOGDIR/probe.json")
 field max_gap_ms "${gap:-null}"
-field attempts "$attempt"
+field attempts "$ATTEMPT"
+[ -n "$FIRST_FAILURE" ] && field_str first_failure "$FIRST_FAILURE"
 field restored_after '["abort","deadline","migration"]'
 ok

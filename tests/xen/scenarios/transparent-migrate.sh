@@ -1,4 +1,4 @@
-# about: stock `xl migrate` of the PVH guest to localhost while the prober runs
+# about: stock `xl migrate` (as `selfmig migrate --mode transparent`) of the PVH guest to localhost while the prober runs
 # timeout: 1200
 #
 # Up to three attempts, each with a fresh guest, when `xl migrate` itself
@@ -20,9 +20,10 @@ while :; do
 	probe=$!
 	sleep 3
 
-	step "xl migrate $GUEST localhost (attempt $attempt)"
+	step "selfmig migrate --mode transparent $GUEST localhost (attempt $attempt)"
 	t0=$(now_ms)
-	if xl -vvv migrate -s env "$GUEST" "PATH=$PATH" > "$LOGDIR/xl-migrate-$attempt.log" 2>&1; then
+	if selfmig migrate --mode transparent --verbose --xl-log "$LOGDIR/xl-migrate-$attempt.log" \
+		--json "$LOGDIR/migrate.json" "$GUEST" localhost > "$LOGDIR/migrate-$attempt.log" 2>&1; then
 		t1=$(now_ms)
 		break
 	fi

@@ -33,7 +33,7 @@ UNIT_BINS   := $(patsubst tests/unit/%.c,$(B)/unit/%,$(UNIT_SRC))
 UNIT_SAN    := $(patsubst tests/unit/%.c,$(B)/unit-san/%,$(UNIT_SRC))
 HDRS        := $(wildcard selfmig/uapi/*.h selfmig/core/*.h userspace/*/*.h tests/unit/*.h)
 
-.PHONY: all help deps kernel module userspace unit check demo bench clean distclean style
+.PHONY: all help deps kernel module userspace unit fuzz check demo bench clean distclean style
 
 all: userspace module
 
@@ -42,6 +42,7 @@ help:
 	@echo "make demo       deps + build + transparent migration on the emulated testbed"
 	@echo "make check      deps + build + unit tests + testbed scenarios"
 	@echo "make unit       userspace unit tests, plain and under ASan/UBSan (< 1 min)"
+	@echo "make fuzz       libFuzzer runs of the stream and notice parsers (FUZZ_SECONDS each, default 60)"
 	@echo "make kernel     the guest kernel (cached under build/kernel/<hash>)"
 	@echo "make module     selfmig.ko against that kernel"
 	@echo "make userspace  dom0 and guest programs"
@@ -76,6 +77,23 @@ $(B)/unit-san/%: tests/unit/%.c $(LIB_SRC) $(HDRS)
 
 unit: $(UNIT_BINS) $(UNIT_SAN)
 	@tests/unit/run $(UNIT_BINS) $(UNIT_SAN)
+
+# ---------------------------------------------------------------- fuzzing (clang's libFuzzer)
+FUZZ_CC      ?= clang
+FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_SECONDS ?= 60
+FUZZERS      := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(LIB_SRC) $(HDRS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) -Itests/unit -Itests/fuzz $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) -lz
+
+$(B)/fuzz/mkseeds: tests/fuzz/mkseeds.c tests/fuzz/fuzz_common.h $(LIB_SRC) $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests/unit -Itests/fuzz $(CFLAGS) -o $@ $< $(LIB_SRC) -lz
+
+fuzz: $(addprefix $(B)/fuzz/,$(FUZZERS) mkseeds)
+	@scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZERS)
 
 # ---------------------------------------------------------------- guest kernel and module
 kernel:

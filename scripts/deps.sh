@@ -10,6 +10,8 @@ pkgs=(
 	linux-source-6.1 build-essential flex bison bc libelf-dev libssl-dev kmod xz-utils
 	# userspace
 	libxen-dev zlib1g-dev python3
+	# fuzzing (libFuzzer)
+	clang libclang-rt-14-dev
 	# benchmarks' plots
 	gnuplot-nox
 )

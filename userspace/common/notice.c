@@ -141,11 +141,14 @@ int smn_parse(const char *text, size_t len, struct smn_msg *m,
 	crcp = text + len - 8;
 	memcpy(crcbuf, crcp, 8);
 	crcbuf[8] = 0;
-	want = strtoul(crcbuf, &ep, 16);
-	if (*ep || crcbuf[0] == '-' || crcbuf[0] == '+') {
-		seterr(err, errlen, "crc is not 8 hex digits", NULL);
-		return -1;
+	for (i = 0; i < 8; i++) {
+		if (!((crcbuf[i] >= '0' && crcbuf[i] <= '9') ||
+		      (crcbuf[i] >= 'a' && crcbuf[i] <= 'f'))) {
+			seterr(err, errlen, "crc is not 8 lower-case hex digits", NULL);
+			return -1;
+		}
 	}
+	want = strtoul(crcbuf, &ep, 16);
 	if ((uint32_t)want != smw_crc32c(0, text, len - 13)) {
 		seterr(err, errlen, "crc mismatch", NULL);
 		return -1;

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Write the fuzzers' seed corpora: valid page streams (plain, compressed,
+ * with statistics records) for fuzz_receive, and valid notices, requests,
+ * policy files and /proc lines for fuzz_notice.
+ *
+ *   mkseeds RECEIVE_DIR NOTICE_DIR
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "fuzz_common.h"
+#include "notice.h"
+#include "../unit/testbuf.h"
+
+#define PAGES 16U
+
+static void put_file(const char *dir, const char *name, const void *p, size_t len)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "wb");
+	if (!f || fwrite(p, 1, len, f) != len || fclose(f)) {
+		fprintf(stderr, "mkseeds: cannot write %s\n", path);
+		exit(1);
+	}
+}
+
+static void batch(struct smw_encoder *enc, struct buf *s, const u32 *gfns, u32 n,
+		  int compress)
+{
+	static u8 meta[SMW_PAGES_META_MAX], data[SMW_PAGES_DATA_MAX];
+	static u8 z[SMW_PAGES_DATA_MAX + 4096];
+	u8 rh[SMW_REC_HDR_LEN], page[SMW_PAGE_SIZE];
+	struct smw_pages_batch b;
+	uLongf zlen = sizeof(z);
+	u32 i, j;
+
+	smw_pages_begin(enc, &b, meta, data);
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < SMW_PAGE_SIZE; j++)
+			page[j] = (u8)(gfns[i] * 7 + j);
+		if (smw_pages_add(&b, gfns[i], (gfns[i] & 3) ? page : NULL))
+			exit(1);
+	}
+	if (compress) {
+		if (compress2(z, &zlen, data, b.data_len, 6) != Z_OK ||
+		    smw_enc_pages(enc, &b, rh, SMW_RECF_COMPRESSED, z, (u32)zlen))
+			exit(1);
+		buf_put(s, rh, sizeof(rh));
+		buf_put(s, meta, b.meta_len);
+		buf_put(s, z, zlen);
+	} else {
+		if (smw_enc_pages(enc, &b, rh, 0, data, b.data_len))
+			exit(1);
+		buf_put(s, rh, sizeof(rh));
+		buf_put(s, meta, b.meta_len);
+		buf_put(s, data, b.data_len);
+	}
+}
+
+static void stream(const char *dir, const char *name, int compress, int rounds)
+{
+	static const u32 g0[6] = { 0, 1, 2, 3, 9, 15 }, g1[2] = { 2, 9 };
+	u8 hdr[SMW_STREAM_HDR_LEN], rh[SMW_REC_HDR_LEN];
+	u8 re[SMW_ROUND_END_LEN], end[SMW_END_LEN];
+	struct smw_encoder enc;
+	struct buf s = { 0 };
+	int r;
+
+	smw_enc_init(&enc, hdr, smf_test_id, PAGES);
+	buf_put(&s, hdr, sizeof(hdr));
+	for (r = 0; r < rounds; r++) {
+		if (r == 0)
+			batch(&enc, &s, g0, 6, compress);
+		else
+			batch(&enc, &s, g1, 2, compress);
+		if (smw_enc_round_end(&enc, rh, re, NULL))
+			exit(1);
+		buf_put(&s, rh, sizeof(rh));
+		buf_put(&s, re, sizeof(re));
+	}
+	if (smw_enc_end(&enc, rh, end))
+		exit(1);
+	buf_put(&s, rh, sizeof(rh));
+	buf_put(&s, end, sizeof(end));
+	put_file(dir, name, s.p, s.len);
+	free(s.p);
+}
+
+static void notice(const char *dir, const char *name, char sel, const char *fields)
+{
+	struct smn_msg m = { 0 };
+	char text[SMN_MAX_LEN + 2], key[SMN_KEY_LEN], val[SMN_VAL_LEN];
+	const char *p = fields;
+
+	while (*p) {
+		int n = 0;
+
+		if (sscanf(p, "%23[^=]=%127s%n", key, val, &n) != 2 || smn_set(&m, key, val))
+			exit(1);
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+	text[0] = sel;
+	if (smn_format(&m, text + 1, sizeof(text) - 1) < 0)
+		exit(1);
+	put_file(dir, name, text, strlen(text));
+}
+
+int main(int argc, char **argv)
+{
+	static const char conf[] =
+		"\x02quiesce_cgroup = background\nquiesce_comm = churn\nquiesce_phase = round:3\n"
+		"foreground_comm = sm-echo\ndirty_threshold = 1000\ndirtier_action = nice\n"
+		"stun = no\nsample_ms = 500\nhold_max_s = 30\ncgroup_root = /sys/fs/cgroup\n";
+	static const char stat[] =
+		"\x03" "123 (a (b) c) S 1 123 123 0 -1 4194560 100 0 0 0 5 6 0 0 20 0 1 0 4567 "
+		"1000000 100 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 3";
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: mkseeds RECEIVE_DIR NOTICE_DIR\n");
+		return 2;
+	}
+	stream(argv[1], "plain-1round", 0, 1);
+	stream(argv[1], "plain-3rounds", 0, 3);
+	stream(argv[1], "zlib-2rounds", 1, 2);
+	notice(argv[2], "msg", '\x00', "seq=7 phase=notice dest=localhost");
+	notice(argv[2], "req-notice", '\x01',
+	       "seq=7 phase=notice mode=assisted dest=169.254.0.1:7001 deadline=1800000000");
+	notice(argv[2], "req-abort", '\x01', "seq=8 phase=abort");
+	put_file(argv[2], "conf", conf, sizeof(conf) - 1);
+	put_file(argv[2], "stat", stat, sizeof(stat) - 1);
+	put_file(argv[2], "cgroup", "\x03" "0::/a/b\n", 9);
+	return 0;
+}

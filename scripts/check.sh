@@ -33,13 +33,24 @@ if [ -n "$up" ]; then
 fi
 [ "$rc" = 0 ] || [ "${uf:-1}" != 0 ] || tally "unit tests (runner exit $rc)" 1
 
+note "fuzzing: the stream and notice parsers, ${FUZZ_SECONDS:-60} s each"
+nfuzz=0
+while read -r l; do
+	echo "$l"
+	case "$l" in
+	"fuzz: PASS "*) tally "fuzz ${l#fuzz: PASS }" 0 > /dev/null; nfuzz=$((nfuzz + 1)) ;;
+	"fuzz: FAIL "*) tally "fuzz ${l#fuzz: FAIL }" 1 > /dev/null; nfuzz=$((nfuzz + 1)) ;;
+	esac
+done < <(make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-60}" 2>&1)
+[ "$nfuzz" -gt 0 ] || tally "fuzzers (did not build or run: make fuzz)" 1
+
 note "kernel style (checkpatch) on the module"
 scripts/style.sh > build/logs/style.txt 2>&1; rc=$?
 [ "$rc" = 0 ] || tail -n 20 build/logs/style.txt
 tally "checkpatch" "$rc"
 
 note "testbed scenarios"
-scen=(boot transparent-migrate net-integrity)
+scen=(boot transparent-migrate net-integrity notice-reject policy-restore assisted)
 tests/xen/run "${scen[@]}" 2>&1 | tee build/logs/check-testbed.txt
 for s in "${scen[@]}"; do
 	python3 -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1]))["pass"] else 1)' \

@@ -6,7 +6,8 @@
 # time the snapshot must be as before:
 #   1. notice, stop, abort, sent by hand, checking the measures in between;
 #   2. a notice whose deadline passes with neither done nor abort;
-#   3. a whole assisted migration (`selfmig migrate --mode assisted`).
+#   3. a whole assisted migration (`selfmig migrate --mode assisted`), whether
+#      xl migrate completes it or fails it.
 policy_guest
 set -- $POLICY_PIDS
 bg=$1 hot=$2 batch=$3 churn=$4 echo_pid=$5 counter=$6
@@ -50,16 +51,38 @@ sleep 6
 policy_check_restored deadline
 
 step "3. an assisted migration"
-assisted_migrate
-[ "$(guest_count)" = 1 ] || { xl list; fail "expected exactly one guest after the migration"; }
-sm-probe --target "$GUEST_IP:$ECHO_PORT" --wait-ready 60 > /dev/null 2>&1 ||
-	fail "the guest does not answer after the migration"
+# Both outcomes are checked for exact restoration: a migration that completes
+# (selfmigd restores on "done" in the new domain) and one that xl migrate
+# fails (selfmigd restores on "abort"), which happens at times on this
+# testbed (docs/testbed.md).
+rm -f /tmp/probe.stop
+sm-probe --target "$GUEST_IP:$ECHO_PORT" --interval-us 1000 --until-file /tmp/probe.stop \
+	--json "$LOGDIR/probe.json" > "$LOGDIR/probe.txt" 2>&1 &
+probe=$!
 sleep 2
-policy_check_restored migration
+if selfmig migrate --mode assisted --verbose --xl-log "$LOGDIR/xl-migrate.log" \
+	--json "$LOGDIR/migrate.json" "$GUEST" localhost > "$LOGDIR/migrate.log" 2>&1; then
+	outcome=migrated
+else
+	outcome=failed
+	log "xl migrate failed: $(grep -m1 -E 'corrupted|segfault|error|Aborted' "$LOGDIR/xl-migrate.log")"
+fi
+touch /tmp/probe.stop
+wait $probe
+cat "$LOGDIR/migrate.log"
+if [ "$outcome" = migrated ]; then
+	[ "$(guest_count)" = 1 ] || { xl list; fail "expected exactly one guest after the migration"; }
+else
+	xl domid "$GUEST" > /dev/null 2>&1 || fail "xl migrate failed and the source guest is gone"
+	xl destroy "$GUEST--incoming" > /dev/null 2>&1
+fi
+sm-probe --target "$GUEST_IP:$ECHO_PORT" --wait-ready 60 > /dev/null 2>&1 ||
+	fail "the guest does not answer after the migration ($outcome)"
+sleep 2
+policy_check_restored "the migration ($outcome)"
 cat /var/log/xen/console/guest-"$GUEST"*.log | grep -q "CORRUPTION" && fail "a workload in the guest reported CORRUPTION"
 gap=$(sed -n 's/.*"max_gap_ms": *\([0-9.]*\).*/\1/p' "$LOGDIR/probe.json")
 field max_gap_ms "${gap:-null}"
-field attempts "$ATTEMPT"
-[ -n "$FIRST_FAILURE" ] && field_str first_failure "$FIRST_FAILURE"
+field_str migration "$outcome"
 field restored_after '["abort","deadline","migration"]'
 ok

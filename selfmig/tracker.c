@@ -44,6 +44,17 @@ static unsigned int scan_mask = 31;
 module_param(scan_mask, uint, 0644);
 MODULE_PARM_DESC(scan_mask, "Debug: bit 0 scan kernel mappings, bit 1 processes, bit 2 split to 4K (default 7)");
 
+/*
+ * How process pages are tracked.  0: clear the dirty bit and let the CPU set
+ * it again.  1: write-protect the page (the dirty bit stays) and let the
+ * kernel's write-fault handler make it writable again; a writable page is one
+ * written since the last scan.  Mode 1 never needs the CPU to set a dirty
+ * bit, which the testbed's emulated CPU gets wrong (docs/testbed.md).
+ */
+static unsigned int user_wp;
+module_param(user_wp, uint, 0644);
+MODULE_PARM_DESC(user_wp, "Track process pages by write-protection instead of dirty bits (default 0)");
+
 static inline void tracker_mark(struct selfmig_tracker *t, unsigned long pfn,
 				unsigned long n)
 {
@@ -215,6 +226,17 @@ static void scan_user_pte(struct mm_scan *s, pmd_t *pmd, unsigned long addr,
 
 		if (!pte_present(v) || !pte_dirty(v))
 			continue;
+		if (user_wp) {
+			/* Writable means written since the last scan (or never scanned). */
+			if (!pte_write(v) || !tracker_normal_page(s->vma, v))
+				continue;
+			if (!t->final &&
+			    !test_and_clear_bit(_PAGE_BIT_RW, (unsigned long *)&pte->pte))
+				continue;
+			tracker_mark(t, pte_pfn(v), 1);
+			s->pages++;
+			continue;
+		}
 		if (t->final) {
 			/* Read only: the dirty bit stays for the next kernel. */
 			tracker_mark(t, pte_pfn(v), 1);

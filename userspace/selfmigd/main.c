@@ -225,23 +225,41 @@ static void sample(int act)
 		publish_state();
 }
 
+/*
+ * Stun every heavy dirtier of this migration: those lowered in any sample
+ * (a lowered process may dirty less once it runs less, and still be one),
+ * and those of the last sample when the policy only logs them.
+ */
+static void stun_one(int pid, unsigned long long start, unsigned long rate)
+{
+	struct smd_stat st;
+	struct smd_task_save *t;
+
+	if (smd_read_stat(pid, &st) || (start && st.start != start))
+		return;
+	t = smd_ledger_task(&d.ledger, st.pid, st.start, 0);
+	if (t && t->moved)
+		return;		/* stunned or quiesced already */
+	if (smd_freeze_task(&d.ledger, &d.conf, &st, "selfmig-stun") == 0) {
+		d.stunned++;
+		smd_log("stunned pid %d (%s) rate %lu pages/s for the final stop",
+			st.pid, st.comm, rate);
+	}
+}
+
 static void stun(void)
 {
-	size_t i;
+	unsigned int i, n = d.ledger.ntask;
+	size_t k;
 
 	if (!d.conf.stun)
 		return;
-	for (i = 0; i < d.nsamples; i++) {
-		struct smd_stat st;
-
-		if (smd_read_stat(d.samples[i].pid, &st))
-			continue;
-		if (smd_freeze_task(&d.ledger, &d.conf, &st, "selfmig-stun") == 0) {
-			d.stunned++;
-			smd_log("stunned pid %d (%s) rate %lu pages/s for the final stop",
-				st.pid, st.comm, d.samples[i].rate);
-		}
-	}
+	for (i = 0; i < n; i++)
+		if (d.ledger.task[i].lowered && !d.ledger.task[i].moved)
+			stun_one(d.ledger.task[i].pid, d.ledger.task[i].start,
+				 d.ledger.task[i].rate);
+	for (k = 0; k < d.nsamples; k++)
+		stun_one(d.samples[k].pid, 0, d.samples[k].rate);
 }
 
 static const char *reason_code(const char *err)

@@ -21,7 +21,7 @@ expect_reject() {
 	out=$(selfmig notify "$GUEST" "$@" 2>&1); rc=$?
 	echo "  $out"
 	[ "$rc" = 3 ] || fail "selfmig notify $* exited $rc, expected 3 (rejected): $out"
-	echo "$out" | grep -q "reason=$want" || fail "expected reason $want, got: $out"
+	echo "$out" | grep -qE "reason=$want|\($want\)" || fail "expected reason $want, got: $out"
 	sleep 2
 	grep -q "selfmigd: request ignored: $want" "$con" || fail "the guest's log does not show 'request ignored: $want'"
 	st=$(xenstore-read "/local/domain/$d/control/selfmig/state")

@@ -18,24 +18,13 @@
 
 #include "selfmig.h"
 
-static int ram_end(unsigned long start, unsigned long nr, void *arg)
-{
-	unsigned long *max = arg;
-
-	if (start + nr > *max)
-		*max = start + nr;
-	return 0;
-}
-
 static int scan_test_fn(void *data)
 {
 	unsigned long secs = (unsigned long)data;
 	unsigned long end = jiffies + secs * HZ, scans = 0, found = 0;
-	unsigned long max = 0;
 	struct selfmig_tracker *t;
 
-	selfmig_walk_ram(ram_end, &max);
-	t = selfmig_tracker_start(max);
+	t = selfmig_tracker_start(selfmig_ram_end_pfn());
 	if (IS_ERR_OR_NULL(t)) {
 		pr_err("scan test: cannot start the tracker\n");
 		return 0;

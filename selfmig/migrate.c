@@ -317,15 +317,6 @@ static int xfer_end(struct selfmig_mig *m)
 /* ------------------------------------------------------------------ */
 /* which frames                                                         */
 
-static int max_ram_pfn(unsigned long start, unsigned long nr, void *arg)
-{
-	unsigned long *max = arg;
-
-	if (start + nr > *max)
-		*max = start + nr;
-	return 0;
-}
-
 /* A free block's order, or 0 if @page does not head a free block. */
 static unsigned int free_block_order(struct page *page)
 {
@@ -643,14 +634,11 @@ static int migrate_thread(void *arg)
 	struct selfmig_mig *m = arg;
 	u8 shdr[SMW_STREAM_HDR_LEN];
 	struct kvec iov;
-	unsigned long max = 0;
 	u64 t0 = ktime_get_ns();
 	int ret;
 
-	selfmig_walk_ram(max_ram_pfn, &max);
-	m->nr_pfns = max;
-
-	m->t = selfmig_tracker_start(max);
+	m->nr_pfns = selfmig_ram_end_pfn();
+	m->t = selfmig_tracker_start(m->nr_pfns);
 	if (IS_ERR(m->t)) {
 		ret = PTR_ERR(m->t);
 		m->t = NULL;

@@ -67,6 +67,7 @@ void selfmig_tracker_mark_pending(struct selfmig_tracker *t, unsigned long pfn);
 void selfmig_tracker_mark_stack(struct selfmig_tracker *t, struct task_struct *task);
 void selfmig_walk_ram(int (*fn)(unsigned long start, unsigned long nr, void *arg),
 		      void *arg);
+unsigned long selfmig_ram_end_pfn(void);
 void selfmig_tracker_mark_buffer(struct selfmig_tracker *t, const void *buf, size_t len);
 
 /* ------------------------------------------------------------------ */

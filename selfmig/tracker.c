@@ -557,6 +557,24 @@ void selfmig_walk_ram(int (*fn)(unsigned long start, unsigned long nr, void *arg
 			    0, -1, &w, ram_resource);
 }
 
+static int ram_end(unsigned long start, unsigned long nr, void *arg)
+{
+	unsigned long *max = arg;
+
+	if (start + nr > *max)
+		*max = start + nr;
+	return 0;
+}
+
+/* One past the highest System RAM frame: the size of a tracker's bitmaps. */
+unsigned long selfmig_ram_end_pfn(void)
+{
+	unsigned long max = 0;
+
+	selfmig_walk_ram(ram_end, &max);
+	return max;
+}
+
 static int mark_ram(unsigned long start, unsigned long nr, void *arg)
 {
 	struct selfmig_tracker *t = arg;

@@ -1,5 +1,5 @@
 # about: assisted mode: `selfmig migrate --mode assisted` runs xl migrate while the guest quiesces and lowers its heavy dirtiers
-# timeout: 1200
+# timeout: 600
 #
 # The guest runs the processes of policy_setup (lib.sh) and the UDP prober
 # runs throughout.  After the migration: one guest, it answers, its log shows

@@ -1,5 +1,5 @@
 # about: selfmigd freezes, lowers and stuns, then restores every process exactly: after an abort, a deadline and a migration
-# timeout: 1500
+# timeout: 900
 #
 # The processes of policy_setup (lib.sh) are snapshotted (policy, nice, run
 # state, cgroup).  Three times the guest's policy acts and is undone, and each

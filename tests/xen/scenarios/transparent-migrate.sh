@@ -1,5 +1,5 @@
 # about: stock `xl migrate` (as `selfmig migrate --mode transparent`) of the PVH guest to localhost while the prober runs
-# timeout: 1200
+# timeout: 600
 #
 # Up to three attempts, each with a fresh guest, when `xl migrate` itself
 # fails: on this testbed dom0's memory is sometimes corrupted while Xen

@@ -21,6 +21,7 @@ GUEST_PROGS ?= $(filter sm-echo selfmig-counter selfmig-workload selfmigd sm-sch
 LIBS_default := -lz
 XENLIBS     := -lxenctrl -lxenguest -lxenstore -lxenforeignmemory -lxentoollog
 LIBS_selfmig-verify := $(XENLIBS) -lz
+LIBS_selfmig-hook := $(XENLIBS) -lxenlight -lz
 LIBS_selfmig := -lxenstore -lz
 LIBS_selfmigd := -lxenstore -lxentoolcore -lpthread -lz
 
@@ -42,7 +43,7 @@ help:
 	@echo "make demo       deps + build + transparent migration on the emulated testbed"
 	@echo "make check      deps + build + unit tests + testbed scenarios"
 	@echo "make unit       userspace unit tests, plain and under ASan/UBSan (< 1 min)"
-	@echo "make fuzz       libFuzzer runs of the stream and notice parsers (FUZZ_SECONDS each, default 60)"
+	@echo "make fuzz       libFuzzer runs of the page-stream, notice and Xen-stream parsers (FUZZ_SECONDS each, default 60)"
 	@echo "make kernel     the guest kernel (cached under build/kernel/<hash>)"
 	@echo "make module     selfmig.ko against that kernel"
 	@echo "make userspace  dom0 and guest programs"

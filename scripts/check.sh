@@ -40,7 +40,7 @@ if [ -n "$up" ]; then
 fi
 [ "$rc" = 0 ] || [ "${uf:-1}" != 0 ] || tally "unit tests (runner exit $rc)" 1
 
-note "fuzzing: the stream and notice parsers, ${FUZZ_SECONDS:-60} s each"
+note "fuzzing: the page-stream, notice and Xen-stream parsers, ${FUZZ_SECONDS:-60} s each"
 nfuzz=0
 while read -r l; do
 	echo "$l"

@@ -2,9 +2,10 @@
 /*
  * Write the fuzzers' seed corpora: valid page streams (plain, compressed,
  * with statistics records) for fuzz_receive, and valid notices, requests,
- * policy files and /proc lines for fuzz_notice.
+ * policy files and /proc lines for fuzz_notice, and small Xen streams (an
+ * xl image and a bare libxl stream) for fuzz_xenstream.
  *
- *   mkseeds RECEIVE_DIR NOTICE_DIR
+ *   mkseeds RECEIVE_DIR NOTICE_DIR XENSTREAM_DIR
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 
 #include "fuzz_common.h"
 #include "notice.h"
+#include "xenstream.h"
 #include "../unit/testbuf.h"
 
 #define PAGES 16U
@@ -113,6 +115,41 @@ static void notice(const char *dir, const char *name, char sel, const char *fiel
 	put_file(dir, name, text, strlen(text));
 }
 
+static int seed_write(void *ctx, const void *p, size_t len)
+{
+	buf_put(ctx, p, len);
+	return 0;
+}
+
+/* A small complete xl image: 3 pages, one rewritten, policies, CPU state. */
+static void xenstream(const char *dir, const char *name, int with_xl)
+{
+	static uint8_t pages[3][SXS_PAGE_SIZE];
+	static const char cfg[] = "{\"c_info\":{\"name\":\"seed\"}}";
+	uint64_t pfns[3] = { 0x10, 0x11, 0xfeff0 };
+	uint8_t cpuid[24] = { 7 }, msr[16] = { 9 }, ctx[64] = { 1 };
+	struct sxs_hvm_param par = { 1, 0xfeff0 };
+	struct sxs_tsc_info tsc = { 0, 1000000, 1, 1 };
+	struct buf b = { 0 };
+	struct sxs_sink s = { seed_write, &b, 0 };
+
+	buf_put(&b, with_xl ? "\x01" : "\x00", 1);
+	memset(pages, 0x5a, sizeof(pages));
+	if ((with_xl && sxs_write_xl_header(&s, cfg, sizeof(cfg), 1)) ||
+	    sxs_write_libxl_start(&s) || sxs_write_libxc_start(&s, 4, 17) ||
+	    sxs_write_record(&s, SXS_REC_CPUID_POLICY, cpuid, sizeof(cpuid)) ||
+	    sxs_write_record(&s, SXS_REC_MSR_POLICY, msr, sizeof(msr)) ||
+	    sxs_write_record(&s, SXS_REC_STATIC_DATA_END, NULL, 0) ||
+	    sxs_write_pages(&s, pfns, NULL, 3, pages) ||
+	    sxs_write_pages(&s, pfns + 1, NULL, 1, pages[1]) ||
+	    sxs_write_tsc_info(&s, &tsc) ||
+	    sxs_write_record(&s, SXS_REC_HVM_CONTEXT, ctx, sizeof(ctx)) ||
+	    sxs_write_hvm_params(&s, &par, 1) || sxs_write_end(&s))
+		exit(1);
+	put_file(dir, name, b.p, b.len);
+	free(b.p);
+}
+
 int main(int argc, char **argv)
 {
 	static const char conf[] =
@@ -123,8 +160,8 @@ int main(int argc, char **argv)
 		"\x03" "123 (a (b) c) S 1 123 123 0 -1 4194560 100 0 0 0 5 6 0 0 20 0 1 0 4567 "
 		"1000000 100 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 3";
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: mkseeds RECEIVE_DIR NOTICE_DIR\n");
+	if (argc != 4) {
+		fprintf(stderr, "usage: mkseeds RECEIVE_DIR NOTICE_DIR XENSTREAM_DIR\n");
 		return 2;
 	}
 	stream(argv[1], "plain-1round", 0, 1);
@@ -137,5 +174,7 @@ int main(int argc, char **argv)
 	put_file(argv[2], "conf", conf, sizeof(conf) - 1);
 	put_file(argv[2], "stat", stat, sizeof(stat) - 1);
 	put_file(argv[2], "cgroup", "\x03" "0::/a/b\n", 9);
+	xenstream(argv[3], "xl-image", 1);
+	xenstream(argv[3], "libxl-stream", 0);
 	return 0;
 }

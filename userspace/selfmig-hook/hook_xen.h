@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * selfmig-hook: the calls into libxenctrl, libxenguest, libxenforeignmemory,
+ * libxenstore and libxl (hook_xen.c).  Every function that can fail writes a
+ * one-line message into err.
+ */
+#ifndef SELFMIG_HOOK_XEN_H
+#define SELFMIG_HOOK_XEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xenstream.h"
+
+struct hk_xen;
+
+struct hk_save_stats {
+	uint64_t gpfns;			/* frames looked at */
+	uint64_t pages;			/* frames copied */
+	uint64_t bytes;			/* stream bytes */
+	uint32_t config_bytes;
+	uint32_t cpuid_leaves, msrs;
+	uint32_t hvm_context_bytes, hvm_params;
+};
+
+typedef void (*hk_progress_fn)(uint64_t done, uint64_t total, uint64_t pages);
+
+struct hk_xen *hk_xen_open(char *err, size_t errlen);
+void hk_xen_close(struct hk_xen *x);
+
+/* A numeric domain id, or a domain name. */
+int hk_xen_resolve(struct hk_xen *x, const char *spec, uint32_t *domid,
+		   char *err, size_t errlen);
+
+/*
+ * Ask the guest to suspend (control/shutdown = suspend, Linux's standard
+ * path) and wait up to wait_s seconds until Xen reports it shut down with
+ * reason suspend.  0 at once if it already is.
+ */
+int hk_xen_suspend(struct hk_xen *x, uint32_t domid, unsigned int wait_s,
+		   char *err, size_t errlen);
+
+/* Resume a suspended domain with the suspend cancelled: it runs on. */
+int hk_xen_resume(struct hk_xen *x, uint32_t domid, char *err, size_t errlen);
+int hk_xen_destroy(struct hk_xen *x, uint32_t domid, char *err, size_t errlen);
+
+/* The domain's configuration as libxl JSON (malloc'd), domid cleared. */
+char *hk_xen_config_json(struct hk_xen *x, uint32_t domid, char *err,
+			 size_t errlen);
+
+/*
+ * The whole suspended domain as an xl save image into s: configuration,
+ * CPU policy, every populated frame, TSC, HVM context and params.
+ */
+int hk_xen_save(struct hk_xen *x, uint32_t domid, struct sxs_sink *s,
+		struct hk_save_stats *st, hk_progress_fn progress, char *err,
+		size_t errlen);
+
+#endif /* SELFMIG_HOOK_XEN_H */

@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * selfmig-hook: dom0's part of selfmig's final switch.
+ *
+ *   selfmig-hook save DOMAIN -o FILE [--suspend] [--wait-s N]
+ *                [--after leave|resume|destroy] [--json FILE]
+ *       Write a suspended domain as an image that stock `xl restore FILE`
+ *       restores: its libxl configuration, CPU policy, every populated frame
+ *       and its CPU state, in Xen's own stream format (docs/xen-stream.md).
+ *       --suspend asks the guest to suspend first (control/shutdown).
+ *       Afterwards the domain stays suspended (leave, the default), runs on
+ *       (resume) or is destroyed (destroy, as `xl save` does).  If anything
+ *       fails, a domain this command suspended is resumed and no image is
+ *       left behind.
+ *
+ *   selfmig-hook check FILE [--libxl]
+ *       Walk an image (or, with --libxl, a bare libxl stream) and print what
+ *       it holds; exit 1 with the reason if it is not well formed.
+ *
+ * Exit status: 0 done, 1 failed, 2 usage.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hook_xen.h"
+#include "xenstream.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: selfmig-hook save DOMAIN -o FILE [--suspend] [--wait-s N]\n"
+		"                    [--after leave|resume|destroy] [--json FILE]\n"
+		"       selfmig-hook check FILE [--libxl]\n");
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static void progress(uint64_t done, uint64_t total, uint64_t pages)
+{
+	fprintf(stderr, "\rselfmig-hook: frames %llu/%llu, pages copied %llu",
+		(unsigned long long)done, (unsigned long long)total,
+		(unsigned long long)pages);
+	if (done >= total)
+		fputc('\n', stderr);
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	struct sxs_walk_stats st;
+	bool libxl_only = false;
+	const char *path = NULL;
+	char err[256];
+	struct stat sb;
+	uint8_t *map;
+	int fd, i, rc;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--libxl"))
+			libxl_only = true;
+		else if (argv[i][0] == '-' || path) {
+			usage(stderr);
+			return 2;
+		} else {
+			path = argv[i];
+		}
+	}
+	if (!path) {
+		usage(stderr);
+		return 2;
+	}
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || fstat(fd, &sb)) {
+		fprintf(stderr, "selfmig-hook: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	if (!sb.st_size) {
+		fprintf(stderr, "selfmig-hook: %s: empty file\n", path);
+		close(fd);
+		return 1;
+	}
+	map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED) {
+		fprintf(stderr, "selfmig-hook: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	rc = sxs_walk(map, (size_t)sb.st_size, !libxl_only, &st, NULL, NULL, err,
+		      sizeof(err));
+	munmap(map, (size_t)sb.st_size);
+	if (rc) {
+		fprintf(stderr, "selfmig-hook: %s: not a valid stream: %s\n", path, err);
+		return 1;
+	}
+	printf("stream: ok\nbytes: %lld\nconfig: %s, %u bytes\nlibxc_version: %u\n"
+	       "xen: %u.%u\npage_records: %llu\npages: %llu\npfn_entries: %llu\n"
+	       "cpuid_records: %u\nmsr_records: %u\ntsc_records: %u\n"
+	       "hvm_context_bytes: %llu\nhvm_params: %u\n",
+	       (long long)sb.st_size, st.config_json ? "json" : "text",
+	       st.config_len, st.libxc_version, st.xen_major, st.xen_minor,
+	       (unsigned long long)st.page_records, (unsigned long long)st.pages,
+	       (unsigned long long)st.pfn_words,
+	       st.records[SXS_REC_CPUID_POLICY], st.records[SXS_REC_MSR_POLICY],
+	       st.records[SXS_REC_TSC_INFO],
+	       (unsigned long long)st.hvm_context_len, st.hvm_params);
+	return 0;
+}
+
+enum after { AFTER_LEAVE, AFTER_RESUME, AFTER_DESTROY };
+
+static int cmd_save(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "suspend", no_argument, NULL, 's' },
+		{ "wait-s", required_argument, NULL, 'w' },
+		{ "after", required_argument, NULL, 'a' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *out = NULL, *json = NULL, *dom;
+	bool do_suspend = false, we_suspended = false;
+	unsigned long wait_s = 60;
+	enum after after = AFTER_LEAVE;
+	struct hk_save_stats st;
+	struct hk_xen *x;
+	struct sxs_sink sink;
+	char err[4400], tmp[4096];
+	uint32_t domid;
+	double t0, t_susp = 0, t_done;
+	int c, fd, rc = 1;
+	char *end;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			out = optarg;
+			break;
+		case 's':
+			do_suspend = true;
+			break;
+		case 'w':
+			errno = 0;
+			wait_s = strtoul(optarg, &end, 10);
+			if (errno || *end || !wait_s || wait_s > 3600) {
+				fprintf(stderr, "selfmig-hook: --wait-s takes 1..3600\n");
+				return 2;
+			}
+			break;
+		case 'a':
+			if (!strcmp(optarg, "leave"))
+				after = AFTER_LEAVE;
+			else if (!strcmp(optarg, "resume"))
+				after = AFTER_RESUME;
+			else if (!strcmp(optarg, "destroy"))
+				after = AFTER_DESTROY;
+			else {
+				fprintf(stderr, "selfmig-hook: --after takes leave, resume or destroy\n");
+				return 2;
+			}
+			break;
+		case 'j':
+			json = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - 1 || !out) {
+		usage(stderr);
+		return 2;
+	}
+	dom = argv[optind];
+	if (snprintf(tmp, sizeof(tmp), "%s.partial", out) >= (int)sizeof(tmp)) {
+		fprintf(stderr, "selfmig-hook: output path too long\n");
+		return 2;
+	}
+
+	x = hk_xen_open(err, sizeof(err));
+	if (!x) {
+		fprintf(stderr, "selfmig-hook: %s\n", err);
+		return 1;
+	}
+	if (hk_xen_resolve(x, dom, &domid, err, sizeof(err)))
+		goto fail;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0) {
+		snprintf(err, sizeof(err), "%s: %s", tmp, strerror(errno));
+		goto fail;
+	}
+	t0 = now_s();
+	if (do_suspend) {
+		fprintf(stderr, "selfmig-hook: asking domain %u to suspend\n", domid);
+		if (hk_xen_suspend(x, domid, (unsigned int)wait_s, err, sizeof(err))) {
+			close(fd);
+			unlink(tmp);
+			goto fail;
+		}
+		we_suspended = true;
+		t_susp = now_s();
+	}
+	sink = (struct sxs_sink){ sxs_fd_write, &fd, 0 };
+	if (hk_xen_save(x, domid, &sink, &st, isatty(2) ? progress : NULL, err,
+			sizeof(err)) || fsync(fd)) {
+		if (!err[0])
+			snprintf(err, sizeof(err), "%s: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		goto fail;
+	}
+	if (close(fd) || rename(tmp, out)) {
+		snprintf(err, sizeof(err), "%s: %s", out, strerror(errno));
+		unlink(tmp);
+		goto fail;
+	}
+	t_done = now_s();
+	fprintf(stderr, "selfmig-hook: wrote %s: %llu of %llu frames, %llu bytes, in %.1f s\n",
+		out, (unsigned long long)st.pages, (unsigned long long)st.gpfns,
+		(unsigned long long)st.bytes, t_done - (t_susp ? t_susp : t0));
+	if (json) {
+		FILE *f = fopen(json, "w");
+
+		if (!f) {
+			fprintf(stderr, "selfmig-hook: %s: %s\n", json, strerror(errno));
+		} else {
+			fprintf(f, "{\"domid\":%u,\"frames\":%llu,\"pages\":%llu,"
+				"\"bytes\":%llu,\"config_bytes\":%u,\"cpuid_leaves\":%u,"
+				"\"msrs\":%u,\"hvm_context_bytes\":%u,\"hvm_params\":%u,"
+				"\"suspend_ms\":%.0f,\"save_ms\":%.0f}\n",
+				domid, (unsigned long long)st.gpfns,
+				(unsigned long long)st.pages,
+				(unsigned long long)st.bytes, st.config_bytes,
+				st.cpuid_leaves, st.msrs, st.hvm_context_bytes,
+				st.hvm_params, t_susp ? (t_susp - t0) * 1000 : 0,
+				(t_done - (t_susp ? t_susp : t0)) * 1000);
+			fclose(f);
+		}
+	}
+	rc = 0;
+	switch (after) {
+	case AFTER_LEAVE:
+		fprintf(stderr, "selfmig-hook: domain %u stays suspended\n", domid);
+		break;
+	case AFTER_RESUME:
+		if (hk_xen_resume(x, domid, err, sizeof(err))) {
+			fprintf(stderr, "selfmig-hook: %s\n", err);
+			rc = 1;
+		}
+		break;
+	case AFTER_DESTROY:
+		if (hk_xen_destroy(x, domid, err, sizeof(err))) {
+			fprintf(stderr, "selfmig-hook: %s\n", err);
+			rc = 1;
+		}
+		break;
+	}
+	hk_xen_close(x);
+	return rc;
+fail:
+	fprintf(stderr, "selfmig-hook: %s\n", err);
+	if (we_suspended) {
+		char err2[256];
+
+		if (hk_xen_resume(x, domid, err2, sizeof(err2)))
+			fprintf(stderr, "selfmig-hook: could not resume domain %u either: %s\n",
+				domid, err2);
+		else
+			fprintf(stderr, "selfmig-hook: domain %u resumed; it runs on\n", domid);
+	}
+	hk_xen_close(x);
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "save"))
+		return cmd_save(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "check"))
+		return cmd_check(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "selfmig-hook: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

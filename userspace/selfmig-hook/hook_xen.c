@@ -204,6 +204,21 @@ int hk_xen_destroy(struct hk_xen *x, uint32_t domid, char *err, size_t errlen)
 	return 0;
 }
 
+char *hk_xen_name(struct hk_xen *x, uint32_t domid)
+{
+	return libxl_domid_to_name(x->lx, domid);
+}
+
+int hk_xen_rename(struct hk_xen *x, uint32_t domid, const char *from,
+		  const char *to, char *err, size_t errlen)
+{
+	if (libxl_domain_rename(x->lx, domid, from, to)) {
+		ERR("renaming domain %u from '%s' to '%s' failed", domid, from, to);
+		return -1;
+	}
+	return 0;
+}
+
 char *hk_xen_config_json(struct hk_xen *x, uint32_t domid, char *err,
 			 size_t errlen)
 {

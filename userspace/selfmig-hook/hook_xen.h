@@ -44,6 +44,11 @@ int hk_xen_suspend(struct hk_xen *x, uint32_t domid, unsigned int wait_s,
 int hk_xen_resume(struct hk_xen *x, uint32_t domid, char *err, size_t errlen);
 int hk_xen_destroy(struct hk_xen *x, uint32_t domid, char *err, size_t errlen);
 
+/* The domain's name (malloc'd), or NULL. */
+char *hk_xen_name(struct hk_xen *x, uint32_t domid);
+int hk_xen_rename(struct hk_xen *x, uint32_t domid, const char *from,
+		  const char *to, char *err, size_t errlen);
+
 /* The domain's configuration as libxl JSON (malloc'd), domid cleared. */
 char *hk_xen_config_json(struct hk_xen *x, uint32_t domid, char *err,
 			 size_t errlen);

@@ -13,6 +13,16 @@
  *       fails, a domain this command suspended is resumed and no image is
  *       left behind.
  *
+ *   selfmig-hook migrate DOMAIN [--rune CMD] [--receiver-log FILE]
+ *                [--wait-s N] [--json FILE]
+ *       Stop-and-copy migration through a stock receiver: start CMD
+ *       (default "xl migrate-receive"; "ssh HOST xl migrate-receive" for
+ *       another host), suspend the domain, stream it, and once the
+ *       destination has restored it (paused), give it permission to run.
+ *       The source is destroyed only after the destination reports that its
+ *       copy runs; until then the source stays suspended, so two copies never
+ *       run.  If anything fails before that, the source resumes and runs on.
+ *
  *   selfmig-hook check FILE [--libxl]
  *       Walk an image (or, with --libxl, a bare libxl stream) and print what
  *       it holds; exit 1 with the reason if it is not well formed.
@@ -22,6 +32,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,12 +44,15 @@
 
 #include "hook_xen.h"
 #include "xenstream.h"
+#include "xlrecv.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: selfmig-hook save DOMAIN -o FILE [--suspend] [--wait-s N]\n"
 		"                    [--after leave|resume|destroy] [--json FILE]\n"
+		"       selfmig-hook migrate DOMAIN [--rune CMD] [--receiver-log FILE]\n"
+		"                    [--wait-s N] [--json FILE]\n"
 		"       selfmig-hook check FILE [--libxl]\n");
 }
 
@@ -291,6 +305,159 @@ fail:
 	return 1;
 }
 
+static int cmd_migrate(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "rune", required_argument, NULL, 'r' },
+		{ "receiver-log", required_argument, NULL, 'l' },
+		{ "wait-s", required_argument, NULL, 'w' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *rune = "xl migrate-receive", *rlog = NULL, *json = NULL;
+	unsigned long wait_s = 60;
+	struct hk_save_stats st;
+	struct hk_xen *x;
+	struct sxs_sink sink;
+	struct xlr r = { -1, -1, -1 };
+	char err[512], *name = NULL, away[300];
+	bool suspended = false, renamed = false;
+	double t0, t_susp = 0, t_sent = 0, t_ready = 0, t_run = 0;
+	uint32_t domid;
+	int c, gone, rc = 1;
+	char *end;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			rune = optarg;
+			break;
+		case 'l':
+			rlog = optarg;
+			break;
+		case 'w':
+			errno = 0;
+			wait_s = strtoul(optarg, &end, 10);
+			if (errno || *end || !wait_s || wait_s > 3600) {
+				fprintf(stderr, "selfmig-hook: --wait-s takes 1..3600\n");
+				return 2;
+			}
+			break;
+		case 'j':
+			json = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);	/* a dead receiver is an error, not a kill */
+	x = hk_xen_open(err, sizeof(err));
+	if (!x) {
+		fprintf(stderr, "selfmig-hook: %s\n", err);
+		return 1;
+	}
+	if (hk_xen_resolve(x, argv[optind], &domid, err, sizeof(err)))
+		goto fail;
+	name = hk_xen_name(x, domid);
+	if (!name) {
+		snprintf(err, sizeof(err), "domain %u has no name", domid);
+		goto fail;
+	}
+	t0 = now_s();
+	fprintf(stderr, "selfmig-hook: starting the receiver: %s\n", rune);
+	if (xlr_start(&r, rune, rlog, err, sizeof(err)) ||
+	    xlr_banner(&r, 60, err, sizeof(err)))
+		goto fail;
+	fprintf(stderr, "selfmig-hook: asking domain %u (%s) to suspend\n", domid, name);
+	if (hk_xen_suspend(x, domid, (unsigned int)wait_s, err, sizeof(err)))
+		goto fail;
+	suspended = true;
+	t_susp = now_s();
+	sink = (struct sxs_sink){ sxs_fd_write, &r.to, 0 };
+	if (hk_xen_save(x, domid, &sink, &st, isatty(2) ? progress : NULL, err,
+			sizeof(err)))
+		goto fail;
+	t_sent = now_s();
+	fprintf(stderr, "selfmig-hook: sent %llu pages, %llu bytes in %.1f s; waiting for the destination\n",
+		(unsigned long long)st.pages, (unsigned long long)st.bytes,
+		t_sent - t_susp);
+	if (xlr_wait_ready(&r, 600, err, sizeof(err)))
+		goto fail;
+	t_ready = now_s();
+	/* The destination takes the name when it starts; keep ours apart. */
+	snprintf(away, sizeof(away), "%s--migratedaway", name);
+	if (hk_xen_rename(x, domid, name, away, err, sizeof(err)))
+		goto fail;
+	renamed = true;
+	if (xlr_go(&r, 120, &gone, err, sizeof(err))) {
+		if (!gone) {
+			/* The destination may still hold a copy: do not run two. */
+			fprintf(stderr, "selfmig-hook: %s\n"
+				"selfmig-hook: the source domain %u stays suspended as '%s'; "
+				"check the destination before resuming it\n",
+				err, domid, away);
+			xlr_finish(&r, 5);
+			hk_xen_close(x);
+			free(name);
+			return 1;
+		}
+		goto fail;
+	}
+	t_run = now_s();
+	if (hk_xen_destroy(x, domid, err, sizeof(err)))
+		fprintf(stderr, "selfmig-hook: the destination runs, but: %s\n", err);
+	fprintf(stderr, "selfmig-hook: migrated: %llu pages, %llu bytes; guest stopped for %.0f ms (suspend to unpause), total %.0f ms\n",
+		(unsigned long long)st.pages, (unsigned long long)st.bytes,
+		(t_run - t_susp) * 1000, (t_run - t0) * 1000);
+	if (json) {
+		FILE *f = fopen(json, "w");
+
+		if (f) {
+			fprintf(f, "{\"domid\":%u,\"pages\":%llu,\"bytes\":%llu,"
+				"\"send_ms\":%.0f,\"restore_wait_ms\":%.0f,"
+				"\"stopped_ms\":%.0f,\"total_ms\":%.0f}\n",
+				domid, (unsigned long long)st.pages,
+				(unsigned long long)st.bytes,
+				(t_sent - t_susp) * 1000, (t_ready - t_sent) * 1000,
+				(t_run - t_susp) * 1000, (t_run - t0) * 1000);
+			fclose(f);
+		} else {
+			fprintf(stderr, "selfmig-hook: %s: %s\n", json, strerror(errno));
+		}
+	}
+	rc = 0;
+	xlr_finish(&r, 10);
+	hk_xen_close(x);
+	free(name);
+	return rc;
+fail:
+	fprintf(stderr, "selfmig-hook: %s\n", err);
+	/* Closing the stream makes the receiver destroy whatever it built. */
+	xlr_finish(&r, 30);
+	if (renamed && hk_xen_rename(x, domid, away, name, err, sizeof(err)))
+		fprintf(stderr, "selfmig-hook: %s\n", err);
+	if (suspended) {
+		if (hk_xen_resume(x, domid, err, sizeof(err)))
+			fprintf(stderr, "selfmig-hook: could not resume domain %u either: %s\n",
+				domid, err);
+		else
+			fprintf(stderr, "selfmig-hook: domain %u resumed; it runs on\n", domid);
+	}
+	hk_xen_close(x);
+	free(name);
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -299,6 +466,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "save"))
 		return cmd_save(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "migrate"))
+		return cmd_migrate(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "check"))
 		return cmd_check(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {

@@ -22,6 +22,8 @@ LIBS_default := -lz
 XENLIBS     := -lxenctrl -lxenguest -lxenstore -lxenforeignmemory -lxentoollog
 LIBS_selfmig-verify := $(XENLIBS) -lz
 LIBS_selfmig-hook := $(XENLIBS) -lxenlight -lz
+# selfmig-hook self decodes the guest's page stream with the receiver's code.
+EXTRA_SRC_selfmig-hook := $(addprefix userspace/selfmig-receive/,receiver.c inflate.c meta.c report.c net.c)
 LIBS_selfmig := -lxenstore -lz
 LIBS_selfmigd := -lxenstore -lxentoolcore -lpthread -lz
 
@@ -54,9 +56,9 @@ deps:
 
 # ---------------------------------------------------------------- userspace
 define prog_rule
-$(B)/bin/$(1): $(wildcard userspace/$(1)/*.c) $(CORE_SRC) $(COMMON_SRC) $(HDRS)
+$(B)/bin/$(1): $(wildcard userspace/$(1)/*.c) $$(EXTRA_SRC_$(1)) $(CORE_SRC) $(COMMON_SRC) $(HDRS)
 	@mkdir -p $$(@D)
-	$$(CC) $$(CPPFLAGS) $$(CFLAGS) -o $$@ $(wildcard userspace/$(1)/*.c) $(CORE_SRC) $(COMMON_SRC) \
+	$$(CC) $$(CPPFLAGS) $$(CFLAGS) -o $$@ $(wildcard userspace/$(1)/*.c) $$(EXTRA_SRC_$(1)) $(CORE_SRC) $(COMMON_SRC) \
 		$$(or $$(LIBS_$(1)),$$(LIBS_default))
 $(B)/guest-bin/$(1): $(wildcard userspace/$(1)/*.c) $(CORE_SRC) $(COMMON_SRC) $(HDRS)
 	@mkdir -p $$(@D)

@@ -29,6 +29,7 @@
 #include <xen/hvm/params.h>
 
 #include "hook_xen.h"
+#include "finalset.h"
 #include "xenstream.h"
 
 struct hk_xen {
@@ -242,7 +243,7 @@ out:
 }
 
 /* CPUID and MSR policy, then STATIC_DATA_END. */
-static int write_static(struct hk_xen *x, uint32_t domid, struct sxs_sink *s,
+int hk_xen_write_static(struct hk_xen *x, uint32_t domid, struct sxs_sink *s,
 			struct hk_save_stats *st, char *err, size_t errlen)
 {
 	xc_cpu_policy_t *pol = NULL;
@@ -358,7 +359,7 @@ static const unsigned int hvm_param_list[] = {
 };
 
 /* TSC, HVM context and params: the CPU state, last. */
-static int write_cpu_state(struct hk_xen *x, uint32_t domid, struct sxs_sink *s,
+int hk_xen_write_cpu_state(struct hk_xen *x, uint32_t domid, struct sxs_sink *s,
 			   struct hk_save_stats *st, char *err, size_t errlen)
 {
 	struct sxs_tsc_info tsc = { 0 };
@@ -449,14 +450,188 @@ int hk_xen_save(struct hk_xen *x, uint32_t domid, struct sxs_sink *s,
 		return -1;
 	}
 	free(json);
-	if (write_static(x, domid, s, st, err, errlen) ||
+	if (hk_xen_write_static(x, domid, s, st, err, errlen) ||
 	    write_all_pages(x, domid, s, st, progress, err, errlen) ||
-	    write_cpu_state(x, domid, s, st, err, errlen))
+	    hk_xen_write_cpu_state(x, domid, s, st, err, errlen))
 		return -1;
 	if (sxs_write_end(s)) {
 		ERR("writing the stream: %s", strerror(errno));
 		return -1;
 	}
 	st->bytes = s->bytes;
+	return 0;
+}
+
+int hk_xen_write_prologue(struct hk_xen *x, uint32_t domid, struct sxs_sink *s,
+			  struct hk_save_stats *st, char *err, size_t errlen)
+{
+	char *json = hk_xen_config_json(x, domid, err, errlen);
+	int ver;
+
+	if (!json)
+		return -1;
+	st->config_bytes = (uint32_t)strlen(json) + 1;
+	ver = xc_version(x->xch, XENVER_version, NULL);
+	if (sxs_write_xl_header(s, json, st->config_bytes, true) ||
+	    sxs_write_libxl_start(s) ||
+	    sxs_write_libxc_start(s, (uint32_t)ver >> 16, (uint32_t)ver & 0xffff)) {
+		free(json);
+		ERR("writing the stream: %s", strerror(errno));
+		return -1;
+	}
+	free(json);
+	return hk_xen_write_static(x, domid, s, st, err, errlen);
+}
+
+int hk_xen_wait_suspended(struct hk_xen *x, uint32_t domid, unsigned int wait_s,
+			  char *err, size_t errlen)
+{
+	struct timespec t0, now, nap = { 0, 20 * 1000 * 1000 };
+	int r;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		r = suspended(x, domid, err, errlen);
+		if (r)
+			return r < 0 ? -1 : 0;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - t0.tv_sec >= (time_t)wait_s) {
+			ERR("domain %u did not suspend within %u s", domid, wait_s);
+			return -1;
+		}
+		nanosleep(&nap, NULL);
+	}
+}
+
+int hk_xen_populated(struct hk_xen *x, uint32_t domid, uint8_t **bitmap,
+		     uint64_t *nr_out, char *err, size_t errlen)
+{
+	xen_pfn_t nr = 0, base, pfns[SXS_BATCH_MAX];
+	int errs[SXS_BATCH_MAX];
+	uint8_t *bm;
+
+	if (xc_domain_nr_gpfns(x->xch, domid, &nr) < 0) {
+		ERR("cannot read domain %u's physical map size: %s", domid,
+		    strerror(errno));
+		return -1;
+	}
+	bm = calloc((size_t)(nr + 7) / 8 + 1, 1);
+	if (!bm) {
+		ERR("out of memory");
+		return -1;
+	}
+	for (base = 0; base < nr; base += SXS_BATCH_MAX) {
+		unsigned int n = nr - base < SXS_BATCH_MAX ? (unsigned int)(nr - base)
+							   : SXS_BATCH_MAX;
+		unsigned int i;
+		void *map;
+
+		for (i = 0; i < n; i++)
+			pfns[i] = base + i;
+		map = xenforeignmemory_map(x->fmem, domid, PROT_READ, n, pfns, errs);
+		if (!map)
+			continue;
+		for (i = 0; i < n; i++)
+			if (!errs[i])
+				bm[(base + i) / 8] |= (uint8_t)(1u << ((base + i) % 8));
+		xenforeignmemory_unmap(x->fmem, map, n);
+	}
+	*bitmap = bm;
+	*nr_out = nr;
+	return 0;
+}
+
+int hk_xen_read_pages(struct hk_xen *x, uint32_t domid, const uint64_t *pfns,
+		      unsigned int n, uint8_t *buf, char *err, size_t errlen)
+{
+	xen_pfn_t p[SXS_BATCH_MAX] = { 0 };
+	int errs[SXS_BATCH_MAX];
+	unsigned int i;
+	uint8_t *map;
+
+	if (n > SXS_BATCH_MAX) {
+		ERR("internal: batch of %u pages", n);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		p[i] = pfns[i];
+	map = xenforeignmemory_map(x->fmem, domid, PROT_READ, n, p, errs);
+	if (!map) {
+		ERR("mapping %u frames of domain %u: %s", n, domid, strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (errs[i]) {
+			ERR("frame %#llx of domain %u cannot be mapped: %s",
+			    (unsigned long long)pfns[i], domid, strerror(-errs[i]));
+			xenforeignmemory_unmap(x->fmem, map, n);
+			return -1;
+		}
+		memcpy(buf + (size_t)i * SXS_PAGE_SIZE, map + (size_t)i * SXS_PAGE_SIZE,
+		       SXS_PAGE_SIZE);
+	}
+	xenforeignmemory_unmap(x->fmem, map, n);
+	return 0;
+}
+
+int hk_xen_final_set(struct hk_xen *x, uint32_t domid, struct smfs_header *h,
+		     uint8_t **maps_out, char *err, size_t errlen)
+{
+	const uint8_t *dirty[SMFS_MAX_BITMAP_PAGES], *freem[SMFS_MAX_BITMAP_PAGES];
+	uint8_t page[SXS_PAGE_SIZE], *maps;
+	char path[96], *val, *end;
+	unsigned int len = 0, i, n;
+	uint64_t gfn;
+	int e;
+
+	snprintf(path, sizeof(path), "/local/domain/%u/control/selfmig/final-set",
+		 domid);
+	val = xs_read(x->xsh, XBT_NULL, path, &len);
+	if (!val) {
+		ERR("cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	errno = 0;
+	gfn = strtoull(val, &end, 16);
+	if (!len || strlen(val) != len || *end || errno || len > 16) {
+		ERR("%s is not a gfn in hexadecimal", path);
+		free(val);
+		return -1;
+	}
+	free(val);
+	if (hk_xen_read_pages(x, domid, &gfn, 1, page, err, errlen))
+		return -1;
+	e = smfs_parse_header(page, sizeof(page), h);
+	if (e) {
+		ERR("final-set header at gfn %#llx rejected: %s",
+		    (unsigned long long)gfn, smfs_strerror(e));
+		return -1;
+	}
+	n = h->bitmap_pages;
+	maps = malloc((size_t)2 * n * SXS_PAGE_SIZE);
+	if (!maps) {
+		ERR("out of memory");
+		return -1;
+	}
+	for (i = 0; i < 2 * n; i++) {
+		uint64_t g = i < n ? h->dirty_gfns[i] : h->free_gfns[i - n];
+
+		if (hk_xen_read_pages(x, domid, &g, 1, maps + (size_t)i * SXS_PAGE_SIZE,
+				      err, errlen)) {
+			free(maps);
+			return -1;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		dirty[i] = maps + (size_t)i * SXS_PAGE_SIZE;
+		freem[i] = maps + (size_t)(n + i) * SXS_PAGE_SIZE;
+	}
+	e = smfs_check_bitmaps(h, dirty, freem);
+	if (e) {
+		ERR("final-set bitmaps rejected: %s", smfs_strerror(e));
+		free(maps);
+		return -1;
+	}
+	*maps_out = maps;
 	return 0;
 }

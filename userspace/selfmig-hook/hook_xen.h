@@ -61,4 +61,33 @@ int hk_xen_save(struct hk_xen *x, uint32_t domid, struct sxs_sink *s,
 		struct hk_save_stats *st, hk_progress_fn progress, char *err,
 		size_t errlen);
 
+/* ---- the pieces of the self switch */
+
+struct smfs_header;
+
+/* xl header, libxl and libxc headers, CPU policy, STATIC_DATA_END. */
+int hk_xen_write_prologue(struct hk_xen *x, uint32_t domid, struct sxs_sink *s,
+			  struct hk_save_stats *st, char *err, size_t errlen);
+int hk_xen_write_static(struct hk_xen *x, uint32_t domid, struct sxs_sink *s,
+			struct hk_save_stats *st, char *err, size_t errlen);
+/* TSC info, HVM context, HVM params. */
+int hk_xen_write_cpu_state(struct hk_xen *x, uint32_t domid,
+			   struct sxs_sink *s, struct hk_save_stats *st,
+			   char *err, size_t errlen);
+/* Wait (without asking) until the domain has suspended itself. */
+int hk_xen_wait_suspended(struct hk_xen *x, uint32_t domid, unsigned int wait_s,
+			  char *err, size_t errlen);
+/* Bitmap (malloc'd) of the frames dom0 can map: the populated ones. */
+int hk_xen_populated(struct hk_xen *x, uint32_t domid, uint8_t **bitmap,
+		     uint64_t *nr, char *err, size_t errlen);
+/* Copy n (<= SXS_BATCH_MAX) frames into buf; any unmappable one fails. */
+int hk_xen_read_pages(struct hk_xen *x, uint32_t domid, const uint64_t *pfns,
+		      unsigned int n, uint8_t *buf, char *err, size_t errlen);
+/*
+ * The guest's final-set descriptor (docs/final-set.md), validated: *maps
+ * (malloc'd) holds the dirty bitmap's pages, then the free bitmap's.
+ */
+int hk_xen_final_set(struct hk_xen *x, uint32_t domid, struct smfs_header *h,
+		     uint8_t **maps, char *err, size_t errlen);
+
 #endif /* SELFMIG_HOOK_XEN_H */

@@ -23,6 +23,12 @@
  *       copy runs; until then the source stays suspended, so two copies never
  *       run.  If anything fails before that, the source resumes and runs on.
  *
+ *   selfmig-hook self DOMAIN --listen ADDR:PORT --id HEX [--rune CMD]
+ *                [--receiver-log FILE] [--wait-s N] [--json FILE]
+ *       Self-migration: the guest's pre-copy stream is forwarded into the
+ *       receiver while it arrives; after the guest suspends itself, only its
+ *       final dirty set and CPU state are copied (self_xen.c).
+ *
  *   selfmig-hook check FILE [--libxl]
  *       Walk an image (or, with --libxl, a bare libxl stream) and print what
  *       it holds; exit 1 with the reason if it is not well formed.
@@ -45,6 +51,7 @@
 #include "hook_xen.h"
 #include "xenstream.h"
 #include "xlrecv.h"
+#include "self.h"
 
 static void usage(FILE *f)
 {
@@ -53,6 +60,8 @@ static void usage(FILE *f)
 		"                    [--after leave|resume|destroy] [--json FILE]\n"
 		"       selfmig-hook migrate DOMAIN [--rune CMD] [--receiver-log FILE]\n"
 		"                    [--wait-s N] [--json FILE]\n"
+		"       selfmig-hook self DOMAIN --listen ADDR:PORT --id HEX [--rune CMD]\n"
+		"                    [--receiver-log FILE] [--wait-s N] [--json FILE]\n"
 		"       selfmig-hook check FILE [--libxl]\n");
 }
 
@@ -466,6 +475,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "save"))
 		return cmd_save(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "self"))
+		return hk_cmd_self(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "migrate"))
 		return cmd_migrate(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "check"))

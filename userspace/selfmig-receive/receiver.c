@@ -107,6 +107,8 @@ static int smr_on_header(struct smr_receiver *r)
 	r->meta = smr_meta_alloc(in->page_count);
 	if (!r->meta)
 		return smr_fail(r, -SMR_E_NOMEM, ENOMEM, "metadata table", -1, 0);
+	if (!r->cfg.image_path)
+		goto announce;		/* pages go to page_fn only */
 	fd = open(r->cfg.image_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
 		  0600);
 	if (fd < 0)
@@ -114,6 +116,7 @@ static int smr_on_header(struct smr_receiver *r)
 	r->image_fd = fd;
 	if (ftruncate(fd, (off_t)size) < 0)
 		return smr_fail(r, -SMR_E_IO, errno, "size image", -1, 0);
+announce:
 	if (r->cfg.out)
 		fprintf(r->cfg.out,
 			"stream: version %u, %llu guest pages (%llu MiB)\n",
@@ -186,15 +189,22 @@ static int smr_apply_pages(struct smr_receiver *r,
 		if (v->kinds[i] == SMW_PAGE_RAW) {
 			page = data + (size_t)raw * SMW_PAGE_SIZE;
 			raw++;
-			ret = smr_pwrite_all(r->image_fd, page, SMW_PAGE_SIZE,
+			ret = r->image_fd < 0 ? 0 :
+			      smr_pwrite_all(r->image_fd, page, SMW_PAGE_SIZE,
 					     gfn * SMW_PAGE_SIZE);
 			crc = smw_crc32c(0, page, SMW_PAGE_SIZE);
 		} else {
-			ret = smr_write_zero(r, gfn * SMW_PAGE_SIZE);
+			page = NULL;
+			ret = r->image_fd < 0 ? 0 :
+			      smr_write_zero(r, gfn * SMW_PAGE_SIZE);
 			crc = zero_crc;
 		}
 		if (ret)
 			return smr_fail_rec(r, -SMR_E_IO, -ret, "write image",
+					    rec);
+		if (r->cfg.page_fn &&
+		    r->cfg.page_fn(r->cfg.page_ctx, gfn, page))
+			return smr_fail_rec(r, -SMR_E_IO, errno, "forward page",
 					    rec);
 		smr_meta_set(r->meta, gfn, v->round, crc);
 	}
@@ -267,7 +277,7 @@ static int smr_apply(struct smr_receiver *r, const struct smw_record *rec)
 		smr_report_proc(r, &rec->u.proc);
 		break;
 	case SMW_REC_END:
-		if (fsync(r->image_fd) < 0)
+		if (r->image_fd >= 0 && fsync(r->image_fd) < 0)
 			return smr_fail_rec(r, -SMR_E_IO, errno, "fsync image",
 					    rec);
 		r->complete = 1;

@@ -24,11 +24,17 @@ const char *smr_errname(int err);
 const char *smr_strerror(int err);
 
 struct smr_config {
-	const char *image_path;
+	const char *image_path;		/* NULL: no image, page_fn only */
 	const char *meta_path;		/* NULL: no metadata file */
 	u8 id[SMW_ID_LEN];
 	int verbose;
 	FILE *out;			/* progress lines; NULL for none */
+	/*
+	 * Called for every page applied, in stream order, with its data
+	 * (NULL for a zero page); non-zero (errno set) fails the stream.
+	 */
+	int (*page_fn)(void *ctx, u64 gfn, const u8 *page);
+	void *page_ctx;
 };
 
 struct smr_stats {

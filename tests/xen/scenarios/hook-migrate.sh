@@ -4,13 +4,13 @@
 # Stop-and-copy through xl's own migration handshake, with selfmig's stream
 # writer on the sending side.  The counter must continue (same pid), a TCP
 # connection from dom0 must stay open and carry a checksummed stream, a
-# 16 MiB tmpfs file must keep its checksum, the prober's longest gap is the
+# 16 MiB /tmp file must keep its checksum, the prober's longest gap is the
 # downtime, and exactly one guest must remain.
 guest_create
 guest_wait_ready 240
 
-step "writing 16 MiB of random data into the guest's tmpfs and reading its counter"
-sum0=$(guest_sh 'dd if=/dev/urandom of=/dev/shm/blob bs=1M count=16 2>/dev/null; sha256sum /dev/shm/blob' | awk '{ print $1 }')
+step "writing 16 MiB of random data into the guest's /tmp (tmpfs) and reading its counter"
+sum0=$(guest_sh 'dd if=/dev/urandom of=/tmp/blob bs=1M count=16 2>/dev/null; sha256sum /tmp/blob' | awk '{ print $1 }')
 c0=$(guest_sh 'cat /run/selfmig-counter')
 [ -n "$sum0" ] && [ -n "$c0" ] || fail "cannot read the guest's checksum or counter"
 
@@ -41,7 +41,7 @@ sleep 3
 touch /tmp/probe.stop
 wait $probe || fail "the prober failed (see probe.txt)"
 c1=$(guest_sh 'cat /run/selfmig-counter')
-sum1=$(guest_sh 'sha256sum /dev/shm/blob' | awk '{ print $1 }')
+sum1=$(guest_sh 'sha256sum /tmp/blob' | awk '{ print $1 }')
 log "counter '$c0' -> '$c1'; blob $sum0 -> $sum1"
 set -- $c0; pid0=$1 n0=$2
 set -- $c1; pid1=$1 n1=$2
@@ -57,6 +57,11 @@ rc=$?
 tail -n 3 "$LOGDIR/netrecv.log"
 grep -q '^CORRUPTION' "$LOGDIR/netrecv.log" && fail "TCP data corrupted: $(grep -m1 '^CORRUPTION' "$LOGDIR/netrecv.log")"
 [ "$rc" = 0 ] || fail "the TCP stream did not survive (netrecv exited $rc; see netrecv.log)"
+done_line=$(grep 'done t=' "$LOGDIR/netrecv.log")
+echo "$done_line" | grep -q ' tcp_conns=1 ' || fail "the TCP connection did not stay the same one: $done_line"
+echo "$done_line" | grep -q ' tcp_cut=0 ' || fail "the TCP connection was cut: $done_line"
+guest_sh 'cat /tmp/ns.log' > "$LOGDIR/netsend.log"
+grep -q 'result=ok' "$LOGDIR/netsend.log" || fail "the guest's TCP sender did not finish cleanly: $(tail -n 1 "$LOGDIR/netsend.log")"
 
 gap=$(sed -n 's/.*"max_gap_ms": *\([0-9.]*\).*/\1/p' "$LOGDIR/probe.json")
 j() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" "$LOGDIR/hook.json"; }

@@ -4,13 +4,13 @@
 # The dom0 half of the final switch, on its own: the guest suspends through
 # Linux's standard Xen path, selfmig-hook copies its configuration, pages and
 # CPU state into an xl image, and stock xl restores the domain from it.  The
-# counter process must continue (same pid, larger count), a 16 MiB tmpfs file
+# counter process must continue (same pid, larger count), a 16 MiB /tmp file
 # must read back with the same checksum, and exactly one guest must remain.
 guest_create
 guest_wait_ready 240
 
-step "writing 16 MiB of random data into the guest's tmpfs and reading its counter"
-sum0=$(guest_sh 'dd if=/dev/urandom of=/dev/shm/blob bs=1M count=16 2>/dev/null; sha256sum /dev/shm/blob' | awk '{ print $1 }')
+step "writing 16 MiB of random data into the guest's /tmp (tmpfs) and reading its counter"
+sum0=$(guest_sh 'dd if=/dev/urandom of=/tmp/blob bs=1M count=16 2>/dev/null; sha256sum /tmp/blob' | awk '{ print $1 }')
 c0=$(guest_sh 'cat /run/selfmig-counter')
 [ -n "$sum0" ] && [ -n "$c0" ] || fail "cannot read the guest's checksum or counter"
 log "before: counter '$c0', blob sha256 $sum0"
@@ -41,7 +41,7 @@ sm-probe --target "$GUEST_IP:$ECHO_PORT" --wait-ready 60 > /dev/null ||
 step "checking the restored guest"
 sleep 1
 c1=$(guest_sh 'cat /run/selfmig-counter')
-sum1=$(guest_sh 'sha256sum /dev/shm/blob' | awk '{ print $1 }')
+sum1=$(guest_sh 'sha256sum /tmp/blob' | awk '{ print $1 }')
 log "after: counter '$c1', blob sha256 $sum1"
 set -- $c0; pid0=$1 n0=$2
 set -- $c1; pid1=$1 n1=$2

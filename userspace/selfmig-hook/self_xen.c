@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * selfmig-hook self: the dom0 side of a self-migration.
+ *
+ * The guest copies itself: its pre-copy rounds arrive here as selfmig's page
+ * stream (docs/wire-format.md), and each page is forwarded at once, as a Xen
+ * PAGE_DATA record, into a stock `xl migrate-receive`, which builds the
+ * destination domain while pre-copy runs.  When the stream ends the guest
+ * suspends itself through Linux's Xen suspend path and publishes its final
+ * dirty set (docs/final-set.md).  Only then does this hook read guest memory:
+ * the pages of the final set, the populated frames the guest never sent (as
+ * allocate-only when they are free), the frames beyond the guest's RAM (the
+ * rings and other Xen pages), and the CPU state.  The destination restores
+ * paused, starts after the permission, and the source is destroyed last.
+ * Any failure before the permission resumes the source.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "finalset.h"
+#include "hook_xen.h"
+#include "self.h"
+#include "xenstream.h"
+#include "xlrecv.h"
+#include "../selfmig-receive/net.h"
+#include "../selfmig-receive/receiver.h"
+
+struct fwd {
+	struct sxs_sink *sink;
+	uint64_t pfns[SXS_BATCH_MAX];
+	uint8_t types[SXS_BATCH_MAX];
+	uint8_t *data;			/* SXS_BATCH_MAX pages */
+	unsigned int n, with_data;
+	uint8_t *sent;			/* bitmap over nr frames */
+	uint64_t nr;
+	uint64_t forwarded;		/* pages forwarded from the stream */
+};
+
+static int fwd_flush(struct fwd *f)
+{
+	int r = 0;
+
+	if (f->n)
+		r = sxs_write_pages(f->sink, f->pfns, f->types, f->n, f->data);
+	f->n = 0;
+	f->with_data = 0;
+	return r;
+}
+
+static int fwd_add(struct fwd *f, uint64_t pfn, uint8_t type, const uint8_t *page)
+{
+	if (f->n == SXS_BATCH_MAX && fwd_flush(f))
+		return -1;
+	f->pfns[f->n] = pfn;
+	f->types[f->n] = type;
+	if (type == SXS_TYPE_NOTAB) {
+		uint8_t *dst = f->data + (size_t)f->with_data * SXS_PAGE_SIZE;
+
+		if (page)
+			memcpy(dst, page, SXS_PAGE_SIZE);
+		else
+			memset(dst, 0, SXS_PAGE_SIZE);
+		f->with_data++;
+	}
+	f->n++;
+	return 0;
+}
+
+/* The receiver's page callback: a pre-copied page, forwarded at once. */
+static int fwd_page(void *ctx, u64 gfn, const u8 *page)
+{
+	struct fwd *f = ctx;
+
+	if (gfn < f->nr)
+		f->sent[gfn / 8] |= (uint8_t)(1u << (gfn % 8));
+	f->forwarded++;
+	return fwd_add(f, gfn, SXS_TYPE_NOTAB, page);
+}
+
+static bool bit(const uint8_t *bm, uint64_t i)
+{
+	return bm[i / 8] & (1u << (i % 8));
+}
+
+static bool fs_bit(const uint8_t *maps, uint32_t first_page, uint64_t gfn)
+{
+	const uint8_t *pg = maps + ((size_t)first_page + (gfn >> SMFS_BITS_SHIFT)) * SXS_PAGE_SIZE;
+	uint64_t off = gfn & ((1u << SMFS_BITS_SHIFT) - 1);
+
+	return pg[off / 8] & (1u << (off % 8));
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* Run the guest's page stream from fd through the receiver; 0 when complete. */
+static int take_stream(struct smr_receiver *r, int fd, unsigned int idle_s,
+		       char *err, size_t errlen)
+{
+	static uint8_t buf[1 << 16];
+
+	for (;;) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		int pr = poll(&p, 1, (int)idle_s * 1000);
+		ssize_t n;
+		int ret;
+
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr < 0) {
+			snprintf(err, errlen, "poll: %s", strerror(errno));
+			return -1;
+		}
+		if (!pr) {
+			snprintf(err, errlen, "the guest's stream stalled for %u s",
+				 idle_s);
+			return -1;
+		}
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ret = smr_finish(r);
+			if (ret)
+				smr_error_line(r, err, errlen);
+			return ret ? -1 : 0;
+		}
+		ret = smr_feed(r, buf, (size_t)n);
+		if (ret < 0) {
+			smr_error_line(r, err, errlen);
+			return -1;
+		}
+		if (ret == 1)
+			return 0;
+	}
+}
+
+int hk_cmd_self(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "listen", required_argument, NULL, 'L' },
+		{ "id", required_argument, NULL, 'i' },
+		{ "rune", required_argument, NULL, 'r' },
+		{ "receiver-log", required_argument, NULL, 'l' },
+		{ "wait-s", required_argument, NULL, 'w' },
+		{ "json", required_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *listen_spec = NULL, *id_hex = NULL, *json = NULL;
+	const char *rune = "xl migrate-receive", *rlog = NULL;
+	unsigned long wait_s = 120;
+	struct hk_save_stats st = { 0 };
+	struct smr_receiver recv;
+	struct smr_config rcfg;
+	struct smfs_header *h = NULL;
+	struct xlr xr = { -1, -1, -1 };
+	struct sxs_sink sink;
+	struct fwd f = { 0 };
+	uint8_t *populated = NULL, *maps = NULL;
+	char err[512], desc[128], peer[128], *name = NULL, away[300];
+	bool suspended = false, renamed = false, recv_init = false;
+	uint64_t pfn, final_pages = 0, alloc_only = 0, unsent_copied = 0, extra = 0;
+	double t0, t_conn = 0, t_end = 0, t_susp = 0, t_sent = 0, t_ready = 0, t_run = 0;
+	struct hk_xen *x = NULL;
+	uint32_t domid = 0;
+	int c, lfd = -1, cfd = -1, gone, rc = 1;
+	char *end;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'L':
+			listen_spec = optarg;
+			break;
+		case 'i':
+			id_hex = optarg;
+			break;
+		case 'r':
+			rune = optarg;
+			break;
+		case 'l':
+			rlog = optarg;
+			break;
+		case 'w':
+			errno = 0;
+			wait_s = strtoul(optarg, &end, 10);
+			if (errno || *end || !wait_s || wait_s > 3600) {
+				fprintf(stderr, "selfmig-hook: --wait-s takes 1..3600\n");
+				return 2;
+			}
+			break;
+		case 'j':
+			json = optarg;
+			break;
+		default:
+			fprintf(stderr, "usage: selfmig-hook self DOMAIN --listen ADDR:PORT --id HEX\n"
+				"                    [--rune CMD] [--receiver-log FILE] [--wait-s N] [--json FILE]\n");
+			return 2;
+		}
+	}
+	if (optind != argc - 1 || !listen_spec || !id_hex) {
+		fprintf(stderr, "usage: selfmig-hook self DOMAIN --listen ADDR:PORT --id HEX ...\n");
+		return 2;
+	}
+	memset(&rcfg, 0, sizeof(rcfg));
+	if (smr_parse_id(id_hex, rcfg.id)) {
+		fprintf(stderr, "selfmig-hook: --id takes 32 hex digits\n");
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	t0 = now_s();
+	x = hk_xen_open(err, sizeof(err));
+	if (!x)
+		goto fail;
+	if (hk_xen_resolve(x, argv[optind], &domid, err, sizeof(err)))
+		goto fail;
+	name = hk_xen_name(x, domid);
+	if (!name) {
+		snprintf(err, sizeof(err), "domain %u has no name", domid);
+		goto fail;
+	}
+	if (hk_xen_populated(x, domid, &populated, &f.nr, err, sizeof(err)))
+		goto fail;
+	f.sent = calloc((size_t)(f.nr + 7) / 8 + 1, 1);
+	f.data = malloc((size_t)SXS_BATCH_MAX * SXS_PAGE_SIZE);
+	h = malloc(sizeof(*h));
+	if (!f.sent || !f.data || !h) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail;
+	}
+	fprintf(stderr, "selfmig-hook: starting the receiver: %s\n", rune);
+	if (xlr_start(&xr, rune, rlog, err, sizeof(err)) ||
+	    xlr_banner(&xr, 60, err, sizeof(err)))
+		goto fail;
+	sink = (struct sxs_sink){ sxs_fd_write, &xr.to, 0 };
+	f.sink = &sink;
+	if (hk_xen_write_prologue(x, domid, &sink, &st, err, sizeof(err)))
+		goto fail;
+	lfd = smr_listen(listen_spec, desc, sizeof(desc), err, sizeof(err));
+	if (lfd < 0)
+		goto fail;
+	fprintf(stderr, "selfmig-hook: listening on %s for domain %u's pages\n", desc, domid);
+	{
+		struct pollfd p = { lfd, POLLIN, 0 };
+
+		if (poll(&p, 1, (int)wait_s * 1000) <= 0) {
+			snprintf(err, sizeof(err), "the guest did not connect within %lu s", wait_s);
+			goto fail;
+		}
+	}
+	cfd = smr_accept(lfd, peer, sizeof(peer));
+	if (cfd < 0) {
+		snprintf(err, sizeof(err), "accept: %s", strerror(errno));
+		goto fail;
+	}
+	t_conn = now_s();
+	fprintf(stderr, "selfmig-hook: pre-copy from %s\n", peer);
+	rcfg.image_path = NULL;
+	rcfg.out = stderr;
+	rcfg.page_fn = fwd_page;
+	rcfg.page_ctx = &f;
+	if (smr_init(&recv, &rcfg)) {
+		snprintf(err, sizeof(err), "cannot start the stream decoder");
+		goto fail;
+	}
+	recv_init = true;
+	if (take_stream(&recv, cfd, 60, err, sizeof(err)) || fwd_flush(&f))
+		goto fail;
+	t_end = now_s();
+	close(cfd);
+	cfd = -1;
+	fprintf(stderr, "selfmig-hook: pre-copy done: %llu rounds, %llu pages forwarded; waiting for the guest to suspend\n",
+		(unsigned long long)recv.st.rounds, (unsigned long long)f.forwarded);
+
+	/* The switch: the guest stops here. */
+	if (hk_xen_wait_suspended(x, domid, 60, err, sizeof(err)))
+		goto fail;
+	suspended = true;
+	t_susp = now_s();
+	if (hk_xen_final_set(x, domid, h, &maps, err, sizeof(err)))
+		goto fail;
+	for (pfn = 0; pfn < f.nr; pfn++) {
+		uint8_t type = SXS_TYPE_NOTAB;
+
+		if (!bit(populated, pfn))
+			continue;
+		if (pfn < h->page_count && fs_bit(maps, 0, pfn)) {
+			final_pages++;
+		} else if (pfn < h->page_count && bit(f.sent, pfn)) {
+			continue;	/* pre-copied and clean */
+		} else if (pfn < h->page_count) {
+			if (fs_bit(maps, h->bitmap_pages, pfn)) {
+				type = SXS_TYPE_XALLOC;
+				alloc_only++;
+			} else {
+				unsent_copied++;
+			}
+		} else {
+			extra++;	/* beyond RAM: rings, Xen pages */
+		}
+		if (type == SXS_TYPE_NOTAB) {
+			if (f.n == SXS_BATCH_MAX && fwd_flush(&f))
+				goto wfail;
+			if (hk_xen_read_pages(x, domid, &pfn, 1,
+					      f.data + (size_t)f.with_data * SXS_PAGE_SIZE,
+					      err, sizeof(err)))
+				goto fail;
+			f.pfns[f.n] = pfn;
+			f.types[f.n] = type;
+			f.n++;
+			f.with_data++;
+		} else if (fwd_add(&f, pfn, type, NULL)) {
+			goto wfail;
+		}
+	}
+	if (fwd_flush(&f))
+		goto wfail;
+	if (hk_xen_write_cpu_state(x, domid, &sink, &st, err, sizeof(err)))
+		goto fail;
+	if (sxs_write_end(&sink))
+		goto wfail;
+	t_sent = now_s();
+	fprintf(stderr, "selfmig-hook: switch: final set %llu pages, never sent %llu (+%llu allocate-only), beyond RAM %llu; %.0f ms\n",
+		(unsigned long long)final_pages, (unsigned long long)unsent_copied,
+		(unsigned long long)alloc_only, (unsigned long long)extra,
+		(t_sent - t_susp) * 1000);
+	if (xlr_wait_ready(&xr, 600, err, sizeof(err)))
+		goto fail;
+	t_ready = now_s();
+	snprintf(away, sizeof(away), "%s--migratedaway", name);
+	if (hk_xen_rename(x, domid, name, away, err, sizeof(err)))
+		goto fail;
+	renamed = true;
+	if (xlr_go(&xr, 120, &gone, err, sizeof(err))) {
+		if (!gone) {
+			fprintf(stderr, "selfmig-hook: %s\n"
+				"selfmig-hook: the source domain %u stays suspended as '%s'; "
+				"check the destination before resuming it\n", err, domid, away);
+			goto out;
+		}
+		goto fail;
+	}
+	t_run = now_s();
+	if (hk_xen_destroy(x, domid, err, sizeof(err)))
+		fprintf(stderr, "selfmig-hook: the destination runs, but: %s\n", err);
+	fprintf(stderr, "selfmig-hook: self-migrated: %llu rounds, %llu bytes from the guest, hook copied %llu pages; stopped %.0f ms, total %.0f ms\n",
+		(unsigned long long)recv.st.rounds,
+		(unsigned long long)recv.st.stream_bytes,
+		(unsigned long long)(final_pages + unsent_copied + extra),
+		(t_run - t_susp) * 1000, (t_run - t0) * 1000);
+	if (json) {
+		FILE *jf = fopen(json, "w");
+
+		if (jf) {
+			fprintf(jf, "{\"domid\":%u,\"rounds\":%llu,\"precopy_pages\":%llu,"
+				"\"guest_stream_bytes\":%llu,\"xen_stream_bytes\":%llu,"
+				"\"hook_pages\":%llu,\"final_set_pages\":%llu,"
+				"\"unsent_pages\":%llu,\"alloc_only_pages\":%llu,"
+				"\"beyond_ram_pages\":%llu,\"guest_pages\":%llu,"
+				"\"precopy_ms\":%.0f,\"switch_send_ms\":%.0f,"
+				"\"restore_wait_ms\":%.0f,\"stopped_ms\":%.0f,\"total_ms\":%.0f}\n",
+				domid, (unsigned long long)recv.st.rounds,
+				(unsigned long long)f.forwarded,
+				(unsigned long long)recv.st.stream_bytes,
+				(unsigned long long)sink.bytes,
+				(unsigned long long)(final_pages + unsent_copied + extra),
+				(unsigned long long)final_pages,
+				(unsigned long long)unsent_copied,
+				(unsigned long long)alloc_only, (unsigned long long)extra,
+				(unsigned long long)h->page_count,
+				(t_end - t_conn) * 1000, (t_sent - t_susp) * 1000,
+				(t_ready - t_sent) * 1000, (t_run - t_susp) * 1000,
+				(t_run - t0) * 1000);
+			fclose(jf);
+		}
+	}
+	rc = 0;
+	goto out;
+wfail:
+	snprintf(err, sizeof(err), "writing to the receiver: %s", strerror(errno));
+fail:
+	fprintf(stderr, "selfmig-hook: %s\n", err);
+	/* Closing the stream makes the receiver destroy whatever it built. */
+	xlr_finish(&xr, 30);
+	if (renamed && hk_xen_rename(x, domid, away, name, err, sizeof(err)))
+		fprintf(stderr, "selfmig-hook: %s\n", err);
+	if (suspended) {
+		if (hk_xen_resume(x, domid, err, sizeof(err)))
+			fprintf(stderr, "selfmig-hook: could not resume domain %u either: %s\n",
+				domid, err);
+		else
+			fprintf(stderr, "selfmig-hook: domain %u resumed; it runs on\n", domid);
+	}
+out:
+	xlr_finish(&xr, 10);
+	if (cfd >= 0)
+		close(cfd);
+	if (lfd >= 0)
+		close(lfd);
+	if (recv_init)
+		smr_close(&recv);
+	hk_xen_close(x);
+	free(name);
+	free(populated);
+	free(maps);
+	free(f.sent);
+	free(f.data);
+	free(h);
+	return rc;
+}

@@ -57,7 +57,7 @@ scripts/style.sh > build/logs/style.txt 2>&1; rc=$?
 tally "checkpatch" "$rc"
 
 note "testbed scenarios"
-scen=(boot transparent-migrate net-integrity notice-reject policy-restore assisted)
+scen=(boot transparent-migrate net-integrity notice-reject policy-restore assisted hook-restore hook-migrate)
 # Keep 400 s for the three negative checks below.
 tests/xen/run --deadline $((deadline - 400)) "${scen[@]}" 2>&1 | tee build/logs/check-testbed.txt
 for s in "${scen[@]}"; do

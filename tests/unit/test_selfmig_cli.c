@@ -402,9 +402,9 @@ static void test_parse_migrate_bad(void)
 	CHECK_USAGE("unknown option '--phase'", "migrate", "--phase", "stop", "g", "h");
 	CHECK_USAGE("unknown option '--raw'", "migrate", "--raw=x", "g", "h");
 	/* Self mode is refused whatever else is given. */
-	CHECK_USAGE("--mode self needs the final switch, which this build does not have yet; use --mode assisted or transparent",
+	CHECK_USAGE("--mode self is not wired into selfmig migrate yet (its dom0 side is selfmig-hook self, see docs/switch.md); use --mode assisted or transparent",
 		    "migrate", "--mode", "self", "g", "h");
-	CHECK_USAGE("needs the final switch", "migrate", "--mode", "self",
+	CHECK_USAGE("is not wired into selfmig migrate yet", "migrate", "--mode", "self",
 		    "--max-bandwidth", "100", "g", "h");
 	/* The self-mode limits are refused with the other modes. */
 	CHECK_USAGE("--max-bandwidth applies only to --mode self", "migrate",

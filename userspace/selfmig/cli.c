@@ -518,7 +518,7 @@ static int parse_migrate(struct scan *s, struct smg_args *a)
 				 "a host name: 1 to 127 printable characters without spaces");
 	if (o->mode == SMN_MODE_SELF) {
 		snprintf(s->err, s->errlen,
-			 "--mode self needs the final switch, which this build does not have yet; use --mode assisted or transparent");
+			 "--mode self is not wired into selfmig migrate yet (its dom0 side is selfmig-hook self, see docs/switch.md); use --mode assisted or transparent");
 		return SMG_EXIT_USAGE;
 	}
 	if (restricted) {

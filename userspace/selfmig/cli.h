@@ -32,6 +32,11 @@ enum {
 #define SMG_MAX_SETTLE_MS	600000
 #define SMG_ACK_MS		5000	/* notice, stop, abort during migrate */
 #define SMG_DONE_ACK_MS		10000	/* done, in the new domain */
+/*
+ * abort after xl failed: the source guest is first resumed by xl, which
+ * takes seconds (its devices reconnect) before selfmigd can answer.
+ */
+#define SMG_ABORT_ACK_MS	30000
 #define SMG_POLL_MS		100	/* re-read the ack key at least this often */
 #define SMG_FEATURE_MS		1000	/* for selfmigd to answer a new feature key */
 #define SMG_DOMID_MAX		0x7fefU	/* DOMID_FIRST_RESERVED - 1 */

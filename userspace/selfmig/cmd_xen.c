@@ -491,8 +491,9 @@ static void mig_abort(struct mig *m, const char *name, unsigned int domid,
 		      what, name, domid, m->o->dest);
 		return;
 	}
-	res = mig_request(m, domid, SMN_PHASE_ABORT, SMG_ACK_MS, 0, &ack, &ms);
-	if (mig_outcome(SMN_PHASE_ABORT, res, &ack, ms, SMG_ACK_MS, &none))
+	res = mig_request(m, domid, SMN_PHASE_ABORT, SMG_ABORT_ACK_MS, 0, &ack,
+			  &ms);
+	if (mig_outcome(SMN_PHASE_ABORT, res, &ack, ms, SMG_ABORT_ACK_MS, &none))
 		error("%s; the guest was told to undo its measures", what);
 	else
 		error("%s; the guest did not confirm the abort, so it undoes its measures by itself at its deadline (at most %llu s)",

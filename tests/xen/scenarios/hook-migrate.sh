@@ -15,10 +15,10 @@ c0=$(guest_sh 'cat /run/selfmig-counter')
 [ -n "$sum0" ] && [ -n "$c0" ] || fail "cannot read the guest's checksum or counter"
 
 step "a checksummed TCP stream from the guest to dom0, and the UDP prober"
-selfmig-workload netrecv --port 7802 --seconds 120 > "$LOGDIR/netrecv.log" 2>&1 &
+selfmig-workload netrecv --port 7802 --seconds 300 > "$LOGDIR/netrecv.log" 2>&1 &
 recv=$!
 sleep 1
-guest_sh "selfmig-workload netsend --target 169.254.0.1:7802 --seconds 100 > /tmp/ns.log 2>&1 &" ||
+guest_sh "selfmig-workload netsend --target 169.254.0.1:7802 --seconds 60 > /tmp/ns.log 2>&1 &" ||
 	fail "cannot start the sender in the guest"
 rm -f /tmp/probe.stop
 sm-probe --target "$GUEST_IP:$ECHO_PORT" --interval-us 1000 --until-file /tmp/probe.stop \
@@ -52,6 +52,14 @@ set -- $c1; pid1=$1 n1=$2
 xl list | grep -q -- '--migratedaway' && fail "the source domain was left behind"
 
 step "waiting for the TCP stream to end"
+# The guest's sender stops after 60 s of its own time; the receiver in dom0
+# is stopped (cleanly) once the sender says it is done.
+t=0
+until guest_sh 'cat /tmp/ns.log' | grep -q 'done t='; do
+	sleep 2; t=$((t + 2))
+	[ $t -lt 120 ] || break
+done
+kill -TERM $recv 2>/dev/null
 wait $recv
 rc=$?
 tail -n 3 "$LOGDIR/netrecv.log"

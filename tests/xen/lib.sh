@@ -339,3 +339,83 @@ assisted_migrate() {
 		policy_guest
 	done
 }
+
+# ---- witnesses of a migration: what must survive it
+
+# witness_before: 16 MiB of random data in the guest's /tmp (tmpfs) and the
+# counter process's line; sets W_SUM and W_COUNTER.
+witness_before() {
+	step "writing 16 MiB of random data into the guest's /tmp and reading its counter"
+	W_SUM=$(guest_sh 'dd if=/dev/urandom of=/tmp/blob bs=1M count=16 2>/dev/null; sha256sum /tmp/blob' | awk '{ print $1 }')
+	W_COUNTER=$(guest_sh 'cat /run/selfmig-counter')
+	[ -n "$W_SUM" ] && [ -n "$W_COUNTER" ] || fail "cannot read the guest's checksum or counter"
+}
+
+# witness_after: the same process kept counting, the data is unchanged and
+# exactly one guest exists.
+witness_after() {
+	step "checking the guest's counter, its 16 MiB of data and the guest count"
+	c1=$(guest_sh 'cat /run/selfmig-counter')
+	sum1=$(guest_sh 'sha256sum /tmp/blob' | awk '{ print $1 }')
+	log "counter '$W_COUNTER' -> '$c1'; data $W_SUM -> $sum1"
+	set -- $W_COUNTER; pid0=$1 n0=$2
+	set -- $c1; pid1=$1 n1=$2
+	[ -n "$pid1" ] || fail "cannot read the guest's counter afterwards"
+	[ "$pid0" = "$pid1" ] || fail "the counter restarted: pid $pid0 before, $pid1 after"
+	[ "$n1" -gt "$n0" ] || fail "the counter did not advance: $n0 before, $n1 after"
+	[ "$W_SUM" = "$sum1" ] || fail "the guest's 16 MiB of data changed: $W_SUM before, $sum1 after"
+	n=$(guest_count)
+	[ "$n" = 1 ] || { xl list; fail "expected exactly one guest, found $n"; }
+	field counter_continued true
+}
+
+# tcp_start SECONDS: a checksummed TCP (and UDP) stream from the guest's
+# netsend, for SECONDS of the guest's time, to netrecv in dom0.
+tcp_start() {
+	step "a checksummed TCP stream from the guest to dom0"
+	selfmig-workload netrecv --port 7802 --seconds 1800 > "$LOGDIR/netrecv.log" 2>&1 &
+	TCP_RECV=$!
+	sleep 1
+	guest_sh "selfmig-workload netsend --target 169.254.0.1:7802 --seconds $1 --rate-mib-s 1 > /tmp/ns.log 2>&1 &" ||
+		fail "cannot start the sender in the guest"
+}
+
+# tcp_check: wait for the guest's sender to finish (its clock stops while
+# the guest is stopped, so no fixed window is used), stop the receiver, and
+# require one connection, never cut, no corruption, a clean sender.
+tcp_check() {
+	step "waiting for the TCP stream to end"
+	t=0
+	until guest_sh 'cat /tmp/ns.log' | grep -q 'done t='; do
+		sleep 2; t=$((t + 2))
+		[ $t -lt 300 ] || break
+	done
+	kill -TERM $TCP_RECV 2>/dev/null
+	wait $TCP_RECV
+	rc=$?
+	tail -n 2 "$LOGDIR/netrecv.log"
+	guest_sh 'cat /tmp/ns.log' > "$LOGDIR/netsend.log"
+	grep -q '^CORRUPTION' "$LOGDIR/netrecv.log" &&
+		fail "TCP data corrupted: $(grep -m1 '^CORRUPTION' "$LOGDIR/netrecv.log")"
+	[ "$rc" = 0 ] || fail "the TCP receiver failed (netrecv exited $rc)"
+	done_line=$(grep 'done t=' "$LOGDIR/netrecv.log")
+	echo "$done_line" | grep -q ' tcp_conns=1 ' || fail "the TCP connection did not stay the same one: $done_line"
+	echo "$done_line" | grep -q ' tcp_cut=0 ' || fail "the TCP connection was cut: $done_line"
+	grep -q 'result=ok' "$LOGDIR/netsend.log" ||
+		fail "the guest's TCP sender did not finish cleanly: $(tail -n 1 "$LOGDIR/netsend.log")"
+	field tcp_intact true
+}
+
+# probe_start / probe_stop: the UDP prober, whose longest gap is the downtime.
+probe_start() {
+	rm -f /tmp/probe.stop
+	sm-probe --target "$GUEST_IP:$ECHO_PORT" --interval-us 1000 --until-file /tmp/probe.stop \
+		--json "$LOGDIR/probe.json" > "$LOGDIR/probe.txt" 2>&1 &
+	PROBE=$!
+}
+probe_stop() { # sets PROBE_GAP
+	touch /tmp/probe.stop
+	wait $PROBE || fail "the prober failed (see probe.txt)"
+	PROBE_GAP=$(sed -n 's/.*"max_gap_ms": *\([0-9.]*\).*/\1/p' "$LOGDIR/probe.json")
+	field max_gap_ms "${PROBE_GAP:-null}"
+}

@@ -52,6 +52,7 @@
 #include "xenstream.h"
 #include "xlrecv.h"
 #include "self.h"
+#include "switch.h"
 
 static void usage(FILE *f)
 {
@@ -167,7 +168,6 @@ static int cmd_save(int argc, char **argv)
 	uint32_t domid;
 	double t0, t_susp = 0, t_done;
 	int c, fd, rc = 1;
-	char *end;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
@@ -179,12 +179,8 @@ static int cmd_save(int argc, char **argv)
 			do_suspend = true;
 			break;
 		case 'w':
-			errno = 0;
-			wait_s = strtoul(optarg, &end, 10);
-			if (errno || *end || !wait_s || wait_s > 3600) {
-				fprintf(stderr, "selfmig-hook: --wait-s takes 1..3600\n");
+			if (hk_parse_wait(optarg, &wait_s))
 				return 2;
-			}
 			break;
 		case 'a':
 			if (!strcmp(optarg, "leave"))
@@ -327,15 +323,12 @@ static int cmd_migrate(int argc, char **argv)
 	const char *rune = "xl migrate-receive", *rlog = NULL, *json = NULL;
 	unsigned long wait_s = 60;
 	struct hk_save_stats st;
-	struct hk_xen *x;
+	struct hk_switch sw = { 0 };
 	struct sxs_sink sink;
 	struct xlr r = { -1, -1, -1 };
-	char err[512], *name = NULL, away[300];
-	bool suspended = false, renamed = false;
-	double t0, t_susp = 0, t_sent = 0, t_ready = 0, t_run = 0;
-	uint32_t domid;
-	int c, gone, rc = 1;
-	char *end;
+	char err[512], *name = NULL;
+	double t0, t_susp = 0, t_sent = 0;
+	int c, rc = 1;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -347,12 +340,8 @@ static int cmd_migrate(int argc, char **argv)
 			rlog = optarg;
 			break;
 		case 'w':
-			errno = 0;
-			wait_s = strtoul(optarg, &end, 10);
-			if (errno || *end || !wait_s || wait_s > 3600) {
-				fprintf(stderr, "selfmig-hook: --wait-s takes 1..3600\n");
+			if (hk_parse_wait(optarg, &wait_s))
 				return 2;
-			}
 			break;
 		case 'j':
 			json = optarg;
@@ -370,64 +359,47 @@ static int cmd_migrate(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);	/* a dead receiver is an error, not a kill */
-	x = hk_xen_open(err, sizeof(err));
-	if (!x) {
+	sw.x = hk_xen_open(err, sizeof(err));
+	if (!sw.x) {
 		fprintf(stderr, "selfmig-hook: %s\n", err);
 		return 1;
 	}
-	if (hk_xen_resolve(x, argv[optind], &domid, err, sizeof(err)))
+	if (hk_xen_resolve(sw.x, argv[optind], &sw.domid, err, sizeof(err)))
 		goto fail;
-	name = hk_xen_name(x, domid);
+	name = hk_xen_name(sw.x, sw.domid);
 	if (!name) {
-		snprintf(err, sizeof(err), "domain %u has no name", domid);
+		snprintf(err, sizeof(err), "domain %u has no name", sw.domid);
 		goto fail;
 	}
+	sw.name = name;
 	t0 = now_s();
 	fprintf(stderr, "selfmig-hook: starting the receiver: %s\n", rune);
-	if (xlr_start(&r, rune, rlog, err, sizeof(err)) ||
-	    xlr_banner(&r, 60, err, sizeof(err)))
+	if (xlr_start(&r, rune, rlog, err, sizeof(err)))
 		goto fail;
-	fprintf(stderr, "selfmig-hook: asking domain %u (%s) to suspend\n", domid, name);
-	if (hk_xen_suspend(x, domid, (unsigned int)wait_s, err, sizeof(err)))
+	sw.xr = &r;
+	if (xlr_banner(&r, 60, err, sizeof(err)))
 		goto fail;
-	suspended = true;
+	fprintf(stderr, "selfmig-hook: asking domain %u (%s) to suspend\n", sw.domid, name);
+	if (hk_xen_suspend(sw.x, sw.domid, (unsigned int)wait_s, err, sizeof(err)))
+		goto fail;
+	sw.suspended = true;
 	t_susp = now_s();
 	sink = (struct sxs_sink){ sxs_fd_write, &r.to, 0 };
-	if (hk_xen_save(x, domid, &sink, &st, isatty(2) ? progress : NULL, err,
+	if (hk_xen_save(sw.x, sw.domid, &sink, &st, isatty(2) ? progress : NULL, err,
 			sizeof(err)))
 		goto fail;
 	t_sent = now_s();
 	fprintf(stderr, "selfmig-hook: sent %llu pages, %llu bytes in %.1f s; waiting for the destination\n",
 		(unsigned long long)st.pages, (unsigned long long)st.bytes,
 		t_sent - t_susp);
-	if (xlr_wait_ready(&r, 600, err, sizeof(err)))
+	rc = hk_switch_complete(&sw, err, sizeof(err));
+	if (rc < 0)
 		goto fail;
-	t_ready = now_s();
-	/* The destination takes the name when it starts; keep ours apart. */
-	snprintf(away, sizeof(away), "%s--migratedaway", name);
-	if (hk_xen_rename(x, domid, name, away, err, sizeof(err)))
-		goto fail;
-	renamed = true;
-	if (xlr_go(&r, 120, &gone, err, sizeof(err))) {
-		if (!gone) {
-			/* The destination may still hold a copy: do not run two. */
-			fprintf(stderr, "selfmig-hook: %s\n"
-				"selfmig-hook: the source domain %u stays suspended as '%s'; "
-				"check the destination before resuming it\n",
-				err, domid, away);
-			xlr_finish(&r, 5);
-			hk_xen_close(x);
-			free(name);
-			return 1;
-		}
-		goto fail;
-	}
-	t_run = now_s();
-	if (hk_xen_destroy(x, domid, err, sizeof(err)))
-		fprintf(stderr, "selfmig-hook: the destination runs, but: %s\n", err);
+	if (rc > 0)
+		goto out;
 	fprintf(stderr, "selfmig-hook: migrated: %llu pages, %llu bytes; guest stopped for %.0f ms (suspend to unpause), total %.0f ms\n",
 		(unsigned long long)st.pages, (unsigned long long)st.bytes,
-		(t_run - t_susp) * 1000, (t_run - t0) * 1000);
+		(sw.t_run - t_susp) * 1000, (sw.t_run - t0) * 1000);
 	if (json) {
 		FILE *f = fopen(json, "w");
 
@@ -435,36 +407,26 @@ static int cmd_migrate(int argc, char **argv)
 			fprintf(f, "{\"domid\":%u,\"pages\":%llu,\"bytes\":%llu,"
 				"\"send_ms\":%.0f,\"restore_wait_ms\":%.0f,"
 				"\"stopped_ms\":%.0f,\"total_ms\":%.0f}\n",
-				domid, (unsigned long long)st.pages,
+				sw.domid, (unsigned long long)st.pages,
 				(unsigned long long)st.bytes,
-				(t_sent - t_susp) * 1000, (t_ready - t_sent) * 1000,
-				(t_run - t_susp) * 1000, (t_run - t0) * 1000);
+				(t_sent - t_susp) * 1000, (sw.t_ready - t_sent) * 1000,
+				(sw.t_run - t_susp) * 1000, (sw.t_run - t0) * 1000);
 			fclose(f);
 		} else {
 			fprintf(stderr, "selfmig-hook: %s: %s\n", json, strerror(errno));
 		}
 	}
-	rc = 0;
+	goto out;
+fail:
+	rc = 1;
+	fprintf(stderr, "selfmig-hook: %s\n", err);
+	if (sw.x)
+		hk_switch_abort(&sw);
+out:
 	xlr_finish(&r, 10);
-	hk_xen_close(x);
+	hk_xen_close(sw.x);
 	free(name);
 	return rc;
-fail:
-	fprintf(stderr, "selfmig-hook: %s\n", err);
-	/* Closing the stream makes the receiver destroy whatever it built. */
-	xlr_finish(&r, 30);
-	if (renamed && hk_xen_rename(x, domid, away, name, err, sizeof(err)))
-		fprintf(stderr, "selfmig-hook: %s\n", err);
-	if (suspended) {
-		if (hk_xen_resume(x, domid, err, sizeof(err)))
-			fprintf(stderr, "selfmig-hook: could not resume domain %u either: %s\n",
-				domid, err);
-		else
-			fprintf(stderr, "selfmig-hook: domain %u resumed; it runs on\n", domid);
-	}
-	hk_xen_close(x);
-	free(name);
-	return 1;
 }
 
 int main(int argc, char **argv)

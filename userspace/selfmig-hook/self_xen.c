@@ -26,64 +26,14 @@
 #include <unistd.h>
 
 #include "finalset.h"
+#include "forward.h"
 #include "hook_xen.h"
 #include "self.h"
+#include "switch.h"
 #include "xenstream.h"
 #include "xlrecv.h"
 #include "../selfmig-receive/net.h"
 #include "../selfmig-receive/receiver.h"
-
-struct fwd {
-	struct sxs_sink *sink;
-	uint64_t pfns[SXS_BATCH_MAX];
-	uint8_t types[SXS_BATCH_MAX];
-	uint8_t *data;			/* SXS_BATCH_MAX pages */
-	unsigned int n, with_data;
-	uint8_t *sent;			/* bitmap over nr frames */
-	uint64_t nr;
-	uint64_t forwarded;		/* pages forwarded from the stream */
-};
-
-static int fwd_flush(struct fwd *f)
-{
-	int r = 0;
-
-	if (f->n)
-		r = sxs_write_pages(f->sink, f->pfns, f->types, f->n, f->data);
-	f->n = 0;
-	f->with_data = 0;
-	return r;
-}
-
-static int fwd_add(struct fwd *f, uint64_t pfn, uint8_t type, const uint8_t *page)
-{
-	if (f->n == SXS_BATCH_MAX && fwd_flush(f))
-		return -1;
-	f->pfns[f->n] = pfn;
-	f->types[f->n] = type;
-	if (type == SXS_TYPE_NOTAB) {
-		uint8_t *dst = f->data + (size_t)f->with_data * SXS_PAGE_SIZE;
-
-		if (page)
-			memcpy(dst, page, SXS_PAGE_SIZE);
-		else
-			memset(dst, 0, SXS_PAGE_SIZE);
-		f->with_data++;
-	}
-	f->n++;
-	return 0;
-}
-
-/* The receiver's page callback: a pre-copied page, forwarded at once. */
-static int fwd_page(void *ctx, u64 gfn, const u8 *page)
-{
-	struct fwd *f = ctx;
-
-	if (gfn < f->nr)
-		f->sent[gfn / 8] |= (uint8_t)(1u << (gfn % 8));
-	f->forwarded++;
-	return fwd_add(f, gfn, SXS_TYPE_NOTAB, page);
-}
 
 static bool bit(const uint8_t *bm, uint64_t i)
 {
@@ -167,17 +117,17 @@ int hk_cmd_self(int argc, char **argv)
 	struct smr_config rcfg;
 	struct smfs_header *h = NULL;
 	struct xlr xr = { -1, -1, -1 };
+	struct hk_switch sw = { 0 };
 	struct sxs_sink sink;
-	struct fwd f = { 0 };
+	struct hk_fwd f = { 0 };
 	uint8_t *populated = NULL, *maps = NULL;
-	char err[512], desc[128], peer[128], *name = NULL, away[300];
-	bool suspended = false, renamed = false, recv_init = false;
-	uint64_t pfn, final_pages = 0, alloc_only = 0, unsent_copied = 0, extra = 0;
-	double t0, t_conn = 0, t_end = 0, t_susp = 0, t_sent = 0, t_ready = 0, t_run = 0;
+	char err[512], desc[128], peer[128], *name = NULL;
+	bool recv_init = false;
+	uint64_t nr = 0, pfn, final_pages = 0, alloc_only = 0, unsent_copied = 0, extra = 0;
+	double t0, t_conn = 0, t_end = 0, t_susp = 0, t_sent = 0;
 	struct hk_xen *x = NULL;
 	uint32_t domid = 0;
-	int c, lfd = -1, cfd = -1, gone, rc = 1;
-	char *end;
+	int c, lfd = -1, cfd = -1, rc = 1;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -195,12 +145,8 @@ int hk_cmd_self(int argc, char **argv)
 			rlog = optarg;
 			break;
 		case 'w':
-			errno = 0;
-			wait_s = strtoul(optarg, &end, 10);
-			if (errno || *end || !wait_s || wait_s > 3600) {
-				fprintf(stderr, "selfmig-hook: --wait-s takes 1..3600\n");
+			if (hk_parse_wait(optarg, &wait_s))
 				return 2;
-			}
 			break;
 		case 'j':
 			json = optarg;
@@ -232,12 +178,14 @@ int hk_cmd_self(int argc, char **argv)
 		snprintf(err, sizeof(err), "domain %u has no name", domid);
 		goto fail;
 	}
-	if (hk_xen_populated(x, domid, &populated, &f.nr, err, sizeof(err)))
+	sw.x = x;
+	sw.xr = &xr;
+	sw.domid = domid;
+	sw.name = name;
+	if (hk_xen_populated(x, domid, &populated, &nr, err, sizeof(err)))
 		goto fail;
-	f.sent = calloc((size_t)(f.nr + 7) / 8 + 1, 1);
-	f.data = malloc((size_t)SXS_BATCH_MAX * SXS_PAGE_SIZE);
 	h = malloc(sizeof(*h));
-	if (!f.sent || !f.data || !h) {
+	if (!h || hk_fwd_init(&f, &sink, nr)) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
@@ -246,7 +194,6 @@ int hk_cmd_self(int argc, char **argv)
 	    xlr_banner(&xr, 60, err, sizeof(err)))
 		goto fail;
 	sink = (struct sxs_sink){ sxs_fd_write, &xr.to, 0 };
-	f.sink = &sink;
 	if (hk_xen_write_prologue(x, domid, &sink, &st, err, sizeof(err)))
 		goto fail;
 	lfd = smr_listen(listen_spec, desc, sizeof(desc), err, sizeof(err));
@@ -270,14 +217,14 @@ int hk_cmd_self(int argc, char **argv)
 	fprintf(stderr, "selfmig-hook: pre-copy from %s\n", peer);
 	rcfg.image_path = NULL;
 	rcfg.out = stderr;
-	rcfg.page_fn = fwd_page;
+	rcfg.page_fn = hk_fwd_page;
 	rcfg.page_ctx = &f;
 	if (smr_init(&recv, &rcfg)) {
 		snprintf(err, sizeof(err), "cannot start the stream decoder");
 		goto fail;
 	}
 	recv_init = true;
-	if (take_stream(&recv, cfd, 60, err, sizeof(err)) || fwd_flush(&f))
+	if (take_stream(&recv, cfd, 60, err, sizeof(err)) || hk_fwd_flush(&f))
 		goto fail;
 	t_end = now_s();
 	close(cfd);
@@ -288,45 +235,42 @@ int hk_cmd_self(int argc, char **argv)
 	/* The switch: the guest stops here. */
 	if (hk_xen_wait_suspended(x, domid, 60, err, sizeof(err)))
 		goto fail;
-	suspended = true;
+	sw.suspended = true;
 	t_susp = now_s();
 	if (hk_xen_final_set(x, domid, h, &maps, err, sizeof(err)))
 		goto fail;
-	for (pfn = 0; pfn < f.nr; pfn++) {
-		uint8_t type = SXS_TYPE_NOTAB;
+	for (pfn = 0; pfn < nr; pfn++) {
+		bool below = pfn < h->page_count;
+		bool dirty = below && fs_bit(maps, 0, pfn);
+		bool fr = below && fs_bit(maps, h->bitmap_pages, pfn);
+		uint8_t *slot;
 
-		if (!bit(populated, pfn))
+		switch (hk_plan_frame(bit(populated, pfn), below, dirty, fr,
+				      hk_fwd_was_sent(&f, pfn))) {
+		case HK_SKIP:
 			continue;
-		if (pfn < h->page_count && fs_bit(maps, 0, pfn)) {
-			final_pages++;
-		} else if (pfn < h->page_count && bit(f.sent, pfn)) {
-			continue;	/* pre-copied and clean */
-		} else if (pfn < h->page_count) {
-			if (fs_bit(maps, h->bitmap_pages, pfn)) {
-				type = SXS_TYPE_XALLOC;
-				alloc_only++;
-			} else {
-				unsent_copied++;
-			}
-		} else {
-			extra++;	/* beyond RAM: rings, Xen pages */
-		}
-		if (type == SXS_TYPE_NOTAB) {
-			if (f.n == SXS_BATCH_MAX && fwd_flush(&f))
+		case HK_ALLOC:
+			alloc_only++;
+			if (hk_fwd_add(&f, pfn, SXS_TYPE_XALLOC, NULL))
 				goto wfail;
-			if (hk_xen_read_pages(x, domid, &pfn, 1,
-					      f.data + (size_t)f.with_data * SXS_PAGE_SIZE,
-					      err, sizeof(err)))
-				goto fail;
-			f.pfns[f.n] = pfn;
-			f.types[f.n] = type;
-			f.n++;
-			f.with_data++;
-		} else if (fwd_add(&f, pfn, type, NULL)) {
-			goto wfail;
+			continue;
+		case HK_COPY:
+			if (!below)
+				extra++;
+			else if (dirty)
+				final_pages++;
+			else
+				unsent_copied++;
+			break;
 		}
+		slot = hk_fwd_slot(&f);
+		if (!slot)
+			goto wfail;
+		if (hk_xen_read_pages(x, domid, &pfn, 1, slot, err, sizeof(err)))
+			goto fail;
+		hk_fwd_commit(&f, pfn);
 	}
-	if (fwd_flush(&f))
+	if (hk_fwd_flush(&f))
 		goto wfail;
 	if (hk_xen_write_cpu_state(x, domid, &sink, &st, err, sizeof(err)))
 		goto fail;
@@ -337,30 +281,16 @@ int hk_cmd_self(int argc, char **argv)
 		(unsigned long long)final_pages, (unsigned long long)unsent_copied,
 		(unsigned long long)alloc_only, (unsigned long long)extra,
 		(t_sent - t_susp) * 1000);
-	if (xlr_wait_ready(&xr, 600, err, sizeof(err)))
+	rc = hk_switch_complete(&sw, err, sizeof(err));
+	if (rc < 0)
 		goto fail;
-	t_ready = now_s();
-	snprintf(away, sizeof(away), "%s--migratedaway", name);
-	if (hk_xen_rename(x, domid, name, away, err, sizeof(err)))
-		goto fail;
-	renamed = true;
-	if (xlr_go(&xr, 120, &gone, err, sizeof(err))) {
-		if (!gone) {
-			fprintf(stderr, "selfmig-hook: %s\n"
-				"selfmig-hook: the source domain %u stays suspended as '%s'; "
-				"check the destination before resuming it\n", err, domid, away);
-			goto out;
-		}
-		goto fail;
-	}
-	t_run = now_s();
-	if (hk_xen_destroy(x, domid, err, sizeof(err)))
-		fprintf(stderr, "selfmig-hook: the destination runs, but: %s\n", err);
+	if (rc > 0)
+		goto out;
 	fprintf(stderr, "selfmig-hook: self-migrated: %llu rounds, %llu bytes from the guest, hook copied %llu pages; stopped %.0f ms, total %.0f ms\n",
 		(unsigned long long)recv.st.rounds,
 		(unsigned long long)recv.st.stream_bytes,
 		(unsigned long long)(final_pages + unsent_copied + extra),
-		(t_run - t_susp) * 1000, (t_run - t0) * 1000);
+		(sw.t_run - t_susp) * 1000, (sw.t_run - t0) * 1000);
 	if (json) {
 		FILE *jf = fopen(json, "w");
 
@@ -382,8 +312,8 @@ int hk_cmd_self(int argc, char **argv)
 				(unsigned long long)alloc_only, (unsigned long long)extra,
 				(unsigned long long)h->page_count,
 				(t_end - t_conn) * 1000, (t_sent - t_susp) * 1000,
-				(t_ready - t_sent) * 1000, (t_run - t_susp) * 1000,
-				(t_run - t0) * 1000);
+				(sw.t_ready - t_sent) * 1000, (sw.t_run - t_susp) * 1000,
+				(sw.t_run - t0) * 1000);
 			fclose(jf);
 		}
 	}
@@ -392,18 +322,10 @@ int hk_cmd_self(int argc, char **argv)
 wfail:
 	snprintf(err, sizeof(err), "writing to the receiver: %s", strerror(errno));
 fail:
+	rc = 1;
 	fprintf(stderr, "selfmig-hook: %s\n", err);
-	/* Closing the stream makes the receiver destroy whatever it built. */
-	xlr_finish(&xr, 30);
-	if (renamed && hk_xen_rename(x, domid, away, name, err, sizeof(err)))
-		fprintf(stderr, "selfmig-hook: %s\n", err);
-	if (suspended) {
-		if (hk_xen_resume(x, domid, err, sizeof(err)))
-			fprintf(stderr, "selfmig-hook: could not resume domain %u either: %s\n",
-				domid, err);
-		else
-			fprintf(stderr, "selfmig-hook: domain %u resumed; it runs on\n", domid);
-	}
+	if (x)
+		hk_switch_abort(&sw);
 out:
 	xlr_finish(&xr, 10);
 	if (cfd >= 0)
@@ -416,8 +338,7 @@ out:
 	free(name);
 	free(populated);
 	free(maps);
-	free(f.sent);
-	free(f.data);
+	hk_fwd_free(&f);
 	free(h);
 	return rc;
 }

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests for selfmig-hook self's hypervisor-free parts
+ * (userspace/selfmig-hook/forward.c): the guest's pages forwarded as Xen
+ * PAGE_DATA records come back byte for byte, zero pages as zeros, the last
+ * copy of a page winning; and the switch's rule for every frame.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tap.h"
+#include "testbuf.h"
+#include "../../userspace/selfmig-hook/forward.h"
+
+static int buf_write(void *ctx, const void *p, size_t len)
+{
+	buf_put(ctx, p, len);
+	return 0;
+}
+
+#define NR 2000u
+
+static uint8_t expect[NR][SXS_PAGE_SIZE];
+static uint8_t times[NR];	/* copies of each pfn seen so far */
+static unsigned int mismatches, seen;
+
+static int check_page(void *ctx, uint64_t pfn, const uint8_t *page)
+{
+	(void)ctx;
+	seen++;
+	if (pfn >= NR)
+		return -1;
+	times[pfn]++;
+	/* pfns 100..399 were sent twice: the second copy is the one kept */
+	if (times[pfn] == (pfn >= 100 && pfn < 400 ? 2 : 1) &&
+	    memcmp(page, expect[pfn], SXS_PAGE_SIZE))
+		mismatches++;
+	return 0;
+}
+
+static void fill(uint8_t *p, uint64_t pfn, unsigned int gen)
+{
+	for (unsigned int i = 0; i < SXS_PAGE_SIZE; i++)
+		p[i] = (uint8_t)(pfn + i * 3 + gen * 101);
+}
+
+int main(void)
+{
+	struct buf b = { 0 };
+	struct sxs_sink s = { buf_write, &b, 0 };
+	struct sxs_walk_stats st;
+	struct hk_fwd f;
+	uint8_t page[SXS_PAGE_SIZE], ctx[32] = { 1 };
+	char err[200];
+	uint64_t pfn;
+	unsigned int ok, i;
+
+	tap_test("forwarded rounds walk back byte for byte; zero pages are zeros");
+	CHECK(hk_fwd_init(&f, &s, NR) == 0);
+	CHECK(sxs_write_libxl_start(&s) == 0 && sxs_write_libxc_start(&s, 4, 17) == 0);
+	CHECK(sxs_write_record(&s, SXS_REC_STATIC_DATA_END, NULL, 0) == 0);
+	/* round 0: every page; pfns divisible by 7 are zero pages */
+	for (pfn = 0; pfn < NR; pfn++) {
+		if (pfn % 7 == 0) {
+			CHECK(hk_fwd_page(&f, pfn, NULL) == 0);
+		} else {
+			fill(page, pfn, 0);
+			CHECK(hk_fwd_page(&f, pfn, page) == 0);
+		}
+	}
+	CHECK(hk_fwd_flush(&f) == 0);
+	/* round 1: 300 pages again, new content */
+	for (pfn = 100; pfn < 400; pfn++) {
+		fill(page, pfn, 1);
+		CHECK(hk_fwd_page(&f, pfn, page) == 0);
+	}
+	CHECK(hk_fwd_add(&f, NR + 5, SXS_TYPE_XALLOC, NULL) == 0);
+	CHECK(hk_fwd_flush(&f) == 0);
+	CHECK(sxs_write_record(&s, SXS_REC_HVM_CONTEXT, ctx, sizeof(ctx)) == 0);
+	CHECK(sxs_write_end(&s) == 0);
+	CHECK(f.forwarded == NR + 300);
+	/* the last copy of each page is what the destination keeps */
+	for (pfn = 0; pfn < NR; pfn++) {
+		if (pfn >= 100 && pfn < 400)
+			fill(expect[pfn], pfn, 1);
+		else if (pfn % 7 == 0)
+			memset(expect[pfn], 0, SXS_PAGE_SIZE);
+		else
+			fill(expect[pfn], pfn, 0);
+	}
+	CHECK(sxs_walk(b.p, b.len, false, &st, NULL, NULL, err, sizeof(err)) == 0);
+	CHECK(st.pages == NR + 300 && st.pfn_words == NR + 301);
+	CHECK(st.page_records == (NR + SXS_BATCH_MAX - 1) / SXS_BATCH_MAX + 1);
+	{
+		memset(times, 0, sizeof(times));
+		mismatches = seen = 0;
+		CHECK(sxs_walk(b.p, b.len, false, &st, check_page, NULL, err, sizeof(err)) == 0);
+		CHECK(mismatches == 0 && seen == NR + 300);
+		CHECK(times[150] == 2 && times[99] == 1 && times[7] == 1);
+	}
+	ok = 1;
+	for (pfn = 0; pfn < NR; pfn++)
+		ok &= hk_fwd_was_sent(&f, pfn);
+	CHECK(ok);
+	CHECK(!hk_fwd_was_sent(&f, NR) && !hk_fwd_was_sent(&f, NR + 5));
+	hk_fwd_free(&f);
+	free(b.p);
+
+	tap_test("the switch copies the final set, the unsent and beyond-RAM frames, and nothing clean");
+	ok = 1;
+	for (i = 0; i < 32; i++) {
+		bool pop = i & 1, below = i & 2, dirty = i & 4, fr = i & 8, sent = i & 16;
+		enum hk_action a = hk_plan_frame(pop, below, dirty, fr, sent), want;
+
+		if (!pop)
+			want = HK_SKIP;
+		else if (!below || dirty)
+			want = HK_COPY;
+		else if (sent)
+			want = HK_SKIP;
+		else
+			want = fr ? HK_ALLOC : HK_COPY;
+		if (a != want) {
+			printf("# pop %d below %d dirty %d free %d sent %d: %d, want %d\n",
+			       pop, below, dirty, fr, sent, a, want);
+			ok = 0;
+		}
+	}
+	CHECK(ok);
+	/* the cases that matter most, spelled out */
+	CHECK(hk_plan_frame(true, true, false, false, true) == HK_SKIP);
+	CHECK(hk_plan_frame(true, true, true, true, true) == HK_COPY);
+	CHECK(hk_plan_frame(true, true, false, true, false) == HK_ALLOC);
+	CHECK(hk_plan_frame(false, true, true, false, false) == HK_SKIP);
+
+	return tap_done();
+}

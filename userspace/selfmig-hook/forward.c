@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Page forwarding and the switch's rule for each frame: see forward.h. */
+#include "forward.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int hk_fwd_init(struct hk_fwd *f, struct sxs_sink *sink, uint64_t nr)
+{
+	memset(f, 0, sizeof(*f));
+	f->sink = sink;
+	f->nr = nr;
+	f->sent = calloc((size_t)(nr + 7) / 8 + 1, 1);
+	f->data = malloc((size_t)SXS_BATCH_MAX * SXS_PAGE_SIZE);
+	if (!f->sent || !f->data) {
+		hk_fwd_free(f);
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
+void hk_fwd_free(struct hk_fwd *f)
+{
+	free(f->sent);
+	free(f->data);
+	f->sent = NULL;
+	f->data = NULL;
+}
+
+int hk_fwd_flush(struct hk_fwd *f)
+{
+	int r = 0;
+
+	if (f->n)
+		r = sxs_write_pages(f->sink, f->pfns, f->types, f->n, f->data);
+	f->n = 0;
+	f->with_data = 0;
+	return r;
+}
+
+uint8_t *hk_fwd_slot(struct hk_fwd *f)
+{
+	if (f->n == SXS_BATCH_MAX && hk_fwd_flush(f))
+		return NULL;
+	return f->data + (size_t)f->with_data * SXS_PAGE_SIZE;
+}
+
+int hk_fwd_commit(struct hk_fwd *f, uint64_t pfn)
+{
+	f->pfns[f->n] = pfn;
+	f->types[f->n] = (uint8_t)SXS_TYPE_NOTAB;
+	f->n++;
+	f->with_data++;
+	return 0;
+}
+
+int hk_fwd_add(struct hk_fwd *f, uint64_t pfn, uint8_t type, const uint8_t *page)
+{
+	uint8_t *dst = hk_fwd_slot(f);
+
+	if (!dst)
+		return -1;
+	if (type != SXS_TYPE_NOTAB) {
+		f->pfns[f->n] = pfn;
+		f->types[f->n] = type;
+		f->n++;
+		return 0;
+	}
+	if (page)
+		memcpy(dst, page, SXS_PAGE_SIZE);
+	else
+		memset(dst, 0, SXS_PAGE_SIZE);
+	return hk_fwd_commit(f, pfn);
+}
+
+int hk_fwd_page(void *ctx, uint64_t gfn, const uint8_t *page)
+{
+	struct hk_fwd *f = ctx;
+
+	if (gfn < f->nr)
+		f->sent[gfn / 8] |= (uint8_t)(1u << (gfn % 8));
+	f->forwarded++;
+	return hk_fwd_add(f, gfn, SXS_TYPE_NOTAB, page);
+}
+
+bool hk_fwd_was_sent(const struct hk_fwd *f, uint64_t pfn)
+{
+	return pfn < f->nr && (f->sent[pfn / 8] & (1u << (pfn % 8)));
+}
+
+enum hk_action hk_plan_frame(bool populated, bool below, bool dirty,
+			     bool free, bool sent)
+{
+	if (!populated)
+		return HK_SKIP;		/* not populated in the source either */
+	if (!below)
+		return HK_COPY;		/* rings and Xen's pages: always */
+	if (dirty)
+		return HK_COPY;		/* the final set */
+	if (sent)
+		return HK_SKIP;		/* pre-copied and clean */
+	return free ? HK_ALLOC : HK_COPY;	/* never sent */
+}

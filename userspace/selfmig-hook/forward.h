@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * selfmig-hook self, the parts that need no hypervisor (forward.c):
+ * batching pages into Xen PAGE_DATA records, and the rule that decides, at
+ * the switch, what happens to each frame of the suspended guest.
+ */
+#ifndef SELFMIG_HOOK_FORWARD_H
+#define SELFMIG_HOOK_FORWARD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "xenstream.h"
+
+struct hk_fwd {
+	struct sxs_sink *sink;
+	uint64_t pfns[SXS_BATCH_MAX];
+	uint8_t types[SXS_BATCH_MAX];
+	uint8_t *data;			/* SXS_BATCH_MAX pages */
+	unsigned int n, with_data;
+	uint8_t *sent;			/* bitmap over nr frames: pre-copied */
+	uint64_t nr;
+	uint64_t forwarded;		/* pages forwarded from the guest's stream */
+};
+
+/* Allocate the batch and a sent-bitmap for nr frames; 0 or -1. */
+int hk_fwd_init(struct hk_fwd *f, struct sxs_sink *sink, uint64_t nr);
+void hk_fwd_free(struct hk_fwd *f);
+/* Queue one frame: with data (page, or zeros when NULL) or allocate-only. */
+int hk_fwd_add(struct hk_fwd *f, uint64_t pfn, uint8_t type, const uint8_t *page);
+/* Where the next data page goes: the caller fills it, then commits it. */
+uint8_t *hk_fwd_slot(struct hk_fwd *f);
+int hk_fwd_commit(struct hk_fwd *f, uint64_t pfn);
+int hk_fwd_flush(struct hk_fwd *f);
+/* The receiver's page callback: a pre-copied page (NULL: a zero page). */
+int hk_fwd_page(void *ctx, uint64_t gfn, const uint8_t *page);
+bool hk_fwd_was_sent(const struct hk_fwd *f, uint64_t pfn);
+
+enum hk_action {
+	HK_SKIP,		/* the destination's copy is current */
+	HK_COPY,		/* copy the frame's content now */
+	HK_ALLOC,		/* populate it, no content (a free page) */
+};
+
+/*
+ * What the switch does with a frame of the suspended guest.  below: the
+ * frame is below the page count of the guest's final set (so its bits
+ * mean something); dirty, free: its bits there; sent: pre-copied.
+ */
+enum hk_action hk_plan_frame(bool populated, bool below, bool dirty,
+			     bool free, bool sent);
+
+#endif /* SELFMIG_HOOK_FORWARD_H */

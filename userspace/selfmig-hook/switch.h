@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The end of every switch selfmig-hook performs (switch_xen.c): once the
+ * whole stream is in the receiver, wait until the destination has restored
+ * the domain, rename the source out of the way, let the destination run,
+ * and destroy the source last; or, on failure, put the source back.
+ */
+#ifndef SELFMIG_HOOK_SWITCH_H
+#define SELFMIG_HOOK_SWITCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct hk_xen;
+struct xlr;
+
+struct hk_switch {
+	struct hk_xen *x;
+	struct xlr *xr;
+	uint32_t domid;
+	const char *name;
+	char away[300];
+	bool suspended;		/* the source is suspended (by us or itself) */
+	bool renamed;
+	double t_ready, t_run;	/* destination restored; destination runs */
+};
+
+/* 1..3600 seconds from s into *v; 0, or -1 with a message on stderr. */
+int hk_parse_wait(const char *s, unsigned long *v);
+
+/*
+ * 0: the destination runs and the source is destroyed.  -1: failed, err
+ * says why, and the caller calls hk_switch_abort().  1: the destination may
+ * still hold a copy, so the source stays suspended (already reported).
+ */
+int hk_switch_complete(struct hk_switch *s, char *err, size_t errlen);
+
+/* Stop the receiver (which destroys its partial copy), rename the source
+ * back and resume it if it was suspended. */
+void hk_switch_abort(struct hk_switch *s);
+
+#endif /* SELFMIG_HOOK_SWITCH_H */

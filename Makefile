@@ -36,7 +36,7 @@ UNIT_BINS   := $(patsubst tests/unit/%.c,$(B)/unit/%,$(UNIT_SRC))
 UNIT_SAN    := $(patsubst tests/unit/%.c,$(B)/unit-san/%,$(UNIT_SRC))
 HDRS        := $(wildcard selfmig/uapi/*.h selfmig/core/*.h userspace/*/*.h tests/unit/*.h)
 
-.PHONY: all help deps kernel module userspace unit fuzz check demo bench clean distclean style
+.PHONY: all help deps kernel module userspace unit unit-build fuzz check demo bench clean distclean style
 
 all: userspace module
 
@@ -70,15 +70,32 @@ $(foreach p,$(PROG_DIRS),$(eval $(call prog_rule,$(p))))
 userspace: $(addprefix $(B)/bin/,$(PROG_DIRS)) $(addprefix $(B)/guest-bin/,$(GUEST_PROGS))
 
 # ---------------------------------------------------------------- unit tests
-$(B)/unit/%: tests/unit/%.c $(LIB_SRC) $(HDRS)
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -o $@ $< $(LIB_SRC) -lz
+# The library sources are compiled once per flavour (plain, ASan/UBSan) and
+# linked into every test, and the builds run in parallel, so that a clean
+# `make unit` stays well under a minute.
+UNIT_OBJ    := $(patsubst %.c,$(B)/unit-obj/%.o,$(LIB_SRC))
+UNIT_SANOBJ := $(patsubst %.c,$(B)/unit-san-obj/%.o,$(LIB_SRC))
 
-$(B)/unit-san/%: tests/unit/%.c $(LIB_SRC) $(HDRS)
+$(B)/unit-obj/%.o: %.c $(HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itests/unit -std=c11 $(WARN) $(SANFLAGS) -o $@ $< $(LIB_SRC) -lz
+	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -c -o $@ $<
 
-unit: $(UNIT_BINS) $(UNIT_SAN)
+$(B)/unit-san-obj/%.o: %.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests/unit -std=c11 $(WARN) $(SANFLAGS) -c -o $@ $<
+
+$(B)/unit/%: tests/unit/%.c $(UNIT_OBJ) $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -o $@ $< $(UNIT_OBJ) -lz
+
+$(B)/unit-san/%: tests/unit/%.c $(UNIT_SANOBJ) $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests/unit -std=c11 $(WARN) $(SANFLAGS) -o $@ $< $(UNIT_SANOBJ) -lz
+
+unit-build: $(UNIT_BINS) $(UNIT_SAN)
+
+unit:
+	@$(MAKE) -s -j$$(nproc) unit-build
 	@tests/unit/run $(UNIT_BINS) $(UNIT_SAN)
 
 # ---------------------------------------------------------------- fuzzing (clang's libFuzzer)

@@ -10,8 +10,10 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 secs=${1:?usage: fuzz.sh SECONDS NAME...}; shift
 b=build/fuzz
-mkdir -p "$b/corpus-fuzz_receive" "$b/corpus-fuzz_notice" "$b/corpus-fuzz_xenstream"
-"$b/mkseeds" "$b/corpus-fuzz_receive" "$b/corpus-fuzz_notice" "$b/corpus-fuzz_xenstream" || { echo "fuzz: FAIL seeds"; exit 1; }
+mkdir -p "$b/corpus-fuzz_receive" "$b/corpus-fuzz_notice" "$b/corpus-fuzz_xenstream" \
+	"$b/corpus-fuzz_assemble"
+"$b/mkseeds" "$b/corpus-fuzz_receive" "$b/corpus-fuzz_notice" "$b/corpus-fuzz_xenstream" \
+	"$b/corpus-fuzz_assemble" || { echo "fuzz: FAIL seeds"; exit 1; }
 rc=0
 for f in "$@"; do
 	log=$b/$f.log

@@ -3,9 +3,12 @@
  * Write the fuzzers' seed corpora: valid page streams (plain, compressed,
  * with statistics records) for fuzz_receive, and valid notices, requests,
  * policy files and /proc lines for fuzz_notice, and small Xen streams (an
- * xl image and a bare libxl stream) for fuzz_xenstream.
+ * xl image and a bare libxl stream) for fuzz_xenstream.  fuzz_assemble
+ * reads page streams too: it gets fuzz_receive's seeds plus streams that
+ * make the assembler batch across its PAGE_DATA limit, repeat pages, carry
+ * process statistics and a final round, or carry no pages at all.
  *
- *   mkseeds RECEIVE_DIR NOTICE_DIR XENSTREAM_DIR
+ *   mkseeds RECEIVE_DIR NOTICE_DIR XENSTREAM_DIR [ASSEMBLE_DIR]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,8 +35,9 @@ static void put_file(const char *dir, const char *name, const void *p, size_t le
 	}
 }
 
+/* A PAGES record of gfns; a gfn is a zero page when (gfn & zero_mask) == 0. */
 static void batch(struct smw_encoder *enc, struct buf *s, const u32 *gfns, u32 n,
-		  int compress)
+		  int compress, u32 zero_mask)
 {
 	static u8 meta[SMW_PAGES_META_MAX], data[SMW_PAGES_DATA_MAX];
 	static u8 z[SMW_PAGES_DATA_MAX + 4096];
@@ -46,7 +50,7 @@ static void batch(struct smw_encoder *enc, struct buf *s, const u32 *gfns, u32 n
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < SMW_PAGE_SIZE; j++)
 			page[j] = (u8)(gfns[i] * 7 + j);
-		if (smw_pages_add(&b, gfns[i], (gfns[i] & 3) ? page : NULL))
+		if (smw_pages_add(&b, gfns[i], (gfns[i] & zero_mask) ? page : NULL))
 			exit(1);
 	}
 	if (compress) {
@@ -78,9 +82,9 @@ static void stream(const char *dir, const char *name, int compress, int rounds)
 	buf_put(&s, hdr, sizeof(hdr));
 	for (r = 0; r < rounds; r++) {
 		if (r == 0)
-			batch(&enc, &s, g0, 6, compress);
+			batch(&enc, &s, g0, 6, compress, 3);
 		else
-			batch(&enc, &s, g1, 2, compress);
+			batch(&enc, &s, g1, 2, compress, 3);
 		if (smw_enc_round_end(&enc, rh, re, NULL))
 			exit(1);
 		buf_put(&s, rh, sizeof(rh));
@@ -92,6 +96,88 @@ static void stream(const char *dir, const char *name, int compress, int rounds)
 	buf_put(&s, end, sizeof(end));
 	put_file(dir, name, s.p, s.len);
 	free(s.p);
+}
+
+static void round_end(struct smw_encoder *enc, struct buf *s, u32 flags)
+{
+	u8 rh[SMW_REC_HDR_LEN], re[SMW_ROUND_END_LEN];
+	struct smw_round_stats st = { 0 };
+
+	st.flags = flags;
+	st.pages_scanned = enc->page_count;
+	st.pages_dirty = enc->round_pages;
+	st.duration_ns = 1000000;
+	st.rate = 1U << 30;
+	if (smw_enc_round_end(enc, rh, re, &st))
+		exit(1);
+	buf_put(s, rh, sizeof(rh));
+	buf_put(s, re, sizeof(re));
+}
+
+static void finish(struct smw_encoder *enc, struct buf *s, const char *dir,
+		   const char *name)
+{
+	u8 rh[SMW_REC_HDR_LEN], end[SMW_END_LEN];
+
+	if (smw_enc_end(enc, rh, end))
+		exit(1);
+	buf_put(s, rh, sizeof(rh));
+	buf_put(s, end, sizeof(end));
+	put_file(dir, name, s->p, s->len);
+	free(s->p);
+}
+
+/*
+ * The extra page streams of fuzz_assemble:
+ *   zero-768      768 zero pages in three batches (the assembler's PAGE_DATA
+ *                 limit is 512 pages), then a final round that repeats a
+ *                 page within its batch;
+ *   zlib-256      one compressed batch of 256 pages, a quarter of them zero,
+ *                 process statistics, a final round;
+ *   no-pages      the stream header and END: nothing to forward.
+ */
+static void assemble_streams(const char *dir)
+{
+	static const u32 again[4] = { 5, 700, 5, 1023 };
+	static const struct smw_proc_entry procs[2] = {
+		{ 1, 120, "init" }, { 4242, 3000, "sm-echo" },
+	};
+	u8 hdr[SMW_STREAM_HDR_LEN], rh[SMW_REC_HDR_LEN];
+	u8 proc[SMW_PROC_PREFIX_LEN + 2 * SMW_PROC_ENTRY_LEN];
+	static u32 gfns[SMW_MAX_BATCH_PAGES];
+	struct smw_encoder enc;
+	struct buf s = { 0 };
+	u32 i, b, plen;
+
+	smw_enc_init(&enc, hdr, smf_test_id, 1024);
+	buf_put(&s, hdr, sizeof(hdr));
+	for (b = 0; b < 3; b++) {
+		for (i = 0; i < SMW_MAX_BATCH_PAGES; i++)
+			gfns[i] = b * SMW_MAX_BATCH_PAGES + i;
+		batch(&enc, &s, gfns, SMW_MAX_BATCH_PAGES, 0, 0);
+	}
+	round_end(&enc, &s, 0);
+	batch(&enc, &s, again, 4, 0, 3);
+	round_end(&enc, &s, SMW_ROUNDF_FINAL);
+	finish(&enc, &s, dir, "zero-768");
+
+	memset(&s, 0, sizeof(s));
+	smw_enc_init(&enc, hdr, smf_test_id, 300);
+	buf_put(&s, hdr, sizeof(hdr));
+	for (i = 0; i < SMW_MAX_BATCH_PAGES; i++)
+		gfns[i] = i + 20;
+	batch(&enc, &s, gfns, SMW_MAX_BATCH_PAGES, 1, 3);
+	if (smw_enc_proc_stats(&enc, rh, proc, sizeof(proc), 0, procs, 2, &plen))
+		exit(1);
+	buf_put(&s, rh, sizeof(rh));
+	buf_put(&s, proc, plen);
+	round_end(&enc, &s, SMW_ROUNDF_FINAL);
+	finish(&enc, &s, dir, "zlib-256");
+
+	memset(&s, 0, sizeof(s));
+	smw_enc_init(&enc, hdr, smf_test_id, 1);
+	buf_put(&s, hdr, sizeof(hdr));
+	finish(&enc, &s, dir, "no-pages");
 }
 
 static void notice(const char *dir, const char *name, char sel, const char *fields)
@@ -160,8 +246,8 @@ int main(int argc, char **argv)
 		"\x03" "123 (a (b) c) S 1 123 123 0 -1 4194560 100 0 0 0 5 6 0 0 20 0 1 0 4567 "
 		"1000000 100 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 3";
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: mkseeds RECEIVE_DIR NOTICE_DIR XENSTREAM_DIR\n");
+	if (argc != 4 && argc != 5) {
+		fprintf(stderr, "usage: mkseeds RECEIVE_DIR NOTICE_DIR XENSTREAM_DIR [ASSEMBLE_DIR]\n");
 		return 2;
 	}
 	stream(argv[1], "plain-1round", 0, 1);
@@ -176,5 +262,11 @@ int main(int argc, char **argv)
 	put_file(argv[2], "cgroup", "\x03" "0::/a/b\n", 9);
 	xenstream(argv[3], "xl-image", 1);
 	xenstream(argv[3], "libxl-stream", 0);
+	if (argc == 5) {
+		stream(argv[4], "plain-1round", 0, 1);
+		stream(argv[4], "plain-3rounds", 0, 3);
+		stream(argv[4], "zlib-2rounds", 1, 2);
+		assemble_streams(argv[4]);
+	}
 	return 0;
 }

@@ -47,6 +47,11 @@ static const char *const smw_err_text[SMW_E_COUNT_][2] = {
 	[SMW_E_ZLIB_OVERFLOW]	= { "zlib_overflow", "compressed page data too long" },
 	[SMW_E_ZLIB_SHORT]	= { "zlib_short", "compressed page data inflates short" },
 	[SMW_E_INVAL]		= { "invalid", "invalid argument or state" },
+	[SMW_E_AUTH_REQUIRED]	= { "auth_required",
+				    "stream is not authenticated, but a secret is required" },
+	[SMW_E_AUTH_TAG]	= { "auth_tag",
+				    "bad authentication tag: wrong secret, altered or replayed" },
+	[SMW_E_NO_KEY]		= { "no_key", "authenticated stream, but no secret was given" },
 };
 
 static int smw_err_index(int err)
@@ -102,18 +107,24 @@ void smw_rec_hdr_build(u8 hdr[SMW_REC_HDR_LEN], u32 type, u32 flags, u32 seq,
 	smw_rec_hdr_fill(hdr, type, flags, seq, payload, len, NULL, 0);
 }
 
-void smw_stream_hdr_build(u8 hdr[SMW_STREAM_HDR_LEN],
-			  const u8 id[SMW_ID_LEN], u64 page_count)
+static void smw_stream_hdr_fill(u8 hdr[SMW_STREAM_HDR_LEN], u32 version,
+				const u8 id[SMW_ID_LEN], u64 page_count)
 {
 	memset(hdr, 0, SMW_STREAM_HDR_LEN);
 	memcpy(hdr + SMW_SH_MAGIC, SMW_MAGIC, SMW_MAGIC_LEN);
-	smw_put_le32(hdr + SMW_SH_VERSION, SMW_VERSION);
+	smw_put_le32(hdr + SMW_SH_VERSION, version);
 	smw_put_le32(hdr + SMW_SH_HDR_LEN, SMW_STREAM_HDR_LEN);
 	smw_put_le32(hdr + SMW_SH_FLAGS, 0);
 	smw_put_le32(hdr + SMW_SH_PAGE_SIZE, SMW_PAGE_SIZE);
 	memcpy(hdr + SMW_SH_ID, id, SMW_ID_LEN);
 	smw_put_le64(hdr + SMW_SH_PAGE_COUNT, page_count);
 	smw_put_le32(hdr + SMW_SH_CRC, smw_crc32c(0, hdr, SMW_SH_CRC));
+}
+
+void smw_stream_hdr_build(u8 hdr[SMW_STREAM_HDR_LEN],
+			  const u8 id[SMW_ID_LEN], u64 page_count)
+{
+	smw_stream_hdr_fill(hdr, SMW_VERSION, id, page_count);
 }
 
 int smw_enc_init(struct smw_encoder *enc, u8 hdr[SMW_STREAM_HDR_LEN],
@@ -126,6 +137,28 @@ int smw_enc_init(struct smw_encoder *enc, u8 hdr[SMW_STREAM_HDR_LEN],
 	enc->offset = SMW_STREAM_HDR_LEN;
 	smw_stream_hdr_build(hdr, id, page_count);
 	return 0;
+}
+
+int smw_enc_init_auth(struct smw_encoder *enc, u8 hdr[SMW_STREAM_HDR_LEN],
+		      const u8 id[SMW_ID_LEN], u64 page_count,
+		      const u8 key[SMW_KEY_LEN])
+{
+	int ret = smw_enc_init(enc, hdr, id, page_count);
+
+	if (ret)
+		return ret;
+	enc->auth = 1;
+	enc->offset += SMW_TAG_LEN;
+	smw_hmac_init(&enc->mac, key, SMW_KEY_LEN);
+	smw_stream_hdr_fill(hdr, SMW_VERSION_AUTH, id, page_count);
+	return 0;
+}
+
+void smw_enc_tag_begin(const struct smw_encoder *enc, struct smw_hmac *h,
+		       u8 kind)
+{
+	*h = enc->mac;
+	smw_hmac_update(h, &kind, 1);
 }
 
 static void smw_enc_round_reset(struct smw_encoder *enc)
@@ -146,7 +179,7 @@ static int smw_enc_emit(struct smw_encoder *enc, u8 hdr[SMW_REC_HDR_LEN],
 		return -SMW_E_OVERSIZE;
 	smw_rec_hdr_fill(hdr, type, flags, enc->next_seq, p1, l1, p2, l2);
 	enc->next_seq++;
-	enc->offset += SMW_REC_HDR_LEN + l1 + l2;
+	enc->offset += SMW_REC_HDR_LEN + l1 + l2 + (enc->auth ? SMW_TAG_LEN : 0);
 	return 0;
 }
 
@@ -323,6 +356,8 @@ enum {
 	SMW_ST_HDR,		/* gathering the stream header */
 	SMW_ST_RHDR,		/* gathering a record header */
 	SMW_ST_PAYLOAD,		/* gathering a record payload */
+	SMW_ST_HTAG,		/* gathering the stream header's tag */
+	SMW_ST_RTAG,		/* gathering a record's tag */
 	SMW_ST_DONE,		/* END accepted */
 	SMW_ST_ERR,
 };
@@ -345,6 +380,30 @@ int smw_dec_init(struct smw_decoder *d, u8 *buf, size_t cap,
 		return d->err;
 	}
 	return 0;
+}
+
+void smw_dec_set_key(struct smw_decoder *d, const u8 key[SMW_KEY_LEN])
+{
+	d->auth = 1;
+	smw_hmac_init(&d->mac, key, SMW_KEY_LEN);
+}
+
+/* 0 if d->tag is the tag of kind || p1 || p2 under the decoder's key. */
+static int smw_dec_check_tag(const struct smw_decoder *d, u8 kind,
+			     const u8 *p1, u32 l1, const u8 *p2, u32 l2)
+{
+	struct smw_hmac h = d->mac;
+	u8 want[SMW_TAG_LEN];
+	int bad;
+
+	smw_hmac_update(&h, &kind, 1);
+	smw_hmac_update(&h, p1, l1);
+	if (l2)
+		smw_hmac_update(&h, p2, l2);
+	smw_hmac_final(&h, want);
+	bad = smw_ct_memcmp(want, d->tag, SMW_TAG_LEN);
+	memset(want, 0, sizeof(want));
+	return bad ? -SMW_E_AUTH_TAG : 0;
 }
 
 int smw_dec_header_ok(const struct smw_decoder *d)
@@ -370,9 +429,16 @@ static int smw_check_hdr_prefix(const struct smw_decoder *d)
 
 	if (memcmp(d->hdr, SMW_MAGIC, n) != 0)
 		return -SMW_E_BAD_MAGIC;
-	if (d->have >= SMW_SH_VERSION + 4 &&
-	    smw_get_le32(d->hdr + SMW_SH_VERSION) != SMW_VERSION)
-		return -SMW_E_BAD_VERSION;
+	if (d->have >= SMW_SH_VERSION + 4) {
+		u32 v = smw_get_le32(d->hdr + SMW_SH_VERSION);
+
+		if (v != SMW_VERSION && v != SMW_VERSION_AUTH)
+			return -SMW_E_BAD_VERSION;
+		if (v == SMW_VERSION && d->auth)
+			return -SMW_E_AUTH_REQUIRED;
+		if (v == SMW_VERSION_AUTH && !d->auth)
+			return -SMW_E_NO_KEY;
+	}
 	return 0;
 }
 
@@ -603,6 +669,30 @@ static void smw_next_part(struct smw_decoder *d, int state, u32 need)
 	d->need = need;
 }
 
+static void smw_accept_header(struct smw_decoder *d)
+{
+	d->hdr_ok = 1;
+	smw_next_part(d, SMW_ST_RHDR, SMW_REC_HDR_LEN);
+	d->rec_offset = d->offset;
+}
+
+/* The record (and its tag, if any) is in: check it and move on. */
+static int smw_accept_record(struct smw_decoder *d, struct smw_record *rec)
+{
+	int ret = smw_dec_record(d, rec);
+
+	if (!ret && d->auth)
+		ret = smw_dec_check_tag(d, SMW_TAG_REC, d->hdr, SMW_REC_HDR_LEN,
+					d->buf, d->rec_len);
+	if (ret)
+		return ret;
+	d->next_seq++;
+	smw_next_part(d, rec->type == SMW_REC_END ? SMW_ST_DONE : SMW_ST_RHDR,
+		      SMW_REC_HDR_LEN);
+	d->rec_offset = d->offset;
+	return 0;
+}
+
 int smw_dec_feed(struct smw_decoder *d, const void *data, size_t len,
 		 size_t *used, struct smw_record *rec)
 {
@@ -626,9 +716,11 @@ int smw_dec_feed(struct smw_decoder *d, const void *data, size_t len,
 			ret = smw_check_stream_hdr(d);
 			if (ret)
 				goto fail;
-			d->hdr_ok = 1;
-			smw_next_part(d, SMW_ST_RHDR, SMW_REC_HDR_LEN);
-			d->rec_offset = d->offset;
+			if (d->auth) {
+				smw_next_part(d, SMW_ST_HTAG, SMW_TAG_LEN);
+				break;
+			}
+			smw_accept_header(d);
 			*used = pos;
 			return SMW_DEC_HEADER;
 
@@ -650,18 +742,39 @@ int smw_dec_feed(struct smw_decoder *d, const void *data, size_t len,
 			smw_next_part(d, SMW_ST_PAYLOAD, d->rec_len);
 			break;
 
+		case SMW_ST_HTAG:
+			smw_gather(d, d->tag, in, len, &pos);
+			if (d->have < d->need)
+				goto more;
+			ret = smw_dec_check_tag(d, SMW_TAG_HDR, d->hdr,
+						SMW_STREAM_HDR_LEN, NULL, 0);
+			if (ret)
+				goto fail;
+			smw_accept_header(d);
+			*used = pos;
+			return SMW_DEC_HEADER;
+
 		case SMW_ST_PAYLOAD:
 			smw_gather(d, d->buf, in, len, &pos);
 			if (d->have < d->need)
 				goto more;
-			ret = smw_dec_record(d, rec);
+			if (d->auth) {
+				smw_next_part(d, SMW_ST_RTAG, SMW_TAG_LEN);
+				break;
+			}
+			ret = smw_accept_record(d, rec);
 			if (ret)
 				goto fail;
-			d->next_seq++;
-			smw_next_part(d, rec->type == SMW_REC_END ?
-				      SMW_ST_DONE : SMW_ST_RHDR,
-				      SMW_REC_HDR_LEN);
-			d->rec_offset = d->offset;
+			*used = pos;
+			return SMW_DEC_RECORD;
+
+		case SMW_ST_RTAG:
+			smw_gather(d, d->tag, in, len, &pos);
+			if (d->have < d->need)
+				goto more;
+			ret = smw_accept_record(d, rec);
+			if (ret)
+				goto fail;
 			*used = pos;
 			return SMW_DEC_RECORD;
 

@@ -10,6 +10,7 @@
 
 #include "compat.h"
 #include "selfmig_wire.h"
+#include "sha256.h"
 
 /*
  * Error codes.  Functions return 0 (or a positive status) on success and the
@@ -48,7 +49,10 @@ enum smw_err {
 	SMW_E_ZLIB_OVERFLOW = 28,	/* compressed data inflates past data_len */
 	SMW_E_ZLIB_SHORT = 29,		/* compressed data inflates short */
 	SMW_E_INVAL = 30,		/* API misuse: bad argument or state */
-	SMW_E_COUNT_ = 31
+	SMW_E_AUTH_REQUIRED = 31,	/* unauthenticated stream, key given */
+	SMW_E_AUTH_TAG = 32,		/* authentication tag mismatch */
+	SMW_E_NO_KEY = 33,		/* authenticated stream, no key given */
+	SMW_E_COUNT_ = 34
 };
 
 /* Short description and stable symbolic name ("bad_magic"); err or -err. */
@@ -119,11 +123,26 @@ struct smw_encoder {
 	u64 round_raw_bytes;
 	u64 round_wire_bytes;
 	int ended;
+	int auth;		/* version 2: a tag follows every part */
+	struct smw_hmac mac;	/* keyed, nothing hashed yet */
 };
 
 /* Start a stream: fills the 64-byte stream header to send first. */
 int smw_enc_init(struct smw_encoder *enc, u8 hdr[SMW_STREAM_HDR_LEN],
 		 const u8 id[SMW_ID_LEN], u64 page_count);
+
+/*
+ * Start an authenticated (version 2) stream keyed with the migration's
+ * secret.  The caller sends a tag after the header and after every record:
+ * smw_enc_tag_begin(), smw_hmac_update() over every byte it sends of that
+ * header or record, smw_hmac_final() into the tag.
+ */
+int smw_enc_init_auth(struct smw_encoder *enc, u8 hdr[SMW_STREAM_HDR_LEN],
+		      const u8 id[SMW_ID_LEN], u64 page_count,
+		      const u8 key[SMW_KEY_LEN]);
+/* kind is SMW_TAG_HDR for the stream header, SMW_TAG_REC for a record. */
+void smw_enc_tag_begin(const struct smw_encoder *enc, struct smw_hmac *h,
+		       u8 kind);
 
 /*
  * A PAGES batch under construction.  meta is a caller buffer of
@@ -268,6 +287,9 @@ struct smw_decoder {
 	u64 round_wire_bytes;
 	u64 rounds_closed;
 	u64 total_pages;
+	int auth;			/* a key was given: version 2 only */
+	struct smw_hmac mac;		/* keyed, nothing hashed yet */
+	u8 tag[SMW_TAG_LEN];
 };
 
 /*
@@ -276,6 +298,12 @@ struct smw_decoder {
  */
 int smw_dec_init(struct smw_decoder *d, u8 *buf, size_t cap,
 		 const u8 *expect_id);
+
+/*
+ * Require an authenticated (version 2) stream keyed with key; call after
+ * smw_dec_init() and before feeding.
+ */
+void smw_dec_set_key(struct smw_decoder *d, const u8 key[SMW_KEY_LEN]);
 
 /*
  * Feed len bytes.  *used receives how many were consumed; call again with

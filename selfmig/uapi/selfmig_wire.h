@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * selfmig page stream, wire format version 1.
+ * selfmig page stream, wire format versions 1 and 2 (authenticated).
  *
  * The stream carries a guest's memory from the sender (the selfmig module
  * inside the migrating guest) to the receiver on the destination host.  It is
@@ -103,6 +103,26 @@
  * inflates with an output limit of data_len and rejects anything else).  The
  * first error ends the stream; there is no resynchronisation.
  *
+ * Version 2: authenticated streams.  Version 2 is version 1 plus an
+ * authentication tag of SMW_TAG_LEN (32) bytes after the stream header and
+ * after every record (after its payload).  The stream header carries
+ * version 2; everything else in it and in the records is as in version 1.
+ * The tag is HMAC-SHA256 (RFC 2104, FIPS 180-4) keyed with the migration's
+ * secret (SMW_KEY_LEN, 32 random bytes that dom0 creates for this migration
+ * alone and hands to the guest and the receiver; see docs/wire-format.md):
+ *
+ *   after the stream header:  HMAC(secret, "H" || the 64 header bytes)
+ *   after a record:           HMAC(secret, "R" || the 20 header bytes ||
+ *                                  the payload)
+ *
+ * Stream offsets (a record's offset, END's total_bytes) count the tags.  A
+ * record's sequence number and the header's migration id are inside the
+ * tagged bytes, so records cannot be reordered, dropped or replayed from
+ * another migration, whose secret differs.  A reader with a secret accepts
+ * only version 2 and checks each tag (in constant time) after the record's
+ * own checks and before handing the record on; a reader without one accepts
+ * only version 1.
+ *
  * Versioning.  Any change to the layout or meaning of an existing field, any
  * new record type and any new flag bit requires a new version number.  A
  * reader accepts only the versions it implements and rejects the rest before
@@ -115,6 +135,11 @@
 #define SMW_MAGIC		"SELFMIG"	/* 7 characters and a NUL: 8 bytes */
 #define SMW_MAGIC_LEN		8
 #define SMW_VERSION		1U
+#define SMW_VERSION_AUTH	2U	/* version 1 plus authentication tags */
+#define SMW_TAG_LEN		32U	/* HMAC-SHA256 */
+#define SMW_KEY_LEN		32U	/* the migration's secret */
+#define SMW_TAG_HDR		'H'	/* first byte MACed before a stream header */
+#define SMW_TAG_REC		'R'	/* ... before a record */
 #define SMW_STREAM_HDR_LEN	64U
 #define SMW_ID_LEN		16U
 #define SMW_PAGE_SIZE		4096U

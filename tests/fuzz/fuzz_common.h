@@ -13,4 +13,7 @@ static const u8 smf_test_id[SMW_ID_LEN] = {
 	0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb
 };
 
+/* The secret of the authenticated (version 2) seed streams. */
+static const u8 smf_test_key[SMW_KEY_LEN] = "selfmig fuzz secret, 32 bytes..";
+
 #endif /* SELFMIG_FUZZ_COMMON_H */

@@ -4,7 +4,8 @@
  *
  * Each input is a page stream (docs/wire-format.md) fed to a fresh receiver
  * in two pieces, split where the first byte says, so that records cut at any
- * point are exercised; then the input ends and the receiver closes.  The
+ * point are exercised (a version 2 stream is checked under the seeds'
+ * secret, so its tags are verified); then the input ends and the receiver closes.  The
  * image and metadata go to a private temporary directory.  Any crash, leak,
  * out-of-bounds access or undefined behaviour is a finding.
  */
@@ -48,6 +49,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	cfg.image_path = image_path;
 	cfg.meta_path = meta_path;
 	memcpy(cfg.id, smf_test_id, SMW_ID_LEN);
+	/* A version 2 header gets the seeds' secret, so tags are checked. */
+	if (len >= SMW_SH_VERSION + 4 &&
+	    smw_get_le32(data + SMW_SH_VERSION) == SMW_VERSION_AUTH)
+		cfg.key = smf_test_key;
 	if (smr_init(&r, &cfg))
 		abort();
 	cut = len ? (size_t)data[0] * len / 256 : 0;

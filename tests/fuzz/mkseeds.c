@@ -98,6 +98,56 @@ static void stream(const char *dir, const char *name, int compress, int rounds)
 	free(s.p);
 }
 
+/* Append the tag of s->p[from..len) (an authenticated stream's part). */
+static void tag(const struct smw_encoder *enc, struct buf *s, size_t from, u8 kind)
+{
+	struct smw_hmac h;
+	u8 t[SMW_TAG_LEN];
+
+	smw_enc_tag_begin(enc, &h, kind);
+	smw_hmac_update(&h, s->p + from, s->len - from);
+	smw_hmac_final(&h, t);
+	buf_put(s, t, sizeof(t));
+}
+
+/* A version 2 stream under smf_test_key: two rounds, a compressed batch. */
+static void auth_stream(const char *dir, const char *name)
+{
+	static const u32 g0[6] = { 0, 1, 2, 3, 9, 15 }, g1[2] = { 2, 9 };
+	u8 hdr[SMW_STREAM_HDR_LEN], rh[SMW_REC_HDR_LEN];
+	u8 re[SMW_ROUND_END_LEN], end[SMW_END_LEN];
+	struct smw_encoder enc;
+	struct buf s = { 0 };
+	size_t at;
+	int r;
+
+	if (smw_enc_init_auth(&enc, hdr, smf_test_id, PAGES, smf_test_key))
+		exit(1);
+	buf_put(&s, hdr, sizeof(hdr));
+	tag(&enc, &s, 0, SMW_TAG_HDR);
+	for (r = 0; r < 2; r++) {
+		at = s.len;
+		batch(&enc, &s, r ? g1 : g0, r ? 2 : 6, r, 3);
+		tag(&enc, &s, at, SMW_TAG_REC);
+		at = s.len;
+		if (smw_enc_round_end(&enc, rh, re, NULL))
+			exit(1);
+		buf_put(&s, rh, sizeof(rh));
+		buf_put(&s, re, sizeof(re));
+		tag(&enc, &s, at, SMW_TAG_REC);
+	}
+	at = s.len;
+	if (smw_enc_end(&enc, rh, end))
+		exit(1);
+	buf_put(&s, rh, sizeof(rh));
+	buf_put(&s, end, sizeof(end));
+	tag(&enc, &s, at, SMW_TAG_REC);
+	if (enc.offset != s.len)
+		exit(1);
+	put_file(dir, name, s.p, s.len);
+	free(s.p);
+}
+
 static void round_end(struct smw_encoder *enc, struct buf *s, u32 flags)
 {
 	u8 rh[SMW_REC_HDR_LEN], re[SMW_ROUND_END_LEN];
@@ -253,6 +303,7 @@ int main(int argc, char **argv)
 	stream(argv[1], "plain-1round", 0, 1);
 	stream(argv[1], "plain-3rounds", 0, 3);
 	stream(argv[1], "zlib-2rounds", 1, 2);
+	auth_stream(argv[1], "auth-2rounds");
 	notice(argv[2], "msg", '\x00', "seq=7 phase=notice dest=localhost");
 	notice(argv[2], "req-notice", '\x01',
 	       "seq=7 phase=notice mode=assisted dest=169.254.0.1:7001 deadline=1800000000");

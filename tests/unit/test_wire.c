@@ -12,6 +12,7 @@
 #include "tap.h"
 #include "crc32c.h"
 #include "wire.h"
+#include "authkey.h"
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                             */
@@ -233,6 +234,239 @@ static void build_stream(struct built *bs, int compress)
 	bs->n_records++;
 	CHECK_EQ(enc.offset, bs->s.len);
 	CHECK_EQ(enc.total_pages, 11);
+}
+
+
+/* ------------------------------------------------------------------ */
+/* Version 2: authenticated streams                                    */
+
+static const u8 key_a[SMW_KEY_LEN] = "0123456789abcdef0123456789abcdef";
+static const u8 key_b[SMW_KEY_LEN] = "0123456789abcdef0123456789abcdeX";
+static const u8 id_b[SMW_ID_LEN] = { 0xb0, 0xb1 };
+
+static void put_tag(struct buf *b, const struct smw_encoder *enc, u8 kind,
+		    const void *p1, size_t l1, const void *p2, size_t l2,
+		    const void *p3, size_t l3)
+{
+	struct smw_hmac h;
+	u8 tag[SMW_TAG_LEN];
+
+	smw_enc_tag_begin(enc, &h, kind);
+	smw_hmac_update(&h, p1, l1);
+	smw_hmac_update(&h, p2, l2);
+	smw_hmac_update(&h, p3, l3);
+	smw_hmac_final(&h, tag);
+	buf_put(b, p1, l1);
+	buf_put(b, p2, l2);
+	buf_put(b, p3, l3);
+	buf_put(b, tag, sizeof(tag));
+}
+
+/* header, PAGES (4 pages, one zero), ROUND_END (final), END */
+static void build_auth(struct buf *s, const u8 *id, const u8 *key)
+{
+	static u8 meta[SMW_PAGES_META_MAX], data[SMW_PAGES_DATA_MAX];
+	u8 shdr[SMW_STREAM_HDR_LEN], rh[SMW_REC_HDR_LEN];
+	u8 re[SMW_ROUND_END_LEN], end[SMW_END_LEN], page[SMW_PAGE_SIZE];
+	struct smw_encoder enc;
+	struct smw_pages_batch b;
+	struct smw_round_stats st;
+	u32 i;
+
+	memset(s, 0, sizeof(*s));
+	CHECK_EQ(smw_enc_init_auth(&enc, shdr, id, 100, key), 0);
+	CHECK_EQ(smw_get_le32(shdr + SMW_SH_VERSION), SMW_VERSION_AUTH);
+	put_tag(s, &enc, SMW_TAG_HDR, shdr, sizeof(shdr), NULL, 0, NULL, 0);
+	smw_pages_begin(&enc, &b, meta, data);
+	for (i = 0; i < 4; i++) {
+		fill_page(page, i + 7);
+		if (i == 2)
+			memset(page, 0, sizeof(page));
+		CHECK_EQ(smw_pages_add_auto(&b, i * 11, page), 0);
+	}
+	CHECK_EQ(smw_enc_pages(&enc, &b, rh, 0, data, b.data_len), 0);
+	put_tag(s, &enc, SMW_TAG_REC, rh, sizeof(rh), meta, b.meta_len, data,
+		b.data_len);
+	memset(&st, 0, sizeof(st));
+	st.flags = SMW_ROUNDF_FINAL;
+	CHECK_EQ(smw_enc_round_end(&enc, rh, re, &st), 0);
+	put_tag(s, &enc, SMW_TAG_REC, rh, sizeof(rh), re, sizeof(re), NULL, 0);
+	CHECK_EQ(smw_enc_end(&enc, rh, end), 0);
+	put_tag(s, &enc, SMW_TAG_REC, rh, sizeof(rh), end, sizeof(end), NULL, 0);
+	CHECK_EQ(enc.offset, s->len);
+}
+
+/* Decode with an optional key; returns the result, *records the count. */
+static int decode_auth(const u8 *p, size_t len, size_t chunk, const u8 *id,
+		       const u8 *key, u32 *records, s64 *err_seq)
+{
+	static u8 payload[SMW_MAX_PAYLOAD];
+	struct smw_decoder d;
+	struct smw_record rec;
+	size_t pos = 0, n, used;
+	u64 off;
+	int ret;
+
+	*records = 0;
+	ret = smw_dec_init(&d, payload, sizeof(payload), id);
+	if (key)
+		smw_dec_set_key(&d, key);
+	while (ret >= 0 && pos < len) {
+		n = chunk && chunk < len - pos ? chunk : len - pos;
+		ret = smw_dec_feed(&d, p + pos, n, &used, &rec);
+		pos += used;
+		if (ret == SMW_DEC_RECORD)
+			(*records)++;
+	}
+	if (ret >= 0)
+		ret = smw_dec_finish(&d);
+	smw_dec_where(&d, &off, err_seq);
+	return ret;
+}
+
+static void reseal_rec(u8 *rec, u32 payload_len)
+{
+	u32 crc;
+
+	smw_put_le32(rec + SMW_RH_CRC, 0);
+	crc = smw_crc32c(0, rec, SMW_REC_HDR_LEN);
+	crc = smw_crc32c(crc, rec + SMW_REC_HDR_LEN, payload_len);
+	smw_put_le32(rec + SMW_RH_CRC, crc);
+}
+
+static void test_authkey(void)
+{
+	char line[SMK_LINE_LEN + 2], copy[SMK_LINE_LEN + 2];
+	u8 id[SMW_ID_LEN], key[SMW_KEY_LEN];
+	u32 i, bad = 0;
+
+	tap_test("key line: format and parse round trip");
+	smk_format(line, test_id, key_a);
+	CHECK_EQ(strlen(line), SMK_LINE_LEN);
+	CHECK(!strncmp(line, "selfmig-key/1 id=", 17));
+	CHECK_EQ(smk_parse(line, SMK_LINE_LEN, id, key), 0);
+	CHECK(!memcmp(id, test_id, SMW_ID_LEN));
+	CHECK(!memcmp(key, key_a, SMW_KEY_LEN));
+	memcpy(copy, line, SMK_LINE_LEN);
+	copy[SMK_LINE_LEN] = '\n';
+	CHECK_EQ(smk_parse(copy, SMK_LINE_LEN + 1, id, key), 0);
+
+	tap_test("key line: any changed character, length or case is refused");
+	for (i = 0; i < SMK_LINE_LEN; i++) {
+		memcpy(copy, line, SMK_LINE_LEN);
+		copy[i] = copy[i] == '0' ? '1' : '0';
+		if (smk_parse(copy, SMK_LINE_LEN, id, key) != -EINVAL)
+			bad++;
+	}
+	CHECK_EQ(bad, 0);
+	CHECK_EQ(smk_parse(line, SMK_LINE_LEN - 1, id, key), -EINVAL);
+	CHECK_EQ(smk_parse(line, 0, id, key), -EINVAL);
+	memcpy(copy, line, SMK_LINE_LEN);
+	copy[SMK_LINE_LEN] = 'x';
+	CHECK_EQ(smk_parse(copy, SMK_LINE_LEN + 1, id, key), -EINVAL);
+	memcpy(copy, line, SMK_LINE_LEN);
+	for (i = 17; i < SMK_LINE_LEN; i++)
+		if (copy[i] >= 'a' && copy[i] <= 'f') {
+			copy[i] -= 32;
+			break;
+		}
+	CHECK_EQ(smk_parse(copy, SMK_LINE_LEN, id, key), -EINVAL);
+}
+
+static void test_auth(void)
+{
+	struct buf s, a, v1;
+	struct built bs;
+	size_t first, plen, cut;
+	u32 recs;
+	s64 seq;
+	int ret, bad = 0;
+
+	tap_test("auth: a keyed stream decodes whole, byte by byte, in chunks");
+	build_auth(&s, test_id, key_a);
+	CHECK_EQ(decode_auth(s.p, s.len, 0, test_id, key_a, &recs, &seq), 0);
+	CHECK_EQ(recs, 3);
+	CHECK_EQ(decode_auth(s.p, s.len, 1, test_id, key_a, &recs, &seq), 0);
+	CHECK_EQ(recs, 3);
+	CHECK_EQ(decode_auth(s.p, s.len, 33, test_id, key_a, &recs, &seq), 0);
+	CHECK_EQ(recs, 3);
+
+	tap_test("auth: a wrong secret is refused at the stream header");
+	CHECK_EQ(decode_auth(s.p, s.len, 0, test_id, key_b, &recs, &seq),
+		 -SMW_E_AUTH_TAG);
+	CHECK_EQ(recs, 0);
+	CHECK_EQ(seq, -1);
+
+	tap_test("auth: unauthenticated streams with a key, keyed ones without");
+	build_stream(&bs, 0);
+	v1 = bs.s;
+	CHECK_EQ(decode_auth(v1.p, v1.len, 0, test_id, key_a, &recs, &seq),
+		 -SMW_E_AUTH_REQUIRED);
+	CHECK_EQ(decode_auth(s.p, s.len, 0, test_id, NULL, &recs, &seq),
+		 -SMW_E_NO_KEY);
+	/* a v1 stream relabelled as version 2 has no valid tags */
+	smw_put_le32(v1.p + SMW_SH_VERSION, SMW_VERSION_AUTH);
+	reseal_hdr(v1.p);
+	CHECK_EQ(decode_auth(v1.p, v1.len, 0, test_id, key_a, &recs, &seq),
+		 -SMW_E_AUTH_TAG);
+	free(v1.p);
+
+	tap_test("auth: a page altered with its crc fixed is refused");
+	first = SMW_STREAM_HDR_LEN + SMW_TAG_LEN;
+	plen = smw_get_le32(s.p + first + SMW_RH_LEN);
+	s.p[first + SMW_REC_HDR_LEN + plen - 5] ^= 0x40;
+	reseal_rec(s.p + first, (u32)plen);
+	CHECK_EQ(decode_auth(s.p, s.len, 0, test_id, key_a, &recs, &seq),
+		 -SMW_E_AUTH_TAG);
+	CHECK_EQ(recs, 0);
+	CHECK_EQ(seq, 0);
+	free(s.p);
+
+	tap_test("auth: a flipped tag bit is refused, in every tag");
+	build_auth(&s, test_id, key_a);
+	{
+		size_t off = SMW_STREAM_HDR_LEN;	/* the header's tag */
+		u32 k;
+
+		for (k = 0; k < 4; k++) {
+			s.p[off + 7] ^= 1;
+			ret = decode_auth(s.p, s.len, 0, test_id, key_a, &recs,
+					  &seq);
+			if (ret != -SMW_E_AUTH_TAG || recs != (k ? k - 1 : 0))
+				bad++;
+			s.p[off + 7] ^= 1;
+			off += SMW_TAG_LEN;	/* the next record's header */
+			if (k < 3)
+				off += SMW_REC_HDR_LEN +
+				       smw_get_le32(s.p + off + SMW_RH_LEN);
+		}
+	}
+	CHECK_EQ(bad, 0);
+
+	tap_test("auth: a stream replayed from another migration is refused");
+	build_auth(&a, test_id, key_a);	/* an earlier migration */
+	CHECK_EQ(decode_auth(a.p, a.len, 0, id_b, key_b, &recs, &seq),
+		 -SMW_E_WRONG_ID);
+	CHECK_EQ(recs, 0);
+	/* even when the id is rewritten to the new one */
+	memcpy(a.p + SMW_SH_ID, id_b, SMW_ID_LEN);
+	reseal_hdr(a.p);
+	CHECK_EQ(decode_auth(a.p, a.len, 0, id_b, key_b, &recs, &seq),
+		 -SMW_E_AUTH_TAG);
+	/* and under the old secret, the rewritten id breaks the tag */
+	CHECK_EQ(decode_auth(a.p, a.len, 0, id_b, key_a, &recs, &seq),
+		 -SMW_E_AUTH_TAG);
+	free(a.p);
+
+	tap_test("auth: every proper prefix is truncated or missing END");
+	bad = 0;
+	for (cut = 0; cut < s.len; cut++) {
+		ret = decode_auth(s.p, cut, 0, test_id, key_a, &recs, &seq);
+		if (ret != -SMW_E_TRUNCATED && ret != -SMW_E_MISSING_END)
+			bad++;
+	}
+	CHECK_EQ(bad, 0);
+	free(s.p);
 }
 
 /* ------------------------------------------------------------------ */
@@ -508,7 +742,7 @@ static void test_header_errors(void)
 
 	tap_test("stream header field rejections");
 	smw_stream_hdr_build(h, test_id, 100);
-	h[8] = 2;		/* version 2, crc left stale on purpose */
+	h[8] = 3;		/* version 3, crc left stale on purpose */
 	decode(h, sizeof(h), 1, test_id, &r);
 	CHECK_EQ(r.ret, -SMW_E_BAD_VERSION);
 	CHECK_EQ(r.err_seq, -1);
@@ -905,5 +1139,7 @@ int main(void)
 	test_header_errors();
 	test_record_errors();
 	test_encoder_errors();
+	test_auth();
+	test_authkey();
 	return tap_done();
 }

@@ -15,12 +15,15 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/string.h>
 #include <xen/xen.h>
 #include <xen/xen-ops.h>
 #include <xen/grant_table.h>
 #include <xen/xenbus.h>
 
 #include "selfmig.h"
+#include "authkey.h"
 
 const char *selfmig_xen_guest_type(void)
 {
@@ -83,6 +86,51 @@ int selfmig_xen_publish(const char *key, const char *fmt, ...)
 	ret = xenbus_write(XBT_NIL, "control/selfmig", key, buf);
 	if (ret)
 		pr_warn("xenstore: cannot write control/selfmig/%s: %d\n", key, ret);
+	return ret;
+}
+
+/*
+ * The migration's secret, from dom0: control/selfmig/key holds one
+ * authkey.h line.  It counts only if dom0 wrote it: a guest cannot create
+ * keys under control/, and dom0 creates this one read-only for the guest,
+ * so a key that this guest can write (xenstore accepts our write of the
+ * same value) did not come from dom0 alone and is refused.
+ */
+int selfmig_xen_read_key(const u8 id[SMW_ID_LEN], u8 key[SMW_KEY_LEN])
+{
+	u8 kid[SMW_ID_LEN];
+	unsigned int len;
+	char *val;
+	int ret;
+
+	if (!xen_domain())
+		return -ENODEV;
+	val = xenbus_read(XBT_NIL, "control/selfmig", "key", &len);
+	if (IS_ERR(val)) {
+		pr_err("no migration secret from dom0 in control/selfmig/key (%ld)\n",
+		       PTR_ERR(val));
+		return -EACCES;
+	}
+	ret = smk_parse(val, len, kid, key);
+	if (ret) {
+		pr_err("control/selfmig/key is not a valid key line\n");
+		goto out;
+	}
+	if (memcmp(kid, id, SMW_ID_LEN)) {
+		pr_err("control/selfmig/key is for migration %*phN, not %*phN\n",
+		       (int)SMW_ID_LEN, kid, (int)SMW_ID_LEN, id);
+		ret = -EACCES;
+		goto out;
+	}
+	if (!xenbus_write(XBT_NIL, "control/selfmig", "key", val)) {
+		pr_err("control/selfmig/key is writable by this guest, so it is not from dom0: refused\n");
+		ret = -EACCES;
+	}
+out:
+	if (ret)
+		memzero_explicit(key, SMW_KEY_LEN);
+	memzero_explicit(val, len);
+	kfree(val);
 	return ret;
 }
 

@@ -107,15 +107,36 @@ static void mig_fail(struct selfmig_mig *m, int err, const char *fmt, ...)
 /* ------------------------------------------------------------------ */
 /* transport                                                            */
 
-static int xfer_send(struct selfmig_mig *m, struct kvec *iov, size_t n)
+/*
+ * Send one part of the stream (the stream header, kind SMW_TAG_HDR, or one
+ * record, SMW_TAG_REC) from n <= 3 pieces; in an authenticated stream its
+ * tag follows.
+ */
+static int xfer_send(struct selfmig_mig *m, u8 kind, struct kvec *iov, size_t n)
 {
 	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+	struct kvec v[4];
+	u8 tag[SMW_TAG_LEN];
 	size_t total = 0, i;
 	int ret;
 
-	for (i = 0; i < n; i++)
+	if (WARN_ON_ONCE(n > 3))
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		v[i] = iov[i];
 		total += iov[i].iov_len;
-	iov_iter_kvec(&msg.msg_iter, WRITE, iov, n, total);
+	}
+	if (m->enc.auth) {
+		struct smw_hmac h;
+
+		smw_enc_tag_begin(&m->enc, &h, kind);
+		for (i = 0; i < n; i++)
+			smw_hmac_update(&h, iov[i].iov_base, iov[i].iov_len);
+		smw_hmac_final(&h, tag);
+		v[n++] = (struct kvec){ tag, sizeof(tag) };
+		total += sizeof(tag);
+	}
+	iov_iter_kvec(&msg.msg_iter, WRITE, v, n, total);
 	while (msg_data_left(&msg)) {
 		if (atomic_read(&m->abort))
 			return -ECANCELED;
@@ -184,6 +205,8 @@ static int xfer_alloc(struct selfmig_mig *m)
 /* Buffers go back to the allocator before the freeze: free pages need no copy. */
 static void xfer_free(struct selfmig_mig *m)
 {
+	memzero_explicit(&m->enc.mac, sizeof(m->enc.mac));
+	memzero_explicit(m->cfg.key, sizeof(m->cfg.key));
 	if (m->zinit)
 		zlib_deflateEnd(&m->zs);
 	m->zinit = false;
@@ -234,7 +257,7 @@ static int xfer_flush(struct selfmig_mig *m)
 	iov[0] = (struct kvec){ hdr, sizeof(hdr) };
 	iov[1] = (struct kvec){ m->meta, m->batch.meta_len };
 	iov[2] = (struct kvec){ (void *)body, body_len };
-	ret = xfer_send(m, iov, body_len ? 3 : 2);
+	ret = xfer_send(m, SMW_TAG_REC, iov, body_len ? 3 : 2);
 	if (ret)
 		return ret;
 	m->pages_total += m->batch.count;
@@ -270,7 +293,7 @@ static int xfer_round_end(struct selfmig_mig *m, struct smw_round_stats *st)
 		return ret;
 	iov[0] = (struct kvec){ hdr, sizeof(hdr) };
 	iov[1] = (struct kvec){ payload, sizeof(payload) };
-	ret = xfer_send(m, iov, 2);
+	ret = xfer_send(m, SMW_TAG_REC, iov, 2);
 	smw_pages_begin(&m->enc, &m->batch, m->meta, m->data);
 	return ret;
 }
@@ -297,7 +320,7 @@ static int xfer_procs(struct selfmig_mig *m, u32 round)
 		return ret;
 	iov[0] = (struct kvec){ hdr, sizeof(hdr) };
 	iov[1] = (struct kvec){ m->data, len };
-	return xfer_send(m, iov, 2);
+	return xfer_send(m, SMW_TAG_REC, iov, 2);
 }
 
 static int xfer_end(struct selfmig_mig *m)
@@ -311,7 +334,7 @@ static int xfer_end(struct selfmig_mig *m)
 		return ret;
 	iov[0] = (struct kvec){ hdr, sizeof(hdr) };
 	iov[1] = (struct kvec){ payload, sizeof(payload) };
-	return xfer_send(m, iov, 2);
+	return xfer_send(m, SMW_TAG_REC, iov, 2);
 }
 
 /* ------------------------------------------------------------------ */
@@ -664,10 +687,16 @@ static int migrate_thread(void *arg)
 			 &m->cfg.dest_addr, m->cfg.dest_port);
 		goto out;
 	}
-	ret = smw_enc_init(&m->enc, shdr, m->cfg.id, m->nr_pfns);
+	if (m->cfg.auth)
+		ret = smw_enc_init_auth(&m->enc, shdr, m->cfg.id, m->nr_pfns,
+					m->cfg.key);
+	else
+		ret = smw_enc_init(&m->enc, shdr, m->cfg.id, m->nr_pfns);
+	/* The encoder keeps the keyed state; the secret itself goes now. */
+	memzero_explicit(m->cfg.key, sizeof(m->cfg.key));
 	if (!ret) {
 		iov = (struct kvec){ shdr, sizeof(shdr) };
-		ret = xfer_send(m, &iov, 1);
+		ret = xfer_send(m, SMW_TAG_HDR, &iov, 1);
 	}
 	if (ret) {
 		mig_fail(m, ret, "cannot send the stream header");

@@ -79,6 +79,7 @@ void selfmig_xen_track_stop(struct selfmig_tracker *t);
 void selfmig_xen_foreign_frames(struct selfmig_tracker *t);
 int selfmig_xen_publish(const char *key, const char *fmt, ...) __printf(2, 3);
 int selfmig_xen_request_suspend(void);
+int selfmig_xen_read_key(const u8 id[16], u8 key[32]);
 int selfmig_xen_suspend_hooks(void (*before)(void *), void (*after)(bool, void *),
 			      void *data);
 void selfmig_xen_suspend_hooks_clear(void);
@@ -97,6 +98,8 @@ struct selfmig_config {
 	u32 max_bytes_factor;
 	bool compress;
 	bool verify;			/* freeze for verification, then go on */
+	bool auth;			/* authenticate the stream with key */
+	u8 key[32];			/* the migration's secret, from dom0 */
 };
 
 int selfmig_migrate_start(const struct selfmig_config *cfg);

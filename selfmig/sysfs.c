@@ -93,6 +93,10 @@ static bool compress;
 module_param(compress, bool, 0644);
 MODULE_PARM_DESC(compress, "zlib-compress page batches (default off)");
 
+static bool require_key = true;
+module_param(require_key, bool, 0644);
+MODULE_PARM_DESC(require_key, "Refuse a migration without a secret from dom0 in control/selfmig/key (default on)");
+
 static int parse_u32(const char *v, u32 *out)
 {
 	return kstrtou32(v, 10, out);
@@ -193,8 +197,16 @@ static ssize_t migrate_store(struct kobject *k, struct kobj_attribute *a,
 		return -ENOMEM;
 	ret = parse_migrate(copy, &cfg);
 	kfree(copy);
-	if (!ret)
-		ret = selfmig_migrate_start(&cfg);
+	if (ret)
+		return ret;
+	ret = selfmig_xen_read_key(cfg.id, cfg.key);
+	if (ret && require_key)
+		return ret;
+	cfg.auth = !ret;
+	if (ret)
+		pr_warn("migrating without a secret: the stream is not authenticated (require_key=0)\n");
+	ret = selfmig_migrate_start(&cfg);
+	memzero_explicit(cfg.key, sizeof(cfg.key));
 	return ret ? ret : count;
 }
 

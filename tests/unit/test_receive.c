@@ -17,6 +17,7 @@
 #include "tap.h"
 #include "crc32c.h"
 #include "wire.h"
+#include "authkey.h"
 #include "../../userspace/selfmig-receive/receiver.h"
 #include "../../userspace/selfmig-receive/net.h"
 
@@ -461,7 +462,7 @@ static void test_header_rejects(void)
 	tap_test("reject bad version; image untouched");
 	build_two_rounds(&t);
 	h = t.s.p;
-	smw_put_le32(h + SMW_SH_VERSION, 2);
+	smw_put_le32(h + SMW_SH_VERSION, 3);
 	smw_put_le32(h + SMW_SH_CRC, smw_crc32c(0, h, SMW_SH_CRC));
 	expect_untouched(&t.s, -SMW_E_BAD_VERSION);
 	ts_free(&t);
@@ -737,6 +738,56 @@ static void test_misc(void)
 	}
 }
 
+static void test_key_file(void)
+{
+	static const u8 id[SMW_ID_LEN] = { 1, 2, 3 }, other[SMW_ID_LEN] = { 9 };
+	static const u8 secret[SMW_KEY_LEN] = { 0xaa, 0xbb, 0xcc };
+	char path[300], line[SMK_LINE_LEN + 1], err[300];
+	u8 key[SMW_KEY_LEN];
+	int fd;
+
+	tap_test("key file: read when private, refused when open to others");
+	snprintf(path, sizeof(path), "%s/key", dir);
+	smk_format(line, id, secret);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd >= 0);
+	CHECK_EQ(write(fd, line, SMK_LINE_LEN), (ssize_t)SMK_LINE_LEN);
+	CHECK_EQ(write(fd, "\n", 1), 1);
+	close(fd);
+	CHECK_EQ(smr_load_key(path, id, key, err, sizeof(err)), 0);
+	CHECK(!memcmp(key, secret, SMW_KEY_LEN));
+	CHECK_EQ(smr_load_key(path, other, key, err, sizeof(err)), -1);
+	CHECK(strstr(err, "another migration") != NULL);
+	CHECK_EQ(chmod(path, 0640), 0);
+	CHECK_EQ(smr_load_key(path, id, key, err, sizeof(err)), -1);
+	CHECK(strstr(err, "mode 600") != NULL);
+	CHECK_EQ(chmod(path, 0600), 0);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	CHECK(fd >= 0);
+	CHECK_EQ(write(fd, "selfmig-key/1 id=00", 19), 19);
+	close(fd);
+	CHECK_EQ(smr_load_key(path, id, key, err, sizeof(err)), -1);
+	CHECK(strstr(err, "not a selfmig key line") != NULL);
+	unlink(path);
+	CHECK_EQ(smr_load_key(path, id, key, err, sizeof(err)), -1);
+
+	tap_test("receiver with a secret: an unauthenticated stream is refused");
+	{
+		struct smr_config cfg;
+		struct smr_receiver r;
+		struct tstream t;
+
+		build_two_rounds(&t);
+		memset(&cfg, 0, sizeof(cfg));
+		memcpy(cfg.id, test_id, SMW_ID_LEN);
+		cfg.key = secret;
+		CHECK_EQ(smr_init(&r, &cfg), 0);
+		CHECK(smr_feed(&r, t.s.p, t.s.len) == -SMW_E_AUTH_REQUIRED);
+		smr_close(&r);
+		ts_free(&t);
+	}
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -755,6 +806,7 @@ int main(void)
 	test_header_rejects();
 	test_record_rejects();
 	test_misc();
+	test_key_file();
 
 	unlink(image_path);
 	unlink(meta_path);

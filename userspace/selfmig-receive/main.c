@@ -3,6 +3,7 @@
  * selfmig-receive: receive a selfmig page stream into a sparse image file.
  *
  *   selfmig-receive --listen ADDR:PORT --image FILE --id HEX32
+ *                   (--key-file FILE | --insecure)
  *                   [--meta FILE] [--json FILE] [--once] [--verbose]
  *   selfmig-receive --from-file STREAM --image FILE --id HEX32 [...]
  *
@@ -10,7 +11,9 @@
  * fails before its stream header is accepted (wrong magic, version or id, or
  * closed early) leaves the image untouched and, without --once, the receiver
  * waits for the next one.  Once a stream has been accepted its outcome is
- * final.  Exit status: 0 complete stream, 1 error, 2 usage.
+ * final.  The stream must be authenticated with the migration's secret,
+ * read from --key-file (written by dom0, mode 600); --insecure accepts
+ * unauthenticated streams instead, for tests.  Exit status: 0 complete stream, 1 error, 2 usage.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,12 +32,15 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: " PROG " (--listen ADDR:PORT | --from-file STREAM) --image FILE --id HEX32\n"
-		"       [--meta FILE] [--json FILE] [--once] [--verbose]\n"
+		"       (--key-file FILE | --insecure) [--meta FILE] [--json FILE] [--once] [--verbose]\n"
 		"  --listen ADDR:PORT  accept the stream over TCP on this address only\n"
 		"                      ([ADDR]:PORT for IPv6; port 0 picks a free port)\n"
 		"  --from-file STREAM  read the stream from a file instead\n"
 		"  --image FILE        sparse guest memory image to write\n"
 		"  --id HEX32          expected migration id (32 hex digits)\n"
+		"  --key-file FILE     the migration's secret (a selfmig-key/1 line, mode 600):\n"
+		"                      the stream must be authenticated with it\n"
+		"  --insecure          accept an unauthenticated stream (tests only)\n"
 		"  --meta FILE         per-page metadata file (round and crc32c)\n"
 		"  --json FILE         write the final summary as JSON\n"
 		"  --once              serve a single connection whatever its outcome\n"
@@ -113,10 +119,16 @@ int main(int argc, char **argv)
 		{ "json", required_argument, NULL, 'j' },
 		{ "once", no_argument, NULL, 'o' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "key-file", required_argument, NULL, 'k' },
+		{ "insecure", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *listen_spec = NULL, *from = NULL, *json = NULL;
+	const char *key_file = NULL;
+	u8 key[SMW_KEY_LEN];
+	char err[300];
+	int insecure = 0;
 	struct smr_config cfg;
 	struct smr_receiver r;
 	int c, once = 0, have_id = 0, ret, cret;
@@ -153,6 +165,12 @@ int main(int argc, char **argv)
 		case 'v':
 			cfg.verbose = 1;
 			break;
+		case 'k':
+			key_file = optarg;
+			break;
+		case 'n':
+			insecure = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -166,6 +184,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": need exactly one of --listen and --from-file, plus --image and --id\n");
 		usage(stderr);
 		return 2;
+	}
+	if (!key_file == !insecure) {
+		fprintf(stderr, PROG ": need exactly one of --key-file (the migration's secret) and --insecure\n");
+		return 2;
+	}
+	if (key_file) {
+		if (smr_load_key(key_file, cfg.id, key, err, sizeof(err))) {
+			fprintf(stderr, PROG ": %s\n", err);
+			return 2;
+		}
+		cfg.key = key;
+	} else {
+		fprintf(stderr, PROG ": --insecure: accepting an unauthenticated stream\n");
 	}
 
 	memset(&r, 0, sizeof(r));

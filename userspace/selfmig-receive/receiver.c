@@ -12,9 +12,12 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "authkey.h"
 #include "crc32c.h"
 #include "receiver.h"
 
@@ -73,7 +76,60 @@ int smr_init(struct smr_receiver *r, const struct smr_config *cfg)
 		r->err = -SMR_E_NOMEM;
 		return r->err;
 	}
-	return smw_dec_init(&r->dec, r->payload, SMW_MAX_PAYLOAD, cfg->id);
+	if (smw_dec_init(&r->dec, r->payload, SMW_MAX_PAYLOAD, cfg->id))
+		return r->dec.err;
+	if (cfg->key) {
+		smw_dec_set_key(&r->dec, cfg->key);
+		r->cfg.key = NULL;	/* the decoder holds what it needs */
+	}
+	return 0;
+}
+
+int smr_load_key(const char *path, const u8 id[SMW_ID_LEN],
+		 u8 key[SMW_KEY_LEN], char *err, size_t errlen)
+{
+	char line[SMK_LINE_LEN + 8];
+	u8 fid[SMW_ID_LEN];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		goto fail;
+	}
+	if (st.st_mode & 077) {
+		snprintf(err, errlen, "%s: readable or writable by others (mode %03o); a secret must be mode 600",
+			 path, (unsigned int)(st.st_mode & 0777));
+		goto fail;
+	}
+	n = read(fd, line, sizeof(line));
+	if (n < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (smk_parse(line, (size_t)n, fid, key)) {
+		snprintf(err, errlen, "%s: not a selfmig key line (selfmig-key/1 id=... key=... crc=...)",
+			 path);
+		goto fail;
+	}
+	if (memcmp(fid, id, SMW_ID_LEN)) {
+		snprintf(err, errlen, "%s: the secret belongs to another migration id", path);
+		memset(key, 0, SMW_KEY_LEN);
+		goto fail;
+	}
+	memset(line, 0, sizeof(line));
+	close(fd);
+	return 0;
+fail:
+	memset(line, 0, sizeof(line));
+	close(fd);
+	return -1;
 }
 
 /* Record the first error and where it happened. */

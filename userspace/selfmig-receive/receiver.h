@@ -35,6 +35,12 @@ struct smr_config {
 	 */
 	int (*page_fn)(void *ctx, u64 gfn, const u8 *page);
 	void *page_ctx;
+	/*
+	 * The migration's secret (SMW_KEY_LEN bytes): the stream must be
+	 * authenticated with it (wire version 2).  NULL accepts only
+	 * unauthenticated (version 1) streams.
+	 */
+	const u8 *key;
 };
 
 struct smr_stats {
@@ -71,6 +77,13 @@ struct smr_receiver {
 };
 
 int smr_init(struct smr_receiver *r, const struct smr_config *cfg);
+
+/*
+ * Read a key file (one authkey.h line) that only its owner may read or
+ * write; its id must equal id.  0, or -1 with err set.
+ */
+int smr_load_key(const char *path, const u8 id[SMW_ID_LEN],
+		 u8 key[SMW_KEY_LEN], char *err, size_t errlen);
 /* 0: need more input, 1: stream complete, < 0: error (see r->err). */
 int smr_feed(struct smr_receiver *r, const void *data, size_t len);
 /* The input has ended; 0 if the stream was complete. */

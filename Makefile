@@ -12,6 +12,12 @@ B         := build
 CC        ?= gcc
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CPPFLAGS  := -D_GNU_SOURCE -Iselfmig/uapi -Iselfmig/core -Iuserspace/common
+# Fault injection points (userspace/selfmig-hook/fault.h), armed only by
+# SELFMIG_FAULT in the environment; `make FAULTS=0` builds without them.
+FAULTS    ?= 1
+ifeq ($(FAULTS),1)
+CPPFLAGS  += -DSELFMIG_FAULTS
+endif
 CFLAGS    := -std=c11 -O2 -g $(WARN)
 SANFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
@@ -36,7 +42,7 @@ UNIT_BINS   := $(patsubst tests/unit/%.c,$(B)/unit/%,$(UNIT_SRC))
 UNIT_SAN    := $(patsubst tests/unit/%.c,$(B)/unit-san/%,$(UNIT_SRC))
 HDRS        := $(wildcard selfmig/uapi/*.h selfmig/core/*.h userspace/*/*.h tests/unit/*.h)
 
-.PHONY: all help deps kernel module userspace unit unit-build fuzz check demo bench clean distclean style
+.PHONY: all help deps kernel module userspace unit unit-build fuzz check demo soak bench clean distclean style
 
 all: userspace module
 
@@ -45,7 +51,8 @@ help:
 	@echo "make demo       deps + build + transparent migration on the emulated testbed"
 	@echo "make check      deps + build + unit tests + testbed scenarios"
 	@echo "make unit       userspace unit tests, plain and under ASan/UBSan (< 1 min)"
-	@echo "make fuzz       libFuzzer runs of the page-stream, notice and Xen-stream parsers (FUZZ_SECONDS each, default 60)"
+	@echo "make fuzz       libFuzzer runs of the page-stream, notice and Xen-stream parsers and the stream assembler (FUZZ_SECONDS each, default 60)"
+	@echo "make soak       SOAK_N (50) migrations under a web workload, SOAK_MODE self|hook|transparent; dom0 memory/fd growth"
 	@echo "make kernel     the guest kernel (cached under build/kernel/<hash>)"
 	@echo "make module     selfmig.ko against that kernel"
 	@echo "make userspace  dom0 and guest programs"
@@ -131,6 +138,13 @@ check: deps
 
 demo: deps
 	@scripts/demo.sh
+
+# The soak (not in make check): SOAK_N migrations of one guest under a web
+# workload; SOAK_MODE self (default), hook or transparent.
+SOAK_N    ?= 50
+SOAK_MODE ?= self
+soak: deps
+	@tests/xen/run --set SOAK_N=$(SOAK_N) --set SOAK_MODE=$(SOAK_MODE) soak
 
 clean:
 	rm -rf $(B)/bin $(B)/guest-bin $(B)/unit $(B)/unit-san $(B)/module $(B)/run $(B)/logs

@@ -41,7 +41,7 @@ if [ -n "$up" ]; then
 fi
 [ "$rc" = 0 ] || [ "${uf:-1}" != 0 ] || tally "unit tests (runner exit $rc)" 1
 
-note "fuzzing: the page-stream, notice and Xen-stream parsers, ${FUZZ_SECONDS:-60} s each"
+note "fuzzing: the page-stream, notice and Xen-stream parsers and the stream assembler, ${FUZZ_SECONDS:-60} s each"
 nfuzz=0
 while read -r l; do
 	echo "$l"
@@ -58,7 +58,8 @@ scripts/style.sh > build/logs/style.txt 2>&1; rc=$?
 tally "checkpatch" "$rc"
 
 note "testbed scenarios"
-scen=(boot transparent-migrate net-integrity notice-reject policy-restore assisted hook-restore hook-migrate)
+scen=(boot transparent-migrate net-integrity notice-reject policy-restore assisted hook-restore hook-migrate
+      fault-conn-drop fault-receiver-crash fault-restore-fail fault-hook-die fault-disk-full auth-reject)
 # Keep 400 s for the three negative checks below.
 tests/xen/run --deadline $((deadline - 400)) --set HOOK_TCP=0 "${scen[@]}" 2>&1 | tee build/logs/check-testbed.txt
 for s in "${scen[@]}"; do

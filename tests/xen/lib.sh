@@ -151,12 +151,15 @@ selfmig_verify_run() {
 	VERIFY_JSON="{\"workload\":\"$w\",\"run\":$i,\"ok\":false}"
 	id=$(new_id)
 	img=/tmp/selfmig-image
-	rm -f "$img" "$img.meta"
+	rm -f "$img" "$img.meta" /tmp/selfmig-key
+	selfmig_keys
+	selfmig-hook key "$GUEST" --id "$id" -o /tmp/selfmig-key ||
+		{ log "cannot hand the migration's secret out"; return 1; }
 	selfmig-receive --listen 169.254.0.1:7001 --image "$img" --meta "$img.meta" --id "$id" --once \
+		--key-file /tmp/selfmig-key \
 		--json "$LOGDIR/receive-$w-$i.json" > "$LOGDIR/receive-$w-$i.log" 2>&1 &
 	recv=$!
 	sleep 1
-	selfmig_keys
 	guest_sh "echo 'dest=169.254.0.1:7001 id=$id verify=1' > /sys/kernel/selfmig/migrate" ||
 		{ log "cannot start the migration in the guest"; kill $recv; return 1; }
 	# The receiver ends with the stream; the guest then suspends.  A guest
@@ -436,4 +439,53 @@ probe_stop() { # sets PROBE_GAP
 	wait $PROBE || fail "the prober failed (see probe.txt)"
 	PROBE_GAP=$(sed -n 's/.*"max_gap_ms": *\([0-9.]*\).*/\1/p' "$LOGDIR/probe.json")
 	field max_gap_ms "${PROBE_GAP:-null}"
+}
+
+# fault_outcome RC: after a migration that a fault was injected into, the
+# source guest must run on, unchanged, and nothing may be left behind: no
+# source renamed away, and no copy on the destination except a paused one
+# that never ran (left by a receiver that was killed; it is destroyed here
+# and counted in leftover_paused).  Needs witness_before.
+fault_outcome() {
+	field hook_exit "$1"
+	step "waiting for the destination to clean up after the fault"
+	t=0
+	while xl list 2>/dev/null | grep -q -- '--incoming'; do
+		[ $t -lt 30 ] || break
+		sleep 1; t=$((t + 1))
+	done
+	left=0
+	for d in $(xl list 2>/dev/null | awk '$1 ~ /--incoming$/ { print $1 }'); do
+		st=$(xl list "$d" | awk 'NR == 2 { print $5 }')
+		log "left on the destination: $d, state $st"
+		case "$st" in
+		*r*|*b*) fail "the destination's copy $d ran (state $st): the guest would run twice" ;;
+		esac
+		xl destroy "$d" || fail "cannot destroy the leftover $d"
+		left=$((left + 1))
+	done
+	field leftover_paused "$left"
+	xl list | grep -q -- '--migratedaway' && fail "the source was left renamed away"
+	step "the source guest must answer"
+	sm-probe --target "$GUEST_IP:$ECHO_PORT" --wait-ready 60 > /dev/null ||
+		fail "the source guest does not answer after the fault"
+	witness_after
+}
+
+# fault_migrate SPEC: selfmig-hook migrate with SELFMIG_FAULT=SPEC; it must
+# fail (exit 1), and the source must run on.
+fault_migrate() {
+	guest_create
+	guest_wait_ready 240
+	witness_before
+	step "selfmig-hook migrate with SELFMIG_FAULT=$1"
+	SELFMIG_FAULT=$1 selfmig-hook migrate "$GUEST" --receiver-log "$LOGDIR/xl-receive.log" \
+		> "$LOGDIR/hook.log" 2>&1
+	rc=$?
+	cat "$LOGDIR/hook.log"
+	grep -q 'FAULT INJECTION:' "$LOGDIR/hook.log" || fail "the fault was not injected (rc $rc)"
+	[ "$rc" = 1 ] || fail "selfmig-hook migrate exited $rc, not 1, with a fault injected"
+	grep -q 'resumed; it runs on' "$LOGDIR/hook.log" || fail "selfmig-hook did not say it resumed the source"
+	field_str hook_error "$(grep '^selfmig-hook: ' "$LOGDIR/hook.log" | grep -v -e FAULT -e resumed -e 'starting\|asking\|sent ' | head -n 1)"
+	fault_outcome "$rc"
 }

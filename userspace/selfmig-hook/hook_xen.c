@@ -29,6 +29,7 @@
 #include <xen/hvm/params.h>
 
 #include "hook_xen.h"
+#include "fault.h"
 #include "finalset.h"
 #include "xenstream.h"
 
@@ -39,6 +40,8 @@ struct hk_xen {
 	struct xs_handle *xsh;
 	libxl_ctx *lx;
 };
+
+bool hk_xen_fault_bad_record;
 
 #define ERR(...) snprintf(err, errlen, __VA_ARGS__)
 
@@ -454,6 +457,15 @@ int hk_xen_save(struct hk_xen *x, uint32_t domid, struct sxs_sink *s,
 	    write_all_pages(x, domid, s, st, progress, err, errlen) ||
 	    hk_xen_write_cpu_state(x, domid, s, st, err, errlen))
 		return -1;
+	if (hk_xen_fault_bad_record) {
+		static const uint8_t junk[8] = "selfmig";
+
+		fprintf(stderr, "selfmig-hook: FAULT INJECTION: a record the destination cannot restore\n");
+		if (sxs_write_record(s, HK_FAULT_RECORD_TYPE, junk, sizeof(junk))) {
+			ERR("writing the stream: %s", strerror(errno));
+			return -1;
+		}
+	}
 	if (sxs_write_end(s)) {
 		ERR("writing the stream: %s", strerror(errno));
 		return -1;
@@ -634,4 +646,46 @@ int hk_xen_final_set(struct hk_xen *x, uint32_t domid, struct smfs_header *h,
 	}
 	*maps_out = maps;
 	return 0;
+}
+
+int hk_xen_publish_key(struct hk_xen *x, uint32_t domid, const char *line,
+		       char *err, size_t errlen)
+{
+	struct xs_permissions p[2] = {
+		{ .id = 0, .perms = XS_PERM_NONE },
+		{ .id = domid, .perms = XS_PERM_READ },
+	};
+	char path[96];
+	int tries;
+
+	snprintf(path, sizeof(path), "/local/domain/%u/control/selfmig/key", domid);
+	/* Written and locked down in one transaction: never guest-writable. */
+	for (tries = 0; tries < 5; tries++) {
+		xs_transaction_t t = xs_transaction_start(x->xsh);
+
+		if (t == XBT_NULL)
+			break;
+		if (!xs_write(x->xsh, t, path, line, strlen(line)) ||
+		    !xs_set_permissions(x->xsh, t, path, p, 2)) {
+			int e = errno;
+
+			xs_transaction_end(x->xsh, t, true);
+			ERR("cannot write %s: %s", path, strerror(e));
+			return -1;
+		}
+		if (xs_transaction_end(x->xsh, t, false))
+			return 0;
+		if (errno != EAGAIN)
+			break;
+	}
+	ERR("cannot write %s: %s", path, strerror(errno));
+	return -1;
+}
+
+void hk_xen_withdraw_key(struct hk_xen *x, uint32_t domid)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "/local/domain/%u/control/selfmig/key", domid);
+	xs_rm(x->xsh, XBT_NULL, path);
 }

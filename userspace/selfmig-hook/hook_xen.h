@@ -7,6 +7,7 @@
 #ifndef SELFMIG_HOOK_XEN_H
 #define SELFMIG_HOOK_XEN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +23,12 @@ struct hk_save_stats {
 	uint32_t cpuid_leaves, msrs;
 	uint32_t hvm_context_bytes, hvm_params;
 };
+
+/*
+ * Fault injection (fault.h, restore-fail): when set, hk_xen_save sends a
+ * record the destination cannot restore just before the stream's end.
+ */
+extern bool hk_xen_fault_bad_record;
 
 typedef void (*hk_progress_fn)(uint64_t done, uint64_t total, uint64_t pages);
 
@@ -89,5 +96,13 @@ int hk_xen_read_pages(struct hk_xen *x, uint32_t domid, const uint64_t *pfns,
  */
 int hk_xen_final_set(struct hk_xen *x, uint32_t domid, struct smfs_header *h,
 		     uint8_t **maps, char *err, size_t errlen);
+
+/*
+ * Hand the migration's secret (an authkey.h line) to the guest:
+ * control/selfmig/key, owned by dom0, readable by the guest alone.
+ */
+int hk_xen_publish_key(struct hk_xen *x, uint32_t domid, const char *line,
+		       char *err, size_t errlen);
+void hk_xen_withdraw_key(struct hk_xen *x, uint32_t domid);
 
 #endif /* SELFMIG_HOOK_XEN_H */

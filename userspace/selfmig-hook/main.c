@@ -29,6 +29,13 @@
  *       receiver while it arrives; after the guest suspends itself, only its
  *       final dirty set and CPU state are copied (self_xen.c).
  *
+ *   selfmig-hook key DOMAIN --id HEX [-o FILE] [--no-publish]
+ *       A fresh secret for migration HEX: handed to the guest in
+ *       control/selfmig/key (owned by dom0, readable by the guest alone;
+ *       the guest refuses a key it could write itself) and, with -o,
+ *       written to FILE (mode 600, never overwritten) for selfmig-receive
+ *       --key-file.  `self` does this by itself.
+ *
  *   selfmig-hook check FILE [--libxl]
  *       Walk an image (or, with --libxl, a bare libxl stream) and print what
  *       it holds; exit 1 with the reason if it is not well formed.
@@ -44,10 +51,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "authkey.h"
+#include "fault.h"
+#include "../selfmig-receive/receiver.h"
+#include "guard.h"
 #include "hook_xen.h"
 #include "xenstream.h"
 #include "xlrecv.h"
@@ -63,6 +75,7 @@ static void usage(FILE *f)
 		"                    [--wait-s N] [--json FILE]\n"
 		"       selfmig-hook self DOMAIN --listen ADDR:PORT --id HEX [--rune CMD]\n"
 		"                    [--receiver-log FILE] [--wait-s N] [--json FILE]\n"
+		"       selfmig-hook key DOMAIN --id HEX [-o FILE] [--no-publish]\n"
 		"       selfmig-hook check FILE [--libxl]\n");
 }
 
@@ -163,11 +176,14 @@ static int cmd_save(int argc, char **argv)
 	enum after after = AFTER_LEAVE;
 	struct hk_save_stats st;
 	struct hk_xen *x;
-	struct sxs_sink sink;
+	struct sxs_sink sink, fdsink;
+	struct hk_guard guard = { -1, -1 };
+	struct hk_fault fault;
+	struct hk_fault_sink fsink;
 	char err[4400], tmp[4096];
 	uint32_t domid;
 	double t0, t_susp = 0, t_done;
-	int c, fd, rc = 1;
+	int c, fd, r, rc = 1;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
@@ -215,6 +231,10 @@ static int cmd_save(int argc, char **argv)
 		return 2;
 	}
 
+	if (hk_fault_from_env(&fault, err, sizeof(err))) {
+		fprintf(stderr, "selfmig-hook: %s\n", err);
+		return 2;
+	}
 	x = hk_xen_open(err, sizeof(err));
 	if (!x) {
 		fprintf(stderr, "selfmig-hook: %s\n", err);
@@ -222,6 +242,18 @@ static int cmd_save(int argc, char **argv)
 	}
 	if (hk_xen_resolve(x, dom, &domid, err, sizeof(err)))
 		goto fail;
+	if (do_suspend) {
+		char *name = hk_xen_name(x, domid);
+
+		if (!name) {
+			snprintf(err, sizeof(err), "domain %u has no name", domid);
+			goto fail;
+		}
+		r = hk_guard_start(&guard, domid, name, err, sizeof(err));
+		free(name);
+		if (r)
+			goto fail;
+	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	if (fd < 0) {
 		snprintf(err, sizeof(err), "%s: %s", tmp, strerror(errno));
@@ -230,6 +262,7 @@ static int cmd_save(int argc, char **argv)
 	t0 = now_s();
 	if (do_suspend) {
 		fprintf(stderr, "selfmig-hook: asking domain %u to suspend\n", domid);
+		hk_guard_set(&guard, HK_GUARD_SUSPENDED);
 		if (hk_xen_suspend(x, domid, (unsigned int)wait_s, err, sizeof(err))) {
 			close(fd);
 			unlink(tmp);
@@ -237,21 +270,31 @@ static int cmd_save(int argc, char **argv)
 		}
 		we_suspended = true;
 		t_susp = now_s();
+		hk_fault_die_at(&fault, HK_STAGE_SUSPENDED);
 	}
-	sink = (struct sxs_sink){ sxs_fd_write, &fd, 0 };
+	err[0] = 0;
+	fdsink = (struct sxs_sink){ sxs_fd_write, &fd, 0 };
+	fsink = (struct hk_fault_sink){ &fault, &fdsink, &fd, 0, false };
+	sink = fault.point == HK_FAULT_CONN_DROP ?
+	       (struct sxs_sink){ hk_fault_sink_write, &fsink, 0 } : fdsink;
 	if (hk_xen_save(x, domid, &sink, &st, isatty(2) ? progress : NULL, err,
 			sizeof(err)) || fsync(fd)) {
 		if (!err[0])
 			snprintf(err, sizeof(err), "%s: %s", tmp, strerror(errno));
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		unlink(tmp);
 		goto fail;
 	}
+	hk_fault_die_at(&fault, HK_STAGE_SENT);
 	if (close(fd) || rename(tmp, out)) {
 		snprintf(err, sizeof(err), "%s: %s", out, strerror(errno));
 		unlink(tmp);
 		goto fail;
 	}
+	/* The image is whole: from now on a copy exists that may be restored. */
+	if (after != AFTER_RESUME)
+		hk_guard_set(&guard, HK_GUARD_IDLE);
 	t_done = now_s();
 	fprintf(stderr, "selfmig-hook: wrote %s: %llu of %llu frames, %llu bytes, in %.1f s\n",
 		out, (unsigned long long)st.pages, (unsigned long long)st.gpfns,
@@ -293,6 +336,7 @@ static int cmd_save(int argc, char **argv)
 		}
 		break;
 	}
+	hk_guard_stop(&guard);
 	hk_xen_close(x);
 	return rc;
 fail:
@@ -306,6 +350,7 @@ fail:
 		else
 			fprintf(stderr, "selfmig-hook: domain %u resumed; it runs on\n", domid);
 	}
+	hk_guard_stop(&guard);
 	hk_xen_close(x);
 	return 1;
 }
@@ -326,6 +371,10 @@ static int cmd_migrate(int argc, char **argv)
 	struct hk_switch sw = { 0 };
 	struct sxs_sink sink;
 	struct xlr r = { -1, -1, -1 };
+	struct hk_guard guard = { -1, -1 };
+	struct hk_fault fault;
+	struct hk_fault_sink fsink;
+	struct sxs_sink fdsink;
 	char err[512], *name = NULL;
 	double t0, t_susp = 0, t_sent = 0;
 	int c, rc = 1;
@@ -358,6 +407,11 @@ static int cmd_migrate(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (hk_fault_from_env(&fault, err, sizeof(err))) {
+		fprintf(stderr, "selfmig-hook: %s\n", err);
+		return 2;
+	}
+	hk_xen_fault_bad_record = fault.point == HK_FAULT_RESTORE_FAIL;
 	signal(SIGPIPE, SIG_IGN);	/* a dead receiver is an error, not a kill */
 	sw.x = hk_xen_open(err, sizeof(err));
 	if (!sw.x) {
@@ -373,22 +427,35 @@ static int cmd_migrate(int argc, char **argv)
 	}
 	sw.name = name;
 	t0 = now_s();
+	/* Before the receiver starts, so that the guard holds none of its pipes. */
+	if (hk_guard_start(&guard, sw.domid, name, err, sizeof(err)))
+		goto fail;
+	sw.guard = &guard;
 	fprintf(stderr, "selfmig-hook: starting the receiver: %s\n", rune);
 	if (xlr_start(&r, rune, rlog, err, sizeof(err)))
 		goto fail;
 	sw.xr = &r;
 	if (xlr_banner(&r, 60, err, sizeof(err)))
 		goto fail;
+	hk_fault_die_at(&fault, HK_STAGE_RECEIVING);
 	fprintf(stderr, "selfmig-hook: asking domain %u (%s) to suspend\n", sw.domid, name);
+	hk_guard_set(&guard, HK_GUARD_SUSPENDED);
 	if (hk_xen_suspend(sw.x, sw.domid, (unsigned int)wait_s, err, sizeof(err)))
 		goto fail;
 	sw.suspended = true;
 	t_susp = now_s();
-	sink = (struct sxs_sink){ sxs_fd_write, &r.to, 0 };
+	hk_fault_die_at(&fault, HK_STAGE_SUSPENDED);
+	fdsink = (struct sxs_sink){ sxs_fd_write, &r.to, 0 };
+	fsink = (struct hk_fault_sink){ &fault, &fdsink, &r.to, r.pid, false };
+	if (fault.point == HK_FAULT_CONN_DROP || fault.point == HK_FAULT_RECEIVER_CRASH)
+		sink = (struct sxs_sink){ hk_fault_sink_write, &fsink, 0 };
+	else
+		sink = fdsink;
 	if (hk_xen_save(sw.x, sw.domid, &sink, &st, isatty(2) ? progress : NULL, err,
 			sizeof(err)))
 		goto fail;
 	t_sent = now_s();
+	hk_fault_die_at(&fault, HK_STAGE_SENT);
 	fprintf(stderr, "selfmig-hook: sent %llu pages, %llu bytes in %.1f s; waiting for the destination\n",
 		(unsigned long long)st.pages, (unsigned long long)st.bytes,
 		t_sent - t_susp);
@@ -424,8 +491,97 @@ fail:
 		hk_switch_abort(&sw);
 out:
 	xlr_finish(&r, 10);
+	hk_guard_stop(&guard);
 	hk_xen_close(sw.x);
 	free(name);
+	return rc;
+}
+
+/*
+ * selfmig-hook key DOMAIN --id HEX [-o FILE] [--no-publish]: a fresh secret
+ * for migration HEX, handed to the guest (control/selfmig/key) and written
+ * to FILE (mode 600) for a receiver started on its own.
+ */
+static int cmd_key(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "id", required_argument, NULL, 'i' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "no-publish", no_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *id_hex = NULL, *out = NULL;
+	char line[SMK_LINE_LEN + 2], err[512];
+	uint8_t id[SMW_ID_LEN], key[SMW_KEY_LEN];
+	bool publish = true;
+	struct hk_xen *x;
+	uint32_t domid;
+	int c, fd, rc = 1;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			id_hex = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'n':
+			publish = false;
+			break;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - 1 || !id_hex || (!publish && !out)) {
+		usage(stderr);
+		return 2;
+	}
+	if (smr_parse_id(id_hex, id)) {
+		fprintf(stderr, "selfmig-hook: --id takes 32 hex digits\n");
+		return 2;
+	}
+	if (getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key)) {
+		fprintf(stderr, "selfmig-hook: getrandom: %s\n", strerror(errno));
+		return 1;
+	}
+	smk_format(line, id, key);
+	memset(key, 0, sizeof(key));
+	if (out) {
+		fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0) {
+			fprintf(stderr, "selfmig-hook: %s: %s\n", out, strerror(errno));
+			goto wipe;
+		}
+		line[SMK_LINE_LEN] = '\n';
+		if (write(fd, line, SMK_LINE_LEN + 1) != SMK_LINE_LEN + 1 || fsync(fd)) {
+			fprintf(stderr, "selfmig-hook: %s: %s\n", out, strerror(errno));
+			close(fd);
+			unlink(out);
+			goto wipe;
+		}
+		close(fd);
+		line[SMK_LINE_LEN] = 0;
+	}
+	if (publish) {
+		x = hk_xen_open(err, sizeof(err));
+		if (!x || hk_xen_resolve(x, argv[optind], &domid, err, sizeof(err)) ||
+		    hk_xen_publish_key(x, domid, line, err, sizeof(err))) {
+			fprintf(stderr, "selfmig-hook: %s\n", err);
+			hk_xen_close(x);
+			if (out)
+				unlink(out);
+			goto wipe;
+		}
+		hk_xen_close(x);
+		fprintf(stderr, "selfmig-hook: domain %u has the secret of migration %s\n",
+			domid, id_hex);
+	}
+	rc = 0;
+wipe:
+	memset(line, 0, sizeof(line));
 	return rc;
 }
 
@@ -441,6 +597,8 @@ int main(int argc, char **argv)
 		return hk_cmd_self(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "migrate"))
 		return cmd_migrate(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "key"))
+		return cmd_key(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "check"))
 		return cmd_check(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {

@@ -22,11 +22,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "finalset.h"
 #include "forward.h"
+#include "authkey.h"
+#include "guard.h"
 #include "hook_xen.h"
 #include "self.h"
 #include "switch.h"
@@ -122,7 +125,10 @@ int hk_cmd_self(int argc, char **argv)
 	struct hk_fwd f = { 0 };
 	uint8_t *populated = NULL, *maps = NULL;
 	char err[512], desc[128], peer[128], *name = NULL;
-	bool recv_init = false;
+	bool recv_init = false, key_published = false;
+	struct hk_guard guard = { -1, -1 };
+	uint8_t key[SMW_KEY_LEN];
+	char keyline[SMK_LINE_LEN + 1];
 	uint64_t nr = 0, pfn, final_pages = 0, alloc_only = 0, unsent_copied = 0, extra = 0;
 	double t0, t_conn = 0, t_end = 0, t_susp = 0, t_sent = 0;
 	struct hk_xen *x = NULL;
@@ -182,6 +188,20 @@ int hk_cmd_self(int argc, char **argv)
 	sw.xr = &xr;
 	sw.domid = domid;
 	sw.name = name;
+	/* A fresh secret for this migration, for the guest and for us. */
+	if (getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key)) {
+		snprintf(err, sizeof(err), "getrandom: %s", strerror(errno));
+		goto fail;
+	}
+	smk_format(keyline, rcfg.id, key);
+	if (hk_xen_publish_key(x, domid, keyline, err, sizeof(err)))
+		goto fail;
+	memset(keyline, 0, sizeof(keyline));
+	key_published = true;
+	rcfg.key = key;
+	if (hk_guard_start(&guard, domid, name, err, sizeof(err)))
+		goto fail;
+	sw.guard = &guard;
 	if (hk_xen_populated(x, domid, &populated, &nr, err, sizeof(err)))
 		goto fail;
 	h = malloc(sizeof(*h));
@@ -214,6 +234,9 @@ int hk_cmd_self(int argc, char **argv)
 		goto fail;
 	}
 	t_conn = now_s();
+	/* The guest suspends itself after its pre-copy: from now on a dead
+	 * hook must not leave it suspended. */
+	hk_guard_set(&guard, HK_GUARD_SUSPENDED);
 	fprintf(stderr, "selfmig-hook: pre-copy from %s\n", peer);
 	rcfg.image_path = NULL;
 	rcfg.out = stderr;
@@ -223,6 +246,7 @@ int hk_cmd_self(int argc, char **argv)
 		snprintf(err, sizeof(err), "cannot start the stream decoder");
 		goto fail;
 	}
+	memset(key, 0, sizeof(key));	/* the decoder holds the keyed state */
 	recv_init = true;
 	if (take_stream(&recv, cfd, 60, err, sizeof(err)) || hk_fwd_flush(&f))
 		goto fail;
@@ -327,7 +351,11 @@ fail:
 	if (x)
 		hk_switch_abort(&sw);
 out:
+	if (key_published)
+		hk_xen_withdraw_key(x, domid);
+	memset(key, 0, sizeof(key));
 	xlr_finish(&xr, 10);
+	hk_guard_stop(&guard);
 	if (cfd >= 0)
 		close(cfd);
 	if (lfd >= 0)

@@ -13,10 +13,12 @@
 
 struct hk_xen;
 struct xlr;
+struct hk_guard;
 
 struct hk_switch {
 	struct hk_xen *x;
 	struct xlr *xr;
+	struct hk_guard *guard;	/* NULL: none */
 	uint32_t domid;
 	const char *name;
 	char away[300];

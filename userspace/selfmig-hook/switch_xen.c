@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "guard.h"
 #include "hook_xen.h"
 #include "switch.h"
 #include "xlrecv.h"
@@ -40,12 +41,20 @@ int hk_switch_complete(struct hk_switch *s, char *err, size_t errlen)
 	s->t_ready = now_s();
 	/* The destination takes the name when it starts; keep ours apart. */
 	snprintf(s->away, sizeof(s->away), "%s--migratedaway", s->name);
+	if (s->guard)
+		hk_guard_set(s->guard, HK_GUARD_RENAMED);
 	if (hk_xen_rename(s->x, s->domid, s->name, s->away, err, errlen))
 		return -1;
 	s->renamed = true;
+	if (s->guard)
+		hk_guard_set(s->guard, HK_GUARD_GO);
 	if (xlr_go(s->xr, 120, &gone, err, errlen)) {
-		if (gone)
+		if (gone) {
+			/* The destination destroyed its copy: ours may run. */
+			if (s->guard)
+				hk_guard_set(s->guard, HK_GUARD_RENAMED);
 			return -1;
+		}
 		/* The destination may still hold a copy: do not run two. */
 		fprintf(stderr, "selfmig-hook: %s\n"
 			"selfmig-hook: the source domain %u stays suspended as '%s'; "
@@ -64,17 +73,23 @@ void hk_switch_abort(struct hk_switch *s)
 	char err[512];
 
 	/* Closing the stream makes the receiver destroy whatever it built. */
-	if (s->xr)
-		xlr_finish(s->xr, 30);
+	if (s->xr && xlr_finish(s->xr, 30) >= 128)
+		fprintf(stderr, "selfmig-hook: the receiver did not exit by itself; the destination may hold a paused copy '%s--incoming' that never ran: destroy it there\n",
+			s->name);
 	if (s->renamed &&
 	    hk_xen_rename(s->x, s->domid, s->away, s->name, err, sizeof(err)))
 		fprintf(stderr, "selfmig-hook: %s\n", err);
+	else if (s->renamed && s->guard)
+		hk_guard_set(s->guard, HK_GUARD_SUSPENDED);
 	if (!s->suspended)
 		return;
 	if (hk_xen_resume(s->x, s->domid, err, sizeof(err)))
 		fprintf(stderr, "selfmig-hook: could not resume domain %u either: %s\n",
 			s->domid, err);
-	else
+	else {
+		if (s->guard)
+			hk_guard_set(s->guard, HK_GUARD_IDLE);
 		fprintf(stderr, "selfmig-hook: domain %u resumed; it runs on\n",
 			s->domid);
+	}
 }

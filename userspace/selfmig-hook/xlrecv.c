@@ -52,6 +52,8 @@ int xlr_start(struct xlr *r, const char *rune, const char *log, char *err,
 		goto fail_out;
 	}
 	if (r->pid == 0) {
+		/* Its own process group, so that all of it can be stopped. */
+		setpgid(0, 0);
 		if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 ||
 		    (lfd >= 0 && dup2(lfd, 2) < 0))
 			_exit(127);
@@ -59,6 +61,7 @@ int xlr_start(struct xlr *r, const char *rune, const char *log, char *err,
 		execl("/bin/sh", "sh", "-c", rune, (char *)NULL);
 		_exit(127);
 	}
+	setpgid(r->pid, r->pid);
 	close(in[0]);
 	close(out[1]);
 	if (lfd >= 0)
@@ -225,6 +228,7 @@ int xlr_finish(struct xlr *r, unsigned int grace_s)
 		}
 		usleep(100000);
 	}
+	kill(-r->pid, SIGKILL);
 	kill(r->pid, SIGKILL);
 	waitpid(r->pid, &status, 0);
 	r->pid = -1;

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests for selfmig-hook's fault injection points
+ * (userspace/selfmig-hook/fault.c): every spelling the tests use parses to
+ * the right point, bad ones are refused with a reason, and the injecting
+ * sink cuts the stream exactly once, after the given size, and never writes
+ * past it.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "../../userspace/selfmig-hook/fault.h"
+
+static void test_parse(void)
+{
+	static const char *const bad[] = {
+		"", "conn", "conn-drop:", "conn-drop:x", "conn-drop:-1",
+		"conn-drop:65537", "hook-die:later", "restore-fail:1",
+		"receiver-crash:1x", "conn-dropx",
+	};
+	struct hk_fault f;
+	char err[160];
+	unsigned int i;
+
+	tap_test("parse: the points and their arguments");
+	CHECK_EQ(hk_fault_parse("conn-drop", &f, err, sizeof(err)), 0);
+	CHECK_EQ(f.point, HK_FAULT_CONN_DROP);
+	CHECK_EQ(f.after_bytes, 16ull << 20);
+	CHECK_EQ(hk_fault_parse("conn-drop:0", &f, err, sizeof(err)), 0);
+	CHECK_EQ(f.after_bytes, 0);
+	CHECK_EQ(hk_fault_parse("receiver-crash:48", &f, err, sizeof(err)), 0);
+	CHECK_EQ(f.point, HK_FAULT_RECEIVER_CRASH);
+	CHECK_EQ(f.after_bytes, 48ull << 20);
+	CHECK_EQ(hk_fault_parse("restore-fail", &f, err, sizeof(err)), 0);
+	CHECK_EQ(f.point, HK_FAULT_RESTORE_FAIL);
+	CHECK_EQ(hk_fault_parse("hook-die", &f, err, sizeof(err)), 0);
+	CHECK_EQ(f.point, HK_FAULT_HOOK_DIE);
+	CHECK_EQ(f.stage, HK_STAGE_SENT);
+	CHECK_EQ(hk_fault_parse("hook-die:receiving", &f, err, sizeof(err)), 0);
+	CHECK_EQ(f.stage, HK_STAGE_RECEIVING);
+	CHECK_EQ(hk_fault_parse("hook-die:suspended", &f, err, sizeof(err)), 0);
+	CHECK_EQ(f.stage, HK_STAGE_SUSPENDED);
+
+	tap_test("parse: bad values are refused with a reason");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = 0;
+		CHECK_EQ(hk_fault_parse(bad[i], &f, err, sizeof(err)), -1);
+		CHECK(err[0] != 0);
+		CHECK(strstr(err, "SELFMIG_FAULT") != NULL);
+	}
+}
+
+static void test_env(void)
+{
+	struct hk_fault f;
+	char err[160];
+
+	tap_test("environment: unset arms nothing, a bad value is an error");
+	unsetenv("SELFMIG_FAULT");
+	CHECK_EQ(hk_fault_from_env(&f, err, sizeof(err)), 0);
+	CHECK_EQ(f.point, HK_FAULT_NONE);
+	setenv("SELFMIG_FAULT", "nonsense", 1);
+	CHECK_EQ(hk_fault_from_env(&f, err, sizeof(err)), -1);
+	setenv("SELFMIG_FAULT", "hook-die:suspended", 1);
+#ifdef SELFMIG_FAULTS
+	CHECK_EQ(hk_fault_from_env(&f, err, sizeof(err)), 0);
+	CHECK_EQ(f.point, HK_FAULT_HOOK_DIE);
+#else
+	CHECK_EQ(hk_fault_from_env(&f, err, sizeof(err)), -1);
+#endif
+	unsetenv("SELFMIG_FAULT");
+}
+
+static int count_write(void *ctx, const void *buf, size_t len)
+{
+	size_t *n = ctx;
+
+	(void)buf;
+	*n += len;
+	return 0;
+}
+
+static void test_sink(void)
+{
+	static uint8_t chunk[1000];
+	struct hk_fault f;
+	struct sxs_sink inner, outer;
+	struct hk_fault_sink fs;
+	size_t written = 0;
+	int p[2], fd, rc = 0;
+	unsigned int i, ok = 0;
+	char err[160];
+
+	tap_test("conn-drop: the descriptor is closed once, nothing passes after");
+	CHECK_EQ(pipe(p), 0);
+	fd = p[1];
+	CHECK_EQ(hk_fault_parse("conn-drop:0", &f, err, sizeof(err)), 0);
+	f.after_bytes = 4500;
+	inner = (struct sxs_sink){ count_write, &written, 0 };
+	fs = (struct hk_fault_sink){ &f, &inner, &fd, 0, false };
+	outer = (struct sxs_sink){ hk_fault_sink_write, &fs, 0 };
+	for (i = 0; i < 10; i++) {
+		rc = outer.write(outer.ctx, chunk, sizeof(chunk));
+		if (rc)
+			break;
+		ok++;
+	}
+	CHECK_EQ(ok, 4);		/* 4000 bytes pass, the fifth write crosses 4500 */
+	CHECK_EQ(rc, -1);
+	CHECK_EQ(errno, EPIPE);
+	CHECK_EQ(written, 4000);
+	CHECK_EQ(fd, -1);
+	CHECK(fs.fired);
+	/* The write end is closed: the reader sees the end of the stream. */
+	CHECK_EQ(read(p[0], chunk, 1), 0);
+	CHECK_EQ(outer.write(outer.ctx, chunk, 1), -1);
+	CHECK_EQ(written, 4000);
+	close(p[0]);
+
+	tap_test("receiver-crash: the process group is killed, the writes go on");
+	{
+		pid_t child = fork();
+
+		if (child == 0) {
+			setpgid(0, 0);
+			pause();
+			_exit(0);
+		}
+		CHECK(child > 0);
+		setpgid(child, child);
+		written = 0;
+		fd = 99;	/* not used by this point */
+		CHECK_EQ(hk_fault_parse("receiver-crash:0", &f, err, sizeof(err)), 0);
+		f.after_bytes = 10;
+		inner = (struct sxs_sink){ count_write, &written, 0 };
+		fs = (struct hk_fault_sink){ &f, &inner, &fd, child, false };
+		CHECK_EQ(outer.write(outer.ctx, chunk, 8), 0);
+		CHECK_EQ(outer.write(outer.ctx, chunk, 8), 0);
+		CHECK(fs.fired);
+		CHECK_EQ(written, 16);
+		{
+			int status = 0;
+
+			CHECK_EQ(waitpid(child, &status, 0), child);
+			CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+		}
+	}
+}
+
+int main(void)
+{
+	test_parse();
+	test_env();
+	test_sink();
+	return tap_done();
+}

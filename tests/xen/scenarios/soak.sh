@@ -1,0 +1,110 @@
+# about: soak: SOAK_N (50) consecutive migrations of one guest under a web workload, with the memory and descriptors of dom0's processes sampled before and after (make soak; not in make check)
+# timeout: 14400
+#
+# SOAK_MODE picks the migration: self (the default: selfmig-hook self and the
+# guest's own pre-copy), hook (selfmig-hook migrate, stop-and-copy) or
+# transparent (stock xl migrate).  The web workload: busybox httpd in the
+# guest serves a 64 KiB file, and a client in dom0 fetches it without pause
+# and compares its checksum; the 16 MiB witness and the counter run too.
+# Every migration must succeed and leave the guest answering; the soak stops
+# at the first guest that is lost.  Reported: migrations done, failures, web
+# fetches good and bad, and the growth of dom0's memory (VmRSS summed over
+# every process, and xenstored's own) and of its open descriptors.
+SOAK_N=${SOAK_N:-50}
+SOAK_MODE=${SOAK_MODE:-self}
+case "$SOAK_MODE" in self|hook|transparent) ;; *) fail "SOAK_MODE is self, hook or transparent, not '$SOAK_MODE'" ;; esac
+field soak_mode "\"$SOAK_MODE\""
+
+dom0_rss() { # kB of VmRSS over every process, and xenstored's
+	total=0 xs=0
+	for s in /proc/[0-9]*/status; do
+		r=$(awk '/^VmRSS:/ { print $2 }' "$s" 2>/dev/null)
+		[ -n "$r" ] || continue
+		total=$((total + r))
+		grep -q '^Name:.*xenstored' "$s" 2>/dev/null && xs=$((xs + r))
+	done
+	echo "$total $xs"
+}
+dom0_fds() { ls /proc/[0-9]*/fd 2>/dev/null | grep -c '^[0-9]'; }
+
+guest_create
+guest_wait_ready 240
+witness_before
+[ "$SOAK_MODE" = self ] && { selfmig_keys || fail "cannot create the guest's selfmig keys"; }
+
+step "the web workload: httpd in the guest, a checking client in dom0"
+guest_sh 'mkdir -p /www && head -c 65536 /dev/urandom > /www/blob && busybox httpd -p 8080 -h /www' ||
+	fail "cannot start httpd in the guest"
+sleep 1
+wget -q -T 10 -O /tmp/web.ref "http://$GUEST_IP:8080/blob" || fail "the guest's httpd does not answer"
+ref=$(sha256sum < /tmp/web.ref)
+rm -f /tmp/soak.stop /tmp/web.count
+( good=0 bad=0
+  while [ ! -f /tmp/soak.stop ]; do
+	if wget -q -T 10 -O /tmp/web.got "http://$GUEST_IP:8080/blob" 2>/dev/null &&
+	   [ "$(sha256sum < /tmp/web.got)" = "$ref" ]; then good=$((good + 1)); else bad=$((bad + 1)); sleep 1; fi
+	echo "$good $bad" > /tmp/web.count
+  done ) &
+web=$!
+sleep 3
+
+set -- $(dom0_rss); rss0=$1 xs0=$2; fd0=$(dom0_fds)
+log "dom0 before: ${rss0} kB resident (xenstored ${xs0} kB), $fd0 descriptors"
+
+done_n=0 failed=0
+i=1
+while [ $i -le "$SOAK_N" ]; do
+	step "soak: migration $i of $SOAK_N ($SOAK_MODE)"
+	t0=$(now_ms)
+	case "$SOAK_MODE" in
+	hook)
+		selfmig-hook migrate "$GUEST" > "$LOGDIR/migrate-$i.log" 2>&1 ;;
+	transparent)
+		selfmig migrate --mode transparent --xl-log "$LOGDIR/xl-migrate-$i.log" "$GUEST" localhost \
+			> "$LOGDIR/migrate-$i.log" 2>&1 ;;
+	self)
+		id=$(new_id)
+		selfmig-hook self "$GUEST" --listen 169.254.0.1:7001 --id "$id" > "$LOGDIR/migrate-$i.log" 2>&1 &
+		hook=$!
+		t=0
+		until grep -q 'listening on' "$LOGDIR/migrate-$i.log"; do
+			kill -0 $hook 2>/dev/null || break
+			sleep 1; t=$((t + 1)); [ $t -lt 120 ] || break
+		done
+		guest_sh "echo 'dest=169.254.0.1:7001 id=$id verify=1' > /sys/kernel/selfmig/migrate" > /dev/null
+		wait $hook ;;
+	esac
+	rc=$?
+	t1=$(now_ms)
+	if [ "$rc" = 0 ]; then
+		done_n=$((done_n + 1))
+	else
+		failed=$((failed + 1))
+		log "migration $i failed (exit $rc): $(tail -n 1 "$LOGDIR/migrate-$i.log")"
+	fi
+	sm-probe --target "$GUEST_IP:$ECHO_PORT" --wait-ready 120 > /dev/null ||
+		{ touch /tmp/soak.stop; fail "the guest does not answer after migration $i"; }
+	log "migration $i: exit $rc, $((t1 - t0)) ms; web $(cat /tmp/web.count 2>/dev/null)"
+	i=$((i + 1))
+done
+
+touch /tmp/soak.stop
+wait $web
+set -- $(cat /tmp/web.count); web_good=$1 web_bad=$2
+set -- $(dom0_rss); rss1=$1 xs1=$2; fd1=$(dom0_fds)
+log "dom0 after: ${rss1} kB resident (xenstored ${xs1} kB), $fd1 descriptors"
+field migrations_done "$done_n"
+field failures "$failed"
+field web_fetches_good "${web_good:-0}"
+field web_fetches_bad "${web_bad:-0}"
+field dom0_rss_kb_before "$rss0"
+field dom0_rss_kb_after "$rss1"
+field dom0_rss_growth_kb $((rss1 - rss0))
+field xenstored_rss_growth_kb $((xs1 - xs0))
+field dom0_fds_before "$fd0"
+field dom0_fds_after "$fd1"
+field dom0_fd_growth $((fd1 - fd0))
+witness_after
+[ "$failed" = 0 ] || fail "$failed of $SOAK_N migrations failed"
+[ "${web_good:-0}" -gt 0 ] || fail "the web client never got the file"
+ok

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Fault injection points of selfmig-hook: see fault.h. */
+#include "fault.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define ERR(...) snprintf(err, errlen, __VA_ARGS__)
+
+static const char *const point_names[] = {
+	[HK_FAULT_NONE] = "none",
+	[HK_FAULT_CONN_DROP] = "conn-drop",
+	[HK_FAULT_RECEIVER_CRASH] = "receiver-crash",
+	[HK_FAULT_RESTORE_FAIL] = "restore-fail",
+	[HK_FAULT_HOOK_DIE] = "hook-die",
+};
+
+static const char *const stage_names[] = {
+	[HK_STAGE_RECEIVING] = "receiving",
+	[HK_STAGE_SUSPENDED] = "suspended",
+	[HK_STAGE_SENT] = "sent",
+};
+
+const char *hk_fault_name(enum hk_fault_point p)
+{
+	return (unsigned int)p < sizeof(point_names) / sizeof(point_names[0]) ?
+	       point_names[p] : "?";
+}
+
+const char *hk_stage_name(enum hk_stage s)
+{
+	return (unsigned int)s < sizeof(stage_names) / sizeof(stage_names[0]) ?
+	       stage_names[s] : "?";
+}
+
+int hk_fault_parse(const char *spec, struct hk_fault *f, char *err,
+		   size_t errlen)
+{
+	const char *colon = strchr(spec, ':');
+	size_t n = colon ? (size_t)(colon - spec) : strlen(spec);
+	const char *arg = colon ? colon + 1 : NULL;
+	unsigned int i;
+
+	memset(f, 0, sizeof(*f));
+	f->after_bytes = 16ull << 20;
+	f->stage = HK_STAGE_SENT;
+	for (i = 1; i < sizeof(point_names) / sizeof(point_names[0]); i++)
+		if (strlen(point_names[i]) == n && !strncmp(spec, point_names[i], n))
+			break;
+	if (i == sizeof(point_names) / sizeof(point_names[0])) {
+		ERR("SELFMIG_FAULT: unknown point '%.*s' (conn-drop, receiver-crash, restore-fail, hook-die)",
+		    (int)(n > 40 ? 40 : n), spec);
+		return -1;
+	}
+	f->point = (enum hk_fault_point)i;
+	if (!arg)
+		return 0;
+	switch (f->point) {
+	case HK_FAULT_CONN_DROP:
+	case HK_FAULT_RECEIVER_CRASH: {
+		char *end;
+		unsigned long v;
+
+		errno = 0;
+		v = strtoul(arg, &end, 10);
+		if (errno || end == arg || *end || v > 65536 || *arg == '-') {
+			ERR("SELFMIG_FAULT: %s takes a size in MiB (0..65536), not '%.40s'",
+			    point_names[i], arg);
+			return -1;
+		}
+		f->after_bytes = (uint64_t)v << 20;
+		return 0;
+	}
+	case HK_FAULT_HOOK_DIE:
+		for (i = 0; i < sizeof(stage_names) / sizeof(stage_names[0]); i++)
+			if (!strcmp(arg, stage_names[i])) {
+				f->stage = (enum hk_stage)i;
+				return 0;
+			}
+		ERR("SELFMIG_FAULT: hook-die takes receiving, suspended or sent, not '%.40s'",
+		    arg);
+		return -1;
+	default:
+		ERR("SELFMIG_FAULT: %s takes no argument", point_names[f->point]);
+		return -1;
+	}
+}
+
+int hk_fault_from_env(struct hk_fault *f, char *err, size_t errlen)
+{
+	const char *v = getenv("SELFMIG_FAULT");
+
+	memset(f, 0, sizeof(*f));
+	if (!v || !*v)
+		return 0;
+#ifdef SELFMIG_FAULTS
+	if (hk_fault_parse(v, f, err, errlen))
+		return -1;
+	fprintf(stderr, "selfmig-hook: FAULT INJECTION armed: %s\n", v);
+	return 0;
+#else
+	ERR("SELFMIG_FAULT is set, but this build has no fault points (build with FAULTS=1)");
+	return -1;
+#endif
+}
+
+int hk_fault_sink_write(void *ctx, const void *buf, size_t len)
+{
+	struct hk_fault_sink *fs = ctx;
+	uint64_t done = fs->inner->bytes;
+
+	if (!fs->fired && done + len > fs->f->after_bytes) {
+		fs->fired = true;
+		if (fs->f->point == HK_FAULT_CONN_DROP) {
+			fprintf(stderr, "selfmig-hook: FAULT INJECTION: the connection drops after %llu bytes\n",
+				(unsigned long long)done);
+			if (*fs->fd >= 0)
+				close(*fs->fd);
+			*fs->fd = -1;
+			errno = EPIPE;
+			return -1;
+		}
+		if (fs->f->point == HK_FAULT_RECEIVER_CRASH && fs->pgrp > 0) {
+			fprintf(stderr, "selfmig-hook: FAULT INJECTION: the receiver crashes after %llu bytes\n",
+				(unsigned long long)done);
+			kill(-fs->pgrp, SIGKILL);
+			/* Go on writing: the failure must come from the real path. */
+		}
+	}
+	if (*fs->fd < 0) {
+		errno = EPIPE;
+		return -1;
+	}
+	if (fs->inner->write(fs->inner->ctx, buf, len))
+		return -1;
+	fs->inner->bytes += len;
+	return 0;
+}
+
+void hk_fault_die_at(const struct hk_fault *f, enum hk_stage stage)
+{
+	if (f->point != HK_FAULT_HOOK_DIE || f->stage != stage)
+		return;
+	fprintf(stderr, "selfmig-hook: FAULT INJECTION: the hook dies now (%s)\n",
+		stage_names[stage]);
+	fflush(stderr);
+	raise(SIGKILL);
+}

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Fault injection in selfmig-hook (fault.c), in the spirit of the kernel's
+ * pm_test levels: a test names one point in the real path, and the hook
+ * fails there exactly as the real fault would make it fail.  The point is
+ * read from the environment variable SELFMIG_FAULT, and only in builds made
+ * with SELFMIG_FAULTS defined (the Makefile's FAULTS=1, the default for the
+ * test builds; `make FAULTS=0` leaves the points out).
+ *
+ *   conn-drop[:MiB]        after MiB of stream (default 16), the connection
+ *                          to the receiver is cut: the receiver sees the
+ *                          stream end early and our next write fails
+ *   receiver-crash[:MiB]   after MiB of stream, the receiver's process group
+ *                          is killed with SIGKILL
+ *   restore-fail           a record the destination cannot restore is sent
+ *                          just before the stream's end, so that the
+ *                          destination's restore fails after every page
+ *   hook-die[:STAGE]       the hook kills itself with SIGKILL at STAGE:
+ *                          receiving (receiver up, guest still running),
+ *                          suspended (guest suspended, nothing sent) or sent
+ *                          (default: every page sent, before the switch)
+ *
+ * `selfmig-hook save` honours conn-drop (the image file's descriptor is
+ * closed, as when the disk goes away) and hook-die.
+ */
+#ifndef SELFMIG_HOOK_FAULT_H
+#define SELFMIG_HOOK_FAULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "xenstream.h"
+
+enum hk_fault_point {
+	HK_FAULT_NONE,
+	HK_FAULT_CONN_DROP,
+	HK_FAULT_RECEIVER_CRASH,
+	HK_FAULT_RESTORE_FAIL,
+	HK_FAULT_HOOK_DIE,
+};
+
+enum hk_stage {
+	HK_STAGE_RECEIVING,
+	HK_STAGE_SUSPENDED,
+	HK_STAGE_SENT,
+};
+
+struct hk_fault {
+	enum hk_fault_point point;
+	uint64_t after_bytes;		/* conn-drop, receiver-crash */
+	enum hk_stage stage;		/* hook-die */
+};
+
+/* Parse a SELFMIG_FAULT value; 0, or -1 with err set. */
+int hk_fault_parse(const char *spec, struct hk_fault *f, char *err,
+		   size_t errlen);
+
+/*
+ * The fault armed for this run from SELFMIG_FAULT (point NONE when unset).
+ * -1 with err set for a bad value, or when the variable is set in a build
+ * without fault points, so that a test never passes by accident.
+ */
+int hk_fault_from_env(struct hk_fault *f, char *err, size_t errlen);
+
+const char *hk_fault_name(enum hk_fault_point p);
+const char *hk_stage_name(enum hk_stage s);
+
+/*
+ * A sink that passes everything to inner and injects conn-drop or
+ * receiver-crash once more than after_bytes have gone through.  fd is the
+ * descriptor to cut, pgrp the receiver's process group (0: none).
+ */
+struct hk_fault_sink {
+	const struct hk_fault *f;
+	struct sxs_sink *inner;
+	int *fd;
+	pid_t pgrp;
+	bool fired;
+};
+
+int hk_fault_sink_write(void *ctx, const void *buf, size_t len);
+
+/* hook-die: if armed for stage, say so on stderr and die by SIGKILL. */
+void hk_fault_die_at(const struct hk_fault *f, enum hk_stage stage);
+
+/* The record type restore-fail sends: mandatory, and unknown to Xen. */
+#define HK_FAULT_RECORD_TYPE 0x00005f53u
+
+#endif /* SELFMIG_HOOK_FAULT_H */

@@ -127,7 +127,7 @@ kernel:
 	@kernel/build.sh >/dev/null
 
 module: kernel
-	@scripts/build-module.sh
+	@FAULTS=$(FAULTS) scripts/build-module.sh
 
 style:
 	@scripts/style.sh

@@ -17,7 +17,7 @@ for d in selfmig pvops-hooks; do
 		done
 done
 cmp -s "$top/Kbuild" "$out/Kbuild" || cp "$top/Kbuild" "$out/Kbuild"
-if ! make -C "$ktree" M="$out" -j"$(nproc)" modules > "$out/build.log" 2>&1; then
+if ! make -C "$ktree" M="$out" SELFMIG_FAULTS="${FAULTS:-1}" -j"$(nproc)" modules > "$out/build.log" 2>&1; then
 	echo "selfmig.ko: build FAILED:" >&2
 	grep -E 'error|warning' "$out/build.log" | head -n 30 >&2 || tail -n 30 "$out/build.log" >&2
 	exit 1

@@ -59,7 +59,8 @@ tally "checkpatch" "$rc"
 
 note "testbed scenarios"
 scen=(boot transparent-migrate net-integrity notice-reject policy-restore assisted hook-restore hook-migrate
-      fault-conn-drop fault-receiver-crash fault-restore-fail fault-hook-die fault-disk-full auth-reject)
+      fault-conn-drop fault-receiver-crash fault-restore-fail fault-hook-die fault-disk-full
+      fault-sender-drop fault-precopy-receiver-crash fault-precopy-disk-full auth-reject)
 # Keep 400 s for the three negative checks below.
 tests/xen/run --deadline $((deadline - 400)) --set HOOK_TCP=0 "${scen[@]}" 2>&1 | tee build/logs/check-testbed.txt
 for s in "${scen[@]}"; do

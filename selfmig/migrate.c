@@ -40,12 +40,42 @@ static unsigned int batch_pages = 64;
 module_param(batch_pages, uint, 0644);
 MODULE_PARM_DESC(batch_pages, "Pages per PAGES record, 1..256 (default 64)");
 
+#ifdef SELFMIG_FAULTS
+/*
+ * Fault injection, in test builds only (docs/switch.md): "sender-drop:MIB"
+ * makes the sender cut its connection once MIB of stream have gone, as a
+ * broken network would.  Read when a migration starts.
+ */
+static char fault[32];
+module_param_string(fault, fault, sizeof(fault), 0644);
+MODULE_PARM_DESC(fault, "Test builds: \"sender-drop:MIB\" cuts the stream after MIB (empty: no fault)");
+
+static int fault_parse(u64 *drop_at)
+{
+	static const char point[] = "sender-drop:";
+	unsigned int mib;
+
+	*drop_at = 0;
+	if (!fault[0] || !strcmp(fault, "\n"))
+		return 0;
+	if (strncmp(fault, point, sizeof(point) - 1) ||
+	    kstrtouint(fault + sizeof(point) - 1, 10, &mib) || !mib) {
+		pr_err("fault=%s: only sender-drop:MIB is known\n", fault);
+		return -EINVAL;
+	}
+	*drop_at = (u64)mib << 20;
+	pr_warn("FAULT INJECTION armed: sender-drop after %u MiB\n", mib);
+	return 0;
+}
+#endif
+
 struct selfmig_mig {
 	struct selfmig_config cfg;
 	struct task_struct *thread;
 	struct selfmig_tracker *t;
 	struct socket *sock;
 	atomic_t abort;
+	u64 fault_drop_at;		/* test builds: cut the stream here */
 
 	/* transport */
 	struct smw_encoder enc;
@@ -135,6 +165,13 @@ static int xfer_send(struct selfmig_mig *m, u8 kind, struct kvec *iov, size_t n)
 		smw_hmac_final(&h, tag);
 		v[n++] = (struct kvec){ tag, sizeof(tag) };
 		total += sizeof(tag);
+	}
+	if (m->fault_drop_at && m->bytes_total + total > m->fault_drop_at) {
+		pr_warn("FAULT INJECTION: the connection drops after %llu bytes\n",
+			m->bytes_total);
+		m->fault_drop_at = 0;
+		kernel_sock_shutdown(m->sock, SHUT_RDWR);
+		return -ECONNRESET;
 	}
 	iov_iter_kvec(&msg.msg_iter, WRITE, v, n, total);
 	while (msg_data_left(&msg)) {
@@ -804,18 +841,24 @@ int selfmig_migrate_start(const struct selfmig_config *cfg)
 	ret = smrate_params_check(&m->rp);
 	if (ret) {
 		pr_err("bad rate settings: %s\n", smrate_strerror(ret));
-		kfree(m);
+		kfree_sensitive(m);
 		return -EINVAL;
 	}
+#ifdef SELFMIG_FAULTS
+	if (fault_parse(&m->fault_drop_at)) {
+		kfree_sensitive(m);
+		return -EINVAL;
+	}
+#endif
 
 	mutex_lock(&selfmig_mig_lock);
 	ret = selfmig_state_set(SELFMIG_PRECOPY);
 	if (ret) {
 		mutex_unlock(&selfmig_mig_lock);
-		kfree(m);
+		kfree_sensitive(m);
 		return -EBUSY;
 	}
-	kfree(selfmig_cur);
+	kfree_sensitive(selfmig_cur);
 	selfmig_cur = m;
 	m->thread = kthread_run(migrate_thread, m, "selfmig");
 	if (IS_ERR(m->thread)) {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -770,6 +771,33 @@ static void test_key_file(void)
 	CHECK(strstr(err, "not a selfmig key line") != NULL);
 	unlink(path);
 	CHECK_EQ(smr_load_key(path, id, key, err, sizeof(err)), -1);
+
+	tap_test("fault point: the receiver dies at once after crash_after bytes");
+	{
+		struct tstream t;
+		pid_t pid;
+		int status = 0;
+
+		build_two_rounds(&t);
+		pid = fork();
+		if (pid == 0) {
+			struct smr_config cfg;
+			struct smr_receiver r;
+
+			memset(&cfg, 0, sizeof(cfg));
+			memcpy(cfg.id, test_id, SMW_ID_LEN);
+			cfg.crash_after = 100;
+			freopen("/dev/null", "w", stderr);
+			if (smr_init(&r, &cfg))
+				_exit(1);
+			smr_feed(&r, t.s.p, t.s.len);
+			_exit(0);	/* not reached: the stream is longer */
+		}
+		CHECK(pid > 0);
+		CHECK_EQ(waitpid(pid, &status, 0), pid);
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 70);
+		ts_free(&t);
+	}
 
 	tap_test("receiver with a secret: an unauthenticated stream is refused");
 	{

@@ -489,3 +489,70 @@ fault_migrate() {
 	field_str hook_error "$(grep '^selfmig-hook: ' "$LOGDIR/hook.log" | grep -v -e FAULT -e resumed -e 'starting\|asking\|sent ' | head -n 1)"
 	fault_outcome "$rc"
 }
+
+# tracker_off: the guest's tracker leaves page tables alone (scan_mask=0).
+# For scenarios about faults and authentication, not about dirty tracking:
+# on this testbed, clearing the guest's dirty bits corrupts the page stream
+# and dom0's programs (docs/testbed.md), which would end those scenarios for
+# reasons that are not theirs.
+tracker_off() {
+	guest_sh 'echo 0 > /sys/module/selfmig/parameters/scan_mask' ||
+		fail "cannot set the tracker's scan_mask"
+	field scan_mask 0
+}
+
+# fault_precopy NAME [ENV=VALUE]: the guest pre-copies itself to
+# selfmig-receive (keyed) with a fault injected on one side: a module fault
+# (FAULT_MODULE, e.g. sender-drop:4), a receiver fault (ENV for the
+# receiver, e.g. SELFMIG_FAULT=receiver-crash:4), or a small image
+# directory (FAULT_IMAGE_DIR).  The receiver must not complete; the guest's
+# migration must fail, say why, and leave the guest running unchanged.
+fault_precopy() {
+	name=$1; shift
+	guest_create
+	guest_wait_ready 240
+	witness_before
+	selfmig_keys || fail "cannot create the guest's selfmig keys"
+	id=$(new_id)
+	rm -f /tmp/fault-key
+	selfmig-hook key "$GUEST" --id "$id" -o /tmp/fault-key || fail "cannot hand out the secret"
+	img=${FAULT_IMAGE_DIR:-/tmp}/fault-image
+	rm -f "$img"
+	if [ -n "$FAULT_MODULE" ]; then
+		guest_sh "echo $FAULT_MODULE > /sys/module/selfmig/parameters/fault" ||
+			fail "cannot arm the module's fault point"
+	fi
+	tracker_off
+	step "pre-copy with a fault: $name"
+	env "$@" selfmig-receive --listen 169.254.0.1:7001 --image "$img" --id "$id" \
+		--key-file /tmp/fault-key --once > "$LOGDIR/receive.log" 2>&1 &
+	recv=$!
+	sleep 1
+	guest_sh "echo 'dest=169.254.0.1:7001 id=$id' > /sys/kernel/selfmig/migrate" > /dev/null
+	t=0
+	while kill -0 $recv 2>/dev/null; do
+		[ $t -lt 300 ] || { kill $recv; fail "the receiver did not end within 300 s"; }
+		sleep 1; t=$((t + 1))
+	done
+	wait $recv; rrc=$?
+	cat "$LOGDIR/receive.log" | tail -n 4
+	field receiver_exit "$rrc"
+	[ "$rrc" != 0 ] || fail "the receiver completed a stream that a fault should have cut"
+	step "the guest's migration must fail and say why"
+	t=0
+	while :; do
+		st=$(guest_sh 'cat /sys/kernel/selfmig/state' | tr -d '\r\n ')
+		case "$st" in idle|failed) break ;; esac
+		[ $t -lt 120 ] || fail "the guest's migration did not end (state '$st')"
+		sleep 1; t=$((t + 1))
+	done
+	guest_sh 'cat /sys/kernel/selfmig/result' > "$LOGDIR/guest-result.txt"
+	gerr=$(awk '$1 == "message" { $1 = ""; print }' "$LOGDIR/guest-result.txt")
+	log "the guest says: state $st,$gerr"
+	field_str guest_message "$gerr"
+	[ -n "$FAULT_MODULE" ] && guest_sh 'echo > /sys/module/selfmig/parameters/fault'
+	rm -f "$img" /tmp/fault-key
+	sm-probe --target "$GUEST_IP:$ECHO_PORT" --wait-ready 60 > /dev/null ||
+		fail "the guest does not answer after the fault"
+	witness_after
+}

@@ -74,7 +74,7 @@ void hk_switch_abort(struct hk_switch *s)
 
 	/* Closing the stream makes the receiver destroy whatever it built. */
 	if (s->xr && xlr_finish(s->xr, 30) >= 128)
-		fprintf(stderr, "selfmig-hook: the receiver did not exit by itself; the destination may hold a paused copy '%s--incoming' that never ran: destroy it there\n",
+		fprintf(stderr, "selfmig-hook: the receiver ended abnormally (killed, crashed or hung); the destination may hold a paused copy '%s--incoming' that never ran: destroy it there\n",
 			s->name);
 	if (s->renamed &&
 	    hk_xen_rename(s->x, s->domid, s->away, s->name, err, sizeof(err)))

@@ -185,6 +185,29 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (getenv("SELFMIG_FAULT")) {
+		const char *v = getenv("SELFMIG_FAULT");
+		char *end;
+		unsigned long mib;
+
+#ifdef SELFMIG_FAULTS
+		if (strncmp(v, "receiver-crash:", 15) ||
+		    (errno = 0, mib = strtoul(v + 15, &end, 10), errno || *end || end == v + 15 ||
+		     !mib || mib > 65536)) {
+			fprintf(stderr, PROG ": SELFMIG_FAULT: only receiver-crash:MIB (1..65536) is known here, not '%.40s'\n",
+				v);
+			return 2;
+		}
+		cfg.crash_after = (u64)mib << 20;
+		fprintf(stderr, PROG ": FAULT INJECTION armed: %s\n", v);
+#else
+		(void)end;
+		(void)mib;
+		fprintf(stderr, PROG ": SELFMIG_FAULT is set, but this build has no fault points (build with FAULTS=1): '%.40s'\n",
+			v);
+		return 2;
+#endif
+	}
 	if (!key_file == !insecure) {
 		fprintf(stderr, PROG ": need exactly one of --key-file (the migration's secret) and --insecure\n");
 		return 2;

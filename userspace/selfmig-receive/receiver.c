@@ -361,6 +361,11 @@ int smr_feed(struct smr_receiver *r, const void *data, size_t len)
 		p += used;
 		len -= used;
 		r->st.stream_bytes += used;
+		if (r->cfg.crash_after && r->st.stream_bytes >= r->cfg.crash_after) {
+			fprintf(stderr, "selfmig-receive: FAULT INJECTION: the receiver crashes after %llu bytes\n",
+				(unsigned long long)r->st.stream_bytes);
+			_exit(70);
+		}
 		if (ret < 0) {
 			smw_dec_where(&r->dec, &off, &seq);
 			return smr_fail(r, ret, 0, NULL, seq, off);

@@ -41,6 +41,12 @@ struct smr_config {
 	 * unauthenticated (version 1) streams.
 	 */
 	const u8 *key;
+	/*
+	 * Fault injection (test builds, SELFMIG_FAULT=receiver-crash:MiB):
+	 * once this many stream bytes have arrived the process exits at once,
+	 * with no clean-up, as a crash would.  0: never.
+	 */
+	u64 crash_after;
 };
 
 struct smr_stats {

@@ -124,13 +124,18 @@ static u64 mbit(u64 v)
 static void mig_fail(struct selfmig_mig *m, int err, const char *fmt, ...)
 {
 	va_list ap;
+	int n;
 
 	if (m->error)
 		return;
 	m->error = err ? err : -EIO;
 	va_start(ap, fmt);
-	vsnprintf(m->errmsg, sizeof(m->errmsg), fmt, ap);
+	n = vsnprintf(m->errmsg, sizeof(m->errmsg), fmt, ap);
 	va_end(ap);
+	/* The cause, by name: "...: -ECONNRESET". */
+	if (n >= 0 && (size_t)n < sizeof(m->errmsg))
+		snprintf(m->errmsg + n, sizeof(m->errmsg) - n, ": %pe",
+			 ERR_PTR(m->error));
 	pr_err("migration failed: %s (%d)\n", m->errmsg, m->error);
 }
 

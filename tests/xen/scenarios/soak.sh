@@ -8,8 +8,8 @@
 # asks without pause and compares every byte (one process on each side, so
 # that the soak does not start a program per request); the 16 MiB witness
 # and the counter run too.
-# Every migration must succeed and leave the guest answering; the soak stops
-# at the first guest that is lost.  Reported: migrations done, failures, web
+# Every migration must succeed, within 10 minutes (15 for self), and leave
+# the guest answering; the soak stops at the first guest that is lost.  Reported: migrations done, failures, web
 # requests good, bad (wrong bytes) and failed (the guest was away), the
 # longest time without a good answer, and the growth of dom0's memory (VmRSS summed over
 # every process, and xenstored's own) and of its open descriptors.
@@ -54,11 +54,11 @@ while [ $i -le "$SOAK_N" ]; do
 	t0=$(now_ms)
 	case "$SOAK_MODE" in
 	hook)
-		selfmig-hook migrate "$GUEST" --receiver-log "$LOGDIR/xl-receive-$i.log" \
+		timeout -s KILL 600 selfmig-hook migrate "$GUEST" --receiver-log "$LOGDIR/xl-receive-$i.log" \
 			> "$LOGDIR/migrate-$i.log" 2>&1 ;;
 	transparent)
-		selfmig migrate --mode transparent --xl-log "$LOGDIR/xl-migrate-$i.log" "$GUEST" localhost \
-			> "$LOGDIR/migrate-$i.log" 2>&1 ;;
+		timeout -s KILL 600 selfmig migrate --mode transparent --xl-log "$LOGDIR/xl-migrate-$i.log" \
+			"$GUEST" localhost > "$LOGDIR/migrate-$i.log" 2>&1 ;;
 	self)
 		id=$(new_id)
 		selfmig-hook self "$GUEST" --listen 169.254.0.1:7001 --id "$id" > "$LOGDIR/migrate-$i.log" 2>&1 &
@@ -69,7 +69,12 @@ while [ $i -le "$SOAK_N" ]; do
 			sleep 1; t=$((t + 1)); [ $t -lt 120 ] || break
 		done
 		guest_sh "echo 'dest=169.254.0.1:7001 id=$id verify=1' > /sys/kernel/selfmig/migrate" > /dev/null
-		wait $hook ;;
+		( sleep 900; kill -KILL $hook 2>/dev/null ) &
+		killer=$!
+		wait $hook
+		hrc=$?
+		kill $killer 2>/dev/null
+		(exit $hrc) ;;
 	esac
 	rc=$?
 	t1=$(now_ms)

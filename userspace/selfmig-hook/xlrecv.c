@@ -4,6 +4,7 @@
  * message texts are xl's protocol constants; everything else is selfmig's.
  */
 #include "xlrecv.h"
+#include "xenstream.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -156,30 +157,13 @@ int xlr_wait_ready(struct xlr *r, unsigned int timeout_s, char *err,
 		      "'ready to unpause' message", err, errlen);
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int xlr_go(struct xlr *r, unsigned int timeout_s, int *dest_gone, char *err,
 	   size_t errlen)
 {
 	unsigned char code;
 
 	*dest_gone = 0;
-	if (write_all(r->to, msg_go, sizeof(msg_go))) {
+	if (sxs_fd_write(&r->to, msg_go, sizeof(msg_go))) {
 		ERR("cannot send the permission to unpause: %s", strerror(errno));
 		return -1;
 	}

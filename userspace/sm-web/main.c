@@ -33,6 +33,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "xenstream.h"
+
 #define PROG "sm-web"
 
 static void usage(FILE *f)
@@ -61,23 +63,6 @@ static double now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-}
-
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 static int serve(unsigned int port, const uint8_t *body, size_t bytes)
@@ -119,7 +104,8 @@ static int serve(unsigned int port, const uint8_t *body, size_t bytes)
 				break;
 		}
 		if (got >= 4 && !memcmp(req, "GET ", 4))
-			(void)(write_all(c, hdr, strlen(hdr)) || write_all(c, body, bytes));
+			(void)(sxs_fd_write(&c, hdr, strlen(hdr)) ||
+			       sxs_fd_write(&c, body, bytes));
 		close(c);
 	}
 }

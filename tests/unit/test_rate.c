@@ -169,6 +169,8 @@ static void test_params(void)
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		int err;
 
+		/* Fields the table does not name keep their defaults. */
+		smrate_params_default(&p);
 		p.start_rate_bps = t[i].start;
 		p.increment_bps = t[i].inc;
 		p.max_rate_bps = t[i].max;

@@ -5,11 +5,21 @@
 # never rebuilt.  Prints the kernel tree's path on success.
 #
 #   kernel/build.sh [--print-dir]
+#
+# SELFMIG_KERNEL=debug adds kernel/debug.config (DEBUG_VM, PAGE_TABLE_CHECK,
+# KASAN) on top: a second kernel with its own cache key, linked as
+# build/kernel/current-debug instead of build/kernel/current.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 tarball=/usr/src/linux-source-6.1.tar.xz
-frag=$top/kernel/guest.config
+frags=("$top/kernel/guest.config")
+link=current
+case "${SELFMIG_KERNEL:-}" in
+'') ;;
+debug) frags+=("$top/kernel/debug.config"); link=current-debug ;;
+*) echo "kernel/build.sh: SELFMIG_KERNEL=${SELFMIG_KERNEL}: only 'debug' is known" >&2; exit 1 ;;
+esac
 jobs=${JOBS:-$(nproc)}
 
 die() { echo "kernel/build.sh: $*" >&2; exit 1; }
@@ -18,7 +28,7 @@ die() { echo "kernel/build.sh: $*" >&2; exit 1; }
 
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null) || die "linux-source-6.1 is not installed"
 hash=$( { echo "linux-source-6.1 $srcver"
-          sha256sum "$frag" "$0"
+          sha256sum "${frags[@]}" "$0"
           for p in "$top"/patches/*.patch; do if [ -e "$p" ]; then sha256sum "$p"; fi; done
         } | sed "s|$top/||" | sha256sum | cut -c1-16)
 
@@ -31,7 +41,7 @@ if [ "${1:-}" = "--print-dir" ]; then
 fi
 
 if [ -f "$out/.done" ]; then
-	ln -sfn "$hash" "$top/build/kernel/current"
+	ln -sfn "$hash" "$top/build/kernel/$link"
 	echo "$tree"
 	exit 0
 fi
@@ -50,7 +60,7 @@ echo "guest kernel: building $hash from linux-source-6.1 $srcver (about 10 min o
 		patch -d "$tree" -p1 --forward --batch < "$p"
 	done
 	make -C "$tree" -s tinyconfig
-	(cd "$tree" && KCONFIG_CONFIG=.config scripts/kconfig/merge_config.sh -m .config "$frag")
+	(cd "$tree" && KCONFIG_CONFIG=.config scripts/kconfig/merge_config.sh -m .config "${frags[@]}")
 	make -C "$tree" -s olddefconfig
 	# Every line of the fragment must have survived dependency resolution.
 	missing=0
@@ -60,7 +70,7 @@ echo "guest kernel: building $hash from linux-source-6.1 $srcver (about 10 min o
 			echo "config: fragment line '$line' did not survive olddefconfig"
 			missing=1
 		fi
-	done < "$frag"
+	done < <(cat "${frags[@]}")
 	[ "$missing" = 0 ] || exit 1
 	make -C "$tree" -j"$jobs" bzImage modules
 	make -C "$tree" -s modules_prepare
@@ -80,6 +90,6 @@ if ! wait "$pid"; then
 fi
 cp "$tree/arch/x86/boot/bzImage" "$out/bzImage"
 touch "$out/.done"
-ln -sfn "$hash" "$top/build/kernel/current"
+ln -sfn "$hash" "$top/build/kernel/$link"
 echo "guest kernel: built in $(( $(date +%s) - start )) s" >&2
 echo "$tree"

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Xen-specific glue of the guest module.  Everything that names a Xen
- * interface lives under pvops-hooks/, so the core stays hypervisor-neutral.
+ * The Xen platform of the guest module (struct selfmig_platform).
+ * Everything that names a Xen interface lives here, so the engine stays
+ * hypervisor-neutral.
  *
  *  - the guest's type as Xen runs it;
  *  - frames written behind the guest's CPUs: by Xen (shared info, vcpu_info,
@@ -24,19 +25,7 @@
 
 #include "selfmig.h"
 #include "authkey.h"
-
-const char *selfmig_xen_guest_type(void)
-{
-	if (!xen_domain())
-		return "none";
-	if (xen_pvh_domain())
-		return "pvh";
-	if (xen_pv_domain())
-		return "pv";
-	if (xen_hvm_domain())
-		return "hvm";
-	return "unknown";
-}
+#include "hooks.h"
 
 /* A new writable grant: the other side may write the frame from now on. */
 static void selfmig_xen_grant_seen(unsigned long frame, void *data)
@@ -49,41 +38,34 @@ static void selfmig_xen_mark(unsigned long frame, void *data)
 	selfmig_tracker_mark_pending(data, frame);
 }
 
-int selfmig_xen_track_start(struct selfmig_tracker *t)
+static int selfmig_xen_track_start(struct selfmig_tracker *t)
 {
 	int ret;
 
-	if (!xen_domain())
-		return -ENODEV;
 	ret = gnttab_set_writable_grant_observer(selfmig_xen_grant_seen, t);
 	if (ret)
 		pr_err("cannot observe grants (%d): another user?\n", ret);
 	return ret;
 }
 
-void selfmig_xen_track_stop(struct selfmig_tracker *t)
+static void selfmig_xen_track_stop(struct selfmig_tracker *t)
 {
 	gnttab_clear_writable_grant_observer();
 }
 
 /* Add every frame that others may have written to the pending set. */
-void selfmig_xen_foreign_frames(struct selfmig_tracker *t)
+static void selfmig_xen_foreign_frames(struct selfmig_tracker *t)
 {
 	gnttab_for_each_foreign_writable_frame(selfmig_xen_mark, t);
 	xen_for_each_hypervisor_written_frame(selfmig_xen_mark, t);
 }
 
 /* Write control/selfmig/<key> in the guest's own xenstore directory. */
-int selfmig_xen_publish(const char *key, const char *fmt, ...)
+static int selfmig_xen_publish(const char *key, const char *val)
 {
-	char buf[128];
-	va_list ap;
 	int ret;
 
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	ret = xenbus_write(XBT_NIL, "control/selfmig", key, buf);
+	ret = xenbus_write(XBT_NIL, "control/selfmig", key, val);
 	if (ret)
 		pr_warn("xenstore: cannot write control/selfmig/%s: %d\n", key, ret);
 	return ret;
@@ -96,15 +78,13 @@ int selfmig_xen_publish(const char *key, const char *fmt, ...)
  * so a key that this guest can write (xenstore accepts our write of the
  * same value) did not come from dom0 alone and is refused.
  */
-int selfmig_xen_read_key(const u8 id[SMW_ID_LEN], u8 key[SMW_KEY_LEN])
+static int selfmig_xen_read_key(const u8 id[SMW_ID_LEN], u8 key[SMW_KEY_LEN])
 {
 	u8 kid[SMW_ID_LEN];
 	unsigned int len;
 	char *val;
 	int ret;
 
-	if (!xen_domain())
-		return -ENODEV;
 	val = xenbus_read(XBT_NIL, "control/selfmig", "key", &len);
 	if (IS_ERR(val)) {
 		pr_err("no migration secret from dom0 in control/selfmig/key (%ld)\n",
@@ -140,23 +120,58 @@ out:
  * standard path (freeze, device suspend, xenstore suspend, stop_machine,
  * the suspend hypercall).
  */
-int selfmig_xen_request_suspend(void)
-{
-	return xenbus_write(XBT_NIL, "control", "shutdown", "suspend");
-}
-
 static struct xen_suspend_hooks selfmig_xen_hooks;
 
-int selfmig_xen_suspend_hooks(void (*before)(void *), void (*after)(bool, void *),
-			      void *data)
+static int selfmig_xen_freeze(const struct selfmig_freeze *f)
 {
-	selfmig_xen_hooks.before_hypercall = before;
-	selfmig_xen_hooks.after_hypercall = after;
-	selfmig_xen_hooks.data = data;
-	return xen_register_suspend_hooks(&selfmig_xen_hooks);
+	int ret;
+
+	selfmig_xen_hooks.before_hypercall = f->before;
+	selfmig_xen_hooks.after_hypercall = f->after;
+	selfmig_xen_hooks.data = f->data;
+	ret = xen_register_suspend_hooks(&selfmig_xen_hooks);
+	if (ret) {
+		pr_err("cannot hook the suspend path: %d\n", ret);
+		return ret;
+	}
+	ret = xenbus_write(XBT_NIL, "control", "shutdown", "suspend");
+	if (ret) {
+		pr_err("cannot request a suspend through control/shutdown: %d\n", ret);
+		xen_unregister_suspend_hooks(&selfmig_xen_hooks);
+	}
+	return ret;
 }
 
-void selfmig_xen_suspend_hooks_clear(void)
+/* Waits for a suspend still in progress. */
+static void selfmig_xen_freeze_end(void)
 {
 	xen_unregister_suspend_hooks(&selfmig_xen_hooks);
+}
+
+static const char *selfmig_xen_type(void)
+{
+	if (xen_pvh_domain())
+		return "pvh";
+	if (xen_pv_domain())
+		return "pv";
+	if (xen_hvm_domain())
+		return "hvm";
+	return "unknown";
+}
+
+static struct selfmig_platform selfmig_xen_platform = {
+	.track_start = selfmig_xen_track_start,
+	.track_stop = selfmig_xen_track_stop,
+	.foreign_frames = selfmig_xen_foreign_frames,
+	.publish = selfmig_xen_publish,
+	.read_key = selfmig_xen_read_key,
+	.freeze = selfmig_xen_freeze,
+	.freeze_end = selfmig_xen_freeze_end,
+};
+
+/* The Xen platform, named after the guest's type. */
+const struct selfmig_platform *selfmig_xen_init(void)
+{
+	selfmig_xen_platform.name = selfmig_xen_type();
+	return &selfmig_xen_platform;
 }

@@ -43,6 +43,9 @@ static int __init selfmig_init(void)
 {
 	int ret;
 
+	ret = selfmig_hooks_init();
+	if (ret)
+		return ret;
 	if (selftest) {
 		ret = selfmig_selftest_run();
 		if (ret) {
@@ -58,7 +61,7 @@ static int __init selfmig_init(void)
 	}
 
 	pr_info("version %s loaded: guest type %s, %lu RAM pages, %u cpus\n",
-		SELFMIG_VERSION, selfmig_xen_guest_type(), totalram_pages(),
+		SELFMIG_VERSION, selfmig_platform()->name, totalram_pages(),
 		num_online_cpus());
 	return 0;
 }

@@ -535,14 +535,9 @@ static int fs_alloc(struct selfmig_mig *m)
 		m->fs_dirty_gfns[i] = page_to_pfn(m->fs_dirty[i]);
 		m->fs_free_gfns[i] = page_to_pfn(m->fs_free[i]);
 	}
-	return selfmig_xen_publish("final-set", "%lx", page_to_pfn(m->fs_hdr));
+	return selfmig_publish("final-set", "%lx", page_to_pfn(m->fs_hdr));
 }
 
-/*
- * The last instant before the suspend hypercall: CPU 0, interrupts off,
- * the other CPUs stopped, tasks frozen.  Everything written since the last
- * round, the stacks in use and the frames others write make the final set.
- */
 /* Frames the migration itself writes at the freeze, and the stacks in use. */
 static void fs_own_frames(struct selfmig_tracker *t, void *data)
 {
@@ -557,6 +552,12 @@ static void fs_own_frames(struct selfmig_tracker *t, void *data)
 	rcu_read_unlock();
 }
 
+/*
+ * The last instant before the guest stops (on Xen, the suspend hypercall):
+ * one CPU, interrupts off, the other CPUs stopped.  Everything written
+ * since the last round, the stacks in use and the frames others write make
+ * the final set.
+ */
 static void fs_before_hypercall(void *data)
 {
 	struct selfmig_mig *m = data;
@@ -638,7 +639,7 @@ static int migrate_rounds(struct selfmig_mig *m)
 	start = ktime_get_ns();
 	rate = smrate_round_rate(&m->rp, 0, 0);
 	smrate_pacer_start(&m->pacer, start, rate);
-	selfmig_xen_publish("progress", "round 0");
+	selfmig_publish("progress", "round 0");
 	ret = round0(m);
 	if (ret)
 		return ret;
@@ -679,7 +680,7 @@ static int migrate_rounds(struct selfmig_mig *m)
 
 		start = now;
 		smrate_pacer_start(&m->pacer, start, rate);
-		selfmig_xen_publish("progress", "round %u dirty %lu", r, dirty);
+		selfmig_publish("progress", "round %u dirty %lu", r, dirty);
 		m->rounds[r].pages_scanned = t->ram_pages;
 		m->rounds[r].pages_dirty = dirty;
 		ret = round_dirty(m, &m->rounds[r]);
@@ -761,29 +762,28 @@ static int migrate_thread(void *arg)
 	xfer_free(m);
 
 	if (m->cfg.verify) {
-		ret = selfmig_xen_suspend_hooks(fs_before_hypercall,
-						fs_after_hypercall, m);
-		if (ret) {
-			mig_fail(m, ret, "cannot hook the suspend path");
-			goto out;
-		}
+		const struct selfmig_platform *plat = selfmig_platform();
+		struct selfmig_freeze f = {
+			.before = fs_before_hypercall,
+			.after = fs_after_hypercall,
+			.data = m,
+		};
+
 		selfmig_state_set(SELFMIG_SUSPENDED);
-		selfmig_xen_publish("progress", "suspending");
-		ret = selfmig_xen_request_suspend();
+		selfmig_publish("progress", "suspending");
+		ret = plat->freeze(&f);
 		if (ret) {
-			selfmig_xen_suspend_hooks_clear();
-			mig_fail(m, ret, "cannot request a suspend");
+			mig_fail(m, ret, "cannot freeze");
 			goto out;
 		}
 		if (!wait_for_completion_timeout(&m->resumed,
 						 SELFMIG_RESUME_WAIT_S * HZ)) {
-			/* Waits for a suspend still in progress. */
-			selfmig_xen_suspend_hooks_clear();
+			plat->freeze_end();
 			mig_fail(m, -ETIMEDOUT, "no suspend within %u s",
 				 SELFMIG_RESUME_WAIT_S);
 			goto out;
 		}
-		selfmig_xen_suspend_hooks_clear();
+		plat->freeze_end();
 		if (m->fs_ret)
 			mig_fail(m, -EINVAL, "final set not built: %s",
 				 smfs_strerror(m->fs_ret));
@@ -800,7 +800,7 @@ out:
 	xfer_free(m);
 	if (m->error)
 		selfmig_state_set(SELFMIG_FAILED);
-	selfmig_xen_publish("progress", m->error ? "failed" : "done");
+	selfmig_publish("progress", m->error ? "failed" : "done");
 	selfmig_tracker_stop(m->t);
 	m->t = NULL;
 	fs_free_pages(m);

@@ -71,18 +71,58 @@ unsigned long selfmig_ram_end_pfn(void);
 void selfmig_tracker_mark_buffer(struct selfmig_tracker *t, const void *buf, size_t len);
 
 /* ------------------------------------------------------------------ */
-/* pvops-hooks/xen.c: Xen-specific glue                                 */
+/* platform.c and pvops-hooks/: what the engine needs from its machine   */
 
-const char *selfmig_xen_guest_type(void);
-int selfmig_xen_track_start(struct selfmig_tracker *t);
-void selfmig_xen_track_stop(struct selfmig_tracker *t);
-void selfmig_xen_foreign_frames(struct selfmig_tracker *t);
-int selfmig_xen_publish(const char *key, const char *fmt, ...) __printf(2, 3);
-int selfmig_xen_request_suspend(void);
-int selfmig_xen_read_key(const u8 id[16], u8 key[32]);
-int selfmig_xen_suspend_hooks(void (*before)(void *), void (*after)(bool, void *),
-			      void *data);
-void selfmig_xen_suspend_hooks_clear(void);
+/**
+ * struct selfmig_freeze - the two edges of the freeze
+ * @before: the last instant before the guest stops: one CPU, interrupts
+ *	off, every other CPU stopped.  Builds the final set.
+ * @after: the guest runs again; @cancelled is true on the same machine
+ *	(the migration was cancelled or only verified), false in a new one.
+ * @data: passed to both
+ */
+struct selfmig_freeze {
+	void (*before)(void *data);
+	void (*after)(bool cancelled, void *data);
+	void *data;
+};
+
+/**
+ * struct selfmig_platform - a machine the guest can run on
+ * @name: the guest's type, as /sys/kernel/selfmig/guest_type shows it
+ * @track_start: start learning of frames written by anything but the
+ *	guest's CPUs (selfmig_tracker_mark_foreign()); 0 or -errno
+ * @track_stop: stop it; on return no such report runs any more
+ * @foreign_frames: add the frames others may write right now to the
+ *	pending set (selfmig_tracker_mark_pending())
+ * @publish: make one key=value of the migration's progress visible to
+ *	whoever drives it from outside the guest
+ * @read_key: the migration's secret for migration @id, from outside
+ * @freeze: start the freeze; @f->after runs once the guest runs again,
+ *	before or after @freeze returns
+ * @freeze_end: after @f->after ran, or when the caller gives up waiting
+ *
+ * pvops-hooks/ registers one at load time (selfmig_hooks_init()); the
+ * engine (tracker, rounds, rate, final set) reaches the machine only
+ * through it.
+ */
+struct selfmig_platform {
+	const char *name;
+	int (*track_start)(struct selfmig_tracker *t);
+	void (*track_stop)(struct selfmig_tracker *t);
+	void (*foreign_frames)(struct selfmig_tracker *t);
+	int (*publish)(const char *key, const char *val);
+	int (*read_key)(const u8 id[16], u8 key[32]);
+	int (*freeze)(const struct selfmig_freeze *f);
+	void (*freeze_end)(void);
+};
+
+void selfmig_platform_register(const struct selfmig_platform *p);
+const struct selfmig_platform *selfmig_platform(void);
+int selfmig_publish(const char *key, const char *fmt, ...) __printf(2, 3);
+
+/* pvops-hooks/: registers the platform the guest runs on */
+int selfmig_hooks_init(void);
 
 /* ------------------------------------------------------------------ */
 /* migrate.c: one migration                                             */

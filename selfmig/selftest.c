@@ -62,7 +62,7 @@ static bool selftest_state_names(void)
 
 static bool selftest_guest_type(void)
 {
-	const char *t = selfmig_xen_guest_type();
+	const char *t = selfmig_platform()->name;
 
 	return t && t[0];
 }

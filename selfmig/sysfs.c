@@ -28,7 +28,7 @@ static ssize_t version_show(struct kobject *k, struct kobj_attribute *a,
 static ssize_t guest_type_show(struct kobject *k, struct kobj_attribute *a,
 			       char *buf)
 {
-	return sysfs_emit(buf, "%s\n", selfmig_xen_guest_type());
+	return sysfs_emit(buf, "%s\n", selfmig_platform()->name);
 }
 
 static ssize_t memory_pages_show(struct kobject *k, struct kobj_attribute *a,
@@ -67,7 +67,7 @@ static ssize_t status_show(struct kobject *k, struct kobj_attribute *a,
 	return sysfs_emit(buf,
 			  "version %s\nguest_type %s\nmemory_pages %lu\n"
 			  "present_pages %lu\npage_size %lu\ncpus %u\nstate %s\n",
-			  SELFMIG_VERSION, selfmig_xen_guest_type(),
+			  SELFMIG_VERSION, selfmig_platform()->name,
 			  totalram_pages(), get_num_physpages(), PAGE_SIZE,
 			  num_online_cpus(),
 			  selfmig_state_name(selfmig_state_get()));
@@ -199,7 +199,7 @@ static ssize_t migrate_store(struct kobject *k, struct kobj_attribute *a,
 	kfree(copy);
 	if (ret)
 		return ret;
-	ret = selfmig_xen_read_key(cfg.id, cfg.key);
+	ret = selfmig_platform()->read_key(cfg.id, cfg.key);
 	if (ret && require_key)
 		return ret;
 	cfg.auth = !ret;

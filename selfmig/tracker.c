@@ -14,9 +14,9 @@
  * page (a file page must be written back, a MADV_FREE page must not be
  * discarded), so that knowledge moves to the folio first.
  *
- * Writes by anyone else (Xen itself, backends through grants) set no dirty
- * bit; those frames are reported by the Xen glue and count as dirty in every
- * scan.  See pvops-hooks/xen.c.
+ * Writes by anyone else (Xen itself, backends through grants, devices by
+ * DMA) set no dirty bit; the platform reports those frames (struct
+ * selfmig_platform, pvops-hooks/) and they count as dirty in every scan.
  *
  * A scan ORs what it finds into the tracker's pending bitmap; the sender
  * clears a frame's bit when it copies the frame.
@@ -66,7 +66,7 @@ static inline void tracker_mark(struct selfmig_tracker *t, unsigned long pfn,
 		__set_bit(pfn, t->pending);
 }
 
-/* Called by the Xen glue for frames others write; may run in any context. */
+/* Called by the platform for frames others write; may run in any context. */
 void selfmig_tracker_mark_foreign(struct selfmig_tracker *t, unsigned long pfn)
 {
 	if (pfn < t->nr_pfns)
@@ -188,7 +188,8 @@ static void scan_kernel(struct selfmig_tracker *t)
 
 struct mm_scan {
 	struct selfmig_tracker *t;
-	struct vm_area_struct *vma;
+	struct mm_struct *mm;
+	struct vm_area_struct *vma;	/* NULL: a raw walk at the freeze */
 	u32 pages;
 };
 
@@ -201,7 +202,7 @@ static struct page *tracker_normal_page(struct vm_area_struct *vma, pte_t pte)
 {
 	unsigned long pfn = pte_pfn(pte);
 
-	if (vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP))
+	if (!vma || vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP))
 		return NULL;
 	if (pte_special(pte) || is_zero_pfn(pfn) || !pfn_valid(pfn))
 		return NULL;
@@ -211,7 +212,7 @@ static struct page *tracker_normal_page(struct vm_area_struct *vma, pte_t pte)
 static void scan_user_pte(struct mm_scan *s, pmd_t *pmd, unsigned long addr,
 			  unsigned long end)
 {
-	struct mm_struct *mm = s->vma->vm_mm;
+	struct mm_struct *mm = s->mm;
 	struct selfmig_tracker *t = s->t;
 	spinlock_t *ptl;	/* the page-table page's lock */
 	pte_t *start, *pte;
@@ -228,7 +229,8 @@ static void scan_user_pte(struct mm_scan *s, pmd_t *pmd, unsigned long addr,
 			continue;
 		if (user_wp) {
 			/* Writable means written since the last scan (or never scanned). */
-			if (!pte_write(v) || !tracker_normal_page(s->vma, v))
+			if (!pte_write(v) ||
+			    (s->vma && !tracker_normal_page(s->vma, v)))
 				continue;
 			if (!t->final &&
 			    !test_and_clear_bit(_PAGE_BIT_RW, (unsigned long *)&pte->pte))
@@ -285,7 +287,7 @@ static void scan_user_pmd(struct mm_scan *s, pud_t *pud, unsigned long addr,
 static void scan_user_range(struct mm_scan *s, unsigned long addr,
 			    unsigned long end)
 {
-	pgd_t *pgd = pgd_offset(s->vma->vm_mm, addr);
+	pgd_t *pgd = pgd_offset(s->mm, addr);
 	unsigned long next;
 
 	do {
@@ -322,13 +324,16 @@ static void scan_user_range(struct mm_scan *s, unsigned long addr,
 
 /*
  * Scan one address space.  Outside the freeze we may sleep for its lock;
- * at the freeze (interrupts off, other CPUs stopped, tasks frozen) we only
- * try it: a writer caught holding it is in the middle of changing the
- * layout, and its tables are left alone (counted in busy_mms).
+ * at the freeze (interrupts off, other CPUs stopped) we only try it.  A
+ * writer caught holding it is in the middle of changing the layout, so its
+ * VMAs cannot be trusted, but its page tables can: every CPU is stopped
+ * outside any page-table lock, and a table is unlinked before it is freed.
+ * Such an address space (counted in busy_mms) is walked whole, without
+ * VMAs: reading dirty bits needs no more.
  */
 static u32 scan_mm(struct selfmig_tracker *t, struct mm_struct *mm, bool atomic)
 {
-	struct mm_scan s = { .t = t };
+	struct mm_scan s = { .t = t, .mm = mm };
 	struct vm_area_struct *vma;
 
 	VMA_ITERATOR(vmi, mm, 0);
@@ -336,7 +341,8 @@ static u32 scan_mm(struct selfmig_tracker *t, struct mm_struct *mm, bool atomic)
 	if (atomic) {
 		if (!mmap_read_trylock(mm)) {
 			t->busy_mms++;
-			return 0;
+			scan_user_range(&s, 0, TASK_SIZE_MAX);
+			return s.pages;
 		}
 	} else {
 		mmap_read_lock(mm);
@@ -457,7 +463,7 @@ void selfmig_tracker_take_foreign(struct selfmig_tracker *t)
 	for (i = 0; i < words; i++)
 		if (READ_ONCE(t->foreign_seen[i]))
 			t->pending[i] |= xchg(&t->foreign_seen[i], 0);
-	selfmig_xen_foreign_frames(t);
+	selfmig_platform()->foreign_frames(t);
 }
 
 /**
@@ -688,7 +694,7 @@ struct selfmig_tracker *selfmig_tracker_start(unsigned long nr_pfns)
 	selfmig_walk_ram(mark_ram, t);
 	t->ram_pages = bitmap_weight(t->ram, nr_pfns);
 
-	ret = selfmig_xen_track_start(t);
+	ret = selfmig_platform()->track_start(t);
 	if (ret)
 		goto err_free;
 	tracker_split(t);
@@ -708,7 +714,7 @@ void selfmig_tracker_stop(struct selfmig_tracker *t)
 {
 	if (IS_ERR_OR_NULL(t))
 		return;
-	selfmig_xen_track_stop(t);
+	selfmig_platform()->track_stop(t);
 	vfree(t->ram);
 	vfree(t->foreign_seen);
 	vfree(t->pending);

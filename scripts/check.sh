@@ -101,5 +101,26 @@ tally "a silent dom0 fails only its own scenario" $?
 
 echo "check: took $SECONDS s"
 [ ${#failed[@]} -eq 0 ] || printf 'failed: %s\n' "${failed[@]}"
+# The testbed's retries during this check (tests/xen/run retries only what
+# build/bin/sm-classify calls the emulated machine's fault), one line, with
+# the classifier's line of each; the "N passed, N failed" line stays last.
+python3 - "$((deadline - budget))" build/logs/*/result.json <<'PY' || echo "retries: ? (build/logs/*/result.json unreadable)"
+import json, os, re, sys
+since, n, parts = int(sys.argv[1]), 0, []
+for p in sorted(sys.argv[2:]):
+    d = os.path.basename(os.path.dirname(p))
+    if re.search(r"-attempt[0-9]+$", d):
+        continue
+    try:
+        if os.path.getmtime(p) < since:
+            continue
+        v = json.load(open(p)).get("testbed_retry")
+    except (OSError, ValueError, AttributeError):
+        continue
+    if v:
+        n += max(1, len(re.findall(r"(?:^| \| )retry: ", str(v))))
+        parts.append("%s: %s" % (d, " ".join(str(v).split())))
+print("retries: %d%s" % (n, " (" + "; ".join(parts) + ")" if parts else ""))
+PY
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sm-classify: may a failed testbed scenario run again?
+ *
+ *   sm-classify --reason TEXT --dir LOGDIR
+ *
+ * Runs on the host, after dom0's verdict arrived (tests/xen/run).  TEXT is
+ * the scenario's failure reason, LOGDIR its logs (build/logs/<scenario>/:
+ * dom0-dmesg.txt, xen-dmesg.txt, scenario.log, guest-console-*.log and every
+ * other *.log and *.txt, each read up to a bound).  Prints one line:
+ *
+ *   retry: <why>     the failure is a documented crash of a program outside
+ *                    the project (the emulated machine's fault)
+ *   final: <why>     anything else
+ *
+ * The rule and the table of documented signatures: classify.c.
+ *
+ * Exit status: 0 retry, 1 final, 2 usage or I/O error.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "classify.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: sm-classify --reason TEXT --dir LOGDIR\n"
+		"\n"
+		"Prints \"retry: WHY\" (exit 0) if the failure of the scenario whose\n"
+		"reason is TEXT and whose logs are in LOGDIR may run again, and\n"
+		"\"final: WHY\" (exit 1) if not.  Exit 2 on a usage or I/O error.\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "reason", required_argument, NULL, 'r' },
+		{ "dir", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *reason = NULL, *dir = NULL;
+	struct scl_result res;
+	char err[512];
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			reason = optarg;
+			break;
+		case 'd':
+			dir = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!reason || !dir || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (scl_classify_dir(reason, dir, &res, err, sizeof(err)) < 0) {
+		fprintf(stderr, "sm-classify: %s\n", err);
+		return 2;
+	}
+	printf("%s\n", res.why);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		perror("sm-classify: stdout");
+		return 2;
+	}
+	return res.verdict == SCL_RETRY ? 0 : 1;
+}

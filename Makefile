@@ -23,7 +23,7 @@ SANFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sa
 
 # Programs, their extra libraries, and which of them run inside the guest.
 PROG_DIRS   := $(patsubst userspace/%/main.c,%,$(wildcard userspace/*/main.c))
-GUEST_PROGS ?= $(filter sm-echo selfmig-counter selfmig-workload selfmigd sm-sched sm-web,$(PROG_DIRS))
+GUEST_PROGS ?= $(filter sm-echo selfmig-counter selfmig-workload selfmigd sm-sched sm-web sm-netcfg,$(PROG_DIRS))
 LIBS_default := -lz
 XENLIBS     := -lxenctrl -lxenguest -lxenstore -lxenforeignmemory -lxentoollog
 LIBS_selfmig-verify := $(XENLIBS) -lz
@@ -42,7 +42,7 @@ UNIT_BINS   := $(patsubst tests/unit/%.c,$(B)/unit/%,$(UNIT_SRC))
 UNIT_SAN    := $(patsubst tests/unit/%.c,$(B)/unit-san/%,$(UNIT_SRC))
 HDRS        := $(wildcard selfmig/uapi/*.h selfmig/core/*.h userspace/*/*.h tests/unit/*.h)
 
-.PHONY: all help deps kernel module userspace unit unit-build fuzz check demo soak bench clean distclean style
+.PHONY: all help deps kernel module userspace unit unit-build fuzz check demo soak native native-matrix bench clean distclean style
 
 all: userspace module
 
@@ -53,6 +53,8 @@ help:
 	@echo "make unit       userspace unit tests, plain and under ASan/UBSan (< 1 min)"
 	@echo "make fuzz       libFuzzer runs of the page-stream, notice and Xen-stream parsers and the stream assembler (FUZZ_SECONDS each, default 60)"
 	@echo "make soak       SOAK_N (50) migrations under a web workload, SOAK_MODE self|hook|transparent; dom0 memory/fd growth"
+	@echo "make native     pre-copy verified without Xen (QEMU's memory dump as oracle): each workload once, 1 vCPU"
+	@echo "make native-matrix  the same, 5 runs of each workload with 1 vCPU, then with 2 vCPUs; a summary"
 	@echo "make kernel     the guest kernel (cached under build/kernel/<hash>)"
 	@echo "make module     selfmig.ko against that kernel"
 	@echo "make userspace  dom0 and guest programs"
@@ -74,7 +76,17 @@ $(B)/guest-bin/$(1): $(wildcard userspace/$(1)/*.c) $(CORE_SRC) $(COMMON_SRC) $(
 endef
 $(foreach p,$(PROG_DIRS),$(eval $(call prog_rule,$(p))))
 
-userspace: $(addprefix $(B)/bin/,$(PROG_DIRS)) $(addprefix $(B)/guest-bin/,$(GUEST_PROGS))
+# The emulated machines' canary (tests/canary/): no selfmig code; static, so
+# that dom0 and the guests can all run it.
+$(B)/bin/memcanary: tests/canary/memcanary.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -static -o $@ $<
+$(B)/guest-bin/memcanary: $(B)/bin/memcanary
+	@mkdir -p $(@D)
+	cp $< $@
+
+userspace: $(addprefix $(B)/bin/,$(PROG_DIRS)) $(addprefix $(B)/guest-bin/,$(GUEST_PROGS)) \
+	$(B)/bin/memcanary $(B)/guest-bin/memcanary
 
 # ---------------------------------------------------------------- unit tests
 # The library sources are compiled once per flavour (plain, ASan/UBSan) and
@@ -145,6 +157,20 @@ SOAK_N    ?= 50
 SOAK_MODE ?= self
 soak: deps
 	@tests/xen/run --set SOAK_N=$(SOAK_N) --set SOAK_MODE=$(SOAK_MODE) soak
+
+# The single-level testbed (tests/native/run): the guest kernel directly under
+# QEMU, every page checked against QEMU's dump of its memory at the freeze.
+NATIVE_LOGS := $(B)/logs/native-precopy-verify
+native: deps
+	@tests/native/run --set RUNS=1 --vcpus 1
+
+native-matrix: deps
+	@rc=0; \
+	tests/native/run --set RUNS=5 --vcpus 1 || rc=1; \
+	tests/native/run --set RUNS=5 --vcpus 2 || rc=1; \
+	echo "native-matrix: summary"; \
+	tests/native/run --summary $(NATIVE_LOGS) $(NATIVE_LOGS)-2cpu; \
+	exit $$rc
 
 clean:
 	rm -rf $(B)/bin $(B)/guest-bin $(B)/unit $(B)/unit-san $(B)/module $(B)/run $(B)/logs

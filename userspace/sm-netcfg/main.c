@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sm-netcfg: switch a network interface's transmit checksum offload, for
+ * the testbed's experiments (docs/testbed.md).  With offload on, the guest
+ * hands netfront TCP segments whose checksum nobody computes over the data
+ * (dom0 trusts them), so bytes that change between the guest and dom0's
+ * socket go unnoticed; with it off, the guest's CPU sums every segment and
+ * dom0's TCP drops a segment that changed on the way, and has it sent again.
+ *
+ *   sm-netcfg --tx-csum on|off IFACE
+ *   sm-netcfg IFACE                  prints the current setting
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static int ethtool(int fd, const char *ifname, struct ethtool_value *v)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)v;
+	return ioctl(fd, SIOCETHTOOL, &ifr);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: sm-netcfg [--tx-csum on|off] IFACE\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "tx-csum", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ethtool_value v;
+	int c, fd, set = -1;
+	const char *ifname;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (!strcmp(optarg, "on")) {
+				set = 1;
+			} else if (!strcmp(optarg, "off")) {
+				set = 0;
+			} else {
+				fprintf(stderr, "sm-netcfg: --tx-csum takes on or off, not '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return 2;
+	}
+	ifname = argv[optind];
+	if (strlen(ifname) >= IFNAMSIZ) {
+		fprintf(stderr, "sm-netcfg: interface name '%s' is too long\n", ifname);
+		return 2;
+	}
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0) {
+		perror("sm-netcfg: socket");
+		return 1;
+	}
+	if (set >= 0) {
+		v.cmd = ETHTOOL_STXCSUM;
+		v.data = (unsigned int)set;
+		if (ethtool(fd, ifname, &v)) {
+			fprintf(stderr, "sm-netcfg: %s: cannot switch tx checksum offload %s: %s\n",
+				ifname, set ? "on" : "off", strerror(errno));
+			close(fd);
+			return 1;
+		}
+	}
+	v.cmd = ETHTOOL_GTXCSUM;
+	v.data = 0;
+	if (ethtool(fd, ifname, &v)) {
+		fprintf(stderr, "sm-netcfg: %s: cannot read tx checksum offload: %s\n",
+			ifname, strerror(errno));
+		close(fd);
+		return 1;
+	}
+	printf("%s tx-csum %s\n", ifname, v.data ? "on" : "off");
+	close(fd);
+	return set >= 0 && (int)!!v.data != set;
+}

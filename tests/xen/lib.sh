@@ -145,6 +145,12 @@ new_id() { # 32 hex digits
 # selfmig_verify_run WORKLOAD RUN: one pre-copy to a receiver in dom0, the
 # freeze, and the comparison of every guest page.  Sets VERIFY_MISSED and
 # VERIFY_JSON (one JSON object for the run); returns non-zero on failure.
+#
+# Diagnosis settings (docs/testbed.md): CAPTURE=1 records the stream on
+# dom0's side of the guest's link (tcpdump on its vif) and the bytes the
+# receiver read (--tee), for tests/xen/stream-compare; TXCSUM=off makes the
+# guest compute TCP checksums itself, so that dom0's TCP rejects segments
+# that change on the way.
 selfmig_verify_run() {
 	w=$1 i=$2
 	VERIFY_MISSED=0
@@ -155,8 +161,21 @@ selfmig_verify_run() {
 	selfmig_keys
 	selfmig-hook key "$GUEST" --id "$id" -o /tmp/selfmig-key ||
 		{ log "cannot hand the migration's secret out"; return 1; }
+	if [ -n "${TXCSUM:-}" ]; then
+		guest_sh "sm-netcfg --tx-csum $TXCSUM eth0" | tee -a "$LOGDIR/netcfg.log"
+	fi
+	tee= tcpd=
+	if [ "${CAPTURE:-0}" = 1 ]; then
+		cp /tmp/selfmig-key "$LOGDIR/key-$w-$i"
+		echo "$id" > "$LOGDIR/id-$w-$i"
+		tcpdump -i "vif$(xl domid "$GUEST").0" -s 0 -B 65536 -U -w "$LOGDIR/capture-$w-$i.pcap" \
+			tcp port 7001 > "$LOGDIR/tcpdump-$w-$i.log" 2>&1 &
+		tcpd=$!
+		tee="$LOGDIR/tee-$w-$i.bin"
+		sleep 1
+	fi
 	selfmig-receive --listen 169.254.0.1:7001 --image "$img" --meta "$img.meta" --id "$id" --once \
-		--key-file /tmp/selfmig-key \
+		--key-file /tmp/selfmig-key ${tee:+--tee "$tee"} \
 		--json "$LOGDIR/receive-$w-$i.json" > "$LOGDIR/receive-$w-$i.log" 2>&1 &
 	recv=$!
 	sleep 1
@@ -178,6 +197,12 @@ selfmig_verify_run() {
 		[ $t -lt 600 ] || { log "receiver still running after 600 s"; kill $recv; break; }
 	done
 	wait $recv; rrc=$?
+	if [ -n "$tcpd" ]; then
+		sleep 1
+		kill -INT "$tcpd" 2>/dev/null
+		wait "$tcpd"
+		log "capture: $(tail -n 3 "$LOGDIR/tcpdump-$w-$i.log" | tr '\n' ' ')"
+	fi
 	selfmig-verify --domain "$GUEST" --image "$img" --wait 120 --resume \
 		--json "$LOGDIR/verify-$w-$i.json" > "$LOGDIR/verify-$w-$i.log" 2>&1
 	vrc=$?

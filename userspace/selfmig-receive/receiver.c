@@ -20,6 +20,7 @@
 #include "authkey.h"
 #include "crc32c.h"
 #include "receiver.h"
+#include "xenstream.h"
 
 static const u8 smr_zero_page[SMW_PAGE_SIZE];
 
@@ -420,6 +421,11 @@ int smr_run_fd(struct smr_receiver *r, int fd, int until_eof)
 		}
 		if (n == 0) {
 			ret = smr_finish(r);
+			break;
+		}
+		if (r->cfg.tee_fd > 0 && sxs_fd_write(&r->cfg.tee_fd, buf, (size_t)n)) {
+			ret = smr_fail(r, -SMR_E_IO, errno, "write the copy of the stream",
+				       -1, r->dec.offset);
 			break;
 		}
 		ret = smr_feed(r, buf, (size_t)n);

@@ -47,6 +47,13 @@ struct smr_config {
 	 * with no clean-up, as a crash would.  0: never.
 	 */
 	u64 crash_after;
+	/*
+	 * Diagnosis: every byte read from the connection is also written
+	 * here, as it arrived, before it is decoded (-1: none).  Compared
+	 * with a capture of the same connection, it tells where bytes
+	 * changed (docs/testbed.md).  0, standard input, means none.
+	 */
+	int tee_fd;
 };
 
 struct smr_stats {

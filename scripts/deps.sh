@@ -5,7 +5,10 @@ set -euo pipefail
 pkgs=(
 	# the emulated testbed
 	qemu-system-x86 xen-hypervisor-4.17-amd64 xen-utils-4.17 xen-doc
-	linux-image-amd64 busybox-static cpio
+	linux-image-amd64 busybox-static cpio tcpdump
+	# the single-level testbed (tests/native: network namespace, tap;
+	# busybox-static's nc reaches the guest's control shell)
+	iproute2
 	# guest kernel and module
 	linux-source-6.1 build-essential flex bison bc libelf-dev libssl-dev kmod xz-utils
 	# userspace

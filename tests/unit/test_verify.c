@@ -5,6 +5,8 @@
  * physmap), a real image file and metadata file sit in a temporary
  * directory, and the final-set descriptor is built by the core builder
  * inside the emulated guest pages, exactly as the guest kernel would.
+ * The same guest written out as a raw memory dump checks the dump mapper
+ * of the single-level testbed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +20,7 @@
 #include "crc32c.h"
 #include "finalset.h"
 #include "../../userspace/selfmig-verify/verify.h"
+#include "../../userspace/selfmig-verify/dump.h"
 #include "../../userspace/selfmig-receive/receiver.h"
 
 #define G		2500ULL		/* guest frames: three map batches */
@@ -33,6 +36,7 @@ static const u8 test_id[SMFS_ID_LEN] = {
 };
 
 static char dir[256], image_path[300], meta_path[300], json_path[300];
+static char dump_path[300];
 
 /* ------------------------------------------------------------------ */
 /* The emulated guest                                                  */
@@ -567,6 +571,173 @@ static void test_meta_load(void)
 	CHECK(has(err, "cannot open"));
 }
 
+/* ------------------------------------------------------------------ */
+/* The guest as a raw memory dump (tests/native)                       */
+
+/* Write the fake guest's memory as pmemsave would: gfn g at g * 4096. */
+static void dump_write(struct fake *f, off_t size)
+{
+	int fd = open(dump_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	if (fd < 0 || pwrite(fd, f->mem, G * PG, 0) != (ssize_t)(G * PG) ||
+	    ftruncate(fd, size) < 0)
+		abort();
+	close(fd);
+}
+
+/* smv_dump_verify() over the dump with the image and metadata file. */
+static int run_dump(struct smv_report *r, u64 header_gfn, FILE *log)
+{
+	struct smv_inputs in;
+	struct smv_dump d;
+	struct stat sb;
+	u8 *meta;
+	u32 flags;
+	char err[256];
+	int fd, ret;
+
+	memset(&in, 0, sizeof(in));
+	if (smv_report_init(r, 0, 10))
+		abort();
+	fd = open(image_path, O_RDONLY);
+	if (fd < 0 || fstat(fd, &sb) < 0)
+		abort();
+	meta = smv_meta_load(meta_path, &in.meta_pages, &flags, err,
+			     sizeof(err));
+	if (!meta)
+		abort();
+	in.header_gfn = header_gfn;
+	in.image_fd = fd;
+	in.image_size = (u64)sb.st_size;
+	in.meta = meta;
+	in.log = log;
+	if (smv_dump_open(&d, dump_path, r->error, sizeof(r->error))) {
+		ret = -2;
+	} else {
+		ret = smv_dump_verify(&d, &in, r);
+		smv_dump_close(&d);
+	}
+	close(fd);
+	free(meta);
+	return ret;
+}
+
+static void test_dump(void)
+{
+	u64 gfns[8] = { 0, 5, 6, G - 1, G, G + 100, 7, ~0ULL };
+	int errs[8], ret;
+	struct smv_report r;
+	struct smv_mapper m;
+	struct smv_dump d;
+	struct fake f;
+	char err[256], *text = NULL;
+	size_t tlen = 0;
+	FILE *log;
+	u8 *p;
+	u32 i;
+
+	tap_test("dump: the mapper reads frames and refuses those beyond the file");
+	guest_setup(&f, 1);
+	dump_write(&f, (off_t)(G * PG));
+	CHECK_EQ(smv_dump_open(&d, dump_path, err, sizeof(err)), 0);
+	CHECK_EQ(d.pages, G);
+	smv_dump_mapper(&d, &m);
+	memset(errs, 0x55, sizeof(errs));
+	p = m.map(m.ctx, gfns, 8, errs);
+	CHECK(p != NULL);
+	if (p) {
+		for (i = 0; i < 8; i++) {
+			if (gfns[i] < G) {
+				CHECK_EQ(errs[i], 0);
+				CHECK(!memcmp(p + (size_t)i * PG, gpage(&f, gfns[i]), PG));
+			} else {
+				CHECK_EQ(errs[i], EFAULT);
+			}
+		}
+		m.unmap(m.ctx, p, 8);
+	}
+	smv_dump_close(&d);
+
+	tap_test("dump: identical, in the final set, free and missed pages");
+	/* In the dump, unlike the fake domain, the physmap hole is memory. */
+	CHECK_EQ(run_dump(&r, HDR_GFN, NULL), 0);
+	CHECK_EQ(r.error[0], 0);
+	CHECK_EQ(r.page_count, G);
+	CHECK_EQ(r.compared, G);
+	CHECK_EQ(r.unmapped, 0);
+	CHECK_EQ(r.differ_in_final_set, 5);
+	CHECK_EQ(r.differ_free, 1);
+	CHECK_EQ(r.missed, 4);
+	CHECK_EQ(r.identical, G - 5 - 1 - 4);
+	CHECK_EQ(r.list_len, 4);
+	CHECK_EQ(r.list[0].gfn, 300);
+	CHECK_EQ(r.list[0].offset, 17);
+	CHECK_EQ(r.list[0].round, 4);
+	CHECK_EQ(r.list[1].gfn, 301);
+	CHECK_EQ(r.list[1].round, SMV_ROUND_NEVER);
+	CHECK_EQ(r.list[2].gfn, 1550);
+	CHECK_EQ(r.list[3].gfn, 2400);
+	CHECK_EQ(r.list[3].offset, PG - 1);
+	smv_report_free(&r);
+
+	tap_test("dump: nothing missed once the writes are in the image");
+	gpage(&f, 300)[17] ^= 0xff;
+	gpage(&f, 301)[0] ^= 0x01;
+	gpage(&f, 1550)[0] ^= 1;
+	gpage(&f, 2400)[PG - 1] ^= 0x80;
+	dump_write(&f, (off_t)(G * PG));
+	CHECK_EQ(run_dump(&r, HDR_GFN, NULL), 0);
+	CHECK_EQ(r.missed, 0);
+	CHECK_EQ(r.compared, G);
+	CHECK_EQ(r.identical, G - 6);
+	CHECK_EQ(r.differ_in_final_set, 5);
+	CHECK_EQ(r.differ_free, 1);
+	CHECK_EQ(r.final_set_pages, 6);
+	CHECK_EQ(r.free_pages, 2);
+	CHECK_EQ(smv_write_json(&r, json_path), 0);
+	smv_report_free(&r);
+
+	tap_test("dump: a truncated dump is an error, not a pass");
+	dump_write(&f, (off_t)((G - 10) * PG));
+	CHECK_EQ(run_dump(&r, HDR_GFN, NULL), -1);
+	CHECK(has(r.error, "holds 2490 pages, the guest's final set describes 2500: 10 pages were not compared"));
+	CHECK_EQ(r.compared, G - 10);
+	smv_report_free(&r);
+	/* Ending inside a page: that page is not read at all. */
+	log = open_memstream(&text, &tlen);
+	CHECK(log != NULL);
+	dump_write(&f, (off_t)(G * PG - 100));
+	CHECK_EQ(run_dump(&r, HDR_GFN, log), -1);
+	fclose(log);
+	CHECK(has(text, "ends inside a page (10239900 bytes); its last 3996 bytes are ignored"));
+	CHECK(has(r.error, "holds 2499 pages"));
+	CHECK(has(r.error, "1 pages were not compared"));
+	free(text);
+	smv_report_free(&r);
+
+	tap_test("dump: header beyond the dump, bad header gfn, too short a dump");
+	dump_write(&f, (off_t)(HDR_GFN * PG));
+	CHECK_EQ(run_dump(&r, HDR_GFN, NULL), -1);
+	CHECK(has(r.error, "final-set header gfn 0xa is beyond the dump"));
+	smv_report_free(&r);
+	dump_write(&f, (off_t)(G * PG));
+	CHECK_EQ(run_dump(&r, HDR_GFN + 1, NULL), -1);
+	CHECK(has(r.error, "final-set header at gfn 0xb rejected"));
+	smv_report_free(&r);
+	CHECK_EQ(run_dump(&r, ~0ULL, NULL), -1);
+	CHECK(has(r.error, "beyond the dump"));
+	smv_report_free(&r);
+	dump_write(&f, 100);
+	ret = run_dump(&r, HDR_GFN, NULL);
+	CHECK_EQ(ret, -2);
+	CHECK(has(r.error, "not even one page"));
+	smv_report_free(&r);
+	unlink(dump_path);
+	CHECK_EQ(smv_dump_open(&d, dump_path, err, sizeof(err)), -1);
+	CHECK(has(err, "No such file"));
+	guest_free(&f);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/selfmig-verify-test.XXXXXX");
@@ -577,6 +748,7 @@ int main(void)
 	snprintf(image_path, sizeof(image_path), "%s/image", dir);
 	snprintf(meta_path, sizeof(meta_path), "%s/meta", dir);
 	snprintf(json_path, sizeof(json_path), "%s/report.json", dir);
+	snprintf(dump_path, sizeof(dump_path), "%s/dump", dir);
 
 	test_classify();
 	test_parsers();
@@ -584,6 +756,7 @@ int main(void)
 	test_full_run();
 	test_failures();
 	test_meta_load();
+	test_dump();
 
 	unlink(image_path);
 	unlink(meta_path);

@@ -6,6 +6,7 @@
  *                   (--key-file FILE | --insecure)
  *                   [--meta FILE] [--json FILE] [--once] [--verbose]
  *   selfmig-receive --from-file STREAM --image FILE --id HEX32 [...]
+ *   selfmig-receive --new-key-file FILE --id HEX32
  *
  * In listening mode one connection is served at a time.  A connection that
  * fails before its stream header is accepted (wrong magic, version or id, or
@@ -14,6 +15,12 @@
  * final.  The stream must be authenticated with the migration's secret,
  * read from --key-file (written by dom0, mode 600); --insecure accepts
  * unauthenticated streams instead, for tests.  Exit status: 0 complete stream, 1 error, 2 usage.
+ *
+ * --new-key-file writes a fresh secret for migration HEX32 (a selfmig-key/1
+ * line, mode 600, never over an existing file) and exits: where no dom0
+ * hands secrets out (the single-level testbed, tests/native/run), the same
+ * line goes to the receiver's --key-file and to the guest module's key
+ * parameter.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,8 +28,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
+#include "authkey.h"
 #include "net.h"
 #include "receiver.h"
 
@@ -33,6 +42,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: " PROG " (--listen ADDR:PORT | --from-file STREAM) --image FILE --id HEX32\n"
 		"       (--key-file FILE | --insecure) [--meta FILE] [--json FILE] [--once] [--verbose]\n"
+		"       [--tee FILE]\n"
+		"       " PROG " --new-key-file FILE --id HEX32\n"
 		"  --listen ADDR:PORT  accept the stream over TCP on this address only\n"
 		"                      ([ADDR]:PORT for IPv6; port 0 picks a free port)\n"
 		"  --from-file STREAM  read the stream from a file instead\n"
@@ -44,7 +55,55 @@ static void usage(FILE *f)
 		"  --meta FILE         per-page metadata file (round and crc32c)\n"
 		"  --json FILE         write the final summary as JSON\n"
 		"  --once              serve a single connection whatever its outcome\n"
-		"  --verbose           print every record\n");
+		"  --verbose           print every record\n"
+		"  --tee FILE          also write every byte read, as it arrived, to FILE\n"
+		"                      (diagnosis: compare with a capture of the link)\n"
+		"  --new-key-file FILE write a fresh secret for migration HEX32 to FILE\n"
+		"                      (mode 600; FILE must not exist) and exit; for\n"
+		"                      testbeds without dom0, which otherwise hands it out\n");
+}
+
+/* A fresh secret for migration id, as a new mode-600 file; 0, or 1. */
+static int new_key_file(const char *path, const u8 id[SMW_ID_LEN])
+{
+	char line[SMK_LINE_LEN + 1];
+	u8 key[SMW_KEY_LEN];
+	int fd, rc = 1;
+
+	if (getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key)) {
+		fprintf(stderr, PROG ": cannot draw a secret: getrandom: %s\n",
+			strerror(errno));
+		return 1;
+	}
+	smk_format(line, id, key);
+	memset(key, 0, sizeof(key));
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  0600);
+	if (fd < 0) {
+		fprintf(stderr, PROG ": %s: %s%s\n", path, strerror(errno),
+			errno == EEXIST ?
+			" (a secret is never overwritten: remove the old file first)" : "");
+		goto wipe;
+	}
+	line[SMK_LINE_LEN] = '\n';
+	errno = 0;
+	if (write(fd, line, SMK_LINE_LEN + 1) != SMK_LINE_LEN + 1 ||
+	    fsync(fd)) {
+		fprintf(stderr, PROG ": writing %s: %s\n", path,
+			strerror(errno ? errno : EIO));
+		close(fd);
+		unlink(path);
+		goto wipe;
+	}
+	if (close(fd)) {
+		fprintf(stderr, PROG ": writing %s: %s\n", path, strerror(errno));
+		unlink(path);
+		goto wipe;
+	}
+	rc = 0;
+wipe:
+	memset(line, 0, sizeof(line));
+	return rc;
 }
 
 static void report_error(const struct smr_receiver *r)
@@ -121,11 +180,13 @@ int main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "key-file", required_argument, NULL, 'k' },
 		{ "insecure", no_argument, NULL, 'n' },
+		{ "new-key-file", required_argument, NULL, 'K' },
+		{ "tee", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *listen_spec = NULL, *from = NULL, *json = NULL;
-	const char *key_file = NULL;
+	const char *key_file = NULL, *new_key = NULL, *tee = NULL;
 	u8 key[SMW_KEY_LEN];
 	char err[300];
 	int insecure = 0;
@@ -171,6 +232,12 @@ int main(int argc, char **argv)
 		case 'n':
 			insecure = 1;
 			break;
+		case 'K':
+			new_key = optarg;
+			break;
+		case 'T':
+			tee = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -179,11 +246,28 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (new_key) {
+		if (optind != argc || !have_id || listen_spec || from ||
+		    cfg.image_path || cfg.meta_path || json || once ||
+		    key_file || insecure || tee) {
+			fprintf(stderr, PROG ": --new-key-file goes with --id alone\n");
+			usage(stderr);
+			return 2;
+		}
+		return new_key_file(new_key, cfg.id);
+	}
 	if (optind != argc || !!listen_spec == !!from || !cfg.image_path ||
 	    !have_id) {
 		fprintf(stderr, PROG ": need exactly one of --listen and --from-file, plus --image and --id\n");
 		usage(stderr);
 		return 2;
+	}
+	if (tee) {
+		cfg.tee_fd = open(tee, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (cfg.tee_fd < 0) {
+			fprintf(stderr, PROG ": --tee %s: %s\n", tee, strerror(errno));
+			return 2;
+		}
 	}
 	if (getenv("SELFMIG_FAULT")) {
 		const char *v = getenv("SELFMIG_FAULT");

@@ -4,6 +4,8 @@
  *
  *   selfmig-verify --domain NAME|ID --image FILE [--meta FILE] [--json OUT]
  *                  [--resume] [--wait S] [--list-missed N]
+ *   selfmig-verify --dump FILE --final-set GFN --image FILE [--meta FILE]
+ *                  [--json OUT] [--list-missed N]
  *
  * Waits until the domain has suspended itself, reads its final-set
  * descriptor (located through xenstore), and compares every guest page
@@ -12,6 +14,11 @@
  * guest; any other difference is a MISSED page: a write the pre-copy rounds
  * lost.  With --resume the domain runs on afterwards (suspend cancelled),
  * also when the check itself failed.
+ *
+ * With --dump there is no Xen: the guest's memory is a raw dump of its RAM
+ * (QEMU's pmemsave, byte offset = gfn * 4096) taken while it was frozen,
+ * and the descriptor's gfn is the one the guest printed (tests/native/run).
+ * Every gfn below page_count must be in the dump.
  *
  * Exit status: 0 no page missed, 1 pages missed, 2 error (usage included).
  */
@@ -25,6 +32,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dump.h"
 #include "verify.h"
 #include "verify_xen.h"
 
@@ -43,13 +51,21 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: " PROG " --domain NAME|ID --image FILE [--meta FILE] [--json OUT]\n"
 		"                      [--resume] [--wait S] [--list-missed N]\n"
+		"       " PROG " --dump FILE --final-set GFN --image FILE [--meta FILE]\n"
+		"                      [--json OUT] [--list-missed N]\n"
 		"  --domain NAME|ID  the guest (numeric id, or its name in xenstore)\n"
+		"  --dump FILE       instead of a domain: the frozen guest's whole RAM as a\n"
+		"                    raw dump (QEMU pmemsave 0 SIZE FILE); needs no Xen\n"
+		"  --final-set GFN   with --dump: the gfn of the final-set header, in hex,\n"
+		"                    as the guest printed it\n"
 		"  --image FILE      memory image written by selfmig-receive\n"
 		"  --meta FILE       its metadata file (checks page_count, names the\n"
 		"                    last round each missed page was sent in)\n"
 		"  --json OUT        write the report as a JSON object\n"
 		"  --resume          resume the domain afterwards, suspend cancelled\n"
-		"  --wait S          seconds to wait for the suspend (default %d)\n"
+		"                    (not with --dump)\n"
+		"  --wait S          seconds to wait for the suspend (default %d;\n"
+		"                    not with --dump)\n"
 		"  --list-missed N   list at most N missed gfns (default %d)\n"
 		"exit status: 0 nothing missed, 1 pages missed, 2 error\n",
 		SMV_DEFAULT_WAIT_S, SMV_DEFAULT_LIST);
@@ -57,6 +73,10 @@ static void usage(FILE *f)
 
 struct options {
 	const char *domain;
+	const char *dump;
+	u64 final_set;
+	int have_final_set;
+	int have_wait;
 	const char *image;
 	const char *meta;
 	const char *json;
@@ -69,6 +89,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
 		{ "domain", required_argument, NULL, 'd' },
+		{ "dump", required_argument, NULL, 'D' },
+		{ "final-set", required_argument, NULL, 'f' },
 		{ "image", required_argument, NULL, 'i' },
 		{ "meta", required_argument, NULL, 'm' },
 		{ "json", required_argument, NULL, 'j' },
@@ -88,6 +110,19 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'd':
 			o->domain = optarg;
 			break;
+		case 'D':
+			o->dump = optarg;
+			break;
+		case 'f':
+			/* As the guest prints it; a 0x prefix is tolerated. */
+			if (smv_parse_gfn(strncmp(optarg, "0x", 2) ? optarg : optarg + 2,
+					  &o->final_set)) {
+				fprintf(stderr, PROG ": --final-set: a gfn in lower-case hex (1 to 16 digits), not '%s'\n",
+					optarg);
+				return -1;
+			}
+			o->have_final_set = 1;
+			break;
 		case 'i':
 			o->image = optarg;
 			break;
@@ -105,6 +140,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 				fprintf(stderr, PROG ": --wait: 0 to 86400 seconds\n");
 				return -1;
 			}
+			o->have_wait = 1;
 			break;
 		case 'l':
 			if (smv_parse_uint(optarg, 1000000, &o->list)) {
@@ -124,9 +160,22 @@ static int parse_args(int argc, char **argv, struct options *o)
 		fprintf(stderr, PROG ": unexpected argument '%s'\n", argv[optind]);
 		return -1;
 	}
-	if (!o->domain || !o->image) {
-		fprintf(stderr, PROG ": --domain and --image are required\n");
+	if (!o->domain == !o->dump || !o->image) {
+		fprintf(stderr, PROG ": need exactly one of --domain and --dump, and --image\n");
 		usage(stderr);
+		return -1;
+	}
+	if (o->domain && o->have_final_set) {
+		fprintf(stderr, PROG ": --final-set goes with --dump; a domain's final set is found through xenstore\n");
+		return -1;
+	}
+	if (o->dump && !o->have_final_set) {
+		fprintf(stderr, PROG ": --dump needs --final-set GFN (the gfn the guest printed when it froze)\n");
+		return -1;
+	}
+	if (o->dump && (o->resume || o->have_wait)) {
+		fprintf(stderr, PROG ": --%s makes no sense with --dump: a dump is taken after the freeze, and whoever froze the guest resumes it\n",
+			o->resume ? "resume" : "wait");
 		return -1;
 	}
 	return 0;
@@ -154,6 +203,7 @@ static int run(const struct options *o, struct smv_xen **xp,
 {
 	struct smv_inputs in;
 	struct smv_mapper m;
+	struct smv_dump d = { .fd = -1 };
 	struct stat sb;
 	u8 *meta = NULL;
 	u64 meta_pages = 0;
@@ -182,6 +232,19 @@ static int run(const struct options *o, struct smv_xen **xp,
 				PROG ": warning: %s: the stream was not complete\n",
 				o->meta);
 	}
+	in.image_fd = fd;
+	in.image_size = (u64)sb.st_size;
+	in.meta = meta;
+	in.meta_pages = meta_pages;
+	in.log = stderr;
+	in.stop = &stop_requested;
+	if (o->dump) {
+		if (smv_dump_open(&d, o->dump, r->error, sizeof(r->error)))
+			goto out;
+		in.header_gfn = o->final_set;
+		ret = smv_dump_verify(&d, &in, r);
+		goto out;
+	}
 	*xp = smv_xen_open(r->error, sizeof(r->error));
 	if (!*xp)
 		goto out;
@@ -197,14 +260,9 @@ static int run(const struct options *o, struct smv_xen **xp,
 				  sizeof(r->error)))
 		goto out;
 	smv_xen_mapper(*xp, domid, &m);
-	in.image_fd = fd;
-	in.image_size = (u64)sb.st_size;
-	in.meta = meta;
-	in.meta_pages = meta_pages;
-	in.log = stderr;
-	in.stop = &stop_requested;
 	ret = smv_verify(&m, &in, r);
 out:
+	smv_dump_close(&d);
 	free(meta);
 	if (fd >= 0)
 		close(fd);

@@ -216,6 +216,31 @@ static int xfer_connect(struct selfmig_mig *m)
 	return ret;
 }
 
+/*
+ * The stream is complete: say so, and wait until the receiver has read it
+ * all and closed its end (or the socket's timeout), so that nothing of it
+ * is still on its way when the guest freezes.
+ */
+static int xfer_finish(struct selfmig_mig *m)
+{
+	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+	struct kvec v;
+	u8 buf[64];
+	int ret;
+
+	ret = kernel_sock_shutdown(m->sock, SHUT_WR);
+	if (ret)
+		return ret;
+	for (;;) {
+		v = (struct kvec){ buf, sizeof(buf) };
+		ret = kernel_recvmsg(m->sock, &msg, &v, 1, sizeof(buf), 0);
+		if (ret == -EINTR)
+			continue;
+		if (ret <= 0)
+			return ret == -EAGAIN ? -ETIMEDOUT : ret;
+	}
+}
+
 static void xfer_close(struct selfmig_mig *m)
 {
 	if (!m->sock)
@@ -416,6 +441,51 @@ static unsigned long count_free(struct selfmig_tracker *t, unsigned long *free)
 	return n;
 }
 
+/*
+ * The free frames that sit on the per-CPU lists: the allocator moved them
+ * out of the buddy lists (no longer PageBuddy) but nobody owns them.  A
+ * frame free at round 0 and moved there since, unwritten, was never sent
+ * and need not be.  Only at the freeze: the lists change under a running
+ * CPU, and every CPU is stopped then.
+ */
+static unsigned long count_free_pcp(struct selfmig_tracker *t,
+				    unsigned long *free)
+{
+	unsigned long n = 0;
+	unsigned int cpu, z, i;
+
+	for (z = 0; z < MAX_NR_ZONES; z++) {
+		struct zone *zone = &NODE_DATA(0)->node_zones[z];
+
+		if (!populated_zone(zone))
+			continue;
+		for_each_online_cpu(cpu) {
+			struct per_cpu_pages *pcp = per_cpu_ptr(zone->per_cpu_pageset, cpu);
+
+			for (i = 0; i < NR_PCP_LISTS; i++) {
+				/* lists[i] holds blocks of order i / MIGRATE_PCPTYPES */
+				unsigned int order = i / MIGRATE_PCPTYPES;
+				struct page *page;
+
+				if (order > PAGE_ALLOC_COSTLY_ORDER)
+					order = pageblock_order;
+
+				list_for_each_entry(page, &pcp->lists[i], pcp_list) {
+					unsigned long pfn = page_to_pfn(page);
+					unsigned long len = 1UL << order;
+
+					if (pfn >= t->nr_pfns)
+						continue;
+					len = min(len, t->nr_pfns - pfn);
+					bitmap_set(free, pfn, len);
+					n += len;
+				}
+			}
+		}
+	}
+	return n;
+}
+
 /* Round 0: every RAM frame that holds data, i.e. is not free. */
 static int round0(struct selfmig_mig *m)
 {
@@ -574,7 +644,10 @@ static void fs_before_hypercall(void *data)
 	selfmig_tracker_take_foreign(t);
 	free = t->foreign_seen;
 	bitmap_zero(free, t->nr_pfns);
-	m->final_free_pages = count_free(t, free);
+	m->final_free_pages = count_free(t, free) + count_free_pcp(t, free);
+	/* Frames that are not RAM (firmware, ROMs, holes) hold nothing of ours. */
+	for_each_clear_bit(pfn, t->ram, t->nr_pfns)
+		__set_bit(pfn, free);
 	for (i = 0; i < m->fs_npages; i++) {
 		memset(m->fs_dirty_va[i], 0, PAGE_SIZE);
 		memset(m->fs_free_va[i], 0, PAGE_SIZE);
@@ -756,6 +829,11 @@ static int migrate_thread(void *arg)
 	ret = xfer_end(m);
 	if (ret) {
 		mig_fail(m, ret, "cannot send the end of the stream");
+		goto out;
+	}
+	ret = xfer_finish(m);
+	if (ret) {
+		mig_fail(m, ret, "the receiver did not confirm the end of the stream");
 		goto out;
 	}
 	xfer_close(m);

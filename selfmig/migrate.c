@@ -97,6 +97,7 @@ struct selfmig_mig {
 	u64 final_set_pages;
 	u64 final_free_pages;
 	u64 final_busy_mms;
+	u64 final_from[SELFMIG_FINAL_NR];
 	u64 total_ns;
 	enum smrate_stop stop;
 	int error;
@@ -655,6 +656,8 @@ static void fs_before_hypercall(void *data)
 
 	selfmig_tracker_scan_final(t, fs_own_frames, m);
 	m->final_busy_mms = t->busy_mms;
+	for (i = 0; i < SELFMIG_FINAL_NR; i++)
+		m->final_from[i] = t->final_from[i];
 
 	m->final_set_pages = 0;
 	for_each_set_bit(pfn, t->pending, t->nr_pfns) {
@@ -674,6 +677,52 @@ static void fs_before_hypercall(void *data)
 	b.dirty_pages = m->fs_dirty_va;
 	b.free_pages = m->fs_free_va;
 	m->fs_ret = smfs_build_header(page_address(m->fs_hdr), PAGE_SIZE, &b);
+}
+
+/*
+ * Diagnosis (final_stats=1): what the frames of the final set are, by the
+ * kernel's page flags, logged once the guest runs again.
+ */
+static bool final_stats;
+module_param(final_stats, bool, 0644);
+MODULE_PARM_DESC(final_stats, "Debug: log the final set's frames by kind after the freeze (default off)");
+
+static void fs_log_kinds(struct selfmig_mig *m)
+{
+	unsigned long pfn, n[8] = { 0 };
+	static const char * const name[8] = {
+		"free", "slab", "pagetable", "anon", "lru", "reserved", "compound", "other"
+	};
+	int i;
+
+	for_each_set_bit(pfn, m->t->pending, m->t->nr_pfns) {
+		struct page *p;
+
+		if (!pfn_valid(pfn)) {
+			n[7]++;
+			continue;
+		}
+		p = pfn_to_page(pfn);
+		if (PageBuddy(p))
+			i = 0;
+		else if (PageSlab(p))
+			i = 1;
+		else if (PageTable(p))
+			i = 2;
+		else if (PageAnon(p))
+			i = 3;
+		else if (PageLRU(p))
+			i = 4;
+		else if (PageReserved(p))
+			i = 5;
+		else if (PageCompound(p))
+			i = 6;
+		else
+			i = 7;
+		n[i]++;
+	}
+	for (i = 0; i < 8; i++)
+		pr_info("final set now: %lu %s\n", n[i], name[i]);
 }
 
 static void fs_after_hypercall(bool cancelled, void *data)
@@ -868,6 +917,8 @@ static int migrate_thread(void *arg)
 		pr_info("resumed (%s): final set %llu pages, %llu free\n",
 			m->cancelled ? "cancelled, same domain" : "new domain",
 			m->final_set_pages, m->final_free_pages);
+		if (final_stats)
+			fs_log_kinds(m);
 		selfmig_state_set(SELFMIG_RESUMED);
 	} else {
 		selfmig_state_set(SELFMIG_RESUMED);
@@ -1040,13 +1091,19 @@ ssize_t selfmig_migrate_show_result(char *buf)
 				   "guest_pages %llu\nused_pages %llu\nround0_pages %llu\n"
 				   "pages_sent %llu\nbytes_sent %llu\nfinal_set_pages %llu\n"
 				   "final_free_pages %llu\nfinal_busy_mms %llu\n"
+				   "final_from_before %llu\nfinal_from_users %llu\n"
+				   "final_from_own %llu\nfinal_from_kernel %llu\n"
 				   "cancelled %d\ntotal_ms %llu\n",
 				   m->error, m->errmsg[0] ? m->errmsg : "-",
 				   smrate_stop_name(m->stop), m->nr_rounds,
 				   m->nr_pfns, m->used_pages, m->round0_pages,
 				   m->pages_total, m->bytes_total,
 				   m->final_set_pages, m->final_free_pages,
-				   m->final_busy_mms, m->cancelled,
+				   m->final_busy_mms,
+				   m->final_from[SELFMIG_FINAL_BEFORE],
+				   m->final_from[SELFMIG_FINAL_USERS],
+				   m->final_from[SELFMIG_FINAL_OWN],
+				   m->final_from[SELFMIG_FINAL_KERNEL], m->cancelled,
 				   div_u64(m->total_ns, NSEC_PER_MSEC));
 	}
 	mutex_unlock(&selfmig_mig_lock);

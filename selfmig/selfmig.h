@@ -41,6 +41,15 @@ struct selfmig_proc_count {
 	char comm[16];
 };
 
+/* Where the final set's frames came from, in the order they were added. */
+enum selfmig_final_from {
+	SELFMIG_FINAL_BEFORE,	/* left from the last round, and others' writes */
+	SELFMIG_FINAL_USERS,	/* process pages and page tables */
+	SELFMIG_FINAL_OWN,	/* the tracker's and the migration's own, stacks */
+	SELFMIG_FINAL_KERNEL,	/* the kernel's mappings and their page tables */
+	SELFMIG_FINAL_NR,
+};
+
 struct selfmig_tracker {
 	unsigned long nr_pfns;		/* frames tracked: [0, nr_pfns) */
 	unsigned long ram_pages;	/* of which RAM */
@@ -50,6 +59,7 @@ struct selfmig_tracker {
 	unsigned long large_leaves;	/* 2M/1G leaves met by the last scan */
 	unsigned long busy_mms;		/* address spaces skipped at the freeze */
 	bool final;			/* the final scan is under way */
+	unsigned long final_from[SELFMIG_FINAL_NR];	/* frames added, by source */
 	struct selfmig_proc_count cur[SELFMIG_MAX_PROCS];
 	struct selfmig_proc_count prev[SELFMIG_MAX_PROCS];
 	u32 nr_cur, nr_prev;

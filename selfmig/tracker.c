@@ -524,16 +524,25 @@ void selfmig_tracker_scan_final(struct selfmig_tracker *t,
 				void (*own)(struct selfmig_tracker *t, void *data),
 				void *data)
 {
+	unsigned long w;
+
 	t->final = true;
 	t->nr_cur = 0;
 	t->busy_mms = 0;
+	w = bitmap_weight(t->pending, t->nr_pfns);
+	t->final_from[SELFMIG_FINAL_BEFORE] = w;
 	scan_users_atomic(t);
+	t->final_from[SELFMIG_FINAL_USERS] = bitmap_weight(t->pending, t->nr_pfns) - w;
+	w += t->final_from[SELFMIG_FINAL_USERS];
 	selfmig_tracker_mark_buffer(t, t, sizeof(*t));
 	selfmig_tracker_mark_buffer(t, t->pending, BITS_TO_LONGS(t->nr_pfns) * sizeof(long));
 	selfmig_tracker_mark_buffer(t, t->foreign_seen, BITS_TO_LONGS(t->nr_pfns) * sizeof(long));
 	if (own)
 		own(t, data);
+	t->final_from[SELFMIG_FINAL_OWN] = bitmap_weight(t->pending, t->nr_pfns) - w;
+	w += t->final_from[SELFMIG_FINAL_OWN];
 	scan_kernel(t);
+	t->final_from[SELFMIG_FINAL_KERNEL] = bitmap_weight(t->pending, t->nr_pfns) - w;
 	t->final = false;
 }
 

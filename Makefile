@@ -164,10 +164,13 @@ NATIVE_LOGS := $(B)/logs/native-precopy-verify
 native: deps
 	@tests/native/run --set RUNS=1 --vcpus 1
 
+# NATIVE_MIGRATE_ARGS: settings of every migration, e.g. start_rate=400 to
+# spend less time on the heavy workloads' rounds.
+NATIVE_MIGRATE_ARGS ?=
 native-matrix: deps
 	@rc=0; \
-	tests/native/run --set RUNS=5 --vcpus 1 || rc=1; \
-	tests/native/run --set RUNS=5 --vcpus 2 || rc=1; \
+	tests/native/run --set RUNS=5 --vcpus 1 --set "MIGRATE_ARGS=$(NATIVE_MIGRATE_ARGS)" || rc=1; \
+	tests/native/run --set RUNS=5 --vcpus 2 --set "MIGRATE_ARGS=$(NATIVE_MIGRATE_ARGS)" || rc=1; \
 	echo "native-matrix: summary"; \
 	tests/native/run --summary $(NATIVE_LOGS) $(NATIVE_LOGS)-2cpu; \
 	exit $$rc

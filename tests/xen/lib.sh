@@ -168,7 +168,9 @@ selfmig_verify_run() {
 	if [ "${CAPTURE:-0}" = 1 ]; then
 		cp /tmp/selfmig-key "$LOGDIR/key-$w-$i"
 		echo "$id" > "$LOGDIR/id-$w-$i"
-		tcpdump -i "vif$(xl domid "$GUEST").0" -s 0 -B 65536 -U -w "$LOGDIR/capture-$w-$i.pcap" \
+		# The guest's vif: the one port on dom0's bridge.
+		vif=$(ls /sys/class/net/xenbr0/brif/ | head -n 1)
+		tcpdump -Z root -i "$vif" -s 0 -B 65536 -U -w "$LOGDIR/capture-$w-$i.pcap" \
 			tcp port 7001 > "$LOGDIR/tcpdump-$w-$i.log" 2>&1 &
 		tcpd=$!
 		tee="$LOGDIR/tee-$w-$i.bin"

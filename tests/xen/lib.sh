@@ -146,7 +146,9 @@ new_id() { # 32 hex digits
 # freeze, and the comparison of every guest page.  Sets VERIFY_MISSED and
 # VERIFY_JSON (one JSON object for the run); returns non-zero on failure.
 #
-# Diagnosis settings (docs/testbed.md): CAPTURE=1 records the stream on
+# A record that fails its crc or tag is kept whole in $LOGDIR
+# (bad-record-*.bin, for tests/xen/record-compare).  Diagnosis settings
+# (docs/testbed.md): CAPTURE=1 records the stream on
 # dom0's side of the guest's link (tcpdump on its vif) and the bytes the
 # receiver read (--tee), for tests/xen/stream-compare; TXCSUM=off makes the
 # guest compute TCP checksums itself, so that dom0's TCP rejects segments
@@ -177,7 +179,7 @@ selfmig_verify_run() {
 		sleep 1
 	fi
 	selfmig-receive --listen 169.254.0.1:7001 --image "$img" --meta "$img.meta" --id "$id" --once \
-		--key-file /tmp/selfmig-key ${tee:+--tee "$tee"} \
+		--key-file /tmp/selfmig-key ${tee:+--tee "$tee"} --keep-bad "$LOGDIR" \
 		--json "$LOGDIR/receive-$w-$i.json" > "$LOGDIR/receive-$w-$i.log" 2>&1 &
 	recv=$!
 	sleep 1

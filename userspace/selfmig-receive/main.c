@@ -42,7 +42,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: " PROG " (--listen ADDR:PORT | --from-file STREAM) --image FILE --id HEX32\n"
 		"       (--key-file FILE | --insecure) [--meta FILE] [--json FILE] [--once] [--verbose]\n"
-		"       [--tee FILE]\n"
+		"       [--tee FILE] [--keep-bad DIR]\n"
 		"       " PROG " --new-key-file FILE --id HEX32\n"
 		"  --listen ADDR:PORT  accept the stream over TCP on this address only\n"
 		"                      ([ADDR]:PORT for IPv6; port 0 picks a free port)\n"
@@ -58,6 +58,8 @@ static void usage(FILE *f)
 		"  --verbose           print every record\n"
 		"  --tee FILE          also write every byte read, as it arrived, to FILE\n"
 		"                      (diagnosis: compare with a capture of the link)\n"
+		"  --keep-bad DIR      write a record that fails its crc or tag, as decoded,\n"
+		"                      to DIR/bad-record-SEQ-at-OFFSET.bin (diagnosis)\n"
 		"  --new-key-file FILE write a fresh secret for migration HEX32 to FILE\n"
 		"                      (mode 600; FILE must not exist) and exit; for\n"
 		"                      testbeds without dom0, which otherwise hands it out\n");
@@ -182,6 +184,7 @@ int main(int argc, char **argv)
 		{ "insecure", no_argument, NULL, 'n' },
 		{ "new-key-file", required_argument, NULL, 'K' },
 		{ "tee", required_argument, NULL, 'T' },
+		{ "keep-bad", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -237,6 +240,9 @@ int main(int argc, char **argv)
 			break;
 		case 'T':
 			tee = optarg;
+			break;
+		case 'B':
+			cfg.keep_bad_dir = optarg;
 			break;
 		case 'h':
 			usage(stdout);

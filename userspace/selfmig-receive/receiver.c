@@ -346,6 +346,34 @@ static int smr_apply(struct smr_receiver *r, const struct smw_record *rec)
 	return ret;
 }
 
+/*
+ * Keep the record that failed as the decoder holds it: the bytes its crc
+ * or tag was computed over.  Best effort: a diagnosis must not change the
+ * verdict.
+ */
+static void smr_keep_bad(struct smr_receiver *r, s64 seq)
+{
+	const struct smw_decoder *d = &r->dec;
+	char path[4096];
+	int fd, n;
+
+	if (!r->cfg.keep_bad_dir || d->rec_len > d->cap)
+		return;
+	n = snprintf(path, sizeof(path), "%s/bad-record-%lld-at-%llu.bin",
+		     r->cfg.keep_bad_dir, (long long)seq,
+		     (unsigned long long)d->rec_offset);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	if (sxs_fd_write(&fd, d->hdr, SMW_REC_HDR_LEN) ||
+	    sxs_fd_write(&fd, d->buf, d->rec_len))
+		fprintf(stderr, "selfmig-receive: cannot keep the bad record in %s: %s\n",
+			path, strerror(errno));
+	close(fd);
+}
+
 int smr_feed(struct smr_receiver *r, const void *data, size_t len)
 {
 	const u8 *p = data;
@@ -369,6 +397,8 @@ int smr_feed(struct smr_receiver *r, const void *data, size_t len)
 		}
 		if (ret < 0) {
 			smw_dec_where(&r->dec, &off, &seq);
+			if (ret == -SMW_E_RECORD_CRC || ret == -SMW_E_AUTH_TAG)
+				smr_keep_bad(r, seq);
 			return smr_fail(r, ret, 0, NULL, seq, off);
 		}
 		if (ret == SMW_DEC_HEADER)

@@ -54,6 +54,13 @@ struct smr_config {
 	 * changed (docs/testbed.md).  0, standard input, means none.
 	 */
 	int tee_fd;
+	/*
+	 * Diagnosis: a record that fails its crc or authentication tag is
+	 * written whole, as the decoder holds it (header, then payload), to
+	 * DIR/bad-record-SEQ.bin, with its stream offset in the name of a
+	 * second file, for comparison with what arrived.  NULL: no.
+	 */
+	const char *keep_bad_dir;
 };
 
 struct smr_stats {

@@ -384,7 +384,8 @@ assisted_migrate() {
 				fail "the migration failed and the source guest does not answer: $why"
 			policy_check_restored "failed migration $ATTEMPT"
 		fi
-		[ $ATTEMPT -lt 3 ] || fail "selfmig migrate --mode assisted failed 3 times: $why"
+		[ $ATTEMPT -lt "${MIGRATE_ATTEMPTS:-1}" ] ||
+			fail "selfmig migrate --mode assisted failed, attempt $ATTEMPT of ${MIGRATE_ATTEMPTS:-1}: $why"
 		ATTEMPT=$((ATTEMPT + 1))
 		policy_guest
 	done

@@ -76,7 +76,8 @@ while :; do
 	# The emulated CPU killed the source guest (lib.sh: source_died): the
 	# guest's restoration cannot be checked; start again with a fresh one.
 	log "the source guest died in the failed migration: $DIED_WHY"
-	[ $attempt -lt 3 ] || fail "the source guest died in 3 failed migrations: $DIED_WHY"
+	[ $attempt -lt "${MIGRATE_ATTEMPTS:-1}" ] ||
+		fail "the source guest died in a failed migration, attempt $attempt of ${MIGRATE_ATTEMPTS:-1}: $DIED_WHY"
 	attempt=$((attempt + 1))
 	policy_guest
 done

@@ -1,12 +1,11 @@
 # about: stock `xl migrate` (as `selfmig migrate --mode transparent`) of the PVH guest to localhost while the prober runs
 # timeout: 600
 #
-# Up to three attempts, each with a fresh guest, when `xl migrate` itself
-# fails: on this testbed dom0's memory is sometimes corrupted while Xen
-# tracks a guest's dirty pages under the emulated CPU (docs/testbed.md); xl
-# or its save helper then abort ("malloc(): corrupted top size", "Unknown
-# type ... for pfn").  result.json says how many attempts it took and why
-# the first failed.
+# One attempt.  MIGRATE_ATTEMPTS (default 1) allows more, each with a fresh
+# guest, for experiments with Xen's lazy FPU switching, under which dom0's
+# programs (xl and its save helper among them) compute wrong results
+# (docs/testbed.md); a retry in make check could hide a bug of ours.
+# result.json says how many attempts it took and why the first failed.
 attempt=1
 first_failure=
 while :; do
@@ -31,8 +30,8 @@ while :; do
 	wait $probe
 	why=$(grep -m1 -E 'corrupted|Aborted|error' "$LOGDIR/xl-migrate-$attempt.log")
 	log "xl migrate failed: $why"
-	if [ "$attempt" -ge 3 ]; then
-		fail "xl migrate failed 3 times (see xl-migrate-N.log): $why"
+	if [ "$attempt" -ge "${MIGRATE_ATTEMPTS:-1}" ]; then
+		fail "xl migrate failed, attempt $attempt of ${MIGRATE_ATTEMPTS:-1} (see xl-migrate-N.log): $why"
 	fi
 	[ -n "$first_failure" ] || first_failure=$why
 	for d in $(xl list | awk 'NR > 1 && $2 != 0 { print $1 }'); do xl destroy "$d"; done

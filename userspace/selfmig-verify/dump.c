@@ -61,26 +61,6 @@ void smv_dump_close(struct smv_dump *d)
 	d->fd = -1;
 }
 
-/* Read len bytes at pos; the number of bytes read, or -errno. */
-static ssize_t smv_dump_pread(int fd, u8 *buf, size_t len, off_t pos)
-{
-	size_t got = 0;
-	ssize_t k;
-
-	while (got < len) {
-		k = pread(fd, buf + got, len - got, pos + (off_t)got);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (k == 0)
-			break;
-		got += (size_t)k;
-	}
-	return (ssize_t)got;
-}
-
 static void *smv_dump_map(void *ctx, const u64 *gfns, u32 n, int *err)
 {
 	struct smv_dump *d = ctx;
@@ -105,7 +85,7 @@ static void *smv_dump_map(void *ctx, const u64 *gfns, u32 n, int *err)
 		for (run = 1; i + run < n && gfns[i + run] == gfns[i] + run &&
 			      gfns[i + run] < d->pages; run++)
 			;
-		k = smv_dump_pread(d->fd, buf + (size_t)i * SMV_PAGE_SIZE,
+		k = smv_pread_full(d->fd, buf + (size_t)i * SMV_PAGE_SIZE,
 				   (size_t)run * SMV_PAGE_SIZE,
 				   (off_t)(gfns[i] * SMV_PAGE_SIZE));
 		got = k < 0 ? 0 : (size_t)k;

@@ -88,14 +88,13 @@ void smv_compare_batch(struct smv_report *r, const struct smv_sets *sets,
 	}
 }
 
-int smv_image_read(int fd, u64 gfn0, u32 n, u8 *buf)
+ssize_t smv_pread_full(int fd, u8 *buf, size_t len, off_t pos)
 {
-	size_t want = (size_t)n * SMV_PAGE_SIZE, got = 0;
-	off_t pos = (off_t)(gfn0 * SMV_PAGE_SIZE);
+	size_t got = 0;
 	ssize_t k;
 
-	while (got < want) {
-		k = pread(fd, buf + got, want - got, pos + (off_t)got);
+	while (got < len) {
+		k = pread(fd, buf + got, len - got, pos + (off_t)got);
 		if (k < 0) {
 			if (errno == EINTR)
 				continue;
@@ -105,8 +104,18 @@ int smv_image_read(int fd, u64 gfn0, u32 n, u8 *buf)
 			break;
 		got += (size_t)k;
 	}
-	if (got < want)
-		memset(buf + got, 0, want - got);
+	return (ssize_t)got;
+}
+
+int smv_image_read(int fd, u64 gfn0, u32 n, u8 *buf)
+{
+	size_t want = (size_t)n * SMV_PAGE_SIZE;
+	ssize_t got = smv_pread_full(fd, buf, want, (off_t)(gfn0 * SMV_PAGE_SIZE));
+
+	if (got < 0)
+		return (int)got;
+	if ((size_t)got < want)
+		memset(buf + got, 0, want - (size_t)got);
 	return 0;
 }
 

@@ -94,6 +94,8 @@ void smv_compare_batch(struct smv_report *r, const struct smv_sets *sets,
  * of the file read as zeros.  0 or -errno.
  */
 int smv_image_read(int fd, u64 gfn0, u32 n, u8 *buf);
+/* Read up to len bytes at pos, through short reads: the count, or -errno. */
+ssize_t smv_pread_full(int fd, u8 *buf, size_t len, off_t pos);
 
 /* Parse the xenstore value: 1 to 16 lower-case hex digits.  0 or -EINVAL. */
 int smv_parse_gfn(const char *s, u64 *gfn);

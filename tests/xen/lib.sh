@@ -103,8 +103,11 @@ guest_wait_ready() {
 }
 
 # guest_sh COMMANDS: run shell commands in the guest, print their output.
+# At most 60 s: busybox nc's -w bounds only the connect, and a guest that
+# is suspending (its processes frozen, its kernel still accepting the
+# connection) never answers; whoever would resume it may be this caller.
 guest_sh() {
-	printf '%s\nexit\n' "$1" | nc -w 30 "$GUEST_IP" "$GUEST_CTL_PORT"
+	printf '%s\nexit\n' "$1" | timeout 60 nc -w 30 "$GUEST_IP" "$GUEST_CTL_PORT"
 }
 
 # Guests other than dom0.  `xl list` itself sometimes crashes on this

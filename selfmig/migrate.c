@@ -745,6 +745,23 @@ static void round_stats(struct selfmig_mig *m, u32 r, u64 start_ns, u64 rate)
 	m->nr_rounds = r + 1;
 }
 
+/* One round of the frames the last scan found, with no scan after it. */
+static int round_last(struct selfmig_mig *m, u32 r, u64 start, u64 rate,
+		      unsigned long dirty)
+{
+	int ret;
+
+	smrate_pacer_start(&m->pacer, start, rate);
+	selfmig_publish("progress", "round %u dirty %lu (last)", r, dirty);
+	m->rounds[r].pages_scanned = m->t->ram_pages;
+	m->rounds[r].pages_dirty = dirty;
+	ret = round_dirty(m, &m->rounds[r]);
+	if (ret)
+		return ret;
+	round_stats(m, r, start, rate);
+	return xfer_round_end(m, &m->rounds[r]);
+}
+
 static int migrate_rounds(struct selfmig_mig *m)
 {
 	struct selfmig_tracker *t = m->t;
@@ -796,6 +813,15 @@ static int migrate_rounds(struct selfmig_mig *m)
 		if (m->stop != SMRATE_CONTINUE) {
 			pr_info("stopping after round %u: %s, %lu pages dirty\n",
 				r - 1, smrate_stop_name(m->stop), dirty);
+			/*
+			 * Converged: the rest fits the downtime target, so it
+			 * goes now, in one last round, and the final set holds
+			 * only what is written from here to the freeze.  On
+			 * the other stops the rest is large and would only be
+			 * written again.
+			 */
+			if (m->stop == SMRATE_STOP_CONVERGED && dirty)
+				return round_last(m, r, now, rate, dirty);
 			return 0;
 		}
 		prev_dirty = dirty;

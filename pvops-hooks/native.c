@@ -86,17 +86,30 @@ static bool native_uart_wait(unsigned int seconds)
 	return false;
 }
 
-/* A device-writable buffer came back: the device may have written it. */
-static void native_device_wrote(u64 addr, u32 len, void *data)
+/*
+ * The frames of a guest-physical range: as written by others, to be taken
+ * at the next scan (@now false), or straight into the pending set (@now
+ * true: at the freeze, after the frames written by others were taken).
+ */
+static void native_mark(struct selfmig_tracker *t, u64 addr, u32 len, bool now)
 {
-	struct selfmig_tracker *t = data;
 	unsigned long pfn, last;
 
 	if (!len)
 		return;
 	last = PHYS_PFN(addr + len - 1);
-	for (pfn = PHYS_PFN(addr); pfn <= last; pfn++)
-		selfmig_tracker_mark_foreign(t, pfn);
+	for (pfn = PHYS_PFN(addr); pfn <= last; pfn++) {
+		if (now)
+			selfmig_tracker_mark_pending(t, pfn);
+		else
+			selfmig_tracker_mark_foreign(t, pfn);
+	}
+}
+
+/* A device-writable buffer came back: the device may have written it. */
+static void native_device_wrote(u64 addr, u32 len, void *data)
+{
+	native_mark(data, addr, len, false);
 }
 
 static int native_track_start(struct selfmig_tracker *t)
@@ -116,16 +129,10 @@ static void native_track_stop(struct selfmig_tracker *t)
 /* Set while every CPU is stopped at the freeze: the queues stand still. */
 static bool native_frozen;
 
+/* A device holds this buffer at the freeze: it may write it at any moment. */
 static void native_device_holds(u64 addr, u32 len, void *data)
 {
-	struct selfmig_tracker *t = data;
-	unsigned long pfn, last;
-
-	if (!len)
-		return;
-	last = PHYS_PFN(addr + len - 1);
-	for (pfn = PHYS_PFN(addr); pfn <= last; pfn++)
-		selfmig_tracker_mark_pending(t, pfn);
+	native_mark(data, addr, len, true);
 }
 
 /*

@@ -635,6 +635,7 @@ static void fs_before_hypercall(void *data)
 	struct selfmig_tracker *t = m->t;
 	struct smfs_build b;
 	unsigned long pfn, *free;
+	bool free_meaningless;
 	u32 i;
 
 	/*
@@ -659,11 +660,21 @@ static void fs_before_hypercall(void *data)
 	for (i = 0; i < SELFMIG_FINAL_NR; i++)
 		m->final_from[i] = t->final_from[i];
 
+	/*
+	 * A free frame's bytes mean nothing to the guest unless the kernel
+	 * gives them a meaning: zeroes (init_on_free) or a poison pattern
+	 * that allocation checks.  Otherwise a free frame leaves the final
+	 * set even if it was written, and dom0 does not copy it.
+	 */
+	free_meaningless = !want_init_on_free() &&
+			   !page_poisoning_enabled_static();
 	m->final_set_pages = 0;
 	for_each_set_bit(pfn, t->pending, t->nr_pfns) {
-		smfs_set_bit(m->fs_dirty_va, pfn);
 		if (!test_bit(pfn, free))
 			m->final_set_pages++;
+		else if (free_meaningless)
+			continue;
+		smfs_set_bit(m->fs_dirty_va, pfn);
 	}
 	for_each_set_bit(pfn, free, t->nr_pfns)
 		smfs_set_bit(m->fs_free_va, pfn);

@@ -10,7 +10,7 @@ pkgs=(
 	# busybox-static's nc reaches the guest's control shell)
 	iproute2
 	# guest kernel and module
-	linux-source-6.1 build-essential flex bison bc libelf-dev libssl-dev kmod xz-utils
+	linux-source-6.1 build-essential dpkg-dev flex bison bc libelf-dev libssl-dev kmod xz-utils
 	# userspace
 	libxen-dev zlib1g-dev python3
 	# fuzzing (libFuzzer)

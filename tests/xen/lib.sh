@@ -47,6 +47,7 @@ on_crash = "destroy"
 # reports (the guest kernel WARNs at boot, and a guest resumed from saved state
 # triple-faults): hide XSAVE from the guest.  See docs/testbed.md.
 cpuid = "host,xsave=0"
+${HAP:+hap = $HAP}
 vif = [ 'mac=$GUEST_MAC,bridge=xenbr0,script=/host/tests/xen/vif-bridge' ]
 CFG
 }
@@ -410,7 +411,14 @@ witness_before() {
 witness_after() {
 	step "checking the guest's counter, its 16 MiB of data and the guest count"
 	c1=$(guest_sh 'cat /run/selfmig-counter')
-	sum1=$(guest_sh 'sha256sum /tmp/blob' | awk '{ print $1 }')
+	sum1=$(guest_sh 'sha256sum /tmp/blob 2>&1' | awk '{ print $1 }')
+	if [ -z "$sum1" ] || [ -z "$c1" ]; then
+		# Say which: the guest died, or it lives and did not answer.
+		if source_died; then
+			fail "the guest died after the migration, before its data was checked: $DIED_WHY"
+		fi
+		guest_sh 'ls -l /tmp/blob; uptime' 2>&1 | sed 's/^/  guest: /'
+	fi
 	log "counter '$W_COUNTER' -> '$c1'; data $W_SUM -> $sum1"
 	set -- $W_COUNTER; pid0=$1 n0=$2
 	set -- $c1; pid1=$1 n1=$2

@@ -187,7 +187,7 @@ selfmig_verify_run() {
 		--json "$LOGDIR/receive-$w-$i.json" > "$LOGDIR/receive-$w-$i.log" 2>&1 &
 	recv=$!
 	sleep 1
-	guest_sh "echo 'dest=169.254.0.1:7001 id=$id verify=1' > /sys/kernel/selfmig/migrate" ||
+	guest_sh "echo 'dest=169.254.0.1:7001 id=$id verify=1${MIGRATE_ARGS:+ $MIGRATE_ARGS}' > /sys/kernel/selfmig/migrate" ||
 		{ log "cannot start the migration in the guest"; kill $recv; return 1; }
 	# The receiver ends with the stream; the guest then suspends.  A guest
 	# whose migration failed early says so in its result.

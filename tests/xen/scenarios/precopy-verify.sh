@@ -5,8 +5,9 @@
 # it (verify=1), then freezes through the Xen suspend path and publishes its
 # final dirty set; selfmig-verify compares every guest page with the image
 # and resumes the guest.  A differing page outside the final set (and not
-# free) is a missed page.  RUNS (default 5) and WORKLOADS can be set with
-# tests/xen/run --set.
+# free) is a missed page.  RUNS (default 5), WORKLOADS and MIGRATE_ARGS
+# (settings of each migration, docs/interface.md, e.g. "start_rate=400
+# max_bytes_factor=1" as on tests/native) can be set with tests/xen/run --set.
 RUNS=${RUNS:-5}
 WORKLOADS=${WORKLOADS:-idle anon-random anon-seq file-write mmap-shared pipes forkstorm churn netrecv}
 [ "$WORKLOAD" = 1 ] && WORKLOADS="user"

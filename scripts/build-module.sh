@@ -5,7 +5,9 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 ktree=$("$top"/kernel/build.sh)
-out=$top/build/module
+# The debug kernel (SELFMIG_KERNEL=debug) gets its own module directory: a
+# module built for one kernel does not load into the other.
+out=$top/build/module${SELFMIG_KERNEL:+-$SELFMIG_KERNEL}
 mkdir -p "$out"
 # Mirror only what Kbuild needs; keep old objects so rebuilds are incremental.
 for d in selfmig pvops-hooks; do

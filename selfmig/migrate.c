@@ -85,6 +85,8 @@ struct selfmig_mig {
 	bool zinit;
 	struct smrate_params rp;
 	struct smrate_pacer pacer;
+	/* the heaviest writers of a round, as the stream carries them */
+	struct smw_proc_entry procs[SELFMIG_MAX_PROCS];
 
 	/* statistics */
 	struct smw_round_stats rounds[SELFMIG_MAX_ROUNDS];
@@ -368,7 +370,7 @@ static int xfer_round_end(struct selfmig_mig *m, struct smw_round_stats *st)
 
 static int xfer_procs(struct selfmig_mig *m, u32 round)
 {
-	struct smw_proc_entry e[SELFMIG_MAX_PROCS];
+	struct smw_proc_entry *e = m->procs;
 	u8 hdr[SMW_REC_HDR_LEN];
 	struct kvec iov[2];
 	u32 i, n = m->t->nr_cur, len;

@@ -108,11 +108,24 @@ static void scan_kernel_pte(struct selfmig_tracker *t, pmd_t *pmd,
 	}
 }
 
+/*
+ * The same lower table under several entries in a row (KASAN's shadow maps
+ * terabytes through one shared table per level) is read once: its dirty
+ * bits are the same bits each time.
+ */
+static bool same_table(unsigned long *last, unsigned long table)
+{
+	if (*last == table)
+		return true;
+	*last = table;
+	return false;
+}
+
 static void scan_kernel_pmd(struct selfmig_tracker *t, pud_t *pud,
 			    unsigned long addr, unsigned long end)
 {
 	pmd_t *pmd = pmd_offset(pud, addr);
-	unsigned long next;
+	unsigned long next, last = 0;
 
 	do {
 		pmd_t v = READ_ONCE(*pmd);
@@ -126,15 +139,20 @@ static void scan_kernel_pmd(struct selfmig_tracker *t, pud_t *pud,
 			t->large_leaves++;
 			continue;
 		}
+		if (same_table(&last, pmd_pfn(v)))
+			continue;
 		scan_kernel_pte(t, pmd, addr, next);
 	} while (pmd++, addr = next, addr != end);
+	/* A large guest's direct map is millions of entries: let others run. */
+	if (!t->final)
+		cond_resched();
 }
 
 static void scan_kernel_pud(struct selfmig_tracker *t, p4d_t *p4d,
 			    unsigned long addr, unsigned long end)
 {
 	pud_t *pud = pud_offset(p4d, addr);
-	unsigned long next;
+	unsigned long next, last = 0;
 
 	do {
 		pud_t v = READ_ONCE(*pud);
@@ -148,6 +166,8 @@ static void scan_kernel_pud(struct selfmig_tracker *t, p4d_t *p4d,
 			t->large_leaves++;
 			continue;
 		}
+		if (same_table(&last, pud_pfn(v)))
+			continue;
 		scan_kernel_pmd(t, pud, addr, next);
 	} while (pud++, addr = next, addr != end);
 }
@@ -156,11 +176,13 @@ static void scan_kernel_p4d(struct selfmig_tracker *t, pgd_t *pgd,
 			    unsigned long addr, unsigned long end)
 {
 	p4d_t *p4d = p4d_offset(pgd, addr);
-	unsigned long next;
+	unsigned long next, last = 0;
 
 	do {
 		next = p4d_addr_end(addr, end);
 		if (p4d_none(*p4d) || p4d_bad(*p4d))
+			continue;
+		if (same_table(&last, p4d_pfn(*p4d)))
 			continue;
 		scan_kernel_pud(t, p4d, addr, next);
 	} while (p4d++, addr = next, addr != end);

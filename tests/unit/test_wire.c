@@ -1079,7 +1079,8 @@ static void test_encoder_errors(void)
 {
 	static u8 meta[SMW_PAGES_META_MAX], data[SMW_PAGES_DATA_MAX];
 	u8 shdr[SMW_STREAM_HDR_LEN], rh[SMW_REC_HDR_LEN], pl[SMW_END_LEN];
-	u8 page[SMW_PAGE_SIZE], re[SMW_ROUND_END_LEN], pr[64];
+	_Alignas(unsigned long) u8 page[SMW_PAGE_SIZE];
+	u8 re[SMW_ROUND_END_LEN], pr[64];
 	struct smw_encoder enc;
 	struct smw_pages_batch b;
 	struct smw_round_stats st;

@@ -8,8 +8,6 @@
 #   shadow   CONFIG_SHADOW_PAGING=y: guests can run with `hap = 0`, so that
 #            Xen's own shadow page tables replace the emulated CPU's nested
 #            paging.  Debian's build leaves shadow paging out.
-#   debian   Debian's configuration unchanged: the control, to tell the
-#            source version from the configuration change.
 #
 # The source is bookworm's xen (4.17.5: the security archive serves no
 # source here); the starting configuration is Debian's (/boot/xen-4.17-amd64.config, from
@@ -21,7 +19,7 @@
 # for bookworm when none is there (as root; the only change it makes
 # outside build/).
 set -euo pipefail
-variant=${1:?usage: scripts/build-xen.sh shadow|debian}
+variant=${1:?usage: scripts/build-xen.sh shadow}
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/build/xen
 base=/boot/xen-4.17-amd64.config
@@ -29,8 +27,7 @@ die() { echo "build-xen: $*" >&2; exit 1; }
 
 case $variant in
 shadow) option=SHADOW_PAGING ;;
-debian) option= ;;
-*) die "unknown variant '$variant' (known: shadow, debian)" ;;
+*) die "unknown variant '$variant' (known: shadow)" ;;
 esac
 [ -r "$base" ] || die "$base missing: install xen-hypervisor-4.17-amd64 (make deps)"
 command -v dpkg-source > /dev/null || die "dpkg-source missing: apt-get install dpkg-dev"
@@ -60,15 +57,15 @@ cp -a "$src" "$work"
 work=$work/xen
 cp "$base" "$work/.config"
 # A later line wins in Kconfig; olddefconfig then settles what depends on it.
-[ -z "$option" ] || echo "CONFIG_$option=y" >> "$work/.config"
+echo "CONFIG_$option=y" >> "$work/.config"
 make -C "$work" olddefconfig > "$out/$variant-config.log" 2>&1 || die "olddefconfig failed; see $out/$variant-config.log"
-[ -z "$option" ] || grep -q "^CONFIG_$option=y" "$work/.config" || die "CONFIG_$option did not stick in $work/.config"
+grep -q "^CONFIG_$option=y" "$work/.config" || die "CONFIG_$option did not stick in $work/.config"
 key=$( { echo "$version"; grep '^CONFIG_' "$work/.config" | sort; } | sha256sum | cut -c1-16)
 dest=$out/$variant-$key
 if [ -s "$dest/xen" ]; then
 	echo "build-xen: cached: $dest/xen"
 else
-	echo "build-xen: building $version${option:+ with CONFIG_$option=y} (log: $out/$variant-build.log)"
+	echo "build-xen: building $version with CONFIG_$option=y (log: $out/$variant-build.log)"
 	make -C "$work" -j"$(nproc)" > "$out/$variant-build.log" 2>&1 || die "the build failed; see $out/$variant-build.log"
 	mkdir -p "$dest"
 	cp "$work/xen" "$dest/xen"

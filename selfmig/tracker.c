@@ -39,10 +39,16 @@
 
 #include "selfmig.h"
 
-/* Debugging aid: which mappings a normal scan clears (bit 0 kernel, 1 users). */
+/*
+ * Debugging aid: what a scan does.  Bit 0 scans the kernel's mappings, bit 1
+ * the processes'; bits 2-4 split the direct map, the kernel image and the
+ * vmemmap to 4 KiB when tracking starts.  Bit 5 is for experiments that need
+ * a stream as long as a tracked one from a guest whose page tables are never
+ * touched: every RAM frame is pending after every scan.  Set it alone.
+ */
 static unsigned int scan_mask = 31;
 module_param(scan_mask, uint, 0644);
-MODULE_PARM_DESC(scan_mask, "Debug: bit 0 scan kernel mappings, bit 1 processes, bit 2 split to 4K (default 7)");
+MODULE_PARM_DESC(scan_mask, "Debug: bit 0 scan kernel mappings, 1 processes, 2-4 split direct map, image, vmemmap to 4K, 5 send all RAM every round (default 31)");
 
 /*
  * How process pages are tracked.  0: clear the dirty bit and let the CPU set
@@ -512,6 +518,8 @@ unsigned long selfmig_tracker_scan(struct selfmig_tracker *t)
 	if (scan_mask & 2)
 		scan_users(t);
 	selfmig_tracker_take_foreign(t);
+	if (scan_mask & 32)
+		bitmap_or(t->pending, t->pending, t->ram, t->nr_pfns);
 
 	/*
 	 * A CPU keeps writing through a TLB entry that still says "dirty"

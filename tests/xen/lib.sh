@@ -168,7 +168,9 @@ selfmig_verify_run() {
 	selfmig-hook key "$GUEST" --id "$id" -o /tmp/selfmig-key ||
 		{ log "cannot hand the migration's secret out"; return 1; }
 	if [ -n "${TXCSUM:-}" ]; then
-		guest_sh "sm-netcfg --tx-csum $TXCSUM eth0" | tee -a "$LOGDIR/netcfg.log"
+		guest_sh "sm-netcfg --tx-csum $TXCSUM eth0" | tee -a "$LOGDIR/netcfg.log" |
+			grep -q "^eth0 tx-csum $TXCSUM" ||
+			fail "the guest's TX checksum offload is not $TXCSUM (see netcfg.log)"
 	fi
 	tee= tcpd=
 	if [ "${CAPTURE:-0}" = 1 ]; then
@@ -531,11 +533,9 @@ fault_migrate() {
 	fault_outcome "$rc"
 }
 
-# tracker_off: the guest's tracker leaves page tables alone (scan_mask=0).
-# For scenarios about faults and authentication, not about dirty tracking:
-# on this testbed, clearing the guest's dirty bits corrupts the page stream
-# and dom0's programs (docs/testbed.md), which would end those scenarios for
-# reasons that are not theirs.
+# tracker_off: the guest's tracker leaves page tables alone (scan_mask=0),
+# for scenarios about something else (the secret) whose pre-copy then sends
+# one short round.
 tracker_off() {
 	guest_sh 'echo 0 > /sys/module/selfmig/parameters/scan_mask' ||
 		fail "cannot set the tracker's scan_mask"
@@ -563,7 +563,6 @@ fault_precopy() {
 		guest_sh "echo $FAULT_MODULE > /sys/module/selfmig/parameters/fault" ||
 			fail "cannot arm the module's fault point"
 	fi
-	tracker_off
 	step "pre-copy with a fault: $name"
 	env "$@" selfmig-receive --listen 169.254.0.1:7001 --image "$img" --id "$id" \
 		--key-file /tmp/fault-key --once > "$LOGDIR/receive.log" 2>&1 &

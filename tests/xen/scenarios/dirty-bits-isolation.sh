@@ -1,4 +1,4 @@
-# about: diagnostic: clearing dirty bits in the guest must not disturb dom0 (fails on QEMU 7.2 software SVM; docs/testbed.md)
+# about: diagnostic: clearing dirty bits in the guest must not disturb dom0 (failed only under Xen's lazy FPU switching; docs/testbed.md)
 # timeout: 600
 guest_create
 guest_wait_ready 240

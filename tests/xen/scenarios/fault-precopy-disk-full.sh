@@ -1,10 +1,8 @@
 # about: fault injection: the receiver's image cannot be written because its disk is full; the receiver stops with a clear error and the guest runs on unchanged
 # timeout: 600
 #
-# The fault fires within the first MiB, and the guest's tracker leaves page
-# tables alone (tracker_off in lib.sh): on this testbed, clearing dirty bits
-# can corrupt the guest's stream a few MiB in (docs/testbed.md), which would
-# end the stream before the fault.
+# The fault fires within the first MiB, with the guest's tracker running as
+# in any migration.
 #
 # A real full disk: selfmig-receive writes the guest's 256 MiB image onto a
 # 1 MiB tmpfs.  The write fails with ENOSPC in round 0; the receiver must

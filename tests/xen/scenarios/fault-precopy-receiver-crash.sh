@@ -1,10 +1,8 @@
 # about: fault injection: the receiver of the guest's pre-copy dies in the middle of the stream; the guest's migration fails cleanly and the guest runs on unchanged
 # timeout: 600
 #
-# The fault fires within the first MiB, and the guest's tracker leaves page
-# tables alone (tracker_off in lib.sh): on this testbed, clearing dirty bits
-# can corrupt the guest's stream a few MiB in (docs/testbed.md), which would
-# end the stream before the fault.
+# The fault fires within the first MiB, with the guest's tracker running as
+# in any migration.
 #
 # SELFMIG_FAULT=receiver-crash:1 makes selfmig-receive exit at once, with no
 # clean-up, after 1 MiB of the guest's stream.  The guest's sender must see

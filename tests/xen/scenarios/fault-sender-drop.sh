@@ -1,10 +1,8 @@
 # about: fault injection: the guest's own sender cuts its connection in the middle of pre-copy; the receiver refuses the incomplete stream and the guest runs on unchanged
 # timeout: 600
 #
-# The fault fires within the first MiB, and the guest's tracker leaves page
-# tables alone (tracker_off in lib.sh): on this testbed, clearing dirty bits
-# can corrupt the guest's stream a few MiB in (docs/testbed.md), which would
-# end the stream before the fault.
+# The fault fires within the first MiB, with the guest's tracker running as
+# in any migration.
 #
 # selfmig.ko's fault=sender-drop:1 (test builds) makes the guest's sender
 # shut its socket after 1 MiB of stream, as a broken network would.  The

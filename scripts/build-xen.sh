@@ -14,8 +14,8 @@
 # xen-hypervisor-4.17-amd64); only the hypervisor is built, and it runs with
 # Debian's installed tools.  The result is build/xen/VARIANT-KEY/xen, where
 # KEY hashes the source version and the final configuration, and
-# build/xen/VARIANT points to it.  tests/xen/run boots it when TESTBED_XEN
-# names it.  It takes about 6 minutes on 2 cores, and adds a deb-src line
+# build/xen/VARIANT points to it.  tests/xen/run builds and boots the
+# shadow variant by default (TESTBED_XEN=shadow).  It takes about 6 minutes on 2 cores, and adds a deb-src line
 # for bookworm when none is there (as root; the only change it makes
 # outside build/).
 set -euo pipefail

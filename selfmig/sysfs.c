@@ -106,7 +106,7 @@ static int parse_u32(const char *v, u32 *out)
  * "migrate" takes space-separated key=value settings:
  *   dest=A.B.C.D:PORT (required)   id=32 hex digits (required)
  *   start_rate=MBIT max_bandwidth=MBIT downtime_ms=MS max_rounds=N
- *   max_bytes_factor=N compress=0|1 verify=0|1
+ *   max_bytes_factor=N compress=0|1 freeze=0|1 (verify=, its first name)
  */
 static int parse_migrate(char *buf, struct selfmig_config *cfg)
 {
@@ -164,7 +164,7 @@ static int parse_migrate(char *buf, struct selfmig_config *cfg)
 		} else if (!strcmp(tok, "compress")) {
 			ret = parse_u32(val, &v);
 			cfg->compress = v;
-		} else if (!strcmp(tok, "verify")) {
+		} else if (!strcmp(tok, "freeze") || !strcmp(tok, "verify")) {
 			ret = parse_u32(val, &v);
 			cfg->verify = v;
 		} else {

@@ -162,6 +162,53 @@ int main(void)
 	CHECK(smn_request_parse(buf, strlen(buf), &r2, err, sizeof(err)) == -1 &&
 	      strstr(err, "deadline"));
 
+	tap_test("requests: phase migrate, round trip and refusals");
+	memset(&r, 0, sizeof(r));
+	r.seq = 43;
+	r.phase = SMN_PHASE_MIGRATE;
+	r.mode = SMN_MODE_SELF;
+	strcpy(r.listen, "169.254.0.1:7001");
+	strcpy(r.id, "0123456789abcdef0123456789abcdef");
+	r.downtime_ms = 80;
+	r.bandwidth_mbit = 400;
+	n = smn_request_format(&r, buf, sizeof(buf));
+	CHECK(n > 0);
+	CHECK(strstr(buf, "phase=migrate mode=self listen=169.254.0.1:7001 id=0123456789abcdef0123456789abcdef downtime_ms=80 max_bandwidth=400 crc=") != NULL);
+	CHECK(smn_request_parse(buf, (size_t)n, &r2, err, sizeof(err)) == 0);
+	CHECK(r2.phase == SMN_PHASE_MIGRATE && r2.mode == SMN_MODE_SELF);
+	CHECK(!strcmp(r2.listen, r.listen) && !strcmp(r2.id, r.id));
+	CHECK(r2.downtime_ms == 80 && r2.bandwidth_mbit == 400);
+	CHECK(!strcmp(smn_phase_name(SMN_PHASE_MIGRATE), "migrate"));
+	with_crc("selfmig/1 seq=1 phase=migrate mode=self id=0123456789abcdef0123456789abcdef listen=h:7001", buf, sizeof(buf));
+	CHECK(smn_request_parse(buf, strlen(buf), &r2, err, sizeof(err)) == 0 &&
+	      r2.downtime_ms == 0 && r2.bandwidth_mbit == 0);
+	with_crc("selfmig/1 seq=1 phase=migrate id=0123456789abcdef0123456789abcdef listen=h:7001", buf, sizeof(buf));
+	CHECK(smn_request_parse(buf, strlen(buf), &r2, err, sizeof(err)) == -1 &&
+	      strstr(err, "mode other than self"));
+	with_crc("selfmig/1 seq=1 phase=migrate mode=self id=0123456789abcdef0123456789abcdef", buf, sizeof(buf));
+	CHECK(smn_request_parse(buf, strlen(buf), &r2, err, sizeof(err)) == -1 &&
+	      strstr(err, "listen"));
+	with_crc("selfmig/1 seq=1 phase=migrate mode=self id=0123456789abcdef0123456789abcdef listen=h:0", buf, sizeof(buf));
+	CHECK(smn_request_parse(buf, strlen(buf), &r2, err, sizeof(err)) == -1 &&
+	      strstr(err, "listen"));
+	with_crc("selfmig/1 seq=1 phase=migrate mode=self id=0123456789abcdef0123456789abcdef listen=:7001", buf, sizeof(buf));
+	CHECK(smn_request_parse(buf, strlen(buf), &r2, err, sizeof(err)) == -1);
+	with_crc("selfmig/1 seq=1 phase=migrate mode=self id=0123456789abcdef0123456789abcdef listen=h:65536", buf, sizeof(buf));
+	CHECK(smn_request_parse(buf, strlen(buf), &r2, err, sizeof(err)) == -1);
+	with_crc("selfmig/1 seq=1 phase=migrate mode=self id=0123456789ABCDEF0123456789abcdef listen=h:7001", buf, sizeof(buf));
+	CHECK(smn_request_parse(buf, strlen(buf), &r2, err, sizeof(err)) == -1 &&
+	      strstr(err, "id of 32 hex"));
+	with_crc("selfmig/1 seq=1 phase=migrate mode=self id=0123456789abcdef0123456789abcde listen=h:7001", buf, sizeof(buf));
+	CHECK(smn_request_parse(buf, strlen(buf), &r2, err, sizeof(err)) == -1);
+	with_crc("selfmig/1 seq=1 phase=migrate mode=self id=0123456789abcdef0123456789abcdef0 listen=h:7001", buf, sizeof(buf));
+	CHECK(smn_request_parse(buf, strlen(buf), &r2, err, sizeof(err)) == -1);
+	with_crc("selfmig/1 seq=1 phase=migrate mode=self id=0123456789abcdef0123456789abcdef listen=h:7001 downtime_ms=0", buf, sizeof(buf));
+	CHECK(smn_request_parse(buf, strlen(buf), &r2, err, sizeof(err)) == -1 &&
+	      strstr(err, "downtime_ms"));
+	with_crc("selfmig/1 seq=1 phase=migrate mode=self id=0123456789abcdef0123456789abcdef listen=h:7001 max_bandwidth=1000001", buf, sizeof(buf));
+	CHECK(smn_request_parse(buf, strlen(buf), &r2, err, sizeof(err)) == -1 &&
+	      strstr(err, "max_bandwidth"));
+
 	tap_test("requests: defaults and unknown keys");
 	with_crc("selfmig/1 seq=4294967295 phase=abort future=1", buf, sizeof(buf));
 	CHECK(smn_request_parse(buf, strlen(buf), &r2, err, sizeof(err)) == 0);

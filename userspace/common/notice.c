@@ -203,6 +203,7 @@ static const char *const phase_names[] = {
 	[SMN_PHASE_STOP] = "stop",
 	[SMN_PHASE_DONE] = "done",
 	[SMN_PHASE_ABORT] = "abort",
+	[SMN_PHASE_MIGRATE] = "migrate",
 };
 
 static const char *const mode_names[] = {
@@ -213,19 +214,19 @@ static const char *const mode_names[] = {
 
 const char *smn_phase_name(enum smn_phase p)
 {
-	return (unsigned int)p < 4 ? phase_names[p] : "?";
+	return (unsigned int)p < SMN_PHASE_COUNT_ ? phase_names[p] : "?";
 }
 
 const char *smn_mode_name(enum smn_mode m)
 {
-	return (unsigned int)m < 3 ? mode_names[m] : "?";
+	return (unsigned int)m < SMN_MODE_COUNT_ ? mode_names[m] : "?";
 }
 
 int smn_phase_parse(const char *s, enum smn_phase *p)
 {
 	unsigned int i;
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < SMN_PHASE_COUNT_; i++)
 		if (!strcmp(s, phase_names[i])) {
 			*p = (enum smn_phase)i;
 			return 0;
@@ -237,7 +238,7 @@ int smn_mode_parse(const char *s, enum smn_mode *m)
 {
 	unsigned int i;
 
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < SMN_MODE_COUNT_; i++)
 		if (!strcmp(s, mode_names[i])) {
 			*m = (enum smn_mode)i;
 			return 0;
@@ -257,6 +258,63 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 	if (errno || *ep || v > max)
 		return -1;
 	*out = v;
+	return 0;
+}
+
+/* Whether s is HOST:PORT with a non-empty host and a port in 1-65535. */
+static int listen_ok(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	uint64_t port;
+
+	if (!colon || colon == s)
+		return 0;
+	return !parse_u64(colon + 1, 65535, &port) && port;
+}
+
+static int id_ok(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < SMN_ID_HEX; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[i] == '\0';
+}
+
+/* The fields of phase migrate: the guest connects to listen with id. */
+static int parse_migrate(const struct smn_msg *m, struct smn_request *r,
+			 char *err, size_t errlen)
+{
+	const char *s;
+
+	if (r->mode != SMN_MODE_SELF) {
+		seterr(err, errlen, "phase migrate in a mode other than self",
+		       smn_mode_name(r->mode));
+		return -1;
+	}
+	s = smn_get(m, "listen");
+	if (!s || !listen_ok(s)) {
+		seterr(err, errlen, "migrate without a listen ADDR:PORT", s);
+		return -1;
+	}
+	snprintf(r->listen, sizeof(r->listen), "%s", s);
+	s = smn_get(m, "id");
+	if (!s || !id_ok(s)) {
+		seterr(err, errlen, "migrate without an id of 32 hex digits", s);
+		return -1;
+	}
+	memcpy(r->id, s, sizeof(r->id));
+	s = smn_get(m, "downtime_ms");
+	if (s && (parse_u64(s, 60000, &r->downtime_ms) || !r->downtime_ms)) {
+		seterr(err, errlen, "bad downtime_ms", s);
+		return -1;
+	}
+	s = smn_get(m, "max_bandwidth");
+	if (s && (parse_u64(s, 1000000, &r->bandwidth_mbit) || !r->bandwidth_mbit)) {
+		seterr(err, errlen, "bad max_bandwidth", s);
+		return -1;
+	}
 	return 0;
 }
 
@@ -302,6 +360,8 @@ int smn_request_parse(const char *text, size_t len, struct smn_request *r,
 		seterr(err, errlen, "bad deadline", s);
 		return -1;
 	}
+	if (r->phase == SMN_PHASE_MIGRATE)
+		return parse_migrate(&m, r, err, errlen);
 	return 0;
 }
 
@@ -314,6 +374,12 @@ int smn_request_format(const struct smn_request *r, char *out, size_t outlen)
 	    smn_set(&m, "mode", smn_mode_name(r->mode)) ||
 	    (r->dest[0] && smn_set(&m, "dest", r->dest)) ||
 	    (r->deadline && smn_set_u64(&m, "deadline", r->deadline)))
+		return -1;
+	if (r->phase == SMN_PHASE_MIGRATE &&
+	    (smn_set(&m, "listen", r->listen) || smn_set(&m, "id", r->id) ||
+	     (r->downtime_ms && smn_set_u64(&m, "downtime_ms", r->downtime_ms)) ||
+	     (r->bandwidth_mbit &&
+	      smn_set_u64(&m, "max_bandwidth", r->bandwidth_mbit))))
 		return -1;
 	return smn_format(&m, out, outlen);
 }

@@ -57,13 +57,18 @@ enum smn_phase {
 	SMN_PHASE_STOP,		/* the final stop is near: last measures */
 	SMN_PHASE_DONE,		/* the migration completed: restore */
 	SMN_PHASE_ABORT,	/* the migration failed or was cancelled: restore */
+	SMN_PHASE_MIGRATE,	/* self mode: copy yourself to listen, now */
+	SMN_PHASE_COUNT_
 };
 
 enum smn_mode {
 	SMN_MODE_SELF,
 	SMN_MODE_ASSISTED,
 	SMN_MODE_TRANSPARENT,
+	SMN_MODE_COUNT_
 };
+
+#define SMN_ID_HEX	32	/* a migration's id: 16 bytes in lower-case hex */
 
 struct smn_request {
 	uint32_t seq;			/* increases with every request */
@@ -71,6 +76,11 @@ struct smn_request {
 	enum smn_mode mode;
 	char dest[SMN_VAL_LEN];		/* required for notice */
 	uint64_t deadline;		/* Unix seconds; 0 = none */
+	/* phase migrate (mode self only): */
+	char listen[SMN_VAL_LEN];	/* ADDR:PORT of dom0's hook */
+	char id[SMN_ID_HEX + 1];	/* the migration's id */
+	uint64_t downtime_ms;		/* 0: the guest's default */
+	uint64_t bandwidth_mbit;	/* 0: the guest's default */
 };
 
 const char *smn_phase_name(enum smn_phase p);

@@ -33,6 +33,7 @@
 #define K_STATE		"control/selfmig/state"
 #define MODULE_STATE	"/sys/kernel/selfmig/state"
 #define MODULE_ROUNDS	"/sys/kernel/selfmig/rounds"
+#define MODULE_MIGRATE	"/sys/kernel/selfmig/migrate"
 #define MAX_PIDS	4096
 #define POLL_MS		200
 
@@ -278,7 +279,9 @@ static const char *reason_code(const char *err)
 		return "unknown-phase";
 	if (strstr(err, "without a destination"))
 		return "no-destination";
-	if (strstr(err, "seq") || strstr(err, "mode") || strstr(err, "deadline"))
+	if (strstr(err, "seq") || strstr(err, "mode") || strstr(err, "deadline") ||
+	    strstr(err, "migrate") || strstr(err, "bad downtime_ms") ||
+	    strstr(err, "bad max_bandwidth"))
 		return "bad-field";
 	return "bad-message";
 }
@@ -313,6 +316,43 @@ static const char *check_writer(char *why, size_t len)
 		}
 	}
 	free(p);
+	return NULL;
+}
+
+/*
+ * Phase migrate: start the module's self-migration to dom0's hook.  The
+ * module reads the secret dom0 published for this id; it returns at once and
+ * copies in the background.  NULL when started, else the reason code.
+ */
+static const char *start_self_migration(const struct smn_request *r)
+{
+	char cmd[SMN_VAL_LEN + SMN_ID_HEX + 112];
+	int fd, n, err;
+	ssize_t w;
+
+	/* freeze=1: suspend after pre-copy and publish the final set. */
+	n = snprintf(cmd, sizeof(cmd), "dest=%s id=%s freeze=1", r->listen, r->id);
+	if (r->downtime_ms)
+		n += snprintf(cmd + n, sizeof(cmd) - (size_t)n, " downtime_ms=%llu",
+			      (unsigned long long)r->downtime_ms);
+	if (r->bandwidth_mbit)
+		n += snprintf(cmd + n, sizeof(cmd) - (size_t)n, " max_bandwidth=%llu",
+			      (unsigned long long)r->bandwidth_mbit);
+	fd = open(MODULE_MIGRATE, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		smd_log("migrate: cannot open %s: %s (is selfmig.ko loaded?)",
+			MODULE_MIGRATE, strerror(errno));
+		return "cannot-migrate";
+	}
+	w = write(fd, cmd, (size_t)n);
+	err = errno;
+	close(fd);
+	if (w != n) {
+		smd_log("migrate: the module refused '%s': %s", cmd,
+			w < 0 ? strerror(err) : "short write");
+		return "cannot-migrate";
+	}
+	smd_log("migrate: copying this guest to %s (migration %s)", r->listen, r->id);
 	return NULL;
 }
 
@@ -396,6 +436,22 @@ static void handle_request(void)
 		break;
 	case SMN_PHASE_ABORT:
 		restore("migration aborted");
+		break;
+	case SMN_PHASE_MIGRATE:
+		if (d.state != ST_NOTIFIED && d.state != ST_STOPPING) {
+			smd_log("migrate without a notice: acting on it all the same");
+			d.deadline = r.deadline ? (time_t)r.deadline :
+				     time(NULL) + (time_t)d.conf.hold_max_s;
+			d.state = ST_NOTIFIED;
+		}
+		code = start_self_migration(&r);
+		if (code) {
+			ack(r.seq, code);
+			publish_state();
+			return;
+		}
+		break;
+	case SMN_PHASE_COUNT_:
 		break;
 	}
 	ack(r.seq, NULL);

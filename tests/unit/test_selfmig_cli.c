@@ -386,6 +386,75 @@ static void test_parse_migrate(void)
 	CHECK_EQ(o->mode, SMN_MODE_ASSISTED);
 	CHECK_STR(args.domain, "5");
 	CHECK_STR(o->dest, "-host");
+
+	/* Self mode takes its limits and the hook's address. */
+	CHECK_EQ(parse("migrate", "--mode", "self", "--max-downtime", "50",
+		       "--max-bandwidth=800", "--listen", "169.254.0.1:7002",
+		       "g", "localhost", NULL), 0);
+	CHECK_EQ(o->mode, SMN_MODE_SELF);
+	CHECK_EQ(o->max_downtime_ms, 50);
+	CHECK_EQ(o->max_bandwidth_mbit, 800);
+	CHECK_STR(o->listen, "169.254.0.1:7002");
+	CHECK_EQ(parse("migrate", "--mode", "self", "g", "h", NULL), 0);
+	CHECK(o->listen == NULL && o->max_downtime_ms == 0 && o->max_bandwidth_mbit == 0);
+}
+
+static void test_self_rune(void)
+{
+	struct smg_migrate_opts o;
+	char out[256];
+
+	tap_test("self mode: the receiver's command");
+	memset(&o, 0, sizeof(o));
+	o.dest = "localhost";
+	CHECK_EQ(smg_self_rune("xl", &o, out, sizeof(out), err, sizeof(err)), 0);
+	CHECK_STR(out, "xl migrate-receive");
+	o.verbose = 1;
+	CHECK_EQ(smg_self_rune("/usr/sbin/xl", &o, out, sizeof(out), err, sizeof(err)), 0);
+	CHECK_STR(out, "/usr/sbin/xl -vvv migrate-receive");
+	o.verbose = 0;
+	o.dest = "host2.example";
+	CHECK_EQ(smg_self_rune("xl", &o, out, sizeof(out), err, sizeof(err)), 0);
+	CHECK_STR(out, "ssh host2.example xl migrate-receive");
+	o.xl_ssh = "ssh -p 2222";
+	CHECK_EQ(smg_self_rune("xl", &o, out, sizeof(out), err, sizeof(err)), 0);
+	CHECK_STR(out, "ssh -p 2222 host2.example xl migrate-receive");
+	o.dest = "localhost";
+	CHECK_EQ(smg_self_rune("xl", &o, out, sizeof(out), err, sizeof(err)), 0);
+	CHECK_STR(out, "ssh -p 2222 localhost xl migrate-receive");
+	o.xl_ssh = NULL;
+	o.dest = "h;rm";
+	CHECK_EQ(smg_self_rune("xl", &o, out, sizeof(out), err, sizeof(err)), -1);
+	CHECK(strstr(err, "DEST 'h;rm'") != NULL);
+	o.dest = "localhost";
+	CHECK_EQ(smg_self_rune("x l", &o, out, sizeof(out), err, sizeof(err)), -1);
+	CHECK_EQ(smg_self_rune("xl", &o, out, 10, err, sizeof(err)), -1);
+	CHECK(strstr(err, "too long") != NULL);
+
+	tap_test("self mode: the hook's round lines");
+	{
+		struct smg_round rd;
+
+		CHECK_EQ(smg_round_line("round 9: 5671 pages sent (54 zero), 23007232 bytes raw, 23007232 on wire, scanned 65439, dirty 5671, 15760.0 ms, 381.5 MiB/s", &rd), 0);
+		CHECK_EQ(rd.round, 9);
+		CHECK(rd.pages_sent == 5671 && rd.pages_dirty == 5671);
+		CHECK(rd.mib_s > 381.4 && rd.mib_s < 381.6);
+		CHECK_EQ(rd.predicted_stop_ms, 58);
+		CHECK_EQ(smg_round_line("round 12 (final): 10 pages sent (0 zero), 40960 bytes raw, 40960 on wire, scanned 65439, dirty 10, 1.0 ms, 0.0 MiB/s", &rd), 0);
+		CHECK_EQ(rd.round, 12);
+		CHECK_EQ(rd.predicted_stop_ms, SMG_NONE);
+		CHECK_EQ(smg_round_line("selfmig-hook: listening on 169.254.0.1:7001", &rd), -1);
+		CHECK_EQ(smg_round_line("round 3: 5 pages sent", &rd), -1);
+		CHECK_EQ(smg_round_line("", &rd), -1);
+	}
+
+	tap_test("self mode: figures from the hook's report");
+	CHECK_EQ(smg_json_figure("{\"domid\":3,\"rounds\":12,\"hook_pages\":0}", "rounds"), 12);
+	CHECK_EQ(smg_json_figure("{\"domid\":3,\"rounds\":12,\"hook_pages\":0}", "hook_pages"), 0);
+	CHECK_EQ(smg_json_figure("{\"domid\":3}", "rounds"), SMG_NONE);
+	CHECK_EQ(smg_json_figure("{\"rounds\":x}", "rounds"), SMG_NONE);
+	CHECK_EQ(smg_json_figure("{\"rounds\":99999999999999999999}", "rounds"), SMG_NONE);
+	CHECK_EQ(smg_json_figure("{\"stopped_ms\":412}", "stopped_ms"), 412);
 }
 
 static void test_parse_migrate_bad(void)
@@ -401,11 +470,12 @@ static void test_parse_migrate_bad(void)
 	CHECK_USAGE("unknown option '--bogus'", "migrate", "--bogus", "g", "h");
 	CHECK_USAGE("unknown option '--phase'", "migrate", "--phase", "stop", "g", "h");
 	CHECK_USAGE("unknown option '--raw'", "migrate", "--raw=x", "g", "h");
-	/* Self mode is refused whatever else is given. */
-	CHECK_USAGE("--mode self is not wired into selfmig migrate yet (its dom0 side is selfmig-hook self, see docs/switch.md); use --mode assisted or transparent",
-		    "migrate", "--mode", "self", "g", "h");
-	CHECK_USAGE("is not wired into selfmig migrate yet", "migrate", "--mode", "self",
-		    "--max-bandwidth", "100", "g", "h");
+	CHECK_USAGE("--listen applies only to --mode self", "migrate",
+		    "--listen", "169.254.0.1:7001", "g", "h");
+	CHECK_USAGE("--listen '169.254.0.1'", "migrate", "--mode", "self",
+		    "--listen", "169.254.0.1", "g", "h");
+	CHECK_USAGE("--listen needs a value", "migrate", "--mode", "self", "g", "h",
+		    "--listen");
 	/* The self-mode limits are refused with the other modes. */
 	CHECK_USAGE("--max-bandwidth applies only to --mode self", "migrate",
 		    "--max-bandwidth", "100", "g", "h");
@@ -893,6 +963,32 @@ static void test_report(void)
 	s = cap_close(&c);
 	CHECK(strstr(s, "\nxl_exit: -\ntotal_ms: -\nok: false\n") != NULL);
 	free(s);
+
+	/* self mode: the hook's figures follow */
+	smg_report_init(&r);
+	r.mode = SMN_MODE_SELF;
+	r.domain = "g";
+	r.dest = "localhost";
+	r.total_ms = 9000;
+	r.rounds = 7;
+	r.stream_bytes = 300000000;
+	r.hook_pages = 420;
+	r.final_set_pages = 400;
+	r.guest_pages = 65536;
+	r.ok = 1;
+	smg_report_text(cap_open(&c), &r);
+	s = cap_close(&c);
+	CHECK(strstr(s, "total_ms: 9000\nrounds: 7\nstream_bytes: 300000000\n"
+		     "hook_pages: 420\nfinal_set_pages: 400\nguest_pages: 65536\n"
+		     "stopped_ms: -\nok: true\n") != NULL);
+	free(s);
+	smg_report_json(cap_open(&c), &r);
+	s = cap_close(&c);
+	CHECK(json_valid(s));
+	CHECK(strstr(s, "\"rounds\":7,\"stream_bytes\":300000000,\"hook_pages\":420,"
+		     "\"final_set_pages\":400,\"guest_pages\":65536,\"stopped_ms\":null,"
+		     "\"ok\":true}") != NULL);
+	free(s);
 }
 
 static void test_status(void)
@@ -993,6 +1089,7 @@ int main(void)
 	test_parse_notify_bad();
 	test_parse_migrate();
 	test_parse_migrate_bad();
+	test_self_rune();
 	test_numbers();
 	test_next_seq();
 	test_request_text();

@@ -58,13 +58,18 @@ void smg_usage(FILE *f)
 		"      --xl-ssh CMD        passed to xl migrate as -s CMD\n"
 		"      --xl-log FILE       xl's output, appended (default: stderr)\n"
 		"      --verbose           run xl with -vvv\n"
-		"      --max-downtime MS, --max-bandwidth MBIT   (self mode only)\n"
+		"      in self mode the guest copies itself to selfmig-hook self, which\n"
+		"      feeds xl migrate-receive on DEST (notice, migrate, then done)\n"
+		"      --max-downtime MS   self: the longest stop the guest aims for\n"
+		"      --max-bandwidth MBIT  self: the guest's sending rate at most\n"
+		"      --listen ADDR:PORT  self: where the hook listens (default: the\n"
+		"                          address of the guest's bridge, port %d)\n"
 		"      DEST localhost migrates on this host without ssh (xl -s env)\n"
 		"\n"
 		"DOMAIN is a domain name or a numeric domid.  The xl program is $SELFMIG_XL\n"
 		"if set.  Exit status: 0 ok, 1 error (xl migrate failing included),\n"
 		"2 usage, 3 the guest rejected the request, 4 no acknowledgement in time.\n",
-		SMG_NOTIFY_TIMEOUT_S, SMG_DEADLINE_S, SMG_SETTLE_MS);
+		SMG_NOTIFY_TIMEOUT_S, SMG_DEADLINE_S, SMG_SETTLE_MS, SMG_SELF_PORT);
 }
 
 int smg_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
@@ -123,7 +128,7 @@ long long smg_mono_ms(void)
 enum {
 	O_HELP = 1, O_PHASE, O_DEST, O_MODE, O_DEADLINE, O_SEQ, O_TIMEOUT,
 	O_NOWAIT, O_RAW, O_JSON, O_JSONFILE, O_MAXDOWN, O_MAXBW, O_XLSSH,
-	O_XLLOG, O_SETTLE, O_VERBOSE, O_FIELDS, O_NOPREP,
+	O_XLLOG, O_SETTLE, O_VERBOSE, O_FIELDS, O_NOPREP, O_LISTEN,
 };
 
 struct smg_opt {
@@ -172,6 +177,7 @@ static const struct smg_opt opts_migrate[] = {
 	{ "--xl-log", 1, O_XLLOG },
 	{ "--verbose", 0, O_VERBOSE },
 	{ "-v", 0, O_VERBOSE },
+	{ "--listen", 1, O_LISTEN },
 	{ NULL, 0, 0 }
 };
 
@@ -440,6 +446,11 @@ static int parse_notify(struct scan *s, struct smg_args *a)
 			 "--phase notice needs --dest (where the guest goes); the guest refuses a notice without it");
 		return SMG_EXIT_USAGE;
 	}
+	if (o->phase == SMN_PHASE_MIGRATE) {
+		snprintf(s->err, s->errlen,
+			 "--phase migrate starts a self-migration, which needs dom0's hook listening: use 'selfmig migrate --mode self'");
+		return SMG_EXIT_USAGE;
+	}
 	return 0;
 }
 
@@ -503,6 +514,13 @@ static int parse_migrate(struct scan *s, struct smg_args *a)
 		case O_VERBOSE:
 			o->verbose = 1;
 			break;
+		case O_LISTEN:
+			if (!smg_value_ok(val) || !strchr(val, ':'))
+				return bad_value(s, "--listen", val,
+						 "ADDR:PORT on this host that the guest can reach");
+			o->listen = val;
+			restricted = "--listen";
+			break;
 		}
 	}
 	ret = check_pos(s, pos, npos, 2, synopsis);
@@ -516,11 +534,8 @@ static int parse_migrate(struct scan *s, struct smg_args *a)
 	if (!smg_value_ok(o->dest))
 		return bad_value(s, "DEST", o->dest,
 				 "a host name: 1 to 127 printable characters without spaces");
-	if (o->mode == SMN_MODE_SELF) {
-		snprintf(s->err, s->errlen,
-			 "--mode self is not wired into selfmig migrate yet (its dom0 side is selfmig-hook self, see docs/switch.md); use --mode assisted or transparent");
-		return SMG_EXIT_USAGE;
-	}
+	if (o->mode == SMN_MODE_SELF)
+		return 0;
 	if (restricted) {
 		snprintf(s->err, s->errlen,
 			 "%s applies only to --mode self (xl migrate has no such limit); drop it",
@@ -680,6 +695,17 @@ int smg_request_text(const struct smg_notify_opts *o, uint32_t seq,
 	if (o->dest)
 		snprintf(r.dest, sizeof(r.dest), "%s", o->dest);
 	r.deadline = o->deadline_s ? now + o->deadline_s : 0;
+	if (o->phase == SMN_PHASE_MIGRATE) {
+		if (!o->listen || !o->id || strlen(o->id) != SMN_ID_HEX ||
+		    !smg_value_ok(o->listen)) {
+			snprintf(err, errlen, "phase migrate needs the hook's address and the migration's id");
+			return -1;
+		}
+		snprintf(r.listen, sizeof(r.listen), "%s", o->listen);
+		memcpy(r.id, o->id, sizeof(r.id));
+		r.downtime_ms = o->downtime_ms;
+		r.bandwidth_mbit = o->bandwidth_mbit;
+	}
 	n = smn_request_format(&r, out, outlen);
 	if (n < 0)
 		snprintf(err, errlen, "the request does not fit in a message");
@@ -752,6 +778,8 @@ const char *smg_reject_hint(const char *reason)
 		  "the request key's permissions are wrong; run 'selfmig prepare DOMAIN' to fix them" },
 		{ "old-seq",
 		  "the guest has acknowledged a larger seq already; pass a larger --seq or leave it out" },
+		{ "cannot-migrate",
+		  "selfmig.ko in the guest did not start the copy (not loaded, busy, or no secret); its reason is in the guest's selfmigd log and kernel log" },
 	};
 	size_t i;
 
@@ -778,6 +806,82 @@ int smg_shell_safe(const char *s)
 			return 0;
 	}
 	return 1;
+}
+
+int smg_self_rune(const char *xl, const struct smg_migrate_opts *o, char *out,
+		  size_t outlen, char *err, size_t errlen)
+{
+	const char *v = o->verbose ? " -vvv" : "";
+	int n;
+
+	if (!smg_shell_safe(xl)) {
+		snprintf(err, errlen, "the xl program '%.64s' has characters the shell would interpret; set a plain $SELFMIG_XL",
+			 xl);
+		return -1;
+	}
+	if (smg_dest_is_local(o->dest) && !o->xl_ssh) {
+		n = snprintf(out, outlen, "%s%s migrate-receive", xl, v);
+	} else {
+		if (!smg_shell_safe(o->dest)) {
+			snprintf(err, errlen, "DEST '%.64s' has characters the shell would interpret; give a plain host name",
+				 o->dest);
+			return -1;
+		}
+		n = snprintf(out, outlen, "%s %s %s%s migrate-receive",
+			     o->xl_ssh ? o->xl_ssh : "ssh", o->dest, xl, v);
+	}
+	if (n < 0 || (size_t)n >= outlen) {
+		snprintf(err, errlen, "the receiver's command line is too long");
+		return -1;
+	}
+	return 0;
+}
+
+int smg_round_line(const char *line, struct smg_round *o)
+{
+	unsigned long long zero, raw, wire, scanned;
+	int n = 0;
+
+	memset(o, 0, sizeof(*o));
+	/* selfmig-receive's round line (userspace/selfmig-receive/receiver.c) */
+	if (sscanf(line, "round %u%*[^:]: %llu pages sent (%llu zero), %llu bytes raw, %llu on wire, scanned %llu, dirty %llu, %lf ms, %lf MiB/s%n",
+		   &o->round, &o->pages_sent, &zero, &raw, &wire, &scanned,
+		   &o->pages_dirty, &o->ms, &o->mib_s, &n) != 9 &&
+	    sscanf(line, "round %u: %llu pages sent (%llu zero), %llu bytes raw, %llu on wire, scanned %llu, dirty %llu, %lf ms, %lf MiB/s%n",
+		   &o->round, &o->pages_sent, &zero, &raw, &wire, &scanned,
+		   &o->pages_dirty, &o->ms, &o->mib_s, &n) != 9)
+		return -1;
+	if (!n)
+		return -1;
+	o->predicted_stop_ms = o->mib_s > 0 ?
+		(long long)((double)o->pages_dirty * 4096.0 /
+			    (o->mib_s * 1024.0 * 1024.0) * 1000.0 + 0.5) :
+		SMG_NONE;
+	return 0;
+}
+
+long long smg_json_figure(const char *json, const char *key)
+{
+	char pat[64];
+	const char *p;
+	uint64_t v;
+	char num[24];
+	size_t i = 0;
+
+	if (snprintf(pat, sizeof(pat), "\"%s\":", key) >= (int)sizeof(pat))
+		return SMG_NONE;
+	p = strstr(json, pat);
+	if (!p)
+		return SMG_NONE;
+	p += strlen(pat);
+	while (i < sizeof(num) - 1 && p[i] >= '0' && p[i] <= '9') {
+		num[i] = p[i];
+		i++;
+	}
+	num[i] = '\0';
+	if (smg_parse_uint(num, 0, (uint64_t)INT64_MAX, &v))
+		return SMG_NONE;
+	return (long long)v;
 }
 
 int smg_xl_argv(const char *xl, const struct smg_migrate_opts *o,
@@ -829,6 +933,12 @@ void smg_report_init(struct smg_report *r)
 	r->done_ack_ms = SMG_NONE;
 	r->xl_exit = -1;
 	r->total_ms = SMG_NONE;
+	r->rounds = SMG_NONE;
+	r->stream_bytes = SMG_NONE;
+	r->hook_pages = SMG_NONE;
+	r->final_set_pages = SMG_NONE;
+	r->guest_pages = SMG_NONE;
+	r->stopped_ms = SMG_NONE;
 }
 
 static void text_num(FILE *f, const char *key, long long v)
@@ -850,6 +960,14 @@ void smg_report_text(FILE *f, const struct smg_report *r)
 	text_num(f, "done_ack_ms", r->done_ack_ms);
 	text_num(f, "xl_exit", r->xl_exit < 0 ? SMG_NONE : r->xl_exit);
 	text_num(f, "total_ms", r->total_ms);
+	if (r->mode == SMN_MODE_SELF) {
+		text_num(f, "rounds", r->rounds);
+		text_num(f, "stream_bytes", r->stream_bytes);
+		text_num(f, "hook_pages", r->hook_pages);
+		text_num(f, "final_set_pages", r->final_set_pages);
+		text_num(f, "guest_pages", r->guest_pages);
+		text_num(f, "stopped_ms", r->stopped_ms);
+	}
 	fprintf(f, "ok: %s\n", r->ok ? "true" : "false");
 }
 
@@ -875,6 +993,14 @@ void smg_report_json(FILE *f, const struct smg_report *r)
 	json_num(f, "done_ack_ms", r->done_ack_ms);
 	json_num(f, "xl_exit", r->xl_exit < 0 ? SMG_NONE : r->xl_exit);
 	json_num(f, "total_ms", r->total_ms);
+	if (r->mode == SMN_MODE_SELF) {
+		json_num(f, "rounds", r->rounds);
+		json_num(f, "stream_bytes", r->stream_bytes);
+		json_num(f, "hook_pages", r->hook_pages);
+		json_num(f, "final_set_pages", r->final_set_pages);
+		json_num(f, "guest_pages", r->guest_pages);
+		json_num(f, "stopped_ms", r->stopped_ms);
+	}
 	fprintf(f, ",\"ok\":%s}\n", r->ok ? "true" : "false");
 }
 

@@ -63,6 +63,11 @@ struct smg_notify_opts {
 	int no_prepare;		/* --no-prepare: leave the keys' permissions as they are */
 	const char *raw;		/* --raw: written verbatim; NULL: none */
 	const char *fields;		/* --fields: "k=v ..." sent with magic and crc */
+	/* phase migrate (selfmig migrate --mode self only) */
+	const char *listen;
+	const char *id;
+	uint64_t downtime_ms;
+	uint64_t bandwidth_mbit;
 };
 
 struct smg_migrate_opts {
@@ -75,8 +80,12 @@ struct smg_migrate_opts {
 	const char *xl_ssh;		/* xl migrate -s CMD; NULL: default */
 	const char *xl_log;		/* xl's output; NULL: our stderr */
 	int verbose;			/* xl -vvv */
+	const char *listen;		/* self: ADDR:PORT of the hook; NULL: derived */
 	const char *dest;
 };
+
+#define SMG_SELF_PORT		7001	/* self mode: the hook's default port */
+#define SMG_HOOK_LISTEN_MS	60000	/* self mode: for the hook to listen */
 
 struct smg_args {
 	enum smg_cmd cmd;
@@ -230,6 +239,33 @@ int smg_shell_safe(const char *s);
  * "PATH=<path>" (xl then runs "env PATH=... xl migrate-receive" instead of
  * ssh); hostbuf holds that string.  Returns 0, or -1 with err set.
  */
+/*
+ * Self mode: the shell command that runs `xl migrate-receive` on DEST, for
+ * selfmig-hook self --rune.  localhost runs xl here; another DEST runs it
+ * over ssh (or --xl-ssh CMD), as xl migrate does.  0, or -1 with err.
+ */
+int smg_self_rune(const char *xl, const struct smg_migrate_opts *o, char *out,
+		  size_t outlen, char *err, size_t errlen);
+
+/* Self mode: one round of the guest's pre-copy, as the hook reports it. */
+struct smg_round {
+	unsigned int round;
+	unsigned long long pages_sent;
+	unsigned long long pages_dirty;	/* what the round had to send */
+	double ms;
+	double mib_s;
+	long long predicted_stop_ms;	/* sending pages_dirty at mib_s; SMG_NONE */
+};
+
+/* Parse one line of the hook's output; 0 if it reports a round. */
+int smg_round_line(const char *line, struct smg_round *out);
+
+/*
+ * Self mode: pick the value of a "KEY VALUE" figure from the hook's JSON
+ * report (one flat object of numbers).  SMG_NONE when absent.
+ */
+long long smg_json_figure(const char *json, const char *key);
+
 int smg_xl_argv(const char *xl, const struct smg_migrate_opts *o,
 		const char *domain, const char *path, char *hostbuf,
 		size_t hostlen, const char *argv[SMG_XL_ARGC_MAX],
@@ -247,6 +283,13 @@ struct smg_report {
 	long long done_ack_ms;
 	int xl_exit;			/* -1: xl did not run */
 	long long total_ms;		/* from start to xl's exit */
+	/* self mode, from selfmig-hook self's report; SMG_NONE otherwise */
+	long long rounds;
+	long long stream_bytes;		/* the guest's page stream */
+	long long hook_pages;		/* copied by the hook at the switch */
+	long long final_set_pages;
+	long long guest_pages;
+	long long stopped_ms;		/* guest suspended until it ran again */
 	int ok;
 };
 

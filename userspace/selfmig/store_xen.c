@@ -288,6 +288,39 @@ char *smg_xs_read(struct smg_xs *x, unsigned int domid, enum smg_key k,
 	return v;
 }
 
+int smg_xs_vif_bridge(struct smg_xs *x, unsigned int domid, char *out,
+		      size_t outlen, char *err, size_t errlen)
+{
+	char path[PATH_LEN];
+	unsigned int n = 0;
+	char *be, *br;
+
+	snprintf(path, sizeof(path), "/local/domain/%u/device/vif/0/backend", domid);
+	be = xs_read(x->h, XBT_NULL, path, &n);
+	if (!be) {
+		snprintf(err, errlen, "domain %u has no network interface (%s: %s)",
+			 domid, path, strerror(errno));
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%.*s/bridge", (int)n, be);
+	free(be);
+	br = xs_read(x->h, XBT_NULL, path, &n);
+	if (!br) {
+		snprintf(err, errlen, "domain %u's first interface is on no bridge (%s: %s)",
+			 domid, path, strerror(errno));
+		return -1;
+	}
+	if (!n || n >= outlen || memchr(br, '\0', n)) {
+		snprintf(err, errlen, "%s is not a bridge name", path);
+		free(br);
+		return -1;
+	}
+	memcpy(out, br, n);
+	out[n] = '\0';
+	free(br);
+	return 0;
+}
+
 int smg_xs_next_seq(struct smg_xs *x, unsigned int domid, uint64_t min,
 		    uint32_t *seq, char *err, size_t errlen)
 {

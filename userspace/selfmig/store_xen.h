@@ -43,6 +43,13 @@ char *smg_xs_read(struct smg_xs *x, unsigned int domid, enum smg_key k,
 		  size_t *len);
 
 /* smg_next_seq() on the domain's current ack, request and state keys. */
+/*
+ * The bridge that domid's first network interface is attached to, from its
+ * backend's "bridge" key.  0, or -1 with a reason in err.
+ */
+int smg_xs_vif_bridge(struct smg_xs *x, unsigned int domid, char *out,
+		      size_t outlen, char *err, size_t errlen);
+
 int smg_xs_next_seq(struct smg_xs *x, unsigned int domid, uint64_t min,
 		    uint32_t *seq, char *err, size_t errlen);
 

@@ -1,8 +1,9 @@
 # about: self-migration: the guest pre-copies itself into stock `xl migrate-receive` through selfmig-hook, suspends, and the hook copies only its final set and CPU state
 # timeout: 900
 #
-# selfmig migrate --mode self, step by step: selfmig-hook self starts
-# `xl migrate-receive` and listens; the guest module pre-copies to it in
+# selfmig migrate --mode self, the main job: it starts selfmig-hook self,
+# which starts `xl migrate-receive` and listens; selfmig tells the guest
+# (notice, then migrate) and selfmigd starts the module, which pre-copies in
 # rounds it paces itself (each page is forwarded to xl at once); the guest
 # suspends through Linux's Xen path and publishes its final set; the hook
 # copies that set, the pages never sent and the CPU state; the destination
@@ -21,28 +22,14 @@ witness_before
 probe_start
 sleep 2
 
-step "selfmig-hook self: receiver and listener"
-id=$(new_id)
-selfmig_keys
-selfmig-hook self "$GUEST" --listen 169.254.0.1:7001 --id "$id" \
-	--receiver-log "$LOGDIR/xl-receive.log" --json "$LOGDIR/hook.json" > "$LOGDIR/hook.log" 2>&1 &
-hook=$!
-t=0
-until grep -q 'listening on' "$LOGDIR/hook.log"; do
-	kill -0 $hook 2>/dev/null || { touch /tmp/probe.stop; fail "selfmig-hook self stopped: $(tail -n 1 "$LOGDIR/hook.log")"; }
-	sleep 1; t=$((t + 1))
-	[ $t -lt 120 ] || { kill $hook; touch /tmp/probe.stop; fail "selfmig-hook self did not start listening"; }
-done
-
-step "starting the guest's self-migration"
+step "selfmig migrate --mode self $GUEST localhost"
 t0=$(now_ms)
-guest_sh "echo 'dest=169.254.0.1:7001 id=$id verify=1' > /sys/kernel/selfmig/migrate" ||
-	{ kill $hook; touch /tmp/probe.stop; fail "cannot start the migration in the guest"; }
-wait $hook
-hrc=$?
+selfmig migrate --mode self --json "$LOGDIR/report.json" --xl-log "$LOGDIR/xl-receive.log" \
+	"$GUEST" localhost > "$LOGDIR/report.txt" 2> "$LOGDIR/migrate.log"
+mrc=$?
 t1=$(now_ms)
-cat "$LOGDIR/hook.log"
-[ "$hrc" = 0 ] || { touch /tmp/probe.stop; fail "selfmig-hook self failed: $(grep 'selfmig-hook:' "$LOGDIR/hook.log" | tail -n 1)"; }
+cat "$LOGDIR/migrate.log" "$LOGDIR/report.txt"
+[ "$mrc" = 0 ] || { touch /tmp/probe.stop; fail "selfmig migrate --mode self failed (exit $mrc): $(grep '^selfmig: ' "$LOGDIR/migrate.log" | tail -n 1)"; }
 
 sm-probe --target "$GUEST_IP:$ECHO_PORT" --wait-ready 60 > /dev/null ||
 	{ touch /tmp/probe.stop; fail "the migrated guest does not answer"; }
@@ -52,10 +39,10 @@ guest_sh 'cat /sys/kernel/selfmig/result' > "$LOGDIR/guest-result.txt"
 witness_after
 [ "$SELF_TCP" = 1 ] && tcp_check
 
-j() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" "$LOGDIR/hook.json"; }
+j() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" "$LOGDIR/report.json"; }
 field total_ms $((t1 - t0))
 field rounds "$(j rounds)"
-field bytes "$(j guest_stream_bytes)"
+field bytes "$(j stream_bytes)"
 field hook_pages "$(j hook_pages)"
 field final_set_pages "$(j final_set_pages)"
 field guest_pages "$(j guest_pages)"

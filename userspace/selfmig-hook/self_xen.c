@@ -59,6 +59,27 @@ static double now_s(void)
 	return (double)t.tv_sec + t.tv_nsec / 1e9;
 }
 
+/*
+ * Copy n frames of the suspended guest into the forwarder with one mapping:
+ * a foreign mapping per page costs more than the copy itself.  0, -1 with
+ * err (mapping), or -2 with errno (writing to the receiver).
+ */
+static int copy_batch(struct hk_xen *x, uint32_t domid, struct hk_fwd *f,
+		      const uint64_t *pfns, unsigned int n, char *err, size_t errlen)
+{
+	unsigned int i;
+
+	if (!n)
+		return 0;
+	if (f->n && hk_fwd_flush(f))
+		return -2;
+	if (hk_xen_read_pages(x, domid, pfns, n, f->data, err, errlen))
+		return -1;
+	for (i = 0; i < n; i++)
+		hk_fwd_commit(f, pfns[i]);
+	return 0;
+}
+
 /* Run the guest's page stream from fd through the receiver; 0 when complete. */
 static int take_stream(struct smr_receiver *r, int fd, unsigned int idle_s,
 		       char *err, size_t errlen)
@@ -130,7 +151,9 @@ int hk_cmd_self(int argc, char **argv)
 	uint8_t key[SMW_KEY_LEN];
 	char keyline[SMK_LINE_LEN + 1];
 	uint64_t nr = 0, pfn, final_pages = 0, alloc_only = 0, unsent_copied = 0, extra = 0;
-	double t0, t_conn = 0, t_end = 0, t_susp = 0, t_sent = 0;
+	uint64_t copy[SXS_BATCH_MAX];
+	unsigned int ncopy = 0;
+	double t0, t_conn = 0, t_end = 0, t_susp = 0, t_sent = 0, t_fs = 0, t_pages = 0;
 	struct hk_xen *x = NULL;
 	uint32_t domid = 0;
 	int c, lfd = -1, cfd = -1, rc = 1;
@@ -263,11 +286,12 @@ int hk_cmd_self(int argc, char **argv)
 	t_susp = now_s();
 	if (hk_xen_final_set(x, domid, h, &maps, err, sizeof(err)))
 		goto fail;
+	t_fs = now_s();
 	for (pfn = 0; pfn < nr; pfn++) {
 		bool below = pfn < h->page_count;
 		bool dirty = below && fs_bit(maps, 0, pfn);
 		bool fr = below && fs_bit(maps, h->bitmap_pages, pfn);
-		uint8_t *slot;
+		int ret;
 
 		switch (hk_plan_frame(bit(populated, pfn), below, dirty, fr,
 				      hk_fwd_was_sent(&f, pfn))) {
@@ -287,24 +311,35 @@ int hk_cmd_self(int argc, char **argv)
 				unsent_copied++;
 			break;
 		}
-		slot = hk_fwd_slot(&f);
-		if (!slot)
-			goto wfail;
-		if (hk_xen_read_pages(x, domid, &pfn, 1, slot, err, sizeof(err)))
+		copy[ncopy++] = pfn;
+		if (ncopy < SXS_BATCH_MAX)
+			continue;
+		ret = copy_batch(x, domid, &f, copy, ncopy, err, sizeof(err));
+		ncopy = 0;
+		if (ret == -1)
 			goto fail;
-		hk_fwd_commit(&f, pfn);
+		if (ret)
+			goto wfail;
+	}
+	switch (copy_batch(x, domid, &f, copy, ncopy, err, sizeof(err))) {
+	case -1:
+		goto fail;
+	case -2:
+		goto wfail;
 	}
 	if (hk_fwd_flush(&f))
 		goto wfail;
+	t_pages = now_s();
 	if (hk_xen_write_cpu_state(x, domid, &sink, &st, err, sizeof(err)))
 		goto fail;
 	if (sxs_write_end(&sink))
 		goto wfail;
 	t_sent = now_s();
-	fprintf(stderr, "selfmig-hook: switch: final set %llu pages, never sent %llu (+%llu allocate-only), beyond RAM %llu; %.0f ms\n",
+	fprintf(stderr, "selfmig-hook: switch: final set %llu pages, never sent %llu (+%llu allocate-only), beyond RAM %llu; %.0f ms (final set read %.0f, pages %.0f, CPU state %.0f)\n",
 		(unsigned long long)final_pages, (unsigned long long)unsent_copied,
 		(unsigned long long)alloc_only, (unsigned long long)extra,
-		(t_sent - t_susp) * 1000);
+		(t_sent - t_susp) * 1000, (t_fs - t_susp) * 1000,
+		(t_pages - t_fs) * 1000, (t_sent - t_pages) * 1000);
 	rc = hk_switch_complete(&sw, err, sizeof(err));
 	if (rc < 0)
 		goto fail;

@@ -55,7 +55,8 @@ MODULE_PARM_DESC(scan_mask, "Debug: bit 0 scan kernel mappings, 1 processes, 2-4
  * it again.  1: write-protect the page (the dirty bit stays) and let the
  * kernel's write-fault handler make it writable again; a writable page is one
  * written since the last scan.  Mode 1 never needs the CPU to set a dirty
- * bit, which the testbed's emulated CPU gets wrong (docs/testbed.md).
+ * bit; it was written when the testbed's corruption was blamed on the
+ * emulated CPU's dirty bits, which it was not (docs/testbed.md).
  */
 static unsigned int user_wp;
 module_param(user_wp, uint, 0644);

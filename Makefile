@@ -42,7 +42,7 @@ UNIT_BINS   := $(patsubst tests/unit/%.c,$(B)/unit/%,$(UNIT_SRC))
 UNIT_SAN    := $(patsubst tests/unit/%.c,$(B)/unit-san/%,$(UNIT_SRC))
 HDRS        := $(wildcard selfmig/uapi/*.h selfmig/core/*.h userspace/*/*.h tests/unit/*.h)
 
-.PHONY: all help deps kernel module userspace unit unit-build fuzz check demo soak native native-matrix bench clean distclean style
+.PHONY: all help deps kernel module userspace unit unit-build fuzz check demo self-check soak native native-matrix bench clean distclean style
 
 all: userspace module
 
@@ -52,6 +52,7 @@ help:
 	@echo "make check      deps + build + unit tests + testbed scenarios"
 	@echo "make unit       userspace unit tests, plain and under ASan/UBSan (< 1 min)"
 	@echo "make fuzz       libFuzzer runs of the page-stream, notice and Xen-stream parsers and the stream assembler (FUZZ_SECONDS each, default 60)"
+	@echo "make self-check self-migrate and self-pingpong (10 self-migrations in a row)"
 	@echo "make soak       SOAK_N (50) migrations under a web workload, SOAK_MODE self|hook|transparent; dom0 memory/fd growth"
 	@echo "make native     pre-copy verified without Xen (QEMU's memory dump as oracle): each workload once, 1 vCPU"
 	@echo "make native-matrix  the same, 5 runs of each workload with 1 vCPU, then with 2 vCPUs; a summary"
@@ -150,6 +151,13 @@ check: deps
 
 demo: deps
 	@scripts/demo.sh
+
+# Self-migration's scenarios, not in make check yet: on this testbed Xen once
+# panicked after a self-migration's restore (docs/testbed.md), and a
+# hypervisor crash is never retried, so they would make the check a lottery
+# until that is understood.
+self-check: deps
+	@tests/xen/run self-migrate self-pingpong
 
 # The soak (not in make check): SOAK_N migrations of one guest under a web
 # workload; SOAK_MODE self (default), hook or transparent.

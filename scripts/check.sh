@@ -92,7 +92,7 @@ note "testbed scenarios"
 # keep the check short; the busy workloads run on the single-level testbed
 # above, and on this one by hand (docs/testbed.md, experiment 8).
 scen=(boot canary precopy-verify transparent-migrate net-integrity notice-reject policy-restore assisted
-      hook-restore hook-migrate self-migrate
+      hook-restore hook-migrate
       fault-conn-drop fault-receiver-crash fault-restore-fail fault-hook-die fault-disk-full
       fault-sender-drop fault-precopy-receiver-crash fault-precopy-disk-full auth-reject)
 # Keep 400 s for the three negative checks below.

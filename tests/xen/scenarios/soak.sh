@@ -1,8 +1,8 @@
 # about: soak: SOAK_N (50) consecutive migrations of one guest under a web workload, with the memory and descriptors of dom0's processes sampled before and after (make soak; not in make check)
 # timeout: 14400
 #
-# SOAK_MODE picks the migration: self (the default: selfmig-hook self and the
-# guest's own pre-copy), hook (selfmig-hook migrate, stop-and-copy) or
+# SOAK_MODE picks the migration: self (the default: selfmig migrate --mode
+# self), hook (selfmig-hook migrate, stop-and-copy) or
 # transparent (stock xl migrate).  The web workload: sm-web serve in the
 # guest answers GET with a 64 KiB generated body, and sm-web get in dom0
 # asks without pause and compares every byte (one process on each side, so
@@ -33,7 +33,7 @@ dom0_fds() { ls /proc/[0-9]*/fd 2>/dev/null | grep -c '^[0-9]'; }
 guest_create
 guest_wait_ready 240
 witness_before
-[ "$SOAK_MODE" = self ] && { selfmig_keys || fail "cannot create the guest's selfmig keys"; }
+[ "$SOAK_MODE" = self ] && selfmigd_wait
 
 step "the web workload: sm-web serve in the guest, sm-web get in dom0"
 guest_sh 'sm-web serve --port 8080 > /tmp/sm-web.log 2>&1 &' || fail "cannot start the web server in the guest"
@@ -60,21 +60,8 @@ while [ $i -le "$SOAK_N" ]; do
 		timeout -s KILL 600 selfmig migrate --mode transparent --xl-log "$LOGDIR/xl-migrate-$i.log" \
 			"$GUEST" localhost > "$LOGDIR/migrate-$i.log" 2>&1 ;;
 	self)
-		id=$(new_id)
-		selfmig-hook self "$GUEST" --listen 169.254.0.1:7001 --id "$id" > "$LOGDIR/migrate-$i.log" 2>&1 &
-		hook=$!
-		t=0
-		until grep -q 'listening on' "$LOGDIR/migrate-$i.log"; do
-			kill -0 $hook 2>/dev/null || break
-			sleep 1; t=$((t + 1)); [ $t -lt 120 ] || break
-		done
-		guest_sh "echo 'dest=169.254.0.1:7001 id=$id verify=1' > /sys/kernel/selfmig/migrate" > /dev/null
-		( sleep 900; kill -KILL $hook 2>/dev/null ) &
-		killer=$!
-		wait $hook
-		hrc=$?
-		kill $killer 2>/dev/null
-		(exit $hrc) ;;
+		timeout -s KILL 900 selfmig migrate --mode self --xl-log "$LOGDIR/xl-receive-$i.log" \
+			"$GUEST" localhost > "$LOGDIR/migrate-$i.log" 2>&1 ;;
 	esac
 	rc=$?
 	t1=$(now_ms)

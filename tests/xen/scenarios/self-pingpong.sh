@@ -4,9 +4,9 @@
 # `selfmig migrate --mode self GUEST localhost` PINGPONG_N times.  After each
 # one: exactly one guest, which answers.  At the end the counter has gone on
 # with the same pid, the 16 MiB file keeps its checksum, dom0 has no more
-# domains than at the start, no process of dom0 holds more descriptors and
-# none was left behind (the table of each is in fds-before.txt and
-# fds-after.txt).  A
+# domains than at the start, and no command of dom0 holds more descriptors
+# after the last migration than after the first (each process's count is in
+# fds-before.txt and fds-after.txt).  A
 # warning anywhere (guest, dom0, Xen) fails the scenario as always.
 N=${PINGPONG_N:-10}
 # fd_table FILE: "pid comm descriptors" for every process of dom0.
@@ -17,13 +17,16 @@ fd_table() {
 		echo "${p#/proc/} $c $n"
 	done > "$1"
 }
-# fd_growth BEFORE AFTER: what grew, as "comm(pid) +N" for processes in both
-# tables, and "new comm(pid) N" for processes that appeared and stayed
-# (the sampling's own ls, wc and cat are left out).
+# fd_growth BEFORE AFTER: the commands whose processes hold more descriptors
+# in AFTER than in BEFORE, summed per command, as "comm +N".  A domain's
+# vif threads are named after its domid, so they count as one command; the
+# sampling's own ls, wc, cat and sh are left out.
 fd_growth() {
-	awk 'NR == FNR { n[$1] = $3; c[$1] = $2; next }
-	     ($1 in n) && $3 > n[$1] { printf "%s(%s) +%d ", $2, $1, $3 - n[$1] }
-	     !($1 in n) && $2 !~ /^(ls|wc|cat|sh|awk)$/ { printf "new %s(%s) %d ", $2, $1, $3 }' "$1" "$2"
+	awk 'function k(c) { sub(/^vif[0-9]+\./, "vif*.", c); return c }
+	     NR == FNR { n[k($2)] += $3; next }
+	     { m[k($2)] += $3 }
+	     END { for (c in m) if (c !~ /^(ls|wc|cat|sh|awk)$/ && m[c] > n[c] + 0)
+	               printf "%s +%d ", c, m[c] - n[c] }' "$1" "$2"
 }
 ndomains() { xl list 2>/dev/null | awk 'NR > 1' | wc -l; }
 
@@ -32,9 +35,7 @@ guest_wait_ready 240
 selfmigd_wait
 witness_before
 sleep 2
-fd_table "$LOGDIR/fds-before.txt"
-fd0=$(awk '{ s += $3 } END { print s }' "$LOGDIR/fds-before.txt") dom0=$(ndomains)
-log "before: $dom0 domains, $fd0 descriptors in dom0"
+dom0=$(ndomains)
 i=1
 while [ "$i" -le "$N" ]; do
 	step "self-migration $i of $N"
@@ -50,6 +51,15 @@ while [ "$i" -le "$N" ]; do
 	n=$(guest_count)
 	[ "$n" = 1 ] || { xl list; fail "after self-migration $i there are $n guests, not 1"; }
 	log "self-migration $i: $((t1 - t0)) ms, $(sed -n 's/.*"hook_pages":\([0-9]*\).*/\1/p' "$LOGDIR/report-$i.json") pages copied at the switch"
+	if [ "$i" = 1 ]; then
+		# The baseline: after one migration, the guest's domain is
+		# watched by the xl that restored it (xl migrate-receive's
+		# daemon holds one descriptor more than xl create's).
+		sleep 2
+		fd_table "$LOGDIR/fds-before.txt"
+		fd0=$(awk '{ s += $3 } END { print s }' "$LOGDIR/fds-before.txt")
+		log "after the first: $dom0 domains, $fd0 descriptors in dom0"
+	fi
 	i=$((i + 1))
 done
 sleep 2
@@ -64,5 +74,5 @@ field domains_before "$dom0"
 field domains_after "$dom1"
 witness_after
 [ "$dom1" -le "$dom0" ] || { xl list; fail "dom0 has $dom1 domains after $N self-migrations, $dom0 before"; }
-[ -z "$grown" ] || fail "dom0's processes hold more descriptors after $N self-migrations: $grown(see fds-before.txt, fds-after.txt)"
+[ -z "$grown" ] || fail "dom0's processes hold more descriptors after self-migrations 2 to $N than after the first: $grown(see fds-before.txt, fds-after.txt)"
 ok

@@ -5,6 +5,7 @@
  * a caller passes.  See cli.h.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -933,12 +934,7 @@ void smg_report_init(struct smg_report *r)
 	r->done_ack_ms = SMG_NONE;
 	r->xl_exit = -1;
 	r->total_ms = SMG_NONE;
-	r->rounds = SMG_NONE;
-	r->stream_bytes = SMG_NONE;
-	r->hook_pages = SMG_NONE;
-	r->final_set_pages = SMG_NONE;
-	r->guest_pages = SMG_NONE;
-	r->stopped_ms = SMG_NONE;
+	smg_report_take_hook(r, "");
 }
 
 static void text_num(FILE *f, const char *key, long long v)
@@ -949,8 +945,42 @@ static void text_num(FILE *f, const char *key, long long v)
 		fprintf(f, "%s: %lld\n", key, v);
 }
 
+/* Self mode's figures: the report's key, the hook's key, the field. */
+static const struct {
+	const char *key, *hook_key;
+	size_t off;
+} self_figures[] = {
+	{ "rounds", "rounds", offsetof(struct smg_report, rounds) },
+	{ "stream_bytes", "guest_stream_bytes", offsetof(struct smg_report, stream_bytes) },
+	{ "hook_pages", "hook_pages", offsetof(struct smg_report, hook_pages) },
+	{ "final_set_pages", "final_set_pages", offsetof(struct smg_report, final_set_pages) },
+	{ "guest_pages", "guest_pages", offsetof(struct smg_report, guest_pages) },
+	{ "stopped_ms", "stopped_ms", offsetof(struct smg_report, stopped_ms) },
+};
+#define NR_SELF_FIGURES (sizeof(self_figures) / sizeof(self_figures[0]))
+
+static long long *self_figure(struct smg_report *r, size_t i)
+{
+	return (long long *)(void *)((char *)r + self_figures[i].off);
+}
+
+static long long self_figure_val(const struct smg_report *r, size_t i)
+{
+	return *(const long long *)(const void *)((const char *)r + self_figures[i].off);
+}
+
+void smg_report_take_hook(struct smg_report *r, const char *hook_json)
+{
+	size_t i;
+
+	for (i = 0; i < NR_SELF_FIGURES; i++)
+		*self_figure(r, i) = smg_json_figure(hook_json, self_figures[i].hook_key);
+}
+
 void smg_report_text(FILE *f, const struct smg_report *r)
 {
+	size_t i;
+
 	fprintf(f, "mode: %s\n", smn_mode_name(r->mode));
 	fprintf(f, "domain: %s\n", r->domain);
 	fprintf(f, "dest: %s\n", r->dest);
@@ -960,14 +990,8 @@ void smg_report_text(FILE *f, const struct smg_report *r)
 	text_num(f, "done_ack_ms", r->done_ack_ms);
 	text_num(f, "xl_exit", r->xl_exit < 0 ? SMG_NONE : r->xl_exit);
 	text_num(f, "total_ms", r->total_ms);
-	if (r->mode == SMN_MODE_SELF) {
-		text_num(f, "rounds", r->rounds);
-		text_num(f, "stream_bytes", r->stream_bytes);
-		text_num(f, "hook_pages", r->hook_pages);
-		text_num(f, "final_set_pages", r->final_set_pages);
-		text_num(f, "guest_pages", r->guest_pages);
-		text_num(f, "stopped_ms", r->stopped_ms);
-	}
+	for (i = 0; r->mode == SMN_MODE_SELF && i < NR_SELF_FIGURES; i++)
+		text_num(f, self_figures[i].key, self_figure_val(r, i));
 	fprintf(f, "ok: %s\n", r->ok ? "true" : "false");
 }
 
@@ -981,6 +1005,8 @@ static void json_num(FILE *f, const char *key, long long v)
 
 void smg_report_json(FILE *f, const struct smg_report *r)
 {
+	size_t i;
+
 	fputs("{\"mode\":", f);
 	smc_json_str(f, smn_mode_name(r->mode));
 	fputs(",\"domain\":", f);
@@ -993,14 +1019,8 @@ void smg_report_json(FILE *f, const struct smg_report *r)
 	json_num(f, "done_ack_ms", r->done_ack_ms);
 	json_num(f, "xl_exit", r->xl_exit < 0 ? SMG_NONE : r->xl_exit);
 	json_num(f, "total_ms", r->total_ms);
-	if (r->mode == SMN_MODE_SELF) {
-		json_num(f, "rounds", r->rounds);
-		json_num(f, "stream_bytes", r->stream_bytes);
-		json_num(f, "hook_pages", r->hook_pages);
-		json_num(f, "final_set_pages", r->final_set_pages);
-		json_num(f, "guest_pages", r->guest_pages);
-		json_num(f, "stopped_ms", r->stopped_ms);
-	}
+	for (i = 0; r->mode == SMN_MODE_SELF && i < NR_SELF_FIGURES; i++)
+		json_num(f, self_figures[i].key, self_figure_val(r, i));
 	fprintf(f, ",\"ok\":%s}\n", r->ok ? "true" : "false");
 }
 

@@ -294,6 +294,8 @@ struct smg_report {
 };
 
 void smg_report_init(struct smg_report *r);
+/* Self mode: the figures of selfmig-hook self's --json report (absent: none). */
+void smg_report_take_hook(struct smg_report *r, const char *hook_json);
 /* One "key: value" per line; SMG_NONE prints as "-". */
 void smg_report_text(FILE *f, const struct smg_report *r);
 /* One JSON object and a newline; SMG_NONE prints as null. */

@@ -692,12 +692,7 @@ static void hook_figures(const char *path, struct smg_report *r)
 	if (n <= 0)
 		return;
 	text[n] = '\0';
-	r->rounds = smg_json_figure(text, "rounds");
-	r->stream_bytes = smg_json_figure(text, "guest_stream_bytes");
-	r->hook_pages = smg_json_figure(text, "hook_pages");
-	r->final_set_pages = smg_json_figure(text, "final_set_pages");
-	r->guest_pages = smg_json_figure(text, "guest_pages");
-	r->stopped_ms = smg_json_figure(text, "stopped_ms");
+	smg_report_take_hook(r, text);
 }
 
 /*

@@ -356,6 +356,26 @@ static const char *start_self_migration(const struct smn_request *r)
 	return NULL;
 }
 
+/* Until when the measures hold: the request's deadline, or hold_max_s. */
+static time_t hold_deadline(const struct smn_request *r)
+{
+	return r->deadline ? (time_t)r->deadline : time(NULL) + (time_t)d.conf.hold_max_s;
+}
+
+/*
+ * A stop or migrate that came without a notice is acted on all the same,
+ * with a deadline of its own.  1 if it came without one.
+ */
+static int hold_unnoticed(const struct smn_request *r)
+{
+	if (d.state == ST_NOTIFIED || d.state == ST_STOPPING)
+		return 0;
+	smd_log("%s without a notice: acting on it all the same",
+		smn_phase_name(r->phase));
+	d.deadline = hold_deadline(r);
+	return 1;
+}
+
 static void handle_request(void)
 {
 	char err[160] = "", why[160] = "";
@@ -405,8 +425,7 @@ static void handle_request(void)
 
 	switch (r.phase) {
 	case SMN_PHASE_NOTICE:
-		d.deadline = r.deadline ? (time_t)r.deadline :
-			     time(NULL) + (time_t)d.conf.hold_max_s;
+		d.deadline = hold_deadline(&r);
 		if (d.state != ST_NOTIFIED && d.state != ST_STOPPING) {
 			smd_log("notice: migration to %s (%s mode) coming", r.dest,
 				smn_mode_name(r.mode));
@@ -420,11 +439,7 @@ static void handle_request(void)
 		}
 		break;
 	case SMN_PHASE_STOP:
-		if (d.state != ST_NOTIFIED && d.state != ST_STOPPING) {
-			smd_log("stop without a notice: acting on it all the same");
-			d.deadline = r.deadline ? (time_t)r.deadline :
-				     time(NULL) + (time_t)d.conf.hold_max_s;
-		}
+		hold_unnoticed(&r);
 		d.state = ST_STOPPING;
 		if (d.conf.quiesce_when != SMD_NEVER)
 			quiesce();
@@ -438,12 +453,8 @@ static void handle_request(void)
 		restore("migration aborted");
 		break;
 	case SMN_PHASE_MIGRATE:
-		if (d.state != ST_NOTIFIED && d.state != ST_STOPPING) {
-			smd_log("migrate without a notice: acting on it all the same");
-			d.deadline = r.deadline ? (time_t)r.deadline :
-				     time(NULL) + (time_t)d.conf.hold_max_s;
+		if (hold_unnoticed(&r))
 			d.state = ST_NOTIFIED;
-		}
 		code = start_self_migration(&r);
 		if (code) {
 			ack(r.seq, code);

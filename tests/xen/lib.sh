@@ -433,6 +433,42 @@ witness_after() {
 	field counter_continued true
 }
 
+# ---- the user's workload (tests/xen/run --workload FILE)
+# Its contract (README): it starts at boot and checks itself; exiting with a
+# status other than 0 at any time fails the scenario; at the end it gets
+# SIGTERM, and it must then exit 0 within WORKLOAD_GRACE_S seconds (30).
+
+# workload_alive: fail if the workload has already exited with a failure.
+workload_alive() {
+	[ "$WORKLOAD" = 1 ] || return 0
+	local rc
+	rc=$(guest_sh 'cat /run/workload.rc 2>/dev/null')
+	[ -z "$rc" ] || [ "$rc" = 0 ] || workload_failed "$rc"
+}
+
+# workload_end: SIGTERM, then the exit status, which must be 0.
+workload_end() {
+	[ "$WORKLOAD" = 1 ] || return 0
+	local rc
+	step "ending the user's workload (SIGTERM) and reading its exit status"
+	rc=$(guest_sh "[ -f /run/workload.rc ] || kill -TERM \$(cat /run/workload.pid) 2>/dev/null
+i=0; while [ ! -f /run/workload.rc ] && [ \$i -lt ${WORKLOAD_GRACE_S:-30} ]; do sleep 1; i=\$((i + 1)); done
+cat /run/workload.rc 2>/dev/null || echo running")
+	guest_sh 'cat /run/workload.log' > "$LOGDIR/workload.log" 2>&1
+	field_str workload_exit "$rc"
+	[ "$rc" = 0 ] || workload_failed "$rc"
+	log "the user's workload exited 0: $(tail -n 1 "$LOGDIR/workload.log")"
+}
+
+workload_failed() {
+	guest_sh 'tail -n 5 /run/workload.log' 2>&1 | sed 's/^/  workload: /'
+	case "$1" in
+	running) fail "the user's workload did not exit within ${WORKLOAD_GRACE_S:-30} s of SIGTERM" ;;
+	'') fail "cannot read the user's workload's exit status" ;;
+	*) fail "the user's workload exited with status $1: $(guest_sh 'tail -n 1 /run/workload.log')" ;;
+	esac
+}
+
 # tcp_start SECONDS: a checksummed TCP (and UDP) stream from the guest's
 # netsend, for SECONDS of the guest's time, to netrecv in dom0.
 tcp_start() {

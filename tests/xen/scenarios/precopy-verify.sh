@@ -8,6 +8,8 @@
 # free) is a missed page.  RUNS (default 5), WORKLOADS and MIGRATE_ARGS
 # (settings of each migration, docs/interface.md, e.g. "start_rate=400
 # max_bytes_factor=1" as on tests/native) can be set with tests/xen/run --set.
+# With tests/xen/run --workload, the runs are of the user's workload ("user"),
+# which must not fail between runs and must exit 0 on SIGTERM at the end.
 RUNS=${RUNS:-5}
 WORKLOADS=${WORKLOADS:-idle anon-random anon-seq file-write mmap-shared pipes forkstorm churn netrecv}
 [ "$WORKLOAD" = 1 ] && WORKLOADS="user"
@@ -41,7 +43,8 @@ for w in $WORKLOADS; do
 			failed=$((failed + 1))
 		fi
 		case "$w" in
-		idle|user) ;;
+		idle) ;;
+		user) workload_alive ;;
 		*)
 			[ "$w" = netrecv ] && kill "$netsend" 2>/dev/null
 			guest_sh 'kill $(cat /tmp/wl.pid) 2>/dev/null; sleep 1; cat /tmp/wl.log' > "$LOGDIR/workload-$w-$i.log" 2>&1
@@ -61,6 +64,7 @@ field runs "$runs"
 field missed_pages "$missed_total"
 field_str workloads "$WORKLOADS"
 field per_run "[$runs_json]"
+workload_end
 [ "$failed" = 0 ] || fail "$failed of $runs runs failed (see scenario.log)"
 [ "$missed_total" = 0 ] || fail "$missed_total missed pages over $runs runs"
 ok

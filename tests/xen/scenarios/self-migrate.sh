@@ -12,12 +12,14 @@
 # Checks: the counter continues (same pid), a 16 MiB file keeps its
 # checksum, exactly one guest remains, and (SELF_TCP=1, the default) a TCP
 # stream from the guest to dom0 survives intact.  The prober's longest gap is
-# the downtime.
+# the downtime.  With tests/xen/run --workload, the user's workload must still
+# be well before the migration and exit 0 on SIGTERM after it.
 SELF_TCP=${SELF_TCP:-1}
 guest_create
 guest_wait_ready 240
 
 witness_before
+workload_alive
 [ "$SELF_TCP" = 1 ] && tcp_start 120
 probe_start
 sleep 2
@@ -38,6 +40,7 @@ probe_stop
 guest_sh 'cat /sys/kernel/selfmig/result' > "$LOGDIR/guest-result.txt"
 witness_after
 [ "$SELF_TCP" = 1 ] && tcp_check
+workload_end
 
 j() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" "$LOGDIR/report.json"; }
 field total_ms $((t1 - t0))

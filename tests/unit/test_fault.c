@@ -21,7 +21,10 @@ static void test_parse(void)
 	static const char *const bad[] = {
 		"", "conn", "conn-drop:", "conn-drop:x", "conn-drop:-1",
 		"conn-drop:65537", "hook-die:later", "restore-fail:1",
-		"receiver-crash:1x", "conn-dropx",
+		"receiver-crash:1x", "conn-dropx", "receiver-crash:round:",
+		"receiver-crash:round:x", "receiver-crash:round:-1",
+		"receiver-crash:round:100001", "receiver-crash:suspend",
+		"conn-drop:suspended", "conn-drop:round:1",
 	};
 	struct hk_fault f;
 	char err[160];
@@ -36,6 +39,15 @@ static void test_parse(void)
 	CHECK_EQ(hk_fault_parse("receiver-crash:48", &f, err, sizeof(err)), 0);
 	CHECK_EQ(f.point, HK_FAULT_RECEIVER_CRASH);
 	CHECK_EQ(f.after_bytes, 48ull << 20);
+	CHECK_EQ(f.when, HK_AT_BYTES);
+	CHECK_EQ(hk_fault_parse("receiver-crash:round:3", &f, err, sizeof(err)), 0);
+	CHECK_EQ(f.point, HK_FAULT_RECEIVER_CRASH);
+	CHECK_EQ(f.when, HK_AT_ROUND);
+	CHECK_EQ(f.round, 3);
+	CHECK_EQ(hk_fault_parse("receiver-crash:round:0", &f, err, sizeof(err)), 0);
+	CHECK_EQ(f.round, 0);
+	CHECK_EQ(hk_fault_parse("receiver-crash:suspended", &f, err, sizeof(err)), 0);
+	CHECK_EQ(f.when, HK_AT_SUSPENDED);
 	CHECK_EQ(hk_fault_parse("restore-fail", &f, err, sizeof(err)), 0);
 	CHECK_EQ(f.point, HK_FAULT_RESTORE_FAIL);
 	CHECK_EQ(hk_fault_parse("hook-die", &f, err, sizeof(err)), 0);

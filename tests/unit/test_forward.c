@@ -134,5 +134,27 @@ int main(void)
 	CHECK(hk_plan_frame(true, true, false, true, false) == HK_ALLOC);
 	CHECK(hk_plan_frame(false, true, true, false, false) == HK_SKIP);
 
+	tap_test("--verify: a page matches what was last sent, and nothing else does");
+	memset(&b, 0, sizeof(b));
+	CHECK(hk_fwd_init(&f, &s, NR) == 0);
+	CHECK(!hk_fwd_matches(&f, 3, NULL));	/* no digests kept */
+	CHECK(hk_fwd_keep_digests(&f) == 0);
+	fill(page, 5, 0);
+	CHECK(hk_fwd_page(&f, 5, page) == 0);
+	CHECK(hk_fwd_page(&f, 6, NULL) == 0);
+	CHECK(hk_fwd_matches(&f, 5, page));
+	fill(page, 5, 1);
+	CHECK(!hk_fwd_matches(&f, 5, page));	/* newer than what was sent */
+	CHECK(hk_fwd_page(&f, 5, page) == 0);
+	CHECK(hk_fwd_matches(&f, 5, page));
+	page[SXS_PAGE_SIZE - 1] ^= 1;		/* one bit anywhere */
+	CHECK(!hk_fwd_matches(&f, 5, page));
+	memset(page, 0, sizeof(page));
+	CHECK(hk_fwd_matches(&f, 6, page) && hk_fwd_matches(&f, 6, NULL));
+	CHECK(!hk_fwd_matches(&f, NR, page));	/* beyond the frames */
+	CHECK(hk_page_digest(NULL) == hk_page_digest(page));
+	hk_fwd_free(&f);
+	free(b.p);
+
 	return tap_done();
 }

@@ -397,6 +397,9 @@ static void test_parse_migrate(void)
 	CHECK_STR(o->listen, "169.254.0.1:7002");
 	CHECK_EQ(parse("migrate", "--mode", "self", "g", "h", NULL), 0);
 	CHECK(o->listen == NULL && o->max_downtime_ms == 0 && o->max_bandwidth_mbit == 0);
+	CHECK_EQ(o->verify, 0);
+	CHECK_EQ(parse("migrate", "--verify", "--mode", "self", "g", "h", NULL), 0);
+	CHECK_EQ(o->verify, 1);
 }
 
 static void test_self_rune(void)
@@ -472,6 +475,8 @@ static void test_parse_migrate_bad(void)
 	CHECK_USAGE("unknown option '--raw'", "migrate", "--raw=x", "g", "h");
 	CHECK_USAGE("--listen applies only to --mode self", "migrate",
 		    "--listen", "169.254.0.1:7001", "g", "h");
+	CHECK_USAGE("--verify applies only to --mode self", "migrate",
+		    "--verify", "g", "h");
 	CHECK_USAGE("--listen '169.254.0.1'", "migrate", "--mode", "self",
 		    "--listen", "169.254.0.1", "g", "h");
 	CHECK_USAGE("--listen needs a value", "migrate", "--mode", "self", "g", "h",
@@ -988,6 +993,18 @@ static void test_report(void)
 	CHECK(strstr(s, "\"rounds\":7,\"stream_bytes\":300000000,\"hook_pages\":420,"
 		     "\"final_set_pages\":400,\"guest_pages\":65536,\"stopped_ms\":null,"
 		     "\"ok\":true}") != NULL);
+	free(s);
+
+	/* --verify's figures appear when the hook reports them */
+	smg_report_take_hook(&r, "{\"rounds\":7,\"verify_checked_pages\":12000,\"verify_missed_pages\":0}");
+	smg_report_text(cap_open(&c), &r);
+	s = cap_close(&c);
+	CHECK(strstr(s, "stopped_ms: -\nverify_checked_pages: 12000\nverify_missed_pages: 0\nok: true\n") != NULL);
+	free(s);
+	smg_report_json(cap_open(&c), &r);
+	s = cap_close(&c);
+	CHECK(json_valid(s));
+	CHECK(strstr(s, "\"verify_checked_pages\":12000,\"verify_missed_pages\":0,\"ok\":true}") != NULL);
 	free(s);
 }
 

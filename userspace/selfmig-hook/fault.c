@@ -59,6 +59,25 @@ int hk_fault_parse(const char *spec, struct hk_fault *f, char *err,
 	f->point = (enum hk_fault_point)i;
 	if (!arg)
 		return 0;
+	if (f->point == HK_FAULT_RECEIVER_CRASH && !strcmp(arg, "suspended")) {
+		f->when = HK_AT_SUSPENDED;
+		return 0;
+	}
+	if (f->point == HK_FAULT_RECEIVER_CRASH && !strncmp(arg, "round:", 6)) {
+		char *end;
+		unsigned long v;
+
+		errno = 0;
+		v = strtoul(arg + 6, &end, 10);
+		if (errno || end == arg + 6 || *end || v > 100000 || arg[6] == '-') {
+			ERR("SELFMIG_FAULT: receiver-crash:round: takes a round number (0..100000), not '%.40s'",
+			    arg + 6);
+			return -1;
+		}
+		f->when = HK_AT_ROUND;
+		f->round = v;
+		return 0;
+	}
 	switch (f->point) {
 	case HK_FAULT_CONN_DROP:
 	case HK_FAULT_RECEIVER_CRASH: {
@@ -68,8 +87,10 @@ int hk_fault_parse(const char *spec, struct hk_fault *f, char *err,
 		errno = 0;
 		v = strtoul(arg, &end, 10);
 		if (errno || end == arg || *end || v > 65536 || *arg == '-') {
-			ERR("SELFMIG_FAULT: %s takes a size in MiB (0..65536), not '%.40s'",
-			    point_names[i], arg);
+			ERR("SELFMIG_FAULT: %s takes a size in MiB (0..65536)%s, not '%.40s'",
+			    point_names[i],
+			    f->point == HK_FAULT_RECEIVER_CRASH ? ", round:N or suspended" : "",
+			    arg);
 			return -1;
 		}
 		f->after_bytes = (uint64_t)v << 20;

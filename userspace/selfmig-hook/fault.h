@@ -12,6 +12,11 @@
  *                          stream end early and our next write fails
  *   receiver-crash[:MiB]   after MiB of stream, the receiver's process group
  *                          is killed with SIGKILL
+ *   receiver-crash:round:N (self) when the guest's stream enters round N,
+ *                          or at its end if it has fewer rounds
+ *   receiver-crash:suspended
+ *                          (self) once the guest has suspended, before its
+ *                          final set is sent
  *   restore-fail           a record the destination cannot restore is sent
  *                          just before the stream's end, so that the
  *                          destination's restore fails after every page
@@ -21,7 +26,10 @@
  *                          (default: every page sent, before the switch)
  *
  * `selfmig-hook save` honours conn-drop (the image file's descriptor is
- * closed, as when the disk goes away) and hook-die.
+ * closed, as when the disk goes away) and hook-die.  `selfmig-hook self`
+ * honours receiver-crash (MiB then count the guest's stream), hook-die, and
+ * conn-drop, which there cuts the guest's own connection after MiB of its
+ * stream.
  */
 #ifndef SELFMIG_HOOK_FAULT_H
 #define SELFMIG_HOOK_FAULT_H
@@ -47,10 +55,19 @@ enum hk_stage {
 	HK_STAGE_SENT,
 };
 
+/* When receiver-crash fires. */
+enum hk_fault_when {
+	HK_AT_BYTES,			/* after after_bytes of stream */
+	HK_AT_ROUND,			/* self: as the guest starts round, or ends */
+	HK_AT_SUSPENDED,		/* self: the guest has suspended */
+};
+
 struct hk_fault {
 	enum hk_fault_point point;
 	uint64_t after_bytes;		/* conn-drop, receiver-crash */
 	enum hk_stage stage;		/* hook-die */
+	enum hk_fault_when when;	/* receiver-crash */
+	uint64_t round;			/* receiver-crash:round:N */
 };
 
 /* Parse a SELFMIG_FAULT value; 0, or -1 with err set. */

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 int hk_fwd_init(struct hk_fwd *f, struct sxs_sink *sink, uint64_t nr)
 {
@@ -25,8 +26,35 @@ void hk_fwd_free(struct hk_fwd *f)
 {
 	free(f->sent);
 	free(f->data);
+	free(f->digest);
 	f->sent = NULL;
 	f->data = NULL;
+	f->digest = NULL;
+}
+
+int hk_fwd_keep_digests(struct hk_fwd *f)
+{
+	f->digest = calloc((size_t)f->nr + 1, sizeof(*f->digest));
+	if (!f->digest) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
+uint64_t hk_page_digest(const uint8_t *page)
+{
+	static const uint8_t zero[SXS_PAGE_SIZE];
+	const uint8_t *p = page ? page : zero;
+	uLong c = crc32(0L, p, SXS_PAGE_SIZE);
+	uLong a = adler32(1L, p, SXS_PAGE_SIZE);
+
+	return (uint64_t)(c & 0xffffffffu) << 32 | (a & 0xffffffffu);
+}
+
+bool hk_fwd_matches(const struct hk_fwd *f, uint64_t pfn, const uint8_t *page)
+{
+	return f->digest && pfn < f->nr && f->digest[pfn] == hk_page_digest(page);
 }
 
 int hk_fwd_flush(struct hk_fwd *f)
@@ -79,8 +107,11 @@ int hk_fwd_page(void *ctx, uint64_t gfn, const uint8_t *page)
 {
 	struct hk_fwd *f = ctx;
 
-	if (gfn < f->nr)
+	if (gfn < f->nr) {
 		f->sent[gfn / 8] |= (uint8_t)(1u << (gfn % 8));
+		if (f->digest)
+			f->digest[gfn] = hk_page_digest(page);
+	}
 	f->forwarded++;
 	return hk_fwd_add(f, gfn, SXS_TYPE_NOTAB, page);
 }

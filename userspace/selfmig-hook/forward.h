@@ -21,6 +21,7 @@ struct hk_fwd {
 	uint8_t *sent;			/* bitmap over nr frames: pre-copied */
 	uint64_t nr;
 	uint64_t forwarded;		/* pages forwarded from the guest's stream */
+	uint64_t *digest;		/* --verify: per frame, of the last page sent */
 };
 
 /* Allocate the batch and a sent-bitmap for nr frames; 0 or -1. */
@@ -35,6 +36,17 @@ int hk_fwd_flush(struct hk_fwd *f);
 /* The receiver's page callback: a pre-copied page (NULL: a zero page). */
 int hk_fwd_page(void *ctx, uint64_t gfn, const uint8_t *page);
 bool hk_fwd_was_sent(const struct hk_fwd *f, uint64_t pfn);
+
+/*
+ * --verify: keep a digest of every pre-copied page as it is forwarded, so
+ * that the switch can compare the suspended guest with what the destination
+ * holds.  The digest is zlib's CRC-32 and Adler-32 of the page, side by side:
+ * a check against our own mistakes, not against an adversary.
+ */
+int hk_fwd_keep_digests(struct hk_fwd *f);
+uint64_t hk_page_digest(const uint8_t *page);	/* NULL: a zero page */
+/* Whether frame pfn, pre-copied, still holds what was sent. */
+bool hk_fwd_matches(const struct hk_fwd *f, uint64_t pfn, const uint8_t *page);
 
 enum hk_action {
 	HK_SKIP,		/* the destination's copy is current */

@@ -23,9 +23,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "finalset.h"
 #include "forward.h"
 #include "authkey.h"
@@ -80,9 +82,104 @@ static int copy_batch(struct hk_xen *x, uint32_t domid, struct hk_fwd *f,
 	return 0;
 }
 
+/* The fault points of the self switch that fire as the stream goes (fault.h). */
+struct self_fault {
+	struct hk_fault f;
+	bool fired;
+	pid_t pgrp;			/* the receiver's process group */
+};
+
+/* Checked after each piece of the guest's stream; ended: the stream is complete. */
+static void self_fault_stream(struct self_fault *sf, const struct smr_receiver *r, int fd,
+			      bool ended)
+{
+	const struct hk_fault *f = &sf->f;
+	unsigned long long round = r->st.rounds, bytes = r->st.stream_bytes;
+
+	if (sf->fired)
+		return;
+	switch (f->point) {
+	case HK_FAULT_RECEIVER_CRASH:
+		if (f->when == HK_AT_SUSPENDED ||
+		    (f->when == HK_AT_BYTES && bytes <= f->after_bytes) ||
+		    (f->when == HK_AT_ROUND && round < f->round && !ended))
+			return;
+		sf->fired = true;
+		fprintf(stderr, "selfmig-hook: FAULT INJECTION: the receiver crashes in round %llu, after %llu bytes of the guest's stream\n",
+			round, bytes);
+		if (sf->pgrp > 0)
+			kill(-sf->pgrp, SIGKILL);
+		return;	/* the failure must come from the real path */
+	case HK_FAULT_CONN_DROP:
+		if (bytes <= f->after_bytes)
+			return;
+		sf->fired = true;
+		fprintf(stderr, "selfmig-hook: FAULT INJECTION: the guest's connection drops in round %llu, after %llu bytes\n",
+			round, bytes);
+		shutdown(fd, SHUT_RDWR);
+		return;
+	case HK_FAULT_HOOK_DIE:
+		if (f->stage == HK_STAGE_RECEIVING && bytes > f->after_bytes)
+			hk_fault_die_at(f, HK_STAGE_RECEIVING);
+		return;
+	default:
+		return;
+	}
+}
+
+/*
+ * --verify, at the switch: every frame that was pre-copied, is clean in the
+ * final set and is not free must still hold what was sent, or the
+ * destination would resume with a stale page.  Reads the suspended guest in
+ * batches; 0 with the counts (and the first differing frame), or -1.
+ */
+struct self_verify {
+	uint64_t checked, missed, first;
+};
+
+static int verify_switch(struct hk_xen *x, uint32_t domid, const struct hk_fwd *f,
+			 const uint8_t *populated, const uint8_t *maps,
+			 const struct smfs_header *h, uint64_t nr,
+			 struct self_verify *v, char *err, size_t errlen)
+{
+	uint64_t pfns[SXS_BATCH_MAX], pfn, end = nr < h->page_count ? nr : h->page_count;
+	uint8_t *buf = malloc((size_t)SXS_BATCH_MAX * SXS_PAGE_SIZE);
+	unsigned int n = 0, i;
+	int ret = 0;
+
+	memset(v, 0, sizeof(*v));
+	if (!buf) {
+		snprintf(err, errlen, "verify: out of memory");
+		return -1;
+	}
+	for (pfn = 0; pfn <= end && !ret; pfn++) {
+		if (pfn < end) {
+			if (!bit(populated, pfn) || !hk_fwd_was_sent(f, pfn) ||
+			    fs_bit(maps, 0, pfn) || fs_bit(maps, h->bitmap_pages, pfn))
+				continue;
+			pfns[n++] = pfn;
+			if (n < SXS_BATCH_MAX)
+				continue;
+		}
+		if (!n)
+			break;
+		ret = hk_xen_read_pages(x, domid, pfns, n, buf, err, errlen);
+		for (i = 0; i < n && !ret; i++) {
+			v->checked++;
+			if (hk_fwd_matches(f, pfns[i], buf + (size_t)i * SXS_PAGE_SIZE))
+				continue;
+			if (!v->missed++)
+				v->first = pfns[i];
+		}
+		n = 0;
+	}
+	free(buf);
+	return ret;
+}
+
 /* Run the guest's page stream from fd through the receiver; 0 when complete. */
 static int take_stream(struct smr_receiver *r, int fd, unsigned int idle_s,
-		       char *err, size_t errlen)
+		       struct self_fault *sf, char *err, size_t errlen)
 {
 	static uint8_t buf[1 << 16];
 
@@ -117,6 +214,7 @@ static int take_stream(struct smr_receiver *r, int fd, unsigned int idle_s,
 			smr_error_line(r, err, errlen);
 			return -1;
 		}
+		self_fault_stream(sf, r, fd, ret == 1);
 		if (ret == 1)
 			return 0;
 	}
@@ -131,6 +229,7 @@ int hk_cmd_self(int argc, char **argv)
 		{ "receiver-log", required_argument, NULL, 'l' },
 		{ "wait-s", required_argument, NULL, 'w' },
 		{ "json", required_argument, NULL, 'j' },
+		{ "verify", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *listen_spec = NULL, *id_hex = NULL, *json = NULL;
@@ -155,6 +254,10 @@ int hk_cmd_self(int argc, char **argv)
 	unsigned int ncopy = 0;
 	double t0, t_conn = 0, t_end = 0, t_susp = 0, t_sent = 0, t_fs = 0, t_pages = 0;
 	struct hk_xen *x = NULL;
+	struct self_fault sf = { 0 };
+	struct self_verify vst = { 0 };
+	bool verify = false;
+	double t_verify = 0;
 	uint32_t domid = 0;
 	int c, lfd = -1, cfd = -1, rc = 1;
 
@@ -180,9 +283,13 @@ int hk_cmd_self(int argc, char **argv)
 		case 'j':
 			json = optarg;
 			break;
+		case 'V':
+			verify = true;
+			break;
 		default:
 			fprintf(stderr, "usage: selfmig-hook self DOMAIN --listen ADDR:PORT --id HEX\n"
-				"                    [--rune CMD] [--receiver-log FILE] [--wait-s N] [--json FILE]\n");
+				"                    [--rune CMD] [--receiver-log FILE] [--wait-s N] [--json FILE]\n"
+				"                    [--verify]\n");
 			return 2;
 		}
 	}
@@ -193,6 +300,14 @@ int hk_cmd_self(int argc, char **argv)
 	memset(&rcfg, 0, sizeof(rcfg));
 	if (smr_parse_id(id_hex, rcfg.id)) {
 		fprintf(stderr, "selfmig-hook: --id takes 32 hex digits\n");
+		return 2;
+	}
+	if (hk_fault_from_env(&sf.f, err, sizeof(err))) {
+		fprintf(stderr, "selfmig-hook: %s\n", err);
+		return 2;
+	}
+	if (sf.f.point == HK_FAULT_RESTORE_FAIL) {
+		fprintf(stderr, "selfmig-hook: SELFMIG_FAULT=restore-fail is not a point of self\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -228,7 +343,7 @@ int hk_cmd_self(int argc, char **argv)
 	if (hk_xen_populated(x, domid, &populated, &nr, err, sizeof(err)))
 		goto fail;
 	h = malloc(sizeof(*h));
-	if (!h || hk_fwd_init(&f, &sink, nr)) {
+	if (!h || hk_fwd_init(&f, &sink, nr) || (verify && hk_fwd_keep_digests(&f))) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
@@ -236,6 +351,7 @@ int hk_cmd_self(int argc, char **argv)
 	if (xlr_start(&xr, rune, rlog, err, sizeof(err)) ||
 	    xlr_banner(&xr, 60, err, sizeof(err)))
 		goto fail;
+	sf.pgrp = xr.pid;
 	sink = (struct sxs_sink){ sxs_fd_write, &xr.to, 0 };
 	if (hk_xen_write_prologue(x, domid, &sink, &st, err, sizeof(err)))
 		goto fail;
@@ -271,7 +387,7 @@ int hk_cmd_self(int argc, char **argv)
 	}
 	memset(key, 0, sizeof(key));	/* the decoder holds the keyed state */
 	recv_init = true;
-	if (take_stream(&recv, cfd, 60, err, sizeof(err)) || hk_fwd_flush(&f))
+	if (take_stream(&recv, cfd, 60, &sf, err, sizeof(err)) || hk_fwd_flush(&f))
 		goto fail;
 	t_end = now_s();
 	close(cfd);
@@ -284,9 +400,28 @@ int hk_cmd_self(int argc, char **argv)
 		goto fail;
 	sw.suspended = true;
 	t_susp = now_s();
+	hk_fault_die_at(&sf.f, HK_STAGE_SUSPENDED);
+	if (sf.f.point == HK_FAULT_RECEIVER_CRASH && sf.f.when == HK_AT_SUSPENDED &&
+	    sf.pgrp > 0) {
+		fprintf(stderr, "selfmig-hook: FAULT INJECTION: the receiver crashes after the guest suspended\n");
+		kill(-sf.pgrp, SIGKILL);
+	}
 	if (hk_xen_final_set(x, domid, h, &maps, err, sizeof(err)))
 		goto fail;
 	t_fs = now_s();
+	if (verify) {
+		if (verify_switch(x, domid, &f, populated, maps, h, nr, &vst, err, sizeof(err)))
+			goto fail;
+		t_verify = now_s() - t_fs;
+		fprintf(stderr, "selfmig-hook: verify: %llu pre-copied clean pages checked, %llu missed, in %.0f ms\n",
+			(unsigned long long)vst.checked, (unsigned long long)vst.missed,
+			t_verify * 1000);
+		if (vst.missed) {
+			snprintf(err, sizeof(err), "verify: %llu pre-copied pages outside the final set changed after they were sent (first: frame %#llx); the destination would run with stale pages",
+				 (unsigned long long)vst.missed, (unsigned long long)vst.first);
+			goto fail;
+		}
+	}
 	for (pfn = 0; pfn < nr; pfn++) {
 		bool below = pfn < h->page_count;
 		bool dirty = below && fs_bit(maps, 0, pfn);
@@ -335,11 +470,12 @@ int hk_cmd_self(int argc, char **argv)
 	if (sxs_write_end(&sink))
 		goto wfail;
 	t_sent = now_s();
-	fprintf(stderr, "selfmig-hook: switch: final set %llu pages, never sent %llu (+%llu allocate-only), beyond RAM %llu; %.0f ms (final set read %.0f, pages %.0f, CPU state %.0f)\n",
+	hk_fault_die_at(&sf.f, HK_STAGE_SENT);
+	fprintf(stderr, "selfmig-hook: switch: final set %llu pages, never sent %llu (+%llu allocate-only), beyond RAM %llu; %.0f ms (final set read %.0f, verify %.0f, pages %.0f, CPU state %.0f)\n",
 		(unsigned long long)final_pages, (unsigned long long)unsent_copied,
 		(unsigned long long)alloc_only, (unsigned long long)extra,
-		(t_sent - t_susp) * 1000, (t_fs - t_susp) * 1000,
-		(t_pages - t_fs) * 1000, (t_sent - t_pages) * 1000);
+		(t_sent - t_susp) * 1000, (t_fs - t_susp) * 1000, t_verify * 1000,
+		(t_pages - t_fs - t_verify) * 1000, (t_sent - t_pages) * 1000);
 	rc = hk_switch_complete(&sw, err, sizeof(err));
 	if (rc < 0)
 		goto fail;
@@ -360,7 +496,7 @@ int hk_cmd_self(int argc, char **argv)
 				"\"unsent_pages\":%llu,\"alloc_only_pages\":%llu,"
 				"\"beyond_ram_pages\":%llu,\"guest_pages\":%llu,"
 				"\"precopy_ms\":%.0f,\"switch_send_ms\":%.0f,"
-				"\"restore_wait_ms\":%.0f,\"stopped_ms\":%.0f,\"total_ms\":%.0f}\n",
+				"\"restore_wait_ms\":%.0f,\"stopped_ms\":%.0f,\"total_ms\":%.0f",
 				domid, (unsigned long long)recv.st.rounds,
 				(unsigned long long)f.forwarded,
 				(unsigned long long)recv.st.stream_bytes,
@@ -373,6 +509,11 @@ int hk_cmd_self(int argc, char **argv)
 				(t_end - t_conn) * 1000, (t_sent - t_susp) * 1000,
 				(sw.t_ready - t_sent) * 1000, (sw.t_run - t_susp) * 1000,
 				(sw.t_run - t0) * 1000);
+			if (verify)
+				fprintf(jf, ",\"verify_checked_pages\":%llu,\"verify_missed_pages\":%llu,\"verify_ms\":%.0f",
+					(unsigned long long)vst.checked,
+					(unsigned long long)vst.missed, t_verify * 1000);
+			fputs("}\n", jf);
 			fclose(jf);
 		}
 	}
@@ -391,8 +532,18 @@ out:
 	memset(key, 0, sizeof(key));
 	xlr_finish(&xr, 10);
 	hk_guard_stop(&guard);
-	if (cfd >= 0)
+	if (cfd >= 0) {
+		/*
+		 * The guest takes an orderly end of the connection as our
+		 * word that every page reached the destination, and then
+		 * suspends itself.  A failure must reach it as a reset.
+		 */
+		struct linger lg = { 1, 0 };
+
+		if (rc)
+			setsockopt(cfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 		close(cfd);
+	}
 	if (lfd >= 0)
 		close(lfd);
 	if (recv_init)

@@ -5,6 +5,7 @@
  * a caller passes.  See cli.h.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -65,6 +66,9 @@ void smg_usage(FILE *f)
 		"      --max-bandwidth MBIT  self: the guest's sending rate at most\n"
 		"      --listen ADDR:PORT  self: where the hook listens (default: the\n"
 		"                          address of the guest's bridge, port %d)\n"
+		"      --verify            self: at the switch, compare every pre-copied\n"
+		"                          page outside the final set with what was sent;\n"
+		"                          any difference aborts (a longer stop)\n"
 		"      DEST localhost migrates on this host without ssh (xl -s env)\n"
 		"\n"
 		"DOMAIN is a domain name or a numeric domid.  The xl program is $SELFMIG_XL\n"
@@ -129,7 +133,7 @@ long long smg_mono_ms(void)
 enum {
 	O_HELP = 1, O_PHASE, O_DEST, O_MODE, O_DEADLINE, O_SEQ, O_TIMEOUT,
 	O_NOWAIT, O_RAW, O_JSON, O_JSONFILE, O_MAXDOWN, O_MAXBW, O_XLSSH,
-	O_XLLOG, O_SETTLE, O_VERBOSE, O_FIELDS, O_NOPREP, O_LISTEN,
+	O_XLLOG, O_SETTLE, O_VERBOSE, O_FIELDS, O_NOPREP, O_LISTEN, O_VERIFY,
 };
 
 struct smg_opt {
@@ -179,6 +183,7 @@ static const struct smg_opt opts_migrate[] = {
 	{ "--verbose", 0, O_VERBOSE },
 	{ "-v", 0, O_VERBOSE },
 	{ "--listen", 1, O_LISTEN },
+	{ "--verify", 0, O_VERIFY },
 	{ NULL, 0, 0 }
 };
 
@@ -521,6 +526,10 @@ static int parse_migrate(struct scan *s, struct smg_args *a)
 						 "ADDR:PORT on this host that the guest can reach");
 			o->listen = val;
 			restricted = "--listen";
+			break;
+		case O_VERIFY:
+			o->verify = 1;
+			restricted = "--verify";
 			break;
 		}
 	}
@@ -945,17 +954,24 @@ static void text_num(FILE *f, const char *key, long long v)
 		fprintf(f, "%s: %lld\n", key, v);
 }
 
-/* Self mode's figures: the report's key, the hook's key, the field. */
+/*
+ * Self mode's figures: the report's key, the hook's key, the field, and
+ * whether the figure is left out when the hook did not report it (those of
+ * an option: --verify).
+ */
 static const struct {
 	const char *key, *hook_key;
 	size_t off;
+	bool optional;
 } self_figures[] = {
-	{ "rounds", "rounds", offsetof(struct smg_report, rounds) },
-	{ "stream_bytes", "guest_stream_bytes", offsetof(struct smg_report, stream_bytes) },
-	{ "hook_pages", "hook_pages", offsetof(struct smg_report, hook_pages) },
-	{ "final_set_pages", "final_set_pages", offsetof(struct smg_report, final_set_pages) },
-	{ "guest_pages", "guest_pages", offsetof(struct smg_report, guest_pages) },
-	{ "stopped_ms", "stopped_ms", offsetof(struct smg_report, stopped_ms) },
+	{ "rounds", "rounds", offsetof(struct smg_report, rounds), false },
+	{ "stream_bytes", "guest_stream_bytes", offsetof(struct smg_report, stream_bytes), false },
+	{ "hook_pages", "hook_pages", offsetof(struct smg_report, hook_pages), false },
+	{ "final_set_pages", "final_set_pages", offsetof(struct smg_report, final_set_pages), false },
+	{ "guest_pages", "guest_pages", offsetof(struct smg_report, guest_pages), false },
+	{ "stopped_ms", "stopped_ms", offsetof(struct smg_report, stopped_ms), false },
+	{ "verify_checked_pages", "verify_checked_pages", offsetof(struct smg_report, verify_checked), true },
+	{ "verify_missed_pages", "verify_missed_pages", offsetof(struct smg_report, verify_missed), true },
 };
 #define NR_SELF_FIGURES (sizeof(self_figures) / sizeof(self_figures[0]))
 
@@ -991,7 +1007,8 @@ void smg_report_text(FILE *f, const struct smg_report *r)
 	text_num(f, "xl_exit", r->xl_exit < 0 ? SMG_NONE : r->xl_exit);
 	text_num(f, "total_ms", r->total_ms);
 	for (i = 0; r->mode == SMN_MODE_SELF && i < NR_SELF_FIGURES; i++)
-		text_num(f, self_figures[i].key, self_figure_val(r, i));
+		if (!self_figures[i].optional || self_figure_val(r, i) != SMG_NONE)
+			text_num(f, self_figures[i].key, self_figure_val(r, i));
 	fprintf(f, "ok: %s\n", r->ok ? "true" : "false");
 }
 
@@ -1020,7 +1037,8 @@ void smg_report_json(FILE *f, const struct smg_report *r)
 	json_num(f, "xl_exit", r->xl_exit < 0 ? SMG_NONE : r->xl_exit);
 	json_num(f, "total_ms", r->total_ms);
 	for (i = 0; r->mode == SMN_MODE_SELF && i < NR_SELF_FIGURES; i++)
-		json_num(f, self_figures[i].key, self_figure_val(r, i));
+		if (!self_figures[i].optional || self_figure_val(r, i) != SMG_NONE)
+			json_num(f, self_figures[i].key, self_figure_val(r, i));
 	fprintf(f, ",\"ok\":%s}\n", r->ok ? "true" : "false");
 }
 

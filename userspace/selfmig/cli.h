@@ -81,6 +81,7 @@ struct smg_migrate_opts {
 	const char *xl_log;		/* xl's output; NULL: our stderr */
 	int verbose;			/* xl -vvv */
 	const char *listen;		/* self: ADDR:PORT of the hook; NULL: derived */
+	int verify;			/* self: compare pre-copied pages at the switch */
 	const char *dest;
 };
 
@@ -290,6 +291,8 @@ struct smg_report {
 	long long final_set_pages;
 	long long guest_pages;
 	long long stopped_ms;		/* guest suspended until it ran again */
+	long long verify_checked;	/* --verify: pages compared at the switch */
+	long long verify_missed;	/* --verify: of them, changed since sent */
 	int ok;
 };
 

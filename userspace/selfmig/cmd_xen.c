@@ -770,6 +770,8 @@ static int migrate_self(struct mig *m, const char *name, unsigned int domid,
 		argv[i++] = "--receiver-log";
 		argv[i++] = o->xl_log;
 	}
+	if (o->verify)
+		argv[i++] = "--verify";
 	argv[i] = NULL;
 
 	say("selfmig-hook self: %s, receiver '%s'", listen, rune);

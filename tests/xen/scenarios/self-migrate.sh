@@ -14,7 +14,14 @@
 # stream from the guest to dom0 survives intact.  The prober's longest gap is
 # the downtime.  With tests/xen/run --workload, the user's workload must still
 # be well before the migration and exit 0 on SIGTERM after it.
+#
+# SELF_VERIFY=1 (the self-migrate-verify scenario) adds --verify: at the
+# switch the hook compares every pre-copied page outside the final set with
+# what it forwarded, and any difference fails the migration.
 SELF_TCP=${SELF_TCP:-1}
+SELF_VERIFY=${SELF_VERIFY:-0}
+verify_arg=
+[ "$SELF_VERIFY" = 1 ] && verify_arg=--verify
 guest_create
 guest_wait_ready 240
 
@@ -24,9 +31,9 @@ workload_alive
 probe_start
 sleep 2
 
-step "selfmig migrate --mode self $GUEST localhost"
+step "selfmig migrate --mode self $verify_arg $GUEST localhost"
 t0=$(now_ms)
-selfmig migrate --mode self --json "$LOGDIR/report.json" --xl-log "$LOGDIR/xl-receive.log" \
+selfmig migrate --mode self $verify_arg --json "$LOGDIR/report.json" --xl-log "$LOGDIR/xl-receive.log" \
 	"$GUEST" localhost > "$LOGDIR/report.txt" 2> "$LOGDIR/migrate.log"
 mrc=$?
 t1=$(now_ms)
@@ -50,5 +57,13 @@ field hook_pages "$(j hook_pages)"
 field final_set_pages "$(j final_set_pages)"
 field guest_pages "$(j guest_pages)"
 field stopped_ms "$(j stopped_ms)"
+if [ "$SELF_VERIFY" = 1 ]; then
+	checked=$(j verify_checked_pages) missed=$(j verify_missed_pages)
+	field verify_checked_pages "${checked:-null}"
+	field missed_pages "${missed:-null}"
+	[ -n "$checked" ] && [ "$checked" -gt 0 ] || fail "the hook did not verify the pre-copied pages"
+	[ "$missed" = 0 ] || fail "$missed missed pages at the switch"
+	log "verify: $checked pre-copied pages checked at the switch, $missed missed"
+fi
 log "self-migration: total $((t1 - t0)) ms, longest prober gap $PROBE_GAP ms, hook copied $(j hook_pages) of $(j guest_pages) pages"
 ok

@@ -53,6 +53,7 @@ help:
 	@echo "make unit       userspace unit tests, plain and under ASan/UBSan (< 1 min)"
 	@echo "make fuzz       libFuzzer runs of the page-stream, notice and Xen-stream parsers and the stream assembler (FUZZ_SECONDS each, default 60)"
 	@echo "make self-check self-migrate and self-pingpong (10 self-migrations in a row)"
+	@echo "make bench      benchmarks on the testbed (tracking on/off), report in bench/results/latest/"
 	@echo "make soak       SOAK_N (50) migrations under a web workload, SOAK_MODE self|hook|transparent; dom0 memory/fd growth"
 	@echo "make native     pre-copy verified without Xen (QEMU's memory dump as oracle): each workload once, 1 vCPU"
 	@echo "make native-matrix  the same, 5 runs of each workload with 1 vCPU, then with 2 vCPUs; a summary"
@@ -158,6 +159,10 @@ demo: deps
 # until that is understood.
 self-check: deps
 	@tests/xen/run self-migrate self-pingpong
+
+# Benchmarks (docs/bench.md): timings, reported as ratios within one run.
+bench: deps
+	@scripts/bench.sh
 
 # The soak (not in make check): SOAK_N migrations of one guest under a web
 # workload; SOAK_MODE self (default), hook or transparent.

@@ -6,9 +6,12 @@
  *
  *   echo SECONDS > /sys/module/selfmig/parameters/scan_test
  *
- * scans every 100 ms for SECONDS in a kernel thread, then logs how many
- * scans ran and how many frames they found written.  scan_mask and user_wp
- * choose what a scan does, as for a migration.
+ * scans every scan_test_ms (100 ms by default) for SECONDS in a kernel
+ * thread, then logs how many scans ran and how many frames they found
+ * written.  scan_mask and user_wp choose what a scan does, as for a
+ * migration.  It refuses to start while a migration runs (the tracker is the
+ * migration's then); make bench uses it to measure what tracking costs a
+ * program that writes memory (docs/bench.md).
  */
 #include <linux/kthread.h>
 #include <linux/delay.h>
@@ -17,6 +20,10 @@
 #include <linux/capability.h>
 
 #include "selfmig.h"
+
+static unsigned int scan_test_ms = 100;
+module_param(scan_test_ms, uint, 0644);
+MODULE_PARM_DESC(scan_test_ms, "Diagnostic: scan_test's interval between scans, ms (default 100)");
 
 static int scan_test_fn(void *data)
 {
@@ -33,7 +40,7 @@ static int scan_test_fn(void *data)
 		found += selfmig_tracker_scan(t);
 		bitmap_zero(t->pending, t->nr_pfns);
 		scans++;
-		msleep(100);
+		msleep(clamp_val(READ_ONCE(scan_test_ms), 1, 60000));
 	}
 	selfmig_tracker_stop(t);
 	pr_info("scan test: %lu scans in %lu s, %lu frames found written\n",
@@ -54,6 +61,8 @@ static int scan_test_set(const char *val, const struct kernel_param *kp)
 		return ret;
 	if (!secs || secs > 3600)
 		return -EINVAL;
+	if (selfmig_state_get() != SELFMIG_IDLE)
+		return -EBUSY;
 	k = kthread_run(scan_test_fn, (void *)(unsigned long)secs, "selfmig-scantest");
 	return PTR_ERR_OR_ZERO(k);
 }
@@ -62,4 +71,4 @@ static const struct kernel_param_ops scan_test_ops = {
 	.set = scan_test_set,
 };
 module_param_cb(scan_test, &scan_test_ops, NULL, 0200);
-MODULE_PARM_DESC(scan_test, "Diagnostic: scan for dirty pages every 100 ms for this many seconds, sending nothing");
+MODULE_PARM_DESC(scan_test, "Diagnostic: scan for dirty pages every scan_test_ms for this many seconds, sending nothing");

@@ -48,11 +48,11 @@ all: userspace module
 
 help:
 	@echo "make deps       install what is missing (apt-get, as root)"
-	@echo "make demo       deps + build + transparent migration on the emulated testbed"
+	@echo "make demo       deps + build + the three modes (transparent, assisted, self) of one guest side by side"
 	@echo "make check      deps + build + unit tests + testbed scenarios"
 	@echo "make unit       userspace unit tests, plain and under ASan/UBSan (< 1 min)"
 	@echo "make fuzz       libFuzzer runs of the page-stream, notice and Xen-stream parsers and the stream assembler (FUZZ_SECONDS each, default 60)"
-	@echo "make self-check self-migrate and self-pingpong (10 self-migrations in a row)"
+	@echo "make self-check self-migrate, self-migrate-verify, self-abort, self-pingpong, and self-migrate with a self-checking workload"
 	@echo "make bench      benchmarks on the testbed (tracking on/off), report in bench/results/latest/"
 	@echo "make soak       SOAK_N (50) migrations under a web workload, SOAK_MODE self|hook|transparent; dom0 memory/fd growth"
 	@echo "make native     pre-copy verified without Xen (QEMU's memory dump as oracle): each workload once, 1 vCPU"
@@ -88,7 +88,13 @@ $(B)/guest-bin/memcanary: $(B)/bin/memcanary
 	cp $< $@
 
 userspace: $(addprefix $(B)/bin/,$(PROG_DIRS)) $(addprefix $(B)/guest-bin/,$(GUEST_PROGS)) \
-	$(B)/bin/memcanary $(B)/guest-bin/memcanary
+	$(B)/bin/memcanary $(B)/guest-bin/memcanary $(B)/workloads/stale-check
+
+# A self-checking workload of the kind users bring (tests/xen/run --workload):
+# standalone, it knows nothing of selfmig.
+$(B)/workloads/stale-check: tests/xen/workloads/stale-check.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -static -o $@ $<
 
 # ---------------------------------------------------------------- unit tests
 # The library sources are compiled once per flavour (plain, ASan/UBSan) and
@@ -158,7 +164,9 @@ demo: deps
 # hypervisor crash is never retried, so they would make the check a lottery
 # until that is understood.
 self-check: deps
-	@tests/xen/run self-migrate self-pingpong
+	@rc=0; tests/xen/run self-migrate self-migrate-verify self-abort self-pingpong || rc=1; \
+	scripts/workload-check.sh self-migrate || rc=1; \
+	exit $$rc
 
 # Benchmarks (docs/bench.md): timings, reported as ratios within one run.
 bench: deps

@@ -21,6 +21,7 @@
 ABORT_ROUND=${ABORT_ROUND:-3}
 guest_create
 guest_wait_ready 240
+selfmigd_wait
 domid0=$(xl domid "$GUEST")
 witness_before
 

@@ -24,6 +24,7 @@ verify_arg=
 [ "$SELF_VERIFY" = 1 ] && verify_arg=--verify
 guest_create
 guest_wait_ready 240
+selfmigd_wait
 
 witness_before
 workload_alive

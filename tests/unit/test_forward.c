@@ -134,6 +134,19 @@ int main(void)
 	CHECK(hk_plan_frame(true, true, false, true, false) == HK_ALLOC);
 	CHECK(hk_plan_frame(false, true, true, false, false) == HK_SKIP);
 
+	tap_test("the final set must carry this migration's id");
+	{
+		struct smfs_header fh;
+		uint8_t id[16];
+
+		memset(&fh, 0, sizeof(fh));
+		memset(id, 0xab, sizeof(id));
+		memcpy(fh.id, id, sizeof(id));
+		CHECK(hk_final_set_is_ours(&fh, id));
+		fh.id[15] ^= 1;
+		CHECK(!hk_final_set_is_ours(&fh, id));
+	}
+
 	tap_test("--verify: a page matches what was last sent, and nothing else does");
 	memset(&b, 0, sizeof(b));
 	CHECK(hk_fwd_init(&f, &s, NR) == 0);

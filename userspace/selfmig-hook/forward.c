@@ -116,6 +116,11 @@ int hk_fwd_page(void *ctx, uint64_t gfn, const uint8_t *page)
 	return hk_fwd_add(f, gfn, SXS_TYPE_NOTAB, page);
 }
 
+bool hk_final_set_is_ours(const struct smfs_header *h, const uint8_t id[16])
+{
+	return !memcmp(h->id, id, SMFS_ID_LEN);
+}
+
 bool hk_fwd_was_sent(const struct hk_fwd *f, uint64_t pfn)
 {
 	return pfn < f->nr && (f->sent[pfn / 8] & (1u << (pfn % 8)));

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "finalset.h"
 #include "xenstream.h"
 
 struct hk_fwd {
@@ -47,6 +48,12 @@ int hk_fwd_keep_digests(struct hk_fwd *f);
 uint64_t hk_page_digest(const uint8_t *page);	/* NULL: a zero page */
 /* Whether frame pfn, pre-copied, still holds what was sent. */
 bool hk_fwd_matches(const struct hk_fwd *f, uint64_t pfn, const uint8_t *page);
+
+/*
+ * Whether the guest's final-set descriptor belongs to this migration: a
+ * descriptor left from an earlier one must never decide what is copied.
+ */
+bool hk_final_set_is_ours(const struct smfs_header *h, const uint8_t id[16]);
 
 enum hk_action {
 	HK_SKIP,		/* the destination's copy is current */

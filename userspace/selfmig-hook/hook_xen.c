@@ -541,8 +541,14 @@ int hk_xen_populated(struct hk_xen *x, uint32_t domid, uint8_t **bitmap,
 		for (i = 0; i < n; i++)
 			pfns[i] = base + i;
 		map = xenforeignmemory_map(x->fmem, domid, PROT_READ, n, pfns, errs);
-		if (!map)
-			continue;
+		if (!map) {
+			/* Unpopulated frames fail one by one, in errs; this is not that. */
+			ERR("cannot map frames %#llx-%#llx of domain %u to see which are populated: %s",
+			    (unsigned long long)base, (unsigned long long)(base + n - 1),
+			    domid, strerror(errno));
+			free(bm);
+			return -1;
+		}
 		for (i = 0; i < n; i++)
 			if (!errs[i])
 				bm[(base + i) / 8] |= (uint8_t)(1u << ((base + i) % 8));
@@ -550,6 +556,63 @@ int hk_xen_populated(struct hk_xen *x, uint32_t domid, uint8_t **bitmap,
 	}
 	*bitmap = bm;
 	*nr_out = nr;
+	return 0;
+}
+
+int hk_xen_populated_again(struct hk_xen *x, uint32_t domid, uint8_t **bitmap,
+			   uint64_t *nr_io, uint64_t limit, uint64_t *found,
+			   char *err, size_t errlen)
+{
+	xen_pfn_t nr = 0, pfns[SXS_BATCH_MAX];
+	uint64_t old = *nr_io, pfn = 0, i;
+	int errs[SXS_BATCH_MAX];
+	uint8_t *bm = *bitmap;
+	unsigned int n;
+
+	*found = 0;
+	if (xc_domain_nr_gpfns(x->xch, domid, &nr) < 0) {
+		ERR("cannot read domain %u's physical map size: %s", domid,
+		    strerror(errno));
+		return -1;
+	}
+	if (nr > old) {
+		bm = realloc(bm, (size_t)(nr + 7) / 8 + 1);
+		if (!bm) {
+			ERR("out of memory");
+			return -1;
+		}
+		memset(bm + (old + 7) / 8, 0, (size_t)(nr + 7) / 8 + 1 - (size_t)(old + 7) / 8);
+		for (i = old; i < nr && i % 8; i++)
+			bm[i / 8] &= (uint8_t)~(1u << (i % 8));
+		*bitmap = bm;
+	}
+	for (i = nr; i < old; i++)	/* the map shrank: those frames are gone */
+		bm[i / 8] &= (uint8_t)~(1u << (i % 8));
+	*nr_io = nr;
+	/* Only the frames below limit not known as populated are tried again. */
+	if (limit > nr)
+		limit = nr;
+	while (pfn < limit) {
+		void *map;
+
+		for (n = 0; pfn < limit && n < SXS_BATCH_MAX; pfn++)
+			if (!(bm[pfn / 8] & (1u << (pfn % 8))))
+				pfns[n++] = pfn;
+		if (!n)
+			break;
+		map = xenforeignmemory_map(x->fmem, domid, PROT_READ, n, pfns, errs);
+		if (!map) {
+			ERR("cannot map frames of domain %u to see which are populated: %s",
+			    domid, strerror(errno));
+			return -1;
+		}
+		for (i = 0; i < n; i++)
+			if (!errs[i]) {
+				bm[pfns[i] / 8] |= (uint8_t)(1u << (pfns[i] % 8));
+				++*found;
+			}
+		xenforeignmemory_unmap(x->fmem, map, n);
+	}
 	return 0;
 }
 

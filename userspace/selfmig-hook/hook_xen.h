@@ -84,6 +84,16 @@ int hk_xen_write_cpu_state(struct hk_xen *x, uint32_t domid,
 /* Wait (without asking) until the domain has suspended itself. */
 int hk_xen_wait_suspended(struct hk_xen *x, uint32_t domid, unsigned int wait_s,
 			  char *err, size_t errlen);
+/*
+ * Update such a bitmap at the switch: the map's new size, and the frames
+ * below limit populated since (only those not yet known are tried: the
+ * guest's RAM, where ballooning happens, not the sparse range above it);
+ * found counts them.
+ */
+int hk_xen_populated_again(struct hk_xen *x, uint32_t domid, uint8_t **bitmap,
+			   uint64_t *nr_io, uint64_t limit, uint64_t *found,
+			   char *err, size_t errlen);
+
 /* Bitmap (malloc'd) of the frames dom0 can map: the populated ones. */
 int hk_xen_populated(struct hk_xen *x, uint32_t domid, uint8_t **bitmap,
 		     uint64_t *nr, char *err, size_t errlen);

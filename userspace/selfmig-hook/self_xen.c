@@ -250,6 +250,7 @@ int hk_cmd_self(int argc, char **argv)
 	uint8_t key[SMW_KEY_LEN];
 	char keyline[SMK_LINE_LEN + 1];
 	uint64_t nr = 0, pfn, final_pages = 0, alloc_only = 0, unsent_copied = 0, extra = 0;
+	uint64_t newly = 0;
 	uint64_t copy[SXS_BATCH_MAX];
 	unsigned int ncopy = 0;
 	double t0, t_conn = 0, t_end = 0, t_susp = 0, t_sent = 0, t_fs = 0, t_pages = 0;
@@ -408,6 +409,18 @@ int hk_cmd_self(int argc, char **argv)
 	}
 	if (hk_xen_final_set(x, domid, h, &maps, err, sizeof(err)))
 		goto fail;
+	if (!hk_final_set_is_ours(h, rcfg.id)) {
+		snprintf(err, sizeof(err), "the guest's final set is for migration %02x%02x%02x%02x..., not %s",
+			 h->id[0], h->id[1], h->id[2], h->id[3], id_hex);
+		goto fail;
+	}
+	/* Frames of its RAM populated while the guest pre-copied are copied too. */
+	if (hk_xen_populated_again(x, domid, &populated, &nr, h->page_count, &newly,
+				   err, sizeof(err)))
+		goto fail;
+	if (newly)
+		fprintf(stderr, "selfmig-hook: %llu frames were populated during pre-copy\n",
+			(unsigned long long)newly);
 	t_fs = now_s();
 	if (verify) {
 		if (verify_switch(x, domid, &f, populated, maps, h, nr, &vst, err, sizeof(err)))

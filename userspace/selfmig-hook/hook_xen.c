@@ -581,9 +581,8 @@ int hk_xen_populated_again(struct hk_xen *x, uint32_t domid, uint8_t **bitmap,
 			ERR("out of memory");
 			return -1;
 		}
+		/* Bits at and above old in its last byte were never set. */
 		memset(bm + (old + 7) / 8, 0, (size_t)(nr + 7) / 8 + 1 - (size_t)(old + 7) / 8);
-		for (i = old; i < nr && i % 8; i++)
-			bm[i / 8] &= (uint8_t)~(1u << (i % 8));
 		*bitmap = bm;
 	}
 	for (i = nr; i < old; i++)	/* the map shrank: those frames are gone */

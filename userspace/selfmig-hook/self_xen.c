@@ -90,6 +90,14 @@ struct self_fault {
 };
 
 /* Checked after each piece of the guest's stream; ended: the stream is complete. */
+/* receiver-crash: SIGKILL to the receiver's process group; the failure then comes from the real path. */
+static void self_fault_kill(struct self_fault *sf)
+{
+	sf->fired = true;
+	if (sf->pgrp > 0)
+		kill(-sf->pgrp, SIGKILL);
+}
+
 static void self_fault_stream(struct self_fault *sf, const struct smr_receiver *r, int fd,
 			      bool ended)
 {
@@ -104,12 +112,10 @@ static void self_fault_stream(struct self_fault *sf, const struct smr_receiver *
 		    (f->when == HK_AT_BYTES && bytes <= f->after_bytes) ||
 		    (f->when == HK_AT_ROUND && round < f->round && !ended))
 			return;
-		sf->fired = true;
 		fprintf(stderr, "selfmig-hook: FAULT INJECTION: the receiver crashes in round %llu, after %llu bytes of the guest's stream\n",
 			round, bytes);
-		if (sf->pgrp > 0)
-			kill(-sf->pgrp, SIGKILL);
-		return;	/* the failure must come from the real path */
+		self_fault_kill(sf);
+		return;
 	case HK_FAULT_CONN_DROP:
 		if (bytes <= f->after_bytes)
 			return;
@@ -402,10 +408,9 @@ int hk_cmd_self(int argc, char **argv)
 	sw.suspended = true;
 	t_susp = now_s();
 	hk_fault_die_at(&sf.f, HK_STAGE_SUSPENDED);
-	if (sf.f.point == HK_FAULT_RECEIVER_CRASH && sf.f.when == HK_AT_SUSPENDED &&
-	    sf.pgrp > 0) {
+	if (sf.f.point == HK_FAULT_RECEIVER_CRASH && sf.f.when == HK_AT_SUSPENDED) {
 		fprintf(stderr, "selfmig-hook: FAULT INJECTION: the receiver crashes after the guest suspended\n");
-		kill(-sf.pgrp, SIGKILL);
+		self_fault_kill(&sf);
 	}
 	if (hk_xen_final_set(x, domid, h, &maps, err, sizeof(err)))
 		goto fail;

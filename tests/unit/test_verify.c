@@ -36,6 +36,7 @@ static const u8 test_id[SMFS_ID_LEN] = {
 };
 
 static char dir[256], image_path[300], meta_path[300], json_path[300];
+static const char *keep_dir;	/* run(): where missed pages are kept, if set */
 static char dump_path[300];
 
 /* ------------------------------------------------------------------ */
@@ -198,6 +199,7 @@ static int run(struct fake *f, struct smv_report *r, u32 list, int use_meta,
 	memset(&in, 0, sizeof(in));
 	if (smv_report_init(r, 7, list))
 		abort();
+	r->keep_dir = keep_dir;
 	fd = open(image_path, O_RDONLY);
 	if (fd < 0 || fstat(fd, &sb) < 0)
 		abort();
@@ -420,6 +422,43 @@ static void test_full_run(void)
 		CHECK(has(buf, "\"resumed\": true\n}"));
 	}
 	smv_report_free(&r);
+
+	tap_test("--keep-missed: the listed missed pages, both sides, and no more");
+	{
+		char kd[300], path[400];
+		u8 page[PG];
+		int fd;
+
+		snprintf(kd, sizeof(kd), "%s/kept", dir);
+		CHECK_EQ(mkdir(kd, 0700), 0);
+		keep_dir = kd;
+		CHECK_EQ(run(&f, &r, 2, 1, NULL), 0);
+		keep_dir = NULL;
+		CHECK_EQ(r.missed, 3);
+		snprintf(path, sizeof(path), "%s/12c.guest", kd);
+		fd = open(path, O_RDONLY);
+		CHECK(fd >= 0 && read(fd, page, PG) == PG);
+		CHECK(memcmp(page, gpage(&f, 300), PG) == 0);
+		if (fd >= 0)
+			close(fd);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/12c.image", kd);
+		fd = open(path, O_RDONLY);
+		CHECK(fd >= 0 && read(fd, page, PG) == PG);
+		/* the image differs from the guest at byte 17 only */
+		CHECK(memcmp(page, gpage(&f, 300), 17) == 0);
+		CHECK(page[17] != gpage(&f, 300)[17]);
+		if (fd >= 0)
+			close(fd);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/12d.guest", kd);
+		CHECK_EQ(unlink(path), 0);
+		snprintf(path, sizeof(path), "%s/12d.image", kd);
+		CHECK_EQ(unlink(path), 0);
+		/* the third missed page was not listed, so not kept */
+		CHECK_EQ(rmdir(kd), 0);
+		smv_report_free(&r);
+	}
 
 	tap_test("full run without metadata, nothing missed once fixed");
 	gpage(&f, 300)[17] ^= 0xff;

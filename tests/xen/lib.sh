@@ -213,14 +213,24 @@ selfmig_verify_run() {
 		wait "$tcpd"
 		log "capture: $(tail -n 3 "$LOGDIR/tcpdump-$w-$i.log" | tr '\n' ' ')"
 	fi
-	selfmig-verify --domain "$GUEST" --image "$img" --wait 120 --resume \
-		--json "$LOGDIR/verify-$w-$i.json" > "$LOGDIR/verify-$w-$i.log" 2>&1
+	keep="$LOGDIR/missed-$w-$i"
+	mkdir -p "$keep"
+	selfmig-verify --domain "$GUEST" --image "$img" --meta "$img.meta" --wait 120 --resume \
+		--keep-missed "$keep" --json "$LOGDIR/verify-$w-$i.json" > "$LOGDIR/verify-$w-$i.log" 2>&1
 	vrc=$?
+	rmdir "$keep" 2>/dev/null
 	cat "$LOGDIR/verify-$w-$i.log" | tail -n 5
 	sm-probe --target "$GUEST_IP:$ECHO_PORT" --wait-ready 60 > /dev/null 2>&1 ||
 		{ log "guest does not answer after the freeze"; return 1; }
 	res=$(guest_sh 'cat /sys/kernel/selfmig/result')
 	echo "$res" > "$LOGDIR/result-$w-$i.txt"
+	# What the missed frames are now, by the guest's page flags
+	# (include/uapi/linux/kernel-page-flags.h), for the diagnosis.
+	if [ -d "$keep" ]; then
+		gfns=$(ls "$keep" | sed -n 's/\.guest$//p' | tr '\n' ' ')
+		guest_sh "for g in $gfns; do printf '%s ' \$g; dd if=/proc/kpageflags bs=8 skip=\$((0x\$g)) count=1 2>/dev/null | od -An -tx8; done" \
+			> "$keep/kpageflags.txt" 2>&1
+	fi
 	rm -f "$img" "$img.meta"
 	get() { v=$(echo "$res" | awk -v k="$1" '$1 == k { print $2 }'); echo "${v:-0}"; }
 	vget() { v=$(sed -n "s/.*\"$1\": *\([0-9]*\).*/\1/p" "$LOGDIR/verify-$w-$i.json" 2>/dev/null | head -n 1); echo "${v:-0}"; }

@@ -3,9 +3,9 @@
  * selfmig-verify: dom0 check that a self-migrated guest's image is complete.
  *
  *   selfmig-verify --domain NAME|ID --image FILE [--meta FILE] [--json OUT]
- *                  [--resume] [--wait S] [--list-missed N]
+ *                  [--resume] [--wait S] [--list-missed N] [--keep-missed DIR]
  *   selfmig-verify --dump FILE --final-set GFN --image FILE [--meta FILE]
- *                  [--json OUT] [--list-missed N]
+ *                  [--json OUT] [--list-missed N] [--keep-missed DIR]
  *
  * Waits until the domain has suspended itself, reads its final-set
  * descriptor (located through xenstore), and compares every guest page
@@ -50,9 +50,9 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: " PROG " --domain NAME|ID --image FILE [--meta FILE] [--json OUT]\n"
-		"                      [--resume] [--wait S] [--list-missed N]\n"
+		"                      [--resume] [--wait S] [--list-missed N] [--keep-missed DIR]\n"
 		"       " PROG " --dump FILE --final-set GFN --image FILE [--meta FILE]\n"
-		"                      [--json OUT] [--list-missed N]\n"
+		"                      [--json OUT] [--list-missed N] [--keep-missed DIR]\n"
 		"  --domain NAME|ID  the guest (numeric id, or its name in xenstore)\n"
 		"  --dump FILE       instead of a domain: the frozen guest's whole RAM as a\n"
 		"                    raw dump (QEMU pmemsave 0 SIZE FILE); needs no Xen\n"
@@ -67,6 +67,8 @@ static void usage(FILE *f)
 		"  --wait S          seconds to wait for the suspend (default %d;\n"
 		"                    not with --dump)\n"
 		"  --list-missed N   list at most N missed gfns (default %d)\n"
+		"  --keep-missed DIR write each listed missed page, the guest's and the\n"
+		"                    image's, to DIR/GFN.guest and DIR/GFN.image\n"
 		"exit status: 0 nothing missed, 1 pages missed, 2 error\n",
 		SMV_DEFAULT_WAIT_S, SMV_DEFAULT_LIST);
 }
@@ -83,6 +85,7 @@ struct options {
 	int resume;
 	unsigned long wait_s;
 	unsigned long list;
+	const char *keep_dir;
 };
 
 static int parse_args(int argc, char **argv, struct options *o)
@@ -97,6 +100,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "resume", no_argument, NULL, 'r' },
 		{ "wait", required_argument, NULL, 'w' },
 		{ "list-missed", required_argument, NULL, 'l' },
+		{ "keep-missed", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -147,6 +151,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 				fprintf(stderr, PROG ": --list-missed: 0 to 1000000\n");
 				return -1;
 			}
+			break;
+		case 'k':
+			o->keep_dir = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -283,6 +290,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": out of memory\n");
 		return 2;
 	}
+	r.keep_dir = o.keep_dir;
 	set_signals();
 	failed = run(&o, &x, &r, &suspended) != 0;
 	if (failed)

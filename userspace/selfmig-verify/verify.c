@@ -38,6 +38,32 @@ enum smv_class smv_classify(const struct smv_sets *sets, u64 gfn,
 	return SMV_MISSED;
 }
 
+/*
+ * A missed page, both sides, for a person to read: DIR/GFN.guest and
+ * DIR/GFN.image.  Best effort; a failure is reported once.
+ */
+static void smv_keep_page(struct smv_report *r, u64 gfn, const u8 *page,
+			  const char *side)
+{
+	static int warned;
+	char path[4096];
+	int fd, n;
+	ssize_t k;
+
+	n = snprintf(path, sizeof(path), "%s/%llx.%s", r->keep_dir,
+		     (unsigned long long)gfn, side);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	k = fd < 0 ? -1 : write(fd, page, SMV_PAGE_SIZE);
+	if (fd >= 0)
+		close(fd);
+	if (k != SMV_PAGE_SIZE && !warned) {
+		fprintf(stderr, "selfmig-verify: cannot keep missed page %s\n", path);
+		warned = 1;
+	}
+}
+
 void smv_account(struct smv_report *r, const struct smv_sets *sets, u64 gfn,
 		 enum smv_class c, u32 offset)
 {
@@ -84,6 +110,10 @@ void smv_compare_batch(struct smv_report *r, const struct smv_sets *sets,
 		diff = 0;
 		c = smv_classify(sets, gfn0 + i, guest + off, image + off,
 				 &diff);
+		if (c == SMV_MISSED && r->keep_dir && r->list_len < r->list_cap) {
+			smv_keep_page(r, gfn0 + i, guest + off, "guest");
+			smv_keep_page(r, gfn0 + i, image + off, "image");
+		}
 		smv_account(r, sets, gfn0 + i, c, diff);
 	}
 }

@@ -56,6 +56,8 @@ struct smv_report {
 	struct smv_missed *list;
 	u32 list_cap;
 	u32 list_len;
+	/* If set: the listed missed pages are written here, both sides. */
+	const char *keep_dir;
 	/* Error, if the run failed: a message, empty otherwise. */
 	char error[256];
 };

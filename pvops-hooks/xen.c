@@ -27,7 +27,10 @@
 #include "authkey.h"
 #include "hooks.h"
 
-/* A new writable grant: the other side may write the frame from now on. */
+/*
+ * A writable grant made (the other side may write the frame from now on) or
+ * ended (it may have written it until now).
+ */
 static void selfmig_xen_grant_seen(unsigned long frame, void *data)
 {
 	selfmig_tracker_mark_foreign(data, frame);

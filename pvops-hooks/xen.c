@@ -63,6 +63,16 @@ static void selfmig_xen_foreign_frames(struct selfmig_tracker *t)
 	xen_for_each_hypervisor_written_frame(selfmig_xen_mark, t);
 }
 
+/*
+ * Frames granted writable whose granter drops their contents when it
+ * reconnects after a migration (netfront's posted receive buffers).
+ */
+static void selfmig_xen_discardable_frames(void (*fn)(unsigned long pfn, void *data),
+					   void *data)
+{
+	gnttab_report_discardable_frames(fn, data);
+}
+
 /* Write control/selfmig/<key> in the guest's own xenstore directory. */
 static int selfmig_xen_publish(const char *key, const char *val)
 {
@@ -166,6 +176,7 @@ static struct selfmig_platform selfmig_xen_platform = {
 	.track_start = selfmig_xen_track_start,
 	.track_stop = selfmig_xen_track_stop,
 	.foreign_frames = selfmig_xen_foreign_frames,
+	.discardable_frames = selfmig_xen_discardable_frames,
 	.publish = selfmig_xen_publish,
 	.read_key = selfmig_xen_read_key,
 	.freeze = selfmig_xen_freeze,

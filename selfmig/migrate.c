@@ -98,6 +98,7 @@ struct selfmig_mig {
 	u64 round0_pages;
 	u64 final_set_pages;
 	u64 final_free_pages;
+	u64 final_discarded;	/* of which: contents the guest drops on resume */
 	u64 final_busy_mms;
 	u64 final_from[SELFMIG_FINAL_NR];
 	u64 total_ns;
@@ -659,6 +660,13 @@ static void fs_before_hypercall(void *data)
 
 	selfmig_tracker_scan_final(t, fs_own_frames, m);
 	m->final_busy_mms = t->busy_mms;
+	/*
+	 * Frames whose contents the guest drops when it resumes on the new
+	 * host (netfront's posted receive buffers) count as free: the new
+	 * host needs the frames, not their bytes.
+	 */
+	m->final_discarded = selfmig_tracker_discardable(t, free);
+	m->final_free_pages += m->final_discarded;
 	for (i = 0; i < SELFMIG_FINAL_NR; i++)
 		m->final_from[i] = t->final_from[i];
 
@@ -953,9 +961,10 @@ static int migrate_thread(void *arg)
 		if (m->fs_ret)
 			mig_fail(m, -EINVAL, "final set not built: %s",
 				 smfs_strerror(m->fs_ret));
-		pr_info("resumed (%s): final set %llu pages, %llu free\n",
+		pr_info("resumed (%s): final set %llu pages, %llu free (%llu discardable)\n",
 			m->cancelled ? "cancelled, same domain" : "new domain",
-			m->final_set_pages, m->final_free_pages);
+			m->final_set_pages, m->final_free_pages,
+			m->final_discarded);
 		if (final_stats)
 			fs_log_kinds(m);
 		selfmig_state_set(SELFMIG_RESUMED);
@@ -1129,7 +1138,8 @@ ssize_t selfmig_migrate_show_result(char *buf)
 				   "error %d\nmessage %s\nstop %s\nrounds %u\n"
 				   "guest_pages %llu\nused_pages %llu\nround0_pages %llu\n"
 				   "pages_sent %llu\nbytes_sent %llu\nfinal_set_pages %llu\n"
-				   "final_free_pages %llu\nfinal_busy_mms %llu\n"
+				   "final_free_pages %llu\nfinal_discarded %llu\n"
+				   "final_busy_mms %llu\n"
 				   "final_from_before %llu\nfinal_from_users %llu\n"
 				   "final_from_own %llu\nfinal_from_kernel %llu\n"
 				   "cancelled %d\ntotal_ms %llu\n",

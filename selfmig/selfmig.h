@@ -58,6 +58,7 @@ struct selfmig_tracker {
 	unsigned long *foreign_seen;	/* granted writable since last scan */
 	unsigned long large_leaves;	/* 2M/1G leaves met by the last scan */
 	unsigned long busy_mms;		/* address spaces skipped at the freeze */
+	unsigned long discarded;	/* discardable frames left out by the last scan */
 	bool final;			/* the final scan is under way */
 	unsigned long final_from[SELFMIG_FINAL_NR];	/* frames added, by source */
 	struct selfmig_proc_count cur[SELFMIG_MAX_PROCS];
@@ -69,6 +70,8 @@ struct selfmig_tracker *selfmig_tracker_start(unsigned long nr_pfns);
 void selfmig_tracker_stop(struct selfmig_tracker *t);
 unsigned long selfmig_tracker_scan(struct selfmig_tracker *t);
 void selfmig_tracker_take_foreign(struct selfmig_tracker *t);
+unsigned long selfmig_tracker_discardable(struct selfmig_tracker *t,
+					  unsigned long *map);
 void selfmig_tracker_scan_final(struct selfmig_tracker *t,
 				void (*own)(struct selfmig_tracker *t, void *data),
 				void *data);
@@ -105,6 +108,11 @@ struct selfmig_freeze {
  * @track_stop: stop it; on return no such report runs any more
  * @foreign_frames: add the frames others may write right now to the
  *	pending set (selfmig_tracker_mark_pending())
+ * @discardable_frames: optional; call @fn with each frame whose contents
+ *	the guest will not read after a migration before something else
+ *	writes it (a network frontend's posted receive buffers).  Such a
+ *	frame need not be copied while it stays so; when it stops being so,
+ *	@track_start's reports name it again.
  * @publish: make one key=value of the migration's progress visible to
  *	whoever drives it from outside the guest
  * @read_key: the migration's secret for migration @id, from outside
@@ -121,6 +129,8 @@ struct selfmig_platform {
 	int (*track_start)(struct selfmig_tracker *t);
 	void (*track_stop)(struct selfmig_tracker *t);
 	void (*foreign_frames)(struct selfmig_tracker *t);
+	void (*discardable_frames)(void (*fn)(unsigned long pfn, void *data),
+				   void *data);
 	int (*publish)(const char *key, const char *val);
 	int (*read_key)(const u8 id[16], u8 key[32]);
 	int (*freeze)(const struct selfmig_freeze *f);

@@ -495,6 +495,48 @@ void selfmig_tracker_take_foreign(struct selfmig_tracker *t)
 	selfmig_platform()->foreign_frames(t);
 }
 
+struct discard_ctx {
+	struct selfmig_tracker *t;
+	unsigned long *map;
+	unsigned long n;
+};
+
+static void discard_one(unsigned long pfn, void *data)
+{
+	struct discard_ctx *c = data;
+
+	if (pfn >= c->t->nr_pfns || !test_bit(pfn, c->t->ram))
+		return;
+	if (c->map)
+		__set_bit(pfn, c->map);
+	else
+		__clear_bit(pfn, c->t->pending);
+	c->n++;
+}
+
+/**
+ * selfmig_tracker_discardable() - the frames whose contents may be lost
+ * @t: the tracker
+ * @map: NULL: take them out of the pending set; else: set them in @map
+ *
+ * Frames the platform says the guest will not read after a migration
+ * before something else writes them.  A frame that stops being so is
+ * reported again as written (the platform's foreign reports), so leaving
+ * it out now loses nothing.
+ *
+ * Return: how many RAM frames were reported.
+ */
+unsigned long selfmig_tracker_discardable(struct selfmig_tracker *t,
+					  unsigned long *map)
+{
+	struct discard_ctx c = { .t = t, .map = map };
+	const struct selfmig_platform *plat = selfmig_platform();
+
+	if (plat->discardable_frames)
+		plat->discardable_frames(discard_one, &c);
+	return c.n;
+}
+
 /**
  * selfmig_tracker_scan() - collect the frames written since the last scan
  * @t: the tracker
@@ -519,6 +561,7 @@ unsigned long selfmig_tracker_scan(struct selfmig_tracker *t)
 	if (scan_mask & 2)
 		scan_users(t);
 	selfmig_tracker_take_foreign(t);
+	t->discarded = selfmig_tracker_discardable(t, NULL);
 	if (scan_mask & 32)
 		bitmap_or(t->pending, t->pending, t->ram, t->nr_pfns);
 

@@ -704,9 +704,20 @@ static void fs_before_hypercall(void *data)
  * Diagnosis (final_stats=1): what the frames of the final set are, by the
  * kernel's page flags, logged once the guest runs again.
  */
-static bool final_stats;
-module_param(final_stats, bool, 0644);
-MODULE_PARM_DESC(final_stats, "Debug: log the final set's frames by kind after the freeze (default off)");
+static unsigned int final_stats;
+module_param(final_stats, uint, 0644);
+MODULE_PARM_DESC(final_stats, "Debug: log the final set's frames by kind after the freeze; 2 also each unflagged frame (default 0)");
+
+/*
+ * final_stats=2: a line per unflagged frame, for a person to tally (a page
+ * pool's pages carry its signature in pp_magic).
+ */
+static void fs_log_frame(unsigned long pfn, struct page *p, int kind)
+{
+	if (kind == 7)
+		pr_info("final frame %lx: other, count %d, mapcount %d, pp_magic %lx\n",
+			pfn, page_count(p), page_mapcount(p), p->pp_magic);
+}
 
 static void fs_log_kinds(struct selfmig_mig *m)
 {
@@ -741,6 +752,8 @@ static void fs_log_kinds(struct selfmig_mig *m)
 		else
 			i = 7;
 		n[i]++;
+		if (final_stats > 1)
+			fs_log_frame(pfn, p, i);
 	}
 	for (i = 0; i < 8; i++)
 		pr_info("final set now: %lu %s\n", n[i], name[i]);
@@ -1148,7 +1161,7 @@ ssize_t selfmig_migrate_show_result(char *buf)
 				   m->nr_pfns, m->used_pages, m->round0_pages,
 				   m->pages_total, m->bytes_total,
 				   m->final_set_pages, m->final_free_pages,
-				   m->final_busy_mms,
+				   m->final_discarded, m->final_busy_mms,
 				   m->final_from[SELFMIG_FINAL_BEFORE],
 				   m->final_from[SELFMIG_FINAL_USERS],
 				   m->final_from[SELFMIG_FINAL_OWN],

@@ -707,6 +707,31 @@ static int split_ram(unsigned long start, unsigned long nr, void *arg)
 	return 0;
 }
 
+/*
+ * For a person reading a list of frames: which frames hold the page array,
+ * one line per run of contiguous frames.
+ */
+static void tracker_log_vmemmap(unsigned long start, unsigned long end)
+{
+	unsigned long addr, first = 0, last = 0, run = start;
+
+	for (addr = start; addr < end; addr += PAGE_SIZE) {
+		unsigned long pfn = PHYS_PFN(slow_virt_to_phys((void *)addr));
+
+		if (addr != start && pfn != last + 1) {
+			pr_info("page array %lx-%lx in frames %lx-%lx\n",
+				run, addr - 1, first, last);
+			run = addr;
+		}
+		if (addr == run)
+			first = pfn;
+		last = pfn;
+	}
+	if (end > start)
+		pr_info("page array %lx-%lx in frames %lx-%lx\n", run, end - 1,
+			first, last);
+}
+
 /* 4 KiB mappings where one dirty bit would otherwise cover many frames. */
 static void tracker_split(struct selfmig_tracker *t)
 {
@@ -744,6 +769,7 @@ static void tracker_split(struct selfmig_tracker *t)
 	err = (scan_mask & 16) ? set_memory_4k(mm_start, (mm_end - mm_start) >> PAGE_SHIFT) : 0;
 	if (err)
 		pr_warn("vmemmap not split to 4K (%d)\n", err);
+	tracker_log_vmemmap(mm_start, mm_end);
 }
 
 /**

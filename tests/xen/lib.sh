@@ -159,7 +159,7 @@ new_id() { # 32 hex digits
 # that change on the way.
 selfmig_verify_run() {
 	w=$1 i=$2
-	VERIFY_MISSED=0
+	VERIFY_MISSED=0 VERIFY_ROUND0=0 VERIFY_USED=0
 	VERIFY_JSON="{\"workload\":\"$w\",\"run\":$i,\"ok\":false}"
 	id=$(new_id)
 	img=/tmp/selfmig-image
@@ -235,6 +235,7 @@ selfmig_verify_run() {
 	get() { v=$(echo "$res" | awk -v k="$1" '$1 == k { print $2 }'); echo "${v:-0}"; }
 	vget() { v=$(sed -n "s/.*\"$1\": *\([0-9]*\).*/\1/p" "$LOGDIR/verify-$w-$i.json" 2>/dev/null | head -n 1); echo "${v:-0}"; }
 	VERIFY_MISSED=$(vget missed); VERIFY_MISSED=${VERIFY_MISSED:-0}
+	VERIFY_ROUND0=$(get round0_pages) VERIFY_USED=$(get used_pages)
 	VERIFY_JSON="{\"workload\":\"$w\",\"run\":$i,\"ok\":$([ $rrc = 0 ] && [ $vrc -le 1 ] && echo true || echo false),\"missed_pages\":$VERIFY_MISSED,\"round0_pages\":$(get round0_pages),\"used_pages\":$(get used_pages),\"final_set_pages\":$(vget final_set_pages),\"guest_pages\":$(get guest_pages),\"rounds\":$(get rounds),\"stop\":\"$(get stop)\",\"bytes_sent\":$(get bytes_sent)}"
 	log "run $w/$i: receiver exit $rrc, verify exit $vrc, missed $VERIFY_MISSED, round0 $(get round0_pages) of used $(get used_pages), final set $(vget final_set_pages)"
 	[ "$rrc" = 0 ] && [ "$vrc" -le 1 ]

@@ -1,16 +1,21 @@
 # about: self pre-copy under many workloads; after the freeze, every guest page is compared with the receiver's image
-# timeout: 3000
+# timeout: 7200
 #
 # Each run: the receiver listens in dom0, the guest module runs pre-copy to
 # it (verify=1), then freezes through the Xen suspend path and publishes its
 # final dirty set; selfmig-verify compares every guest page with the image
 # and resumes the guest.  A differing page outside the final set (and not
-# free) is a missed page.  RUNS (default 5), WORKLOADS and MIGRATE_ARGS
-# (settings of each migration, docs/interface.md, e.g. "start_rate=400
-# max_bytes_factor=1" as on tests/native) can be set with tests/xen/run --set.
+# free) is a missed page.  A run also fails when round 0 sends more than the
+# frames in use when it began plus ROUND0_MARGIN_PCT (default 10) percent and
+# 1024 frames: the margin for what is allocated while it runs (the sender's
+# buffers, its socket's queue, the workload's growth), as on tests/native.
+# RUNS (default 5), WORKLOADS and MIGRATE_ARGS (settings of each migration,
+# docs/interface.md, e.g. "start_rate=400 max_bytes_factor=1" as on
+# tests/native) can be set with tests/xen/run --set.
 # With tests/xen/run --workload, the runs are of the user's workload ("user"),
 # which must not fail between runs and must exit 0 on SIGTERM at the end.
 RUNS=${RUNS:-5}
+ROUND0_MARGIN_PCT=${ROUND0_MARGIN_PCT:-10}
 WORKLOADS=${WORKLOADS:-idle anon-random anon-seq file-write mmap-shared pipes forkstorm churn netrecv}
 [ "$WORKLOAD" = 1 ] && WORKLOADS="user"
 
@@ -40,6 +45,9 @@ for w in $WORKLOADS; do
 		esac
 		sleep 3
 		if ! selfmig_verify_run "$w" "$i"; then
+			failed=$((failed + 1))
+		elif [ "$VERIFY_ROUND0" -gt $((VERIFY_USED + VERIFY_USED * ROUND0_MARGIN_PCT / 100 + 1024)) ]; then
+			log "run $w/$i: round 0 sent $VERIFY_ROUND0 frames, more than the $VERIFY_USED in use plus the margin ($ROUND0_MARGIN_PCT% + 1024)"
 			failed=$((failed + 1))
 		fi
 		case "$w" in

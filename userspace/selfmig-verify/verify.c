@@ -46,9 +46,14 @@ static void smv_keep_page(struct smv_report *r, u64 gfn, const u8 *page,
 			  const char *side)
 {
 	static int warned;
+	static u8 copy[SMV_PAGE_SIZE];
 	char path[4096];
 	int fd, n;
 	ssize_t k;
+
+	/* A foreign mapping cannot be handed to write(): copy it first. */
+	memcpy(copy, page, SMV_PAGE_SIZE);
+	page = copy;
 
 	n = snprintf(path, sizeof(path), "%s/%llx.%s", r->keep_dir,
 		     (unsigned long long)gfn, side);

@@ -19,6 +19,8 @@
 #include <linux/in.h>
 #include <linux/tcp.h>
 #include <linux/slab.h>
+#include <linux/siphash.h>
+#include <linux/random.h>
 #include <linux/vmalloc.h>
 #include <linux/zlib.h>
 #include <linux/delay.h>
@@ -95,16 +97,28 @@ struct selfmig_mig {
 	u64 pages_total;
 	u64 nr_pfns;
 	u64 used_pages;
+	u64 used_peak;		/* the most frames in use while round 0 ran */
 	u64 round0_pages;
 	u64 final_set_pages;
 	u64 final_free_pages;
 	u64 final_discarded;	/* of which: contents the guest drops on resume */
+	u64 final_unchanged;	/* written since sent, but holding what was sent */
 	u64 final_busy_mms;
 	u64 final_from[SELFMIG_FINAL_NR];
 	u64 total_ns;
 	enum smrate_stop stop;
 	int error;
 	char errmsg[160];
+
+	/*
+	 * What each frame held when it was last sent: a digest keyed with a
+	 * secret of this migration, 0 if not known (skip_unchanged).
+	 */
+	u64 *sent;
+	siphash_key_t sent_key;
+	u64 zero_digest;
+	void *scratch;			/* a page, for the comparison at the freeze */
+	unsigned long *keep;		/* at the freeze: copied whatever they hold */
 
 	/* the final set, published for dom0 */
 	struct page *fs_hdr;
@@ -339,11 +353,17 @@ static int xfer_flush(struct selfmig_mig *m)
 
 static int xfer_page(struct selfmig_mig *m, unsigned long pfn)
 {
+	u32 off = m->batch.data_len;
 	int ret;
 
 	ret = smw_pages_add_auto(&m->batch, pfn, pfn_to_kaddr(pfn));
 	if (ret)
 		return ret;
+	/* The bytes as they go, not the page, which may change meanwhile. */
+	if (m->sent)
+		m->sent[pfn] = m->batch.kinds[m->batch.count - 1] == SMW_PAGE_RAW ?
+			siphash(m->batch.data + off, PAGE_SIZE, &m->sent_key) :
+			m->zero_digest;
 	if (m->batch.count >= min_t(u32, batch_pages ?: 1, SMW_MAX_BATCH_PAGES))
 		return xfer_flush(m);
 	return 0;
@@ -490,6 +510,15 @@ static unsigned long count_free_pcp(struct selfmig_tracker *t,
 	return n;
 }
 
+static void round0_note_used(struct selfmig_mig *m)
+{
+	unsigned long free = global_zone_page_state(NR_FREE_PAGES);
+	u64 used = m->t->ram_pages > free ? m->t->ram_pages - free : 0;
+
+	if (used > m->used_peak)
+		m->used_peak = used;
+}
+
 /* Round 0: every RAM frame that holds data, i.e. is not free. */
 static int round0(struct selfmig_mig *m)
 {
@@ -519,10 +548,13 @@ static int round0(struct selfmig_mig *m)
 		ret = xfer_page(m, pfn);
 		if (ret)
 			return ret;
-		m->round0_pages++;
+		/* Programs allocate while round 0 runs: note the busiest moment. */
+		if (!(m->round0_pages++ % 256))
+			round0_note_used(m);
 		pfn++;
 		cond_resched();
 	}
+	round0_note_used(m);
 	m->rounds[0].pages_scanned = scanned;
 	m->rounds[0].pages_dirty = m->round0_pages;
 	return 0;
@@ -612,6 +644,43 @@ static int fs_alloc(struct selfmig_mig *m)
 	return selfmig_publish("final-set", "%lx", page_to_pfn(m->fs_hdr));
 }
 
+/*
+ * Many frames an idle guest writes hold the same bytes again by the freeze:
+ * a lock taken and released, a reference count raised and dropped.  With
+ * skip_unchanged, the sender keeps a digest of what it sent of each frame,
+ * and at the freeze a written frame whose digest has not changed leaves the
+ * final set.  SipHash, keyed with a secret of this migration, so that no
+ * program can choose bytes that pass for what was sent.
+ */
+static bool skip_unchanged = true;
+module_param(skip_unchanged, bool, 0644);
+MODULE_PARM_DESC(skip_unchanged, "Leave out of the final set the frames that hold what was last sent of them (default on)");
+
+static int sent_alloc(struct selfmig_mig *m)
+{
+	if (!skip_unchanged)
+		return 0;
+	m->sent = vzalloc(array_size(m->nr_pfns, sizeof(*m->sent)));
+	m->keep = vzalloc(BITS_TO_LONGS(m->nr_pfns) * sizeof(long));
+	m->scratch = (void *)get_zeroed_page(GFP_KERNEL);
+	if (!m->sent || !m->keep || !m->scratch)
+		return -ENOMEM;
+	get_random_bytes(&m->sent_key, sizeof(m->sent_key));
+	m->zero_digest = siphash(m->scratch, PAGE_SIZE, &m->sent_key);
+	return 0;
+}
+
+static void sent_free(struct selfmig_mig *m)
+{
+	vfree(m->sent);
+	vfree(m->keep);
+	free_page((unsigned long)m->scratch);
+	memzero_explicit(&m->sent_key, sizeof(m->sent_key));
+	m->sent = NULL;
+	m->keep = NULL;
+	m->scratch = NULL;
+}
+
 /* Frames the migration itself writes at the freeze, and the stacks in use. */
 static void fs_own_frames(struct selfmig_tracker *t, void *data)
 {
@@ -624,6 +693,60 @@ static void fs_own_frames(struct selfmig_tracker *t, void *data)
 		if (READ_ONCE(p->on_cpu))
 			selfmig_tracker_mark_stack(t, p);
 	rcu_read_unlock();
+}
+
+/*
+ * With skip_unchanged: leave out of the final set each frame that holds
+ * what was last sent of it.  Not the frames that may change after this
+ * look, which are copied whatever they hold now: those others may write
+ * (Xen's own, active writable grants), and those the freeze itself writes
+ * (the stacks in use, the migration's and the tracker's own memory).  The
+ * other CPUs are stopped; what they still write while they wait (RCU and
+ * watchdog counters) keeps changing, so it never matches what was sent.
+ * The digests, the keep set and the copy are scratch the new host never
+ * reads: their frames count as free.  Frames are compared through a copy,
+ * since the page may be a slab page with redzones that an instrumented
+ * read would report.
+ */
+static void fs_skip_unchanged(struct selfmig_mig *m, unsigned long *free)
+{
+	struct selfmig_tracker *t = m->t;
+	unsigned long pfn, *pending = t->pending;
+	size_t words = BITS_TO_LONGS(t->nr_pfns) * sizeof(long);
+
+	if (!m->sent)
+		return;
+	/* The tracker's marking helpers, aimed at the keep set for a moment. */
+	t->pending = m->keep;
+	selfmig_platform()->foreign_frames(t);
+	fs_own_frames(t, m);
+	selfmig_tracker_mark_buffer(t, t, sizeof(*t));
+	selfmig_tracker_mark_buffer(t, pending, words);
+	selfmig_tracker_mark_buffer(t, free, words);
+	selfmig_tracker_mark_buffer(t, m->keep, words);
+	selfmig_tracker_mark_buffer(t, m->scratch, PAGE_SIZE);
+	t->pending = pending;
+
+	for_each_set_bit(pfn, pending, t->nr_pfns) {
+		if (test_bit(pfn, free) || test_bit(pfn, m->keep) || !m->sent[pfn])
+			continue;
+		smw_page_copy(m->scratch, pfn_to_kaddr(pfn));
+		if (siphash(m->scratch, PAGE_SIZE, &m->sent_key) != m->sent[pfn])
+			continue;
+		__clear_bit(pfn, pending);
+		m->final_unchanged++;
+	}
+	/*
+	 * The digests, the keep set and the copy are scratch the new host
+	 * never reads, written until now: free.  Last, since the loop reads
+	 * them.
+	 */
+	t->pending = free;
+	selfmig_tracker_mark_buffer(t, m->sent,
+				    array_size(t->nr_pfns, sizeof(*m->sent)));
+	selfmig_tracker_mark_buffer(t, m->keep, words);
+	selfmig_tracker_mark_buffer(t, m->scratch, PAGE_SIZE);
+	t->pending = pending;
 }
 
 /*
@@ -667,6 +790,7 @@ static void fs_before_hypercall(void *data)
 	 */
 	m->final_discarded = selfmig_tracker_discardable(t, free);
 	m->final_free_pages += m->final_discarded;
+	fs_skip_unchanged(m, free);
 	for (i = 0; i < SELFMIG_FINAL_NR; i++)
 		m->final_from[i] = t->final_from[i];
 
@@ -894,8 +1018,11 @@ static int migrate_thread(void *arg)
 		goto out;
 	}
 	m->used_pages = m->t->ram_pages - count_free(m->t, NULL);
+	m->used_peak = m->used_pages;
 	if (m->cfg.verify) {
 		ret = fs_alloc(m);
+		if (!ret)
+			ret = sent_alloc(m);
 		if (ret) {
 			mig_fail(m, ret, "cannot prepare the final-set descriptor");
 			goto out;
@@ -974,10 +1101,10 @@ static int migrate_thread(void *arg)
 		if (m->fs_ret)
 			mig_fail(m, -EINVAL, "final set not built: %s",
 				 smfs_strerror(m->fs_ret));
-		pr_info("resumed (%s): final set %llu pages, %llu free (%llu discardable)\n",
+		pr_info("resumed (%s): final set %llu pages (%llu more written but unchanged), %llu free (%llu discardable)\n",
 			m->cancelled ? "cancelled, same domain" : "new domain",
-			m->final_set_pages, m->final_free_pages,
-			m->final_discarded);
+			m->final_set_pages, m->final_unchanged,
+			m->final_free_pages, m->final_discarded);
 		if (final_stats)
 			fs_log_kinds(m);
 		selfmig_state_set(SELFMIG_RESUMED);
@@ -993,6 +1120,7 @@ out:
 	selfmig_publish("progress", m->error ? "failed" : "done");
 	selfmig_tracker_stop(m->t);
 	m->t = NULL;
+	sent_free(m);
 	fs_free_pages(m);
 	selfmig_state_set(SELFMIG_IDLE);
 	return 0;
@@ -1149,19 +1277,23 @@ ssize_t selfmig_migrate_show_result(char *buf)
 	if (m) {
 		n += sysfs_emit_at(buf, n,
 				   "error %d\nmessage %s\nstop %s\nrounds %u\n"
-				   "guest_pages %llu\nused_pages %llu\nround0_pages %llu\n"
+				   "guest_pages %llu\nused_pages %llu\nused_peak %llu\n"
+				   "round0_pages %llu\n"
 				   "pages_sent %llu\nbytes_sent %llu\nfinal_set_pages %llu\n"
 				   "final_free_pages %llu\nfinal_discarded %llu\n"
+				   "final_unchanged %llu\n"
 				   "final_busy_mms %llu\n"
 				   "final_from_before %llu\nfinal_from_users %llu\n"
 				   "final_from_own %llu\nfinal_from_kernel %llu\n"
 				   "cancelled %d\ntotal_ms %llu\n",
 				   m->error, m->errmsg[0] ? m->errmsg : "-",
 				   smrate_stop_name(m->stop), m->nr_rounds,
-				   m->nr_pfns, m->used_pages, m->round0_pages,
+				   m->nr_pfns, m->used_pages, m->used_peak,
+				   m->round0_pages,
 				   m->pages_total, m->bytes_total,
 				   m->final_set_pages, m->final_free_pages,
-				   m->final_discarded, m->final_busy_mms,
+				   m->final_discarded, m->final_unchanged,
+				   m->final_busy_mms,
 				   m->final_from[SELFMIG_FINAL_BEFORE],
 				   m->final_from[SELFMIG_FINAL_USERS],
 				   m->final_from[SELFMIG_FINAL_OWN],

@@ -213,6 +213,11 @@ int smw_pages_add(struct smw_pages_batch *b, u64 gfn, const void *page)
 	return 0;
 }
 
+void smw_page_copy(void *dst, const void *src)
+{
+	memcpy(dst, src, SMW_PAGE_SIZE);
+}
+
 /*
  * A plain loop, not memcmp(): in the kernel this file reads guest pages
  * whole, without KASAN's checks (Kbuild), and memcmp() would bring them

@@ -169,6 +169,8 @@ int smw_pages_add(struct smw_pages_batch *b, u64 gfn, const void *page);
 /* As smw_pages_add(), sending an all-zero page as a zero marker. */
 int smw_pages_add_auto(struct smw_pages_batch *b, u64 gfn, const void *page);
 int smw_page_is_zero(const void *page);
+/* Copy a whole page, whatever it holds (not instrumented in the kernel). */
+void smw_page_copy(void *dst, const void *src);
 
 static inline int smw_pages_full(const struct smw_pages_batch *b)
 {

@@ -15,6 +15,9 @@
 # the downtime.  With tests/xen/run --workload, the user's workload must still
 # be well before the migration and exit 0 on SIGTERM after it.
 #
+# SELF_MAX_HOOK_PCT=N fails the run if the hook copies N% of the guest's
+# pages or more at the switch (self-migrate-idle: 1, no TCP stream).
+#
 # SELF_VERIFY=1 (the self-migrate-verify scenario) adds --verify: at the
 # switch the hook compares every pre-copied page outside the final set with
 # what it forwarded, and any difference fails the migration.
@@ -67,4 +70,13 @@ if [ "$SELF_VERIFY" = 1 ]; then
 	log "verify: $checked pre-copied pages checked at the switch, $missed missed"
 fi
 log "self-migration: total $((t1 - t0)) ms, longest prober gap $PROBE_GAP ms, hook copied $(j hook_pages) of $(j guest_pages) pages"
+# SELF_MAX_HOOK_PCT (self-migrate-idle): the hook's share of the guest's
+# pages at the switch, in hundredths of a percent, must stay under it.
+hp=$(j hook_pages) gp=$(j guest_pages)
+if [ -n "$hp" ] && [ -n "$gp" ] && [ "$gp" -gt 0 ]; then
+	field hook_pct_x100 $((hp * 10000 / gp))
+	if [ -n "${SELF_MAX_HOOK_PCT:-}" ] && [ $((hp * 100)) -ge $((gp * SELF_MAX_HOOK_PCT)) ]; then
+		fail "the hook copied $hp of $gp pages at the switch, not under $SELF_MAX_HOOK_PCT%"
+	fi
+fi
 ok

@@ -656,18 +656,23 @@ static bool skip_unchanged = true;
 module_param(skip_unchanged, bool, 0644);
 MODULE_PARM_DESC(skip_unchanged, "Leave out of the final set the frames that hold what was last sent of them (default on)");
 
-static int sent_alloc(struct selfmig_mig *m)
+static void sent_free(struct selfmig_mig *m);
+
+/* An optimisation: without the memory for it, the migration goes on without. */
+static void sent_alloc(struct selfmig_mig *m)
 {
 	if (!skip_unchanged)
-		return 0;
+		return;
 	m->sent = vzalloc(array_size(m->nr_pfns, sizeof(*m->sent)));
 	m->keep = vzalloc(BITS_TO_LONGS(m->nr_pfns) * sizeof(long));
 	m->scratch = (void *)get_zeroed_page(GFP_KERNEL);
-	if (!m->sent || !m->keep || !m->scratch)
-		return -ENOMEM;
+	if (!m->sent || !m->keep || !m->scratch) {
+		pr_warn("no memory for the digests of sent frames: every written frame stays in the final set\n");
+		sent_free(m);
+		return;
+	}
 	get_random_bytes(&m->sent_key, sizeof(m->sent_key));
 	m->zero_digest = siphash(m->scratch, PAGE_SIZE, &m->sent_key);
-	return 0;
 }
 
 static void sent_free(struct selfmig_mig *m)
@@ -1022,7 +1027,7 @@ static int migrate_thread(void *arg)
 	if (m->cfg.verify) {
 		ret = fs_alloc(m);
 		if (!ret)
-			ret = sent_alloc(m);
+			sent_alloc(m);
 		if (ret) {
 			mig_fail(m, ret, "cannot prepare the final-set descriptor");
 			goto out;

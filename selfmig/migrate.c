@@ -721,15 +721,18 @@ static void fs_skip_unchanged(struct selfmig_mig *m, unsigned long *free)
 
 	if (!m->sent)
 		return;
-	/* The tracker's marking helpers, aimed at the keep set for a moment. */
+	/* The tracker's marking helpers, aimed elsewhere for a moment. */
+	t->pending = free;
+	selfmig_tracker_mark_buffer(t, m->sent,
+				    array_size(t->nr_pfns, sizeof(*m->sent)));
+	selfmig_tracker_mark_buffer(t, m->keep, words);
+	selfmig_tracker_mark_buffer(t, m->scratch, PAGE_SIZE);
 	t->pending = m->keep;
 	selfmig_platform()->foreign_frames(t);
 	fs_own_frames(t, m);
 	selfmig_tracker_mark_buffer(t, t, sizeof(*t));
 	selfmig_tracker_mark_buffer(t, pending, words);
 	selfmig_tracker_mark_buffer(t, free, words);
-	selfmig_tracker_mark_buffer(t, m->keep, words);
-	selfmig_tracker_mark_buffer(t, m->scratch, PAGE_SIZE);
 	t->pending = pending;
 
 	for_each_set_bit(pfn, pending, t->nr_pfns) {
@@ -741,17 +744,6 @@ static void fs_skip_unchanged(struct selfmig_mig *m, unsigned long *free)
 		__clear_bit(pfn, pending);
 		m->final_unchanged++;
 	}
-	/*
-	 * The digests, the keep set and the copy are scratch the new host
-	 * never reads, written until now: free.  Last, since the loop reads
-	 * them.
-	 */
-	t->pending = free;
-	selfmig_tracker_mark_buffer(t, m->sent,
-				    array_size(t->nr_pfns, sizeof(*m->sent)));
-	selfmig_tracker_mark_buffer(t, m->keep, words);
-	selfmig_tracker_mark_buffer(t, m->scratch, PAGE_SIZE);
-	t->pending = pending;
 }
 
 /*

@@ -58,7 +58,6 @@ struct selfmig_tracker {
 	unsigned long *foreign_seen;	/* granted writable since last scan */
 	unsigned long large_leaves;	/* 2M/1G leaves met by the last scan */
 	unsigned long busy_mms;		/* address spaces skipped at the freeze */
-	unsigned long discarded;	/* discardable frames left out by the last scan */
 	bool final;			/* the final scan is under way */
 	unsigned long final_from[SELFMIG_FINAL_NR];	/* frames added, by source */
 	struct selfmig_proc_count cur[SELFMIG_MAX_PROCS];

@@ -561,7 +561,7 @@ unsigned long selfmig_tracker_scan(struct selfmig_tracker *t)
 	if (scan_mask & 2)
 		scan_users(t);
 	selfmig_tracker_take_foreign(t);
-	t->discarded = selfmig_tracker_discardable(t, NULL);
+	selfmig_tracker_discardable(t, NULL);
 	if (scan_mask & 32)
 		bitmap_or(t->pending, t->pending, t->ram, t->nr_pfns);
 

@@ -104,6 +104,7 @@ struct selfmig_mig {
 	u64 final_discarded;	/* of which: contents the guest drops on resume */
 	u64 final_unchanged;	/* written since sent, but holding what was sent */
 	u64 final_busy_mms;
+	u64 final_tables;	/* kernel leaf tables put in canonical form */
 	u64 final_from[SELFMIG_FINAL_NR];
 	u64 total_ns;
 	enum smrate_stop stop;
@@ -359,6 +360,9 @@ static int xfer_page(struct selfmig_mig *m, unsigned long pfn)
 	ret = smw_pages_add_auto(&m->batch, pfn, pfn_to_kaddr(pfn));
 	if (ret)
 		return ret;
+	if (m->batch.kinds[m->batch.count - 1] == SMW_PAGE_RAW &&
+	    selfmig_tracker_kernel_table(m->t, pfn))
+		selfmig_tracker_canon_table(m->batch.data + off);
 	/* The bytes as they go, not the page, which may change meanwhile. */
 	if (m->sent)
 		m->sent[pfn] = m->batch.kinds[m->batch.count - 1] == SMW_PAGE_RAW ?
@@ -780,6 +784,7 @@ static void fs_before_hypercall(void *data)
 
 	selfmig_tracker_scan_final(t, fs_own_frames, m);
 	m->final_busy_mms = t->busy_mms;
+	m->final_tables = t->final_tables;
 	/*
 	 * Frames whose contents the guest drops when it resumes on the new
 	 * host (netfront's posted receive buffers) count as free: the new
@@ -1279,7 +1284,7 @@ ssize_t selfmig_migrate_show_result(char *buf)
 				   "pages_sent %llu\nbytes_sent %llu\nfinal_set_pages %llu\n"
 				   "final_free_pages %llu\nfinal_discarded %llu\n"
 				   "final_unchanged %llu\n"
-				   "final_busy_mms %llu\n"
+				   "final_busy_mms %llu\nfinal_tables %llu\n"
 				   "final_from_before %llu\nfinal_from_users %llu\n"
 				   "final_from_own %llu\nfinal_from_kernel %llu\n"
 				   "cancelled %d\ntotal_ms %llu\n",
@@ -1290,7 +1295,7 @@ ssize_t selfmig_migrate_show_result(char *buf)
 				   m->pages_total, m->bytes_total,
 				   m->final_set_pages, m->final_free_pages,
 				   m->final_discarded, m->final_unchanged,
-				   m->final_busy_mms,
+				   m->final_busy_mms, m->final_tables,
 				   m->final_from[SELFMIG_FINAL_BEFORE],
 				   m->final_from[SELFMIG_FINAL_USERS],
 				   m->final_from[SELFMIG_FINAL_OWN],

@@ -56,9 +56,13 @@ struct selfmig_tracker {
 	unsigned long *ram;		/* RAM frames (System RAM resources) */
 	unsigned long *pending;		/* changed since last copied */
 	unsigned long *foreign_seen;	/* granted writable since last scan */
+	unsigned long *ktables;		/* kernel leaf tables met by any scan */
+	unsigned long *ktables_now;	/* those met by the final scan */
+	unsigned long final_tables;	/* leaf tables the final scan settled */
 	unsigned long large_leaves;	/* 2M/1G leaves met by the last scan */
 	unsigned long busy_mms;		/* address spaces skipped at the freeze */
 	bool final;			/* the final scan is under way */
+	bool canon;			/* leaf tables in canonical form */
 	unsigned long final_from[SELFMIG_FINAL_NR];	/* frames added, by source */
 	struct selfmig_proc_count cur[SELFMIG_MAX_PROCS];
 	struct selfmig_proc_count prev[SELFMIG_MAX_PROCS];
@@ -75,6 +79,9 @@ void selfmig_tracker_scan_final(struct selfmig_tracker *t,
 				void (*own)(struct selfmig_tracker *t, void *data),
 				void *data);
 void selfmig_tracker_mark_foreign(struct selfmig_tracker *t, unsigned long pfn);
+bool selfmig_tracker_kernel_table(const struct selfmig_tracker *t,
+				  unsigned long pfn);
+void selfmig_tracker_canon_table(void *table);
 void selfmig_tracker_mark_pending(struct selfmig_tracker *t, unsigned long pfn);
 void selfmig_tracker_mark_stack(struct selfmig_tracker *t, struct task_struct *task);
 void selfmig_walk_ram(int (*fn)(unsigned long start, unsigned long nr, void *arg),

@@ -9,6 +9,8 @@
 #include <linux/kernel.h>
 #include <linux/errno.h>
 #include <linux/string.h>
+#include <linux/gfp.h>
+#include <linux/pgtable.h>
 
 #include "selfmig.h"
 
@@ -67,10 +69,44 @@ static bool selftest_guest_type(void)
 	return t && t[0];
 }
 
+/*
+ * A kernel leaf table's canonical form: accessed in every present entry,
+ * dirty in every present writable one, nothing else touched (a swap-like
+ * non-present entry keeps bits 5 and 6 as they are).
+ */
+static bool selftest_canon_table(void)
+{
+	unsigned long *e = (unsigned long *)__get_free_page(GFP_KERNEL);
+	const unsigned long rw = _PAGE_PRESENT | _PAGE_RW | _PAGE_NX;
+	const unsigned long ro = _PAGE_PRESENT | _PAGE_ACCESSED;
+	const unsigned long np = _PAGE_ACCESSED | (0x1234UL << PAGE_SHIFT);
+	bool ok;
+	int i;
+
+	if (!e)
+		return false;
+	for (i = 0; i < PTRS_PER_PTE; i++)
+		e[i] = (unsigned long)i << PAGE_SHIFT;	/* not present */
+	e[1] = rw | (7UL << PAGE_SHIFT);
+	e[2] = ro | (8UL << PAGE_SHIFT);
+	e[3] = np;
+	e[4] = rw | _PAGE_ACCESSED | _PAGE_DIRTY | (9UL << PAGE_SHIFT);
+	selfmig_tracker_canon_table(e);
+	ok = e[0] == 0 &&
+	     e[1] == (rw | _PAGE_ACCESSED | _PAGE_DIRTY | (7UL << PAGE_SHIFT)) &&
+	     e[2] == (ro | (8UL << PAGE_SHIFT)) &&
+	     e[3] == np &&
+	     e[4] == (rw | _PAGE_ACCESSED | _PAGE_DIRTY | (9UL << PAGE_SHIFT)) &&
+	     e[5] == 5UL << PAGE_SHIFT;
+	free_page((unsigned long)e);
+	return ok;
+}
+
 static const struct selfmig_selftest selfmig_selftests[] = {
 	{ "state transition table", selftest_state_table },
 	{ "state names", selftest_state_names },
 	{ "guest type is known", selftest_guest_type },
+	{ "kernel leaf table canonical form", selftest_canon_table },
 };
 
 int selfmig_selftest_run(void)

@@ -14,6 +14,15 @@
  * page (a file page must be written back, a MADV_FREE page must not be
  * discarded), so that knowledge moves to the folio first.
  *
+ * The CPU also writes to the kernel's own page tables without a trace: it
+ * sets accessed and dirty bits in them, and the tracker clears dirty bits.
+ * Linux reads neither bit in a kernel mapping, so a kernel leaf table is
+ * sent in a canonical form (selfmig_tracker_canon_table(): accessed set in
+ * every present entry, dirty in every writable one), and the final scan
+ * puts every such table in that form.  A table then differs from what was
+ * sent only if software changed it, and that write set the dirty bit of
+ * the table's own mapping.
+ *
  * Writes by anyone else (Xen itself, backends through grants, devices by
  * DMA) set no dirty bit; the platform reports those frames (struct
  * selfmig_platform, pvops-hooks/) and they count as dirty in every scan.
@@ -84,21 +93,65 @@ void selfmig_tracker_mark_foreign(struct selfmig_tracker *t, unsigned long pfn)
 /* Kernel mappings                                                      */
 
 /*
+ * Off: leave kernel leaf tables as the CPU and the tracker left them, and
+ * count them changed at the freeze whenever they hold a dirty leaf (for
+ * experiments that compare).  A migration keeps the value it started with.
+ */
+static bool canon_tables = true;
+module_param(canon_tables, bool, 0644);
+MODULE_PARM_DESC(canon_tables, "Send kernel leaf page tables with accessed and dirty bits set, and set them at the freeze (default on)");
+
+/*
  * Take a leaf's dirty bit.  A normal scan clears it (and the write that
  * clears it makes the page-table page itself dirty, for the next scan).
- * The final scan only reads it, and counts the page-table page as changed:
- * the CPU set that bit in it since the last scan.
+ * The final scan only reads it.  The CPU set that bit in the page-table
+ * page since the last scan, so that page counts as changed, unless it is a
+ * leaf table the final scan puts in canonical form (@canon).
  */
 static bool take_dirty(struct selfmig_tracker *t, unsigned long *entry,
-		       bool dirty)
+		       bool dirty, bool canon)
 {
 	if (!dirty)
 		return false;
 	if (t->final) {
-		tracker_mark(t, PHYS_PFN(__pa(entry)), 1);
+		if (!canon)
+			tracker_mark(t, PHYS_PFN(__pa(entry)), 1);
 		return true;
 	}
 	return test_and_clear_bit(_PAGE_BIT_DIRTY, entry);
+}
+
+/**
+ * selfmig_tracker_canon_table() - a kernel leaf table's canonical form
+ * @table: a page of page-table entries (the table itself, or a copy)
+ *
+ * Sets the accessed bit of every present entry and the dirty bit of every
+ * present, writable one: the bits the CPU may set in a kernel mapping at
+ * any time.  Writes only the entries that lack them.
+ */
+void selfmig_tracker_canon_table(void *table)
+{
+	unsigned long *e = table;
+	unsigned int i;
+
+	for (i = 0; i < PTRS_PER_PTE; i++) {
+		unsigned long v = READ_ONCE(e[i]), want = v;
+
+		if (!(v & _PAGE_PRESENT))
+			continue;
+		want |= _PAGE_ACCESSED;
+		if (v & _PAGE_RW)
+			want |= _PAGE_DIRTY;
+		if (want != v)
+			WRITE_ONCE(e[i], want);
+	}
+}
+
+/* Is @pfn a kernel leaf table that is sent in canonical form? */
+bool selfmig_tracker_kernel_table(const struct selfmig_tracker *t,
+				  unsigned long pfn)
+{
+	return t->canon && pfn < t->nr_pfns && test_bit(pfn, t->ktables);
 }
 
 static void scan_kernel_pte(struct selfmig_tracker *t, pmd_t *pmd,
@@ -110,8 +163,24 @@ static void scan_kernel_pte(struct selfmig_tracker *t, pmd_t *pmd,
 		pte_t v = READ_ONCE(*pte);
 
 		if (pte_present(v) &&
-		    take_dirty(t, (unsigned long *)&pte->pte, pte_dirty(v)))
+		    take_dirty(t, (unsigned long *)&pte->pte, pte_dirty(v),
+			       t->canon))
 			tracker_mark(t, pte_pfn(v), 1);
+	}
+}
+
+/* A kernel leaf table met by a scan; the final scan settles its form. */
+static void kernel_table(struct selfmig_tracker *t, pmd_t *pmd)
+{
+	unsigned long pfn = pmd_pfn(*pmd);
+
+	if (pfn >= t->nr_pfns)
+		return;
+	__set_bit(pfn, t->ktables);
+	if (t->final && t->canon) {
+		__set_bit(pfn, t->ktables_now);
+		selfmig_tracker_canon_table(pte_offset_kernel(pmd, 0));
+		t->final_tables++;
 	}
 }
 
@@ -141,7 +210,7 @@ static void scan_kernel_pmd(struct selfmig_tracker *t, pud_t *pud,
 		if (pmd_none(v) || !pmd_present(v))
 			continue;
 		if (pmd_large(v)) {
-			if (take_dirty(t, (unsigned long *)&pmd->pmd, pmd_dirty(v)))
+			if (take_dirty(t, (unsigned long *)&pmd->pmd, pmd_dirty(v), false))
 				tracker_mark(t, pmd_pfn(v), PTRS_PER_PTE);
 			t->large_leaves++;
 			continue;
@@ -149,6 +218,7 @@ static void scan_kernel_pmd(struct selfmig_tracker *t, pud_t *pud,
 		if (same_table(&last, pmd_pfn(v)))
 			continue;
 		scan_kernel_pte(t, pmd, addr, next);
+		kernel_table(t, pmd);
 	} while (pmd++, addr = next, addr != end);
 	/* A large guest's direct map is millions of entries: let others run. */
 	if (!t->final)
@@ -168,7 +238,7 @@ static void scan_kernel_pud(struct selfmig_tracker *t, p4d_t *p4d,
 		if (pud_none(v) || !pud_present(v))
 			continue;
 		if (pud_large(v)) {
-			if (take_dirty(t, (unsigned long *)&pud->pud, pud_dirty(v)))
+			if (take_dirty(t, (unsigned long *)&pud->pud, pud_dirty(v), false))
 				tracker_mark(t, pud_pfn(v), PTRS_PER_PMD * PTRS_PER_PTE);
 			t->large_leaves++;
 			continue;
@@ -598,7 +668,7 @@ void selfmig_tracker_scan_final(struct selfmig_tracker *t,
 				void (*own)(struct selfmig_tracker *t, void *data),
 				void *data)
 {
-	unsigned long w;
+	unsigned long w, pfn;
 
 	t->final = true;
 	t->nr_cur = 0;
@@ -611,11 +681,23 @@ void selfmig_tracker_scan_final(struct selfmig_tracker *t,
 	selfmig_tracker_mark_buffer(t, t, sizeof(*t));
 	selfmig_tracker_mark_buffer(t, t->pending, BITS_TO_LONGS(t->nr_pfns) * sizeof(long));
 	selfmig_tracker_mark_buffer(t, t->foreign_seen, BITS_TO_LONGS(t->nr_pfns) * sizeof(long));
+	selfmig_tracker_mark_buffer(t, t->ktables, BITS_TO_LONGS(t->nr_pfns) * sizeof(long));
+	selfmig_tracker_mark_buffer(t, t->ktables_now, BITS_TO_LONGS(t->nr_pfns) * sizeof(long));
 	if (own)
 		own(t, data);
 	t->final_from[SELFMIG_FINAL_OWN] = bitmap_weight(t->pending, t->nr_pfns) - w;
 	w += t->final_from[SELFMIG_FINAL_OWN];
+	bitmap_zero(t->ktables_now, t->nr_pfns);
+	t->final_tables = 0;
 	scan_kernel(t);
+	/*
+	 * A frame sent as a leaf table that is no longer one was sent in
+	 * canonical form, which its bytes need not have now.
+	 */
+	if (t->canon)
+		for_each_set_bit(pfn, t->ktables, t->nr_pfns)
+			if (!test_bit(pfn, t->ktables_now))
+				tracker_mark(t, pfn, 1);
 	t->final_from[SELFMIG_FINAL_KERNEL] = bitmap_weight(t->pending, t->nr_pfns) - w;
 	t->final = false;
 }
@@ -793,10 +875,14 @@ struct selfmig_tracker *selfmig_tracker_start(unsigned long nr_pfns)
 	if (!t)
 		return ERR_PTR(-ENOMEM);
 	t->nr_pfns = nr_pfns;
+	t->canon = canon_tables;
 	t->pending = vzalloc(bytes);
 	t->foreign_seen = vzalloc(bytes);
 	t->ram = vzalloc(bytes);
-	if (!t->pending || !t->foreign_seen || !t->ram) {
+	t->ktables = vzalloc(bytes);
+	t->ktables_now = vzalloc(bytes);
+	if (!t->pending || !t->foreign_seen || !t->ram || !t->ktables ||
+	    !t->ktables_now) {
 		ret = -ENOMEM;
 		goto err_free;
 	}
@@ -812,6 +898,8 @@ struct selfmig_tracker *selfmig_tracker_start(unsigned long nr_pfns)
 	return t;
 
 err_free:
+	vfree(t->ktables_now);
+	vfree(t->ktables);
 	vfree(t->ram);
 	vfree(t->foreign_seen);
 	vfree(t->pending);
@@ -824,6 +912,8 @@ void selfmig_tracker_stop(struct selfmig_tracker *t)
 	if (IS_ERR_OR_NULL(t))
 		return;
 	selfmig_platform()->track_stop(t);
+	vfree(t->ktables_now);
+	vfree(t->ktables);
 	vfree(t->ram);
 	vfree(t->foreign_seen);
 	vfree(t->pending);

@@ -104,20 +104,23 @@ MODULE_PARM_DESC(canon_tables, "Send kernel leaf page tables with accessed and d
 /*
  * Take a leaf's dirty bit.  A normal scan clears it (and the write that
  * clears it makes the page-table page itself dirty, for the next scan).
- * The final scan only reads it.  The CPU set that bit in the page-table
- * page since the last scan, so that page counts as changed, unless it is a
- * leaf table the final scan puts in canonical form (@canon).
+ *
+ * The final scan only reads it.  The page-table page holding the leaf then
+ * counts as changed if the CPU may have set that bit in it since it was
+ * sent (@dirty), or may still set it (@writable): the freeze writes its
+ * own buffers after this scan.  Not a leaf table the final scan puts in
+ * canonical form (@canon), where the bit is set already.
  */
 static bool take_dirty(struct selfmig_tracker *t, unsigned long *entry,
-		       bool dirty, bool canon)
+		       bool dirty, bool writable, bool canon)
 {
+	if (t->final) {
+		if (!canon && (dirty || writable))
+			tracker_mark(t, PHYS_PFN(__pa(entry)), 1);
+		return dirty;
+	}
 	if (!dirty)
 		return false;
-	if (t->final) {
-		if (!canon)
-			tracker_mark(t, PHYS_PFN(__pa(entry)), 1);
-		return true;
-	}
 	return test_and_clear_bit(_PAGE_BIT_DIRTY, entry);
 }
 
@@ -164,7 +167,7 @@ static void scan_kernel_pte(struct selfmig_tracker *t, pmd_t *pmd,
 
 		if (pte_present(v) &&
 		    take_dirty(t, (unsigned long *)&pte->pte, pte_dirty(v),
-			       t->canon))
+			       pte_write(v), t->canon))
 			tracker_mark(t, pte_pfn(v), 1);
 	}
 }
@@ -210,7 +213,8 @@ static void scan_kernel_pmd(struct selfmig_tracker *t, pud_t *pud,
 		if (pmd_none(v) || !pmd_present(v))
 			continue;
 		if (pmd_large(v)) {
-			if (take_dirty(t, (unsigned long *)&pmd->pmd, pmd_dirty(v), false))
+			if (take_dirty(t, (unsigned long *)&pmd->pmd, pmd_dirty(v),
+				       pmd_write(v), false))
 				tracker_mark(t, pmd_pfn(v), PTRS_PER_PTE);
 			t->large_leaves++;
 			continue;
@@ -238,7 +242,8 @@ static void scan_kernel_pud(struct selfmig_tracker *t, p4d_t *p4d,
 		if (pud_none(v) || !pud_present(v))
 			continue;
 		if (pud_large(v)) {
-			if (take_dirty(t, (unsigned long *)&pud->pud, pud_dirty(v), false))
+			if (take_dirty(t, (unsigned long *)&pud->pud, pud_dirty(v),
+				       pud_write(v), false))
 				tracker_mark(t, pud_pfn(v), PTRS_PER_PMD * PTRS_PER_PTE);
 			t->large_leaves++;
 			continue;
@@ -653,10 +658,13 @@ unsigned long selfmig_tracker_scan(struct selfmig_tracker *t)
  * @data: passed to @own
  *
  * Reads dirty bits without clearing them: nothing may write memory behind
- * this scan's back, and a clear would be such a write.  Every page-table
- * page of a process, and every kernel page-table page holding a dirty
- * leaf, counts as changed, since the CPU sets accessed and dirty bits in
- * them without leaving a trace.  Processes are scanned before the kernel's
+ * this scan's back, and a clear would be such a write.  The CPU sets
+ * accessed and dirty bits in page-table pages without leaving a trace, and
+ * the caller still writes its own buffers after this scan.  So every
+ * page-table page of a process counts as changed, and so does every kernel
+ * page-table page holding a dirty or writable leaf, except the leaf tables
+ * this scan puts in canonical form (selfmig_tracker_canon_table()), in
+ * which no such bit can change any more.  Processes are scanned before the kernel's
  * mappings, so that what the process scan writes (locks, counters) is seen
  * by the kernel scan.
  *

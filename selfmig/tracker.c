@@ -94,8 +94,9 @@ void selfmig_tracker_mark_foreign(struct selfmig_tracker *t, unsigned long pfn)
 
 /*
  * Off: leave kernel leaf tables as the CPU and the tracker left them, and
- * count them changed at the freeze whenever they hold a dirty leaf (for
- * experiments that compare).  A migration keeps the value it started with.
+ * count them changed at the freeze whenever they hold a dirty or writable
+ * leaf (for experiments that compare).  A migration keeps the value it
+ * started with.
  */
 static bool canon_tables = true;
 module_param(canon_tables, bool, 0644);

@@ -34,9 +34,17 @@
 #include "wire.h"
 #include "rate.h"
 #include "finalset.h"
+#include "ioloop.h"
 
 #define SELFMIG_MAX_ROUNDS	64
 #define SELFMIG_RESUME_WAIT_S	900
+/*
+ * A receiver that stops reading must not hang the guest: each part of the
+ * stream, and the receiver's close at its end, must go within this.  The
+ * socket blocks a slice at a time, so that an abort is seen in between.
+ */
+#define SELFMIG_IO_TIMEOUT_S	60
+#define SELFMIG_IO_SLICE	HZ
 
 static unsigned int batch_pages = 64;
 module_param(batch_pages, uint, 0644);
@@ -74,6 +82,10 @@ static int fault_parse(u64 *drop_at)
 struct selfmig_mig {
 	struct selfmig_config cfg;
 	struct task_struct *thread;
+	/*
+	 * Set and cleared under selfmig_mig_lock, which readers of "procs"
+	 * hold: the tracker is freed only once none can see it.
+	 */
 	struct selfmig_tracker *t;
 	struct socket *sock;
 	atomic_t abort;
@@ -109,6 +121,7 @@ struct selfmig_mig {
 	u64 total_ns;
 	enum smrate_stop stop;
 	int error;
+	int wire_err;		/* the encoder's first error, enum smw_err */
 	char errmsg[160];
 
 	/*
@@ -130,6 +143,7 @@ struct selfmig_mig {
 	int fs_ret;
 	bool cancelled;
 	struct completion resumed;
+	struct completion exited;	/* the thread is gone, or about to be */
 };
 
 static DEFINE_MUTEX(selfmig_mig_lock);
@@ -138,6 +152,25 @@ static struct selfmig_mig *selfmig_cur;	/* the running or last migration */
 static u64 mbit(u64 v)
 {
 	return v * 1000 * 1000;
+}
+
+/**
+ * selfmig_fail_cause() - a failure's cause, for its message
+ * @buf: where to write it
+ * @len: the size of @buf
+ * @err: the failure's errno
+ * @wire_err: 0, or the wire encoder's code (enum smw_err) behind @err
+ *
+ * An errno is printed as %pe prints it ("-ECONNRESET", or "-104" without
+ * CONFIG_SYMBOLIC_ERRNAME); the encoder's codes are the project's own, not
+ * errnos, and go by their own names ("wire bad_count").
+ */
+void selfmig_fail_cause(char *buf, size_t len, int err, int wire_err)
+{
+	if (wire_err)
+		snprintf(buf, len, "wire %s", smw_errname(wire_err));
+	else
+		snprintf(buf, len, "%pe", ERR_PTR(err));
 }
 
 static void mig_fail(struct selfmig_mig *m, int err, const char *fmt, ...)
@@ -151,15 +184,86 @@ static void mig_fail(struct selfmig_mig *m, int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(m->errmsg, sizeof(m->errmsg), fmt, ap);
 	va_end(ap);
-	/* The cause, by name: "...: -ECONNRESET". */
-	if (n >= 0 && (size_t)n < sizeof(m->errmsg))
-		snprintf(m->errmsg + n, sizeof(m->errmsg) - n, ": %pe",
-			 ERR_PTR(m->error));
+	if (n >= 0 && (size_t)n + 2 < sizeof(m->errmsg)) {
+		memcpy(m->errmsg + n, ": ", 2);
+		selfmig_fail_cause(m->errmsg + n + 2, sizeof(m->errmsg) - n - 2,
+				   m->error,
+				   m->error == -EPROTO ? m->wire_err : 0);
+	}
 	pr_err("migration failed: %s (%d)\n", m->errmsg, m->error);
+}
+
+/*
+ * The wire encoder answers with enum smw_err codes, which are not errnos:
+ * keep the first for the failure's message, and pass -EPROTO on.
+ */
+static int xfer_wire(struct selfmig_mig *m, int ret)
+{
+	if (ret >= 0)
+		return ret;
+	if (!m->wire_err)
+		m->wire_err = ret;
+	return -EPROTO;
 }
 
 /* ------------------------------------------------------------------ */
 /* transport                                                            */
+
+/* One blocking socket operation for smio_run(). */
+struct xfer_io {
+	struct selfmig_mig *m;
+	struct msghdr msg;
+	u8 buf[64];
+};
+
+static u64 xfer_io_now(void *arg)
+{
+	return ktime_get_ns();
+}
+
+static int xfer_io_cancelled(void *arg)
+{
+	struct xfer_io *io = arg;
+
+	return atomic_read(&io->m->abort);
+}
+
+/* Sends what is left of io->msg: done when nothing is. */
+static int xfer_io_send(void *arg)
+{
+	struct xfer_io *io = arg;
+	int ret = sock_sendmsg(io->m->sock, &io->msg);
+
+	if (ret < 0)
+		return ret;
+	if (!ret)
+		return -EPIPE;
+	return !msg_data_left(&io->msg);
+}
+
+/* Reads and drops what the receiver sends: done when it closes its end. */
+static int xfer_io_drain(void *arg)
+{
+	struct xfer_io *io = arg;
+	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+	struct kvec v = { io->buf, sizeof(io->buf) };
+	int ret = kernel_recvmsg(io->m->sock, &msg, &v, 1, sizeof(io->buf), 0);
+
+	if (ret < 0)
+		return ret;
+	return !ret;
+}
+
+static int xfer_io_run(struct xfer_io *io, int (*step)(void *arg))
+{
+	const struct smio_ops ops = {
+		.step = step,
+		.now_ns = xfer_io_now,
+		.cancelled = xfer_io_cancelled,
+	};
+
+	return smio_run(&ops, io, (u64)SELFMIG_IO_TIMEOUT_S * NSEC_PER_SEC);
+}
 
 /*
  * Send one part of the stream (the stream header, kind SMW_TAG_HDR, or one
@@ -168,7 +272,7 @@ static void mig_fail(struct selfmig_mig *m, int err, const char *fmt, ...)
  */
 static int xfer_send(struct selfmig_mig *m, u8 kind, struct kvec *iov, size_t n)
 {
-	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+	struct xfer_io io = { .m = m, .msg.msg_flags = MSG_NOSIGNAL };
 	struct kvec v[4];
 	u8 tag[SMW_TAG_LEN];
 	size_t total = 0, i;
@@ -197,16 +301,10 @@ static int xfer_send(struct selfmig_mig *m, u8 kind, struct kvec *iov, size_t n)
 		kernel_sock_shutdown(m->sock, SHUT_RDWR);
 		return -ECONNRESET;
 	}
-	iov_iter_kvec(&msg.msg_iter, WRITE, v, n, total);
-	while (msg_data_left(&msg)) {
-		if (atomic_read(&m->abort))
-			return -ECANCELED;
-		ret = sock_sendmsg(m->sock, &msg);
-		if (ret == -EAGAIN || ret == -EINTR)
-			continue;
-		if (ret <= 0)
-			return ret ? ret : -EPIPE;
-	}
+	iov_iter_kvec(&io.msg.msg_iter, WRITE, v, n, total);
+	ret = xfer_io_run(&io, xfer_io_send);
+	if (ret)
+		return ret;
 	m->bytes_total += total;
 	return 0;
 }
@@ -224,40 +322,33 @@ static int xfer_connect(struct selfmig_mig *m)
 			       &m->sock);
 	if (ret)
 		return ret;
-	/* A receiver that stops reading must not hang the guest forever. */
-	m->sock->sk->sk_sndtimeo = 60 * HZ;
-	m->sock->sk->sk_rcvtimeo = 60 * HZ;
+	/* The connection gets the whole timeout, in one piece. */
+	m->sock->sk->sk_sndtimeo = SELFMIG_IO_TIMEOUT_S * HZ;
 	ret = kernel_connect(m->sock, (struct sockaddr *)&sin, sizeof(sin), 0);
 	if (ret) {
 		sock_release(m->sock);
 		m->sock = NULL;
+		return ret;
 	}
-	return ret;
+	m->sock->sk->sk_sndtimeo = SELFMIG_IO_SLICE;
+	m->sock->sk->sk_rcvtimeo = SELFMIG_IO_SLICE;
+	return 0;
 }
 
 /*
  * The stream is complete: say so, and wait until the receiver has read it
- * all and closed its end (or the socket's timeout), so that nothing of it
- * is still on its way when the guest freezes.
+ * all and closed its end (within SELFMIG_IO_TIMEOUT_S), so that nothing of
+ * it is still on its way when the guest freezes.
  */
 static int xfer_finish(struct selfmig_mig *m)
 {
-	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
-	struct kvec v;
-	u8 buf[64];
+	struct xfer_io io = { .m = m };
 	int ret;
 
 	ret = kernel_sock_shutdown(m->sock, SHUT_WR);
 	if (ret)
 		return ret;
-	for (;;) {
-		v = (struct kvec){ buf, sizeof(buf) };
-		ret = kernel_recvmsg(m->sock, &msg, &v, 1, sizeof(buf), 0);
-		if (ret == -EINTR)
-			continue;
-		if (ret <= 0)
-			return ret == -EAGAIN ? -ETIMEDOUT : ret;
-	}
+	return xfer_io_run(&io, xfer_io_drain);
 }
 
 static void xfer_close(struct selfmig_mig *m)
@@ -337,7 +428,8 @@ static int xfer_flush(struct selfmig_mig *m)
 			flags = SMW_RECF_COMPRESSED;
 		}
 	}
-	ret = smw_enc_pages(&m->enc, &m->batch, hdr, flags, body, body_len);
+	ret = xfer_wire(m, smw_enc_pages(&m->enc, &m->batch, hdr, flags,
+					 body, body_len));
 	if (ret)
 		return ret;
 	iov[0] = (struct kvec){ hdr, sizeof(hdr) };
@@ -357,7 +449,7 @@ static int xfer_page(struct selfmig_mig *m, unsigned long pfn)
 	u32 off = m->batch.data_len;
 	int ret;
 
-	ret = smw_pages_add_auto(&m->batch, pfn, pfn_to_kaddr(pfn));
+	ret = xfer_wire(m, smw_pages_add_auto(&m->batch, pfn, pfn_to_kaddr(pfn)));
 	if (ret)
 		return ret;
 	if (m->batch.kinds[m->batch.count - 1] == SMW_PAGE_RAW &&
@@ -383,7 +475,7 @@ static int xfer_round_end(struct selfmig_mig *m, struct smw_round_stats *st)
 	if (ret)
 		return ret;
 	st->round = m->enc.round;
-	ret = smw_enc_round_end(&m->enc, hdr, payload, st);
+	ret = xfer_wire(m, smw_enc_round_end(&m->enc, hdr, payload, st));
 	if (ret)
 		return ret;
 	iov[0] = (struct kvec){ hdr, sizeof(hdr) };
@@ -409,8 +501,9 @@ static int xfer_procs(struct selfmig_mig *m, u32 round)
 		memcpy(e[i].comm, m->t->cur[i].comm, sizeof(e[i].comm));
 	}
 	/* m->zbuf or m->data is free between batches; data always exists. */
-	ret = smw_enc_proc_stats(&m->enc, hdr, m->data, SMW_PAGES_DATA_MAX,
-				 round, e, n, &len);
+	ret = xfer_wire(m, smw_enc_proc_stats(&m->enc, hdr, m->data,
+					      SMW_PAGES_DATA_MAX, round, e, n,
+					      &len));
 	if (ret)
 		return ret;
 	iov[0] = (struct kvec){ hdr, sizeof(hdr) };
@@ -424,7 +517,7 @@ static int xfer_end(struct selfmig_mig *m)
 	struct kvec iov[2];
 	int ret;
 
-	ret = smw_enc_end(&m->enc, hdr, payload);
+	ret = xfer_wire(m, smw_enc_end(&m->enc, hdr, payload));
 	if (ret)
 		return ret;
 	iov[0] = (struct kvec){ hdr, sizeof(hdr) };
@@ -1003,22 +1096,70 @@ static int migrate_rounds(struct selfmig_mig *m)
 	}
 }
 
+/*
+ * Move on to @to, unless an abort came first.  selfmig_migrate_abort()
+ * honours an abort or refuses it by the state, under selfmig_mig_lock: the
+ * flag is looked at and the state changed under it too, so that an abort
+ * it honoured is never overtaken by the freeze or an outcome.
+ */
+static int mig_enter(struct selfmig_mig *m, enum selfmig_state to)
+{
+	enum selfmig_state from;
+	int ret;
+
+	mutex_lock(&selfmig_mig_lock);
+	from = selfmig_state_get();
+	if (atomic_read(&m->abort)) {
+		ret = -ECANCELED;
+		mig_fail(m, ret, "aborted in state %s", selfmig_state_name(from));
+	} else {
+		ret = selfmig_state_set(to);
+		if (ret)
+			mig_fail(m, ret, "state %s cannot follow %s",
+				 selfmig_state_name(to), selfmig_state_name(from));
+	}
+	mutex_unlock(&selfmig_mig_lock);
+	return ret;
+}
+
+/*
+ * The migration's outcome, resumed or failed, shown while it cleans up;
+ * selfmig_state_end() then takes the state back to idle.  An abort
+ * honoured until now fails it, even one whose stream went through.
+ */
+static void mig_outcome(struct selfmig_mig *m)
+{
+	enum selfmig_state from;
+
+	mutex_lock(&selfmig_mig_lock);
+	from = selfmig_state_get();
+	if (atomic_read(&m->abort))
+		mig_fail(m, -ECANCELED, "aborted in state %s",
+			 selfmig_state_name(from));
+	if (selfmig_state_set(selfmig_state_ending(from, m->error)))
+		mig_fail(m, -EINVAL, "a migration in state %s has no outcome",
+			 selfmig_state_name(from));
+	mutex_unlock(&selfmig_mig_lock);
+}
+
 static int migrate_thread(void *arg)
 {
 	struct selfmig_mig *m = arg;
+	struct selfmig_tracker *t;
 	u8 shdr[SMW_STREAM_HDR_LEN];
 	struct kvec iov;
 	u64 t0 = ktime_get_ns();
 	int ret;
 
 	m->nr_pfns = selfmig_ram_end_pfn();
-	m->t = selfmig_tracker_start(m->nr_pfns);
-	if (IS_ERR(m->t)) {
-		ret = PTR_ERR(m->t);
-		m->t = NULL;
-		mig_fail(m, ret, "cannot start dirty tracking");
+	t = selfmig_tracker_start(m->nr_pfns);
+	if (IS_ERR(t)) {
+		mig_fail(m, PTR_ERR(t), "cannot start dirty tracking");
 		goto out;
 	}
+	mutex_lock(&selfmig_mig_lock);
+	m->t = t;
+	mutex_unlock(&selfmig_mig_lock);
 	m->used_pages = m->t->ram_pages - count_free(m->t, NULL);
 	m->used_peak = m->used_pages;
 	if (m->cfg.verify) {
@@ -1046,6 +1187,7 @@ static int migrate_thread(void *arg)
 					m->cfg.key);
 	else
 		ret = smw_enc_init(&m->enc, shdr, m->cfg.id, m->nr_pfns);
+	ret = xfer_wire(m, ret);
 	/* The encoder keeps the keyed state; the secret itself goes now. */
 	memzero_explicit(m->cfg.key, sizeof(m->cfg.key));
 	if (!ret) {
@@ -1063,7 +1205,9 @@ static int migrate_thread(void *arg)
 		mig_fail(m, ret, "pre-copy round %u failed", m->nr_rounds);
 		goto out;
 	}
-	selfmig_state_set(SELFMIG_STOPPING);
+	ret = mig_enter(m, SELFMIG_STOPPING);
+	if (ret)
+		goto out;
 	ret = xfer_end(m);
 	if (ret) {
 		mig_fail(m, ret, "cannot send the end of the stream");
@@ -1085,7 +1229,9 @@ static int migrate_thread(void *arg)
 			.data = m,
 		};
 
-		selfmig_state_set(SELFMIG_SUSPENDED);
+		ret = mig_enter(m, SELFMIG_SUSPENDED);
+		if (ret)
+			goto out;
 		selfmig_publish("progress", "suspending");
 		ret = plat->freeze(&f);
 		if (ret) {
@@ -1109,23 +1255,23 @@ static int migrate_thread(void *arg)
 			m->final_free_pages, m->final_discarded);
 		if (final_stats)
 			fs_log_kinds(m);
-		selfmig_state_set(SELFMIG_RESUMED);
-	} else {
-		selfmig_state_set(SELFMIG_RESUMED);
 	}
 out:
 	m->total_ns = ktime_get_ns() - t0;
 	xfer_close(m);
 	xfer_free(m);
-	if (m->error)
-		selfmig_state_set(SELFMIG_FAILED);
+	mig_outcome(m);
 	selfmig_publish("progress", m->error ? "failed" : "done");
-	selfmig_tracker_stop(m->t);
+	mutex_lock(&selfmig_mig_lock);
+	t = m->t;
 	m->t = NULL;
+	mutex_unlock(&selfmig_mig_lock);
+	selfmig_tracker_stop(t);
 	sent_free(m);
 	fs_free_pages(m);
-	selfmig_state_set(SELFMIG_IDLE);
-	return 0;
+	selfmig_state_end(m->error);
+	/* Whoever frees @m, or unloads this code, waits for this. */
+	kthread_complete_and_exit(&m->exited, 0);
 }
 
 void selfmig_config_defaults(struct selfmig_config *cfg)
@@ -1157,6 +1303,7 @@ int selfmig_migrate_start(const struct selfmig_config *cfg)
 		return -ENOMEM;
 	m->cfg = *cfg;
 	init_completion(&m->resumed);
+	init_completion(&m->exited);
 	smrate_params_default(&m->rp);
 	m->rp.start_rate_bps = mbit(cfg->start_rate_mbit);
 	m->rp.max_rate_bps = mbit(cfg->max_bandwidth_mbit);
@@ -1183,46 +1330,76 @@ int selfmig_migrate_start(const struct selfmig_config *cfg)
 		kfree_sensitive(m);
 		return -EBUSY;
 	}
+	/* The last one reached idle; its thread may still be on its way out. */
+	if (selfmig_cur && selfmig_cur->thread)
+		wait_for_completion(&selfmig_cur->exited);
 	kfree_sensitive(selfmig_cur);
 	selfmig_cur = m;
 	m->thread = kthread_run(migrate_thread, m, "selfmig");
 	if (IS_ERR(m->thread)) {
 		ret = PTR_ERR(m->thread);
 		m->thread = NULL;
-		selfmig_state_set(SELFMIG_FAILED);
-		selfmig_state_set(SELFMIG_IDLE);
+		mig_fail(m, ret, "cannot start the migration thread");
+		selfmig_state_end(true);
 	}
 	mutex_unlock(&selfmig_mig_lock);
 	return ret;
 }
 
+/**
+ * selfmig_migrate_abort() - stop the migration, if it still can be
+ *
+ * Honoured while the guest can go on where it is (core/migstate.c says in
+ * which states): the thread then fails the migration with -ECANCELED at its
+ * next look, within about a second, and the state goes through failed to
+ * idle.  The kernel log says what happens, or why not.
+ *
+ * Return: 0, or -ESRCH (no migration), -EBUSY (the freeze has begun) or
+ * -EALREADY (it has ended).
+ */
 int selfmig_migrate_abort(void)
 {
-	int ret = -ESRCH;
+	enum selfmig_state s;
+	const char *why;
+	int ret;
 
 	mutex_lock(&selfmig_mig_lock);
-	if (selfmig_cur && selfmig_state_get() == SELFMIG_PRECOPY) {
-		atomic_set(&selfmig_cur->abort, 1);
-		ret = 0;
+	s = selfmig_state_get();
+	ret = selfmig_state_abort(s, &why);
+	if (!ret) {
+		/* Only pre-copy starts a thread; a notice alone ends here. */
+		if (s == SELFMIG_NOTIFIED)
+			ret = selfmig_state_end(true);
+		else if (selfmig_cur)
+			atomic_set(&selfmig_cur->abort, 1);
 	}
 	mutex_unlock(&selfmig_mig_lock);
+	if (ret)
+		pr_warn("abort refused in state %s: %s\n", selfmig_state_name(s), why);
+	else
+		pr_info("abort in state %s: %s\n", selfmig_state_name(s), why);
 	return ret;
 }
 
-/* Module unload: stop a migration in progress and wait for its thread. */
+/*
+ * Module unload: stop a migration in progress and wait for its thread
+ * itself, not for a state, so that no code of the module runs after this.
+ */
 void selfmig_migrate_exit(void)
 {
+	struct selfmig_mig *m;
+
 	mutex_lock(&selfmig_mig_lock);
-	if (selfmig_cur) {
-		atomic_set(&selfmig_cur->abort, 1);
-		mutex_unlock(&selfmig_mig_lock);
-		while (selfmig_state_get() != SELFMIG_IDLE)
-			msleep(20);
-		mutex_lock(&selfmig_mig_lock);
-		kfree(selfmig_cur);
-		selfmig_cur = NULL;
-	}
+	m = selfmig_cur;
+	selfmig_cur = NULL;
+	if (m)
+		atomic_set(&m->abort, 1);
 	mutex_unlock(&selfmig_mig_lock);
+	if (!m)
+		return;
+	if (m->thread)
+		wait_for_completion(&m->exited);
+	kfree_sensitive(m);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1256,12 +1433,14 @@ ssize_t selfmig_migrate_show_procs(char *buf)
 {
 	struct selfmig_tracker *t;
 	ssize_t n = 0;
-	u32 i;
+	u32 i, nr;
 
 	mutex_lock(&selfmig_mig_lock);
 	n += sysfs_emit_at(buf, n, "pid comm pages_last_round\n");
+	/* The thread clears selfmig_cur->t under the lock before freeing it. */
 	t = selfmig_cur ? selfmig_cur->t : NULL;
-	for (i = 0; t && i < t->nr_cur; i++)
+	nr = t ? min_t(u32, READ_ONCE(t->nr_cur), SELFMIG_MAX_PROCS) : 0;
+	for (i = 0; i < nr; i++)
 		n += sysfs_emit_at(buf, n, "%u %.16s %u\n", t->cur[i].pid,
 				   t->cur[i].comm, t->cur[i].pages);
 	mutex_unlock(&selfmig_mig_lock);

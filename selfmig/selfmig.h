@@ -8,27 +8,18 @@
 #include <linux/types.h>
 #include <linux/sched.h>
 
+#include "migstate.h"
+
 #define SELFMIG_VERSION "0.1.0"
 
 /*
- * Life cycle of one migration as the guest sees it.  Every transition goes
- * through selfmig_state_set(), which refuses the ones not listed in state.c.
+ * Life cycle of one migration as the guest sees it: core/migstate.h.  Every
+ * transition goes through selfmig_state_set(), which refuses the ones that
+ * table does not list.
  */
-enum selfmig_state {
-	SELFMIG_IDLE,		/* nothing under way */
-	SELFMIG_NOTIFIED,	/* a relocation notice was accepted */
-	SELFMIG_PRECOPY,	/* pre-copy rounds are running */
-	SELFMIG_STOPPING,	/* stop condition met, the last round is queued */
-	SELFMIG_SUSPENDED,	/* inside the Xen suspend path */
-	SELFMIG_RESUMED,	/* running again: in a new domain or cancelled */
-	SELFMIG_FAILED,		/* aborted; the guest runs on where it was */
-	SELFMIG_NR_STATES,
-};
-
-const char *selfmig_state_name(enum selfmig_state s);
 enum selfmig_state selfmig_state_get(void);
-int selfmig_state_set(enum selfmig_state to);
-bool selfmig_state_allowed(enum selfmig_state from, enum selfmig_state to);
+int __must_check selfmig_state_set(enum selfmig_state to);
+int selfmig_state_end(bool failed);
 
 /* ------------------------------------------------------------------ */
 /* tracker.c: which frames changed                                      */
@@ -175,6 +166,7 @@ ssize_t selfmig_migrate_show_rounds(char *buf);
 ssize_t selfmig_migrate_show_procs(char *buf);
 ssize_t selfmig_migrate_show_result(char *buf);
 void selfmig_config_defaults(struct selfmig_config *cfg);
+void selfmig_fail_cause(char *buf, size_t len, int err, int wire_err);
 
 int selfmig_sysfs_init(void);
 void selfmig_sysfs_exit(void);

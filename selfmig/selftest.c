@@ -11,8 +11,10 @@
 #include <linux/string.h>
 #include <linux/gfp.h>
 #include <linux/pgtable.h>
+#include <linux/err.h>
 
 #include "selfmig.h"
+#include "wire.h"
 
 struct selfmig_selftest {
 	const char *name;
@@ -62,6 +64,30 @@ static bool selftest_state_names(void)
 	return !strcmp(selfmig_state_name(SELFMIG_NR_STATES), "invalid");
 }
 
+/*
+ * A failure's cause: an errno as %pe prints it, the wire encoder's codes,
+ * which are not errnos, by their own names and never as the errno of the
+ * same number (SMW_E_BAD_COUNT is 17, EEXIST's number).
+ */
+static bool selftest_fail_cause(void)
+{
+	char got[48], errno_form[48];
+
+	selfmig_fail_cause(got, sizeof(got), -ECONNRESET, 0);
+	snprintf(errno_form, sizeof(errno_form), "%pe", ERR_PTR(-ECONNRESET));
+	if (strcmp(got, errno_form)) {
+		pr_err("# cause of -ECONNRESET: '%s', want '%s'\n", got, errno_form);
+		return false;
+	}
+	selfmig_fail_cause(got, sizeof(got), -EPROTO, -SMW_E_BAD_COUNT);
+	if (strcmp(got, "wire bad_count")) {
+		pr_err("# cause of wire code %d: '%s', want 'wire bad_count'\n",
+		       SMW_E_BAD_COUNT, got);
+		return false;
+	}
+	return true;
+}
+
 static bool selftest_guest_type(void)
 {
 	const char *t = selfmig_platform()->name;
@@ -105,6 +131,7 @@ static bool selftest_canon_table(void)
 static const struct selfmig_selftest selfmig_selftests[] = {
 	{ "state transition table", selftest_state_table },
 	{ "state names", selftest_state_names },
+	{ "failure causes: errnos and wire codes by name", selftest_fail_cause },
 	{ "guest type is known", selftest_guest_type },
 	{ "kernel leaf table canonical form", selftest_canon_table },
 };

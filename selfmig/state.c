@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The migration state machine.  One state for the whole guest: there is at
- * most one migration of a guest at a time.
+ * The guest's current migration state.  The states and the transitions
+ * allowed between them are in core/migstate.c.
  */
 #include <linux/kernel.h>
 #include <linux/errno.h>
@@ -11,45 +11,6 @@
 
 static DEFINE_SPINLOCK(selfmig_state_lock);
 static enum selfmig_state selfmig_cur_state = SELFMIG_IDLE;
-
-static const char * const selfmig_state_names[SELFMIG_NR_STATES] = {
-	[SELFMIG_IDLE]		= "idle",
-	[SELFMIG_NOTIFIED]	= "notified",
-	[SELFMIG_PRECOPY]	= "precopy",
-	[SELFMIG_STOPPING]	= "stopping",
-	[SELFMIG_SUSPENDED]	= "suspended",
-	[SELFMIG_RESUMED]	= "resumed",
-	[SELFMIG_FAILED]	= "failed",
-};
-
-/* allowed[from] is a bit mask of the states reachable from @from. */
-#define S(x) BIT(SELFMIG_##x)
-static const unsigned long selfmig_allowed[SELFMIG_NR_STATES] = {
-	[SELFMIG_IDLE]		= S(NOTIFIED) | S(PRECOPY),
-	[SELFMIG_NOTIFIED]	= S(PRECOPY) | S(FAILED) | S(IDLE),
-	[SELFMIG_PRECOPY]	= S(STOPPING) | S(FAILED),
-	[SELFMIG_STOPPING]	= S(SUSPENDED) | S(FAILED),
-	[SELFMIG_SUSPENDED]	= S(RESUMED) | S(FAILED),
-	[SELFMIG_RESUMED]	= S(IDLE),
-	[SELFMIG_FAILED]	= S(IDLE),
-};
-
-#undef S
-
-const char *selfmig_state_name(enum selfmig_state s)
-{
-	if ((unsigned int)s >= SELFMIG_NR_STATES)
-		return "invalid";
-	return selfmig_state_names[s];
-}
-
-bool selfmig_state_allowed(enum selfmig_state from, enum selfmig_state to)
-{
-	if ((unsigned int)from >= SELFMIG_NR_STATES ||
-	    (unsigned int)to >= SELFMIG_NR_STATES)
-		return false;
-	return selfmig_allowed[from] & BIT(to);
-}
 
 enum selfmig_state selfmig_state_get(void)
 {
@@ -74,5 +35,32 @@ int selfmig_state_set(enum selfmig_state to)
 	else
 		ret = -EINVAL;
 	spin_unlock_irqrestore(&selfmig_state_lock, flags);
+	return ret;
+}
+
+/**
+ * selfmig_state_end() - end the migration: step the state back to idle
+ * @failed: the migration failed or was aborted
+ *
+ * Each step is one the table allows (core/migstate.c); the unit tests walk
+ * every state this way.
+ *
+ * Return: 0, or -EINVAL when the table refuses a step, which is a bug: the
+ * state then stays at the last one reached, and no migration can start.
+ */
+int selfmig_state_end(bool failed)
+{
+	enum selfmig_state s, from;
+	unsigned long flags;
+	int ret;
+
+	spin_lock_irqsave(&selfmig_state_lock, flags);
+	from = selfmig_cur_state;
+	s = from;
+	ret = selfmig_state_end_walk(&s, failed);
+	WRITE_ONCE(selfmig_cur_state, s);
+	spin_unlock_irqrestore(&selfmig_state_lock, flags);
+	WARN(ret, "selfmig: a migration in state %s cannot end: stuck in %s\n",
+	     selfmig_state_name(from), selfmig_state_name(s));
 	return ret;
 }

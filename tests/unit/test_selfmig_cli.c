@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests for the selfmig command's pure part (userspace/selfmig/cli.c):
- * argument parsing, good and bad, for every subcommand; number and domid
- * parsing; the choice of a request's seq; request texts; acks and how a new
- * one is told from an old one; key permissions; xl's argument vector; the
- * migration report as text and JSON, and the status output.
+ * Unit tests for the selfmig command's pure part (userspace/selfmig/, all
+ * but the *_xen.c files): argument parsing, good and bad, for every
+ * subcommand; number and domid parsing; the choice of a request's seq;
+ * request texts; acks and how a new one is told from an old one; key
+ * permissions; xl's argument vector; the migration report as text and JSON,
+ * and the status output.
  */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "argv.h"
 #include "tap.h"
 #include "../../userspace/selfmig/cli.h"
 #include "notice.h"
@@ -24,16 +26,12 @@ static struct smg_args args;
 static int parse(const char *first, ...)
 {
 	char *argv[32];
-	const char *w;
 	va_list ap;
-	int argc = 0;
+	int argc;
 
-	argv[argc++] = (char *)"selfmig";
 	va_start(ap, first);
-	for (w = first; w && argc < 31; w = va_arg(ap, const char *))
-		argv[argc++] = (char *)w;
+	argc = test_argv(argv, 32, "selfmig", first, ap);
 	va_end(ap);
-	argv[argc] = NULL;
 	return smg_parse_args(argc, argv, &args, err, sizeof(err));
 }
 
@@ -233,6 +231,11 @@ static void test_parse_simple(void)
 	CHECK_EQ(args.cmd, SMG_CMD_HELP);
 	CHECK_EQ(parse("migrate", "--help", NULL), 0);
 	CHECK_EQ(args.cmd, SMG_CMD_HELP);
+	/* Help wins over what follows it, not over what comes before. */
+	CHECK_EQ(parse("notify", "--help", "--frob", NULL), 0);
+	CHECK_EQ(args.cmd, SMG_CMD_HELP);
+	CHECK(err[0] == 0);
+	CHECK_USAGE("unknown option '--frob'", "notify", "--frob", "--help");
 	CHECK_EQ(parse("notify", "g", "-h", NULL), 0);
 	CHECK_EQ(args.cmd, SMG_CMD_HELP);
 
@@ -500,28 +503,44 @@ static void test_parse_migrate_bad(void)
 	CHECK_USAGE("--verbose takes no value", "migrate", "--verbose=1", "g", "h");
 }
 
+static void test_parse_grammar(void)
+{
+	tap_test("parse: getopt_long's grammar, numbers in decimal");
+	CHECK_EQ(parse("notify", "g", "--phase", "stop", "--seq", "010", NULL), 0);
+	CHECK_EQ(args.notify.seq, 10);
+	/* A unique prefix of a long option stands for it. */
+	CHECK_EQ(parse("notify", "g", "--pha", "stop", "--time=7", NULL), 0);
+	CHECK_EQ(args.notify.timeout_s, 7);
+	CHECK_USAGE("ambiguous option '--de'", "notify", "g", "--de", "x");
+	CHECK_USAGE("--timeout '0': out of range, 1 to 3600 (seconds)", "notify",
+		    "g", "--phase", "stop", "--timeout", "0");
+	CHECK_USAGE("--seq '0x10': not a whole number in decimal", "notify", "g",
+		    "--phase", "stop", "--seq", "0x10");
+	CHECK_USAGE("--settle-ms '-1': not a whole number", "migrate",
+		    "--settle-ms", "-1", "g", "h");
+	CHECK_USAGE("unknown option '-v' for 'status'", "status", "-v", "g");
+	CHECK_EQ(parse("status", "g", "-h", NULL), 0);
+	CHECK_EQ(args.cmd, SMG_CMD_HELP);
+	CHECK_EQ(parse("migrate", "--help", NULL), 0);
+	CHECK_EQ(args.cmd, SMG_CMD_HELP);
+	/* Help wins over what follows it, not over what comes before. */
+	CHECK_EQ(parse("notify", "--help", "--frob", NULL), 0);
+	CHECK_EQ(args.cmd, SMG_CMD_HELP);
+	CHECK(err[0] == 0);
+	CHECK_USAGE("unknown option '--frob'", "notify", "--frob", "--help");
+	CHECK_EQ(parse("migrate", "-v", "g", "h", NULL), 0);
+	CHECK_EQ(args.migrate.verbose, 1);
+	/* Each parse starts afresh, whatever the one before left. */
+	CHECK_USAGE("--phase needs a value", "notify", "g", "--phase");
+	CHECK_EQ(parse("notify", "g", "--phase", "done", NULL), 0);
+	CHECK_STR(args.domain, "g");
+}
+
 static void test_numbers(void)
 {
-	uint64_t v = 99;
 	unsigned int d = 99;
 
-	tap_test("smg_parse_uint and smg_parse_domid");
-	CHECK_EQ(smg_parse_uint("0", 0, 10, &v), 0);
-	CHECK_EQ(v, 0);
-	CHECK_EQ(smg_parse_uint("10", 0, 10, &v), 0);
-	CHECK_EQ(v, 10);
-	CHECK_EQ(smg_parse_uint("11", 0, 10, &v), -1);
-	CHECK_EQ(smg_parse_uint("4", 5, 10, &v), -1);
-	CHECK_EQ(smg_parse_uint("18446744073709551615", 0, UINT64_MAX, &v), 0);
-	CHECK(v == UINT64_MAX);
-	CHECK_EQ(smg_parse_uint("18446744073709551616", 0, UINT64_MAX, &v), -1);
-	CHECK_EQ(smg_parse_uint("+1", 0, 10, &v), -1);
-	CHECK_EQ(smg_parse_uint("-0", 0, 10, &v), -1);
-	CHECK_EQ(smg_parse_uint("1 ", 0, 10, &v), -1);
-	CHECK_EQ(smg_parse_uint("", 0, 10, &v), -1);
-	CHECK_EQ(smg_parse_uint(NULL, 0, 10, &v), -1);
-	CHECK_EQ(smg_parse_uint("0x10", 0, 100, &v), -1);
-
+	tap_test("smg_parse_domid and smg_value_ok");
 	CHECK_EQ(smg_parse_domid("12", &d), 1);
 	CHECK_EQ(d, 12);
 	CHECK_EQ(smg_parse_domid("0", &d), 1);
@@ -1107,6 +1126,7 @@ int main(void)
 	test_parse_migrate();
 	test_parse_migrate_bad();
 	test_self_rune();
+	test_parse_grammar();
 	test_numbers();
 	test_next_seq();
 	test_request_text();

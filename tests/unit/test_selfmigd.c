@@ -1,14 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests for selfmigd's pure parts: the policy file, /proc parsing, the
- * exemptions, the choice of heavy dirtiers and the ledger.
+ * Unit tests for selfmigd's pure parts: its command line, the policy file,
+ * /proc parsing, the exemptions, the choice of heavy dirtiers and the
+ * ledger; and, on this machine's own /proc, that a process which renames
+ * itself gains no exemption.
  */
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "argv.h"
 #include "tap.h"
 #include "../../userspace/selfmigd/conf.h"
 #include "../../userspace/selfmigd/policy.h"
+#include "../../userspace/selfmigd/sys.h"
 
 static int conf_text(struct smd_conf *c, const char *t, char *err, size_t el)
 {
@@ -19,7 +28,7 @@ static int conf_text(struct smd_conf *c, const char *t, char *err, size_t el)
 static void test_conf(void)
 {
 	struct smd_conf c;
-	char err[160], desc[4096];
+	char err[320], desc[4096];
 	int i;
 
 	tap_test("conf: defaults");
@@ -36,8 +45,9 @@ static void test_conf(void)
 			"quiesce_comm = churn\n"
 			"\n"
 			"   quiesce_phase=round:3\n"
-			"foreground_comm = sm-echo\n"
+			"foreground_pid = 412:1873\n"
 			"foreground_cgroup = /game\n"
+			"foreground_pid = 4194304:18446744073709551615\n"
 			"dirty_threshold = 500\r\n"
 			"dirtier_action = nice\n"
 			"stun = no\n"
@@ -50,8 +60,15 @@ static void test_conf(void)
 	CHECK(c.dirty_threshold == 500 && c.dirtier_action == SMD_ACT_NICE);
 	CHECK(c.stun == 0 && c.sample_ms == 250 && c.hold_max_s == 30);
 	CHECK(!strcmp(c.cgroup_root, "/cg"));
+	CHECK(c.n_foreground_cgroup == 1 && !strcmp(c.foreground_cgroup[0], "/game"));
+	CHECK(c.n_foreground_pid == 2);
+	CHECK(c.foreground_pid[0].pid == 412 && c.foreground_pid[0].start == 1873);
+	CHECK(c.foreground_pid[1].pid == 4194304 &&
+	      c.foreground_pid[1].start == 18446744073709551615ULL);
 	CHECK(smd_conf_describe(&c, desc, sizeof(desc)) > 0);
 	CHECK(strstr(desc, "quiesce_phase = round:3\n") && strstr(desc, "stun = no\n"));
+	CHECK(strstr(desc, "foreground_pid = 412:1873\n") &&
+	      strstr(desc, "foreground_pid = 4194304:18446744073709551615\n"));
 	CHECK(smd_conf_describe(&c, desc, 20) == -1);
 
 	tap_test("conf: errors name the line");
@@ -72,12 +89,56 @@ static void test_conf(void)
 	CHECK(smd_conf_parse(&c, "stun = no\0x", 11, err, sizeof(err)) == -1 &&
 	      strstr(err, "NUL"));
 
+	tap_test("conf: foreground_comm is refused, and the error names what to use");
+	CHECK(conf_text(&c, "stun = yes\nforeground_comm = sm-echo\n", err, sizeof(err)) == -1);
+	CHECK(!strncmp(err, "2: foreground_comm is no longer accepted", 40));
+	CHECK(strstr(err, "foreground_cgroup = PATH") &&
+	      strstr(err, "foreground_pid = PID:STARTTIME"));
+
+	tap_test("conf: foreground_pid wants PID:STARTTIME");
+	CHECK(conf_text(&c, "foreground_pid = 412\n", err, sizeof(err)) == -1);
+	CHECK(!strncmp(err, "1: foreground_pid wants PID:STARTTIME", 37) &&
+	      strstr(err, "field 22 of /proc/PID/stat") && strstr(err, "'412'"));
+	CHECK(conf_text(&c, "foreground_pid =\n", err, sizeof(err)) == -1 &&
+	      strstr(err, "wants PID:STARTTIME"));
+	CHECK(conf_text(&c, "foreground_pid = sm-echo\n", err, sizeof(err)) == -1 &&
+	      strstr(err, "wants PID:STARTTIME"));
+	{
+		static const char *const bad_pid[] = {
+			"0:5", "4194305:5", "-1:5", ":5", "x:5", "12345678901234567890:5",
+			"412 :5", "+4:5",
+		};
+		static const char *const bad_start[] = {
+			"412:", "412:-1", "412:x", "412:5:6", "412: 5",
+			"412:18446744073709551616", "412:0x10",
+		};
+		char line[80];
+		size_t k;
+
+		for (k = 0; k < sizeof(bad_pid) / sizeof(bad_pid[0]); k++) {
+			snprintf(line, sizeof(line), "\nforeground_pid = %s\n", bad_pid[k]);
+			CHECK(conf_text(&c, line, err, sizeof(err)) == -1 &&
+			      !strncmp(err, "2: foreground_pid: the pid must be", 34));
+		}
+		for (k = 0; k < sizeof(bad_start) / sizeof(bad_start[0]); k++) {
+			snprintf(line, sizeof(line), "foreground_pid = %s\n", bad_start[k]);
+			CHECK(conf_text(&c, line, err, sizeof(err)) == -1 &&
+			      strstr(err, "the start time must be a number"));
+		}
+	}
+	CHECK(conf_text(&c, "foreground_pid = 1:0\n", err, sizeof(err)) == 0 &&
+	      c.n_foreground_pid == 1 && c.foreground_pid[0].start == 0);
+
 	tap_test("conf: list limits");
 	{
 		char text[2048] = "";
 
 		for (i = 0; i < SMD_LIST_MAX + 1; i++)
 			strcat(text, "quiesce_comm = x\n");
+		CHECK(conf_text(&c, text, err, sizeof(err)) == -1 && !strncmp(err, "17:", 3));
+		text[0] = 0;
+		for (i = 0; i < SMD_LIST_MAX + 1; i++)
+			strcat(text, "foreground_pid = 7:7\n");
 		CHECK(conf_text(&c, text, err, sizeof(err)) == -1 && !strncmp(err, "17:", 3));
 	}
 
@@ -130,39 +191,173 @@ static void test_stat(void)
 static void test_exempt(void)
 {
 	struct smd_conf c;
+	struct smd_self self = { .id = { { 1000, 777 }, { 900, 500 } }, .n = 2 };
 	struct smd_stat st;
-	char err[64];
+	char err[320];
 
-	conf_text(&c, "foreground_comm = sm-echo\nforeground_cgroup = /sys/fs/cgroup/game\n"
-		  "quiesce_comm = churn\n", err, sizeof(err));
+	CHECK(conf_text(&c, "foreground_pid = 60:4567\nforeground_cgroup = /sys/fs/cgroup/game\n"
+			"quiesce_comm = churn\n", err, sizeof(err)) == 0);
 	memset(&st, 0, sizeof(st));
 	st.pid = 50;
 	st.ppid = 1;
 	st.state = 'R';
+	st.start = 4567;
 	strcpy(st.comm, "worker");
 
 	tap_test("exempt: ordinary tasks are not");
-	CHECK(smd_exempt(&c, &st, "/", 1000) == NULL);
-	CHECK(smd_exempt(&c, &st, NULL, 1000) == NULL);
+	CHECK(smd_exempt(&c, &self, &st, "/") == NULL);
+	CHECK(smd_exempt(&c, &self, &st, NULL) == NULL);
+	CHECK(smd_exempt(&c, NULL, &st, "/") == NULL);
 
-	tap_test("exempt: init, self, kernel threads, zombies, foreground");
+	tap_test("exempt: init, kernel threads, zombies");
 	st.pid = 1;
-	CHECK(smd_exempt(&c, &st, "/", 1000) && !strcmp(smd_exempt(&c, &st, "/", 1000), "init"));
-	st.pid = 1000;
-	CHECK(!strcmp(smd_exempt(&c, &st, "/", 1000), "selfmigd"));
+	CHECK(smd_exempt(&c, &self, &st, "/") && !strcmp(smd_exempt(&c, &self, &st, "/"), "init"));
 	st.pid = 50;
 	st.flags = SMD_PF_KTHREAD;
-	CHECK(!strcmp(smd_exempt(&c, &st, "/", 1000), "kernel thread"));
+	CHECK(!strcmp(smd_exempt(&c, &self, &st, "/"), "kernel thread"));
 	st.flags = 0;
+	st.ppid = 2;
+	CHECK(!strcmp(smd_exempt(&c, &self, &st, "/"), "kernel thread"));
+	st.ppid = 1;
 	st.state = 'Z';
-	CHECK(!strcmp(smd_exempt(&c, &st, "/", 1000), "exited"));
+	CHECK(!strcmp(smd_exempt(&c, &self, &st, "/"), "exited"));
 	st.state = 'S';
-	strcpy(st.comm, "sm-echo");
-	CHECK(!strcmp(smd_exempt(&c, &st, "/", 1000), "foreground"));
-	strcpy(st.comm, "worker");
-	CHECK(!strcmp(smd_exempt(&c, &st, "/game/sub", 1000), "foreground cgroup"));
-	CHECK(smd_exempt(&c, &st, "/gamer", 1000) == NULL);
+
+	tap_test("exempt: selfmigd and its ancestors by pid and start time");
+	st.pid = 1000;
+	st.start = 777;
+	CHECK(!strcmp(smd_exempt(&c, &self, &st, "/"), "selfmigd"));
+	st.start = 778;			/* selfmigd's pid, reused */
+	CHECK(smd_exempt(&c, &self, &st, "/") == NULL);
+	st.pid = 900;
+	st.start = 500;
+	CHECK(!strcmp(smd_exempt(&c, &self, &st, "/"), "an ancestor of selfmigd"));
+	st.start = 501;
+	CHECK(smd_exempt(&c, &self, &st, "/") == NULL);
+
+	tap_test("exempt: a foreground process by pid and start time, not a reused pid");
+	st.pid = 60;
+	st.start = 4567;
+	CHECK(!strcmp(smd_exempt(&c, &self, &st, "/"), "foreground"));
+	st.start = 9999;
+	CHECK(smd_exempt(&c, &self, &st, "/") == NULL);
+	st.pid = 61;
+	st.start = 4567;
+	CHECK(smd_exempt(&c, &self, &st, "/") == NULL);
+
+	tap_test("exempt: a foreground cgroup and its descendants");
+	st.pid = 50;
+	CHECK(!strcmp(smd_exempt(&c, &self, &st, "/game"), "foreground cgroup"));
+	CHECK(!strcmp(smd_exempt(&c, &self, &st, "/game/sub"), "foreground cgroup"));
+	CHECK(smd_exempt(&c, &self, &st, "/gamer") == NULL);
 	CHECK(smd_in_quiesce_comm(&c, "churn") && !smd_in_quiesce_comm(&c, "chur"));
+
+	tap_test("exempt: a process's name buys nothing");
+	st.pid = 50;
+	st.start = 4567;
+	strcpy(st.comm, "selfmigd");
+	CHECK(smd_exempt(&c, &self, &st, "/") == NULL);
+	strcpy(st.comm, "init");
+	CHECK(smd_exempt(&c, &self, &st, "/") == NULL);
+	strcpy(st.comm, "kthreadd");
+	CHECK(smd_exempt(&c, &self, &st, "/") == NULL);
+	strcpy(st.comm, "sm-echo");
+	CHECK(smd_exempt(&c, &self, &st, "/") == NULL);
+}
+
+/* A made-up process tree for smd_self_collect: 300 -> 200 -> 100 -> 1. */
+static int fake_stat(int pid, struct smd_stat *st)
+{
+	static const struct { int pid, ppid; unsigned long long start; } t[] = {
+		{ 300, 200, 30 }, { 200, 100, 20 }, { 100, 1, 10 }, { 1, 0, 1 },
+		{ 77, 77, 7 },		/* its own parent: the walk must end */
+		{ 400, 401, 40 },	/* 401 cannot be read */
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (t[i].pid != pid)
+			continue;
+		memset(st, 0, sizeof(*st));
+		st->pid = pid;
+		st->ppid = t[i].ppid;
+		st->start = t[i].start;
+		snprintf(st->comm, sizeof(st->comm), "p%d", pid);
+		return 0;
+	}
+	return -1;
+}
+
+static void test_self(void)
+{
+	struct smd_self s;
+
+	tap_test("self: selfmigd and its ancestors up to init, by pid and start time");
+	CHECK(smd_self_collect(&s, 300, fake_stat) == 3);
+	CHECK(s.id[0].pid == 300 && s.id[0].start == 30);
+	CHECK(s.id[1].pid == 200 && s.id[1].start == 20);
+	CHECK(s.id[2].pid == 100 && s.id[2].start == 10);
+
+	tap_test("self: the walk ends at an unreadable parent, a loop, or pid 1");
+	CHECK(smd_self_collect(&s, 400, fake_stat) == 1 && s.id[0].pid == 400);
+	CHECK(smd_self_collect(&s, 77, fake_stat) == SMD_SELF_MAX);
+	CHECK(smd_self_collect(&s, 1, fake_stat) == 0);
+	CHECK(smd_self_collect(&s, 555, fake_stat) == 0);
+}
+
+/*
+ * On this machine's /proc: a child that renames itself "selfmigd" (as
+ * prctl(PR_SET_NAME) lets any process do) is not exempt, while this
+ * process, as selfmigd's stand-in, is, under any name.
+ */
+static void test_renamed_process(void)
+{
+	struct smd_conf c;
+	struct smd_self self;
+	struct smd_stat st, me;
+	char comm[16] = "";
+	int ready[2], hold[2];
+	pid_t child;
+	char b;
+
+	tap_test("exempt: a real process renamed to selfmigd is not exempt");
+	smd_conf_defaults(&c);
+	CHECK(smd_self_collect(&self, getpid(), smd_read_stat) >= 1);
+	CHECK(self.id[0].pid == getpid());
+	CHECK(getppid() <= 1 || (self.n >= 2 && self.id[1].pid == getppid()));
+	if (pipe(ready) || pipe(hold)) {
+		CHECK(0);
+		return;
+	}
+	child = fork();
+	if (child == 0) {
+		close(ready[0]);
+		close(hold[1]);
+		prctl(PR_SET_NAME, "selfmigd", 0, 0, 0);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		/* Until the parent closes its end. */
+		while (read(hold[0], &b, 1) > 0)
+			;
+		_exit(0);
+	}
+	close(ready[1]);
+	close(hold[0]);
+	CHECK(child > 0 && read(ready[0], &b, 1) == 1);
+	CHECK(child > 0 && smd_read_stat(child, &st) == 0);
+	CHECK(!strcmp(st.comm, "selfmigd"));
+	CHECK(smd_exempt(&c, &self, &st, "/") == NULL);
+	close(hold[1]);
+	close(ready[0]);
+	if (child > 0)
+		waitpid(child, NULL, 0);
+
+	tap_test("exempt: selfmigd under another name is still exempt");
+	prctl(PR_GET_NAME, comm, 0, 0, 0);
+	prctl(PR_SET_NAME, "not-selfmigd", 0, 0, 0);
+	CHECK(smd_read_stat(getpid(), &me) == 0 && !strcmp(me.comm, "not-selfmigd"));
+	CHECK(smd_exempt(&c, &self, &me, "/") && !strcmp(smd_exempt(&c, &self, &me, "/"), "selfmigd"));
+	prctl(PR_SET_NAME, comm, 0, 0, 0);
 }
 
 static void test_dirtiers(void)
@@ -216,11 +411,52 @@ static void test_ledger(void)
 	CHECK(smd_ledger_task(&l, 99999, 1, 1) == NULL);
 }
 
+/* smd_parse_args over a NULL-terminated command line. */
+static int args(struct smd_args *a, char *err, size_t el, ...)
+{
+	char *argv[8];
+	va_list ap;
+	int argc;
+
+	va_start(ap, el);
+	argc = test_argv(argv, 8, "selfmigd", va_arg(ap, const char *), ap);
+	va_end(ap);
+	return smd_parse_args(argc, argv, a, err, el);
+}
+
+static void test_args(void)
+{
+	struct smd_args a;
+	char err[160];
+
+	tap_test("args: --config, --check-config, -h, and what is refused");
+	CHECK(args(&a, err, sizeof(err), NULL) == 0);
+	CHECK(!strcmp(a.conf, SMD_CONF_PATH) && !a.explicit && !a.check);
+	CHECK(args(&a, err, sizeof(err), "--config", "/x.conf", "--check-config", NULL) == 0);
+	CHECK(!strcmp(a.conf, "/x.conf") && a.explicit && a.check);
+	CHECK(args(&a, err, sizeof(err), "--config=/y.conf", NULL) == 0);
+	CHECK(!strcmp(a.conf, "/y.conf") && a.explicit && !a.check);
+	CHECK(args(&a, err, sizeof(err), "--check", NULL) == 0 && a.check);
+	CHECK(args(&a, err, sizeof(err), "-h", NULL) == 1);
+	CHECK(args(&a, err, sizeof(err), "--help", NULL) == 1);
+	CHECK(args(&a, err, sizeof(err), "--config", NULL) == -1 &&
+	      strstr(err, "--config needs a value"));
+	CHECK(args(&a, err, sizeof(err), "--frob", NULL) == -1 &&
+	      strstr(err, "unknown option '--frob'"));
+	CHECK(args(&a, err, sizeof(err), "--check-config=yes", NULL) == -1 &&
+	      strstr(err, "--check-config takes no value"));
+	CHECK(args(&a, err, sizeof(err), "/etc/selfmig.conf", NULL) == -1 &&
+	      strstr(err, "unexpected argument '/etc/selfmig.conf'"));
+}
+
 int main(void)
 {
+	test_args();
 	test_conf();
 	test_stat();
 	test_exempt();
+	test_self();
+	test_renamed_process();
 	test_dirtiers();
 	test_ledger();
 	return tap_done();

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "argv.h"
 #include "tap.h"
 #include "../../userspace/selfmig-workload/wl.h"
 
@@ -254,16 +255,12 @@ static void test_rate(void)
 static int parse(struct smwl_opts *o, char *err, ...)
 {
 	char *argv[32];
-	int argc = 0;
 	va_list ap;
-	char *a;
+	int argc;
 
-	argv[argc++] = "selfmig-workload";
 	va_start(ap, err);
-	while ((a = va_arg(ap, char *)) != NULL && argc < 31)
-		argv[argc++] = a;
+	argc = test_argv(argv, 32, "selfmig-workload", va_arg(ap, const char *), ap);
 	va_end(ap);
-	argv[argc] = NULL;
 	return smwl_parse_args(argc, argv, o, err, 128);
 }
 
@@ -352,6 +349,53 @@ static void test_args_errors(void)
 	CHECK_EQ(parse(&o, err, "anon-random", "--dir", "", NULL), -1);
 }
 
+static void test_args_grammar(void)
+{
+	struct smwl_opts o;
+	char err[128];
+
+	tap_test("args: getopt_long's grammar, numbers in decimal");
+	/* Decimal, never octal or hex. */
+	CHECK_EQ(parse(&o, err, "anon-seq", "--mib", "010", NULL), 0);
+	CHECK_EQ(o.mib, 10);
+	CHECK_EQ(parse(&o, err, "anon-seq", "--mib=08", NULL), 0);
+	CHECK_EQ(o.mib, 8);
+	CHECK_EQ(parse(&o, err, "anon-seq", "--mib", "0x10", NULL), -1);
+	CHECK(strstr(err, "--mib '0x10': not a whole number in decimal") != NULL);
+	CHECK_EQ(parse(&o, err, "anon-seq", "--seed", "0x10", NULL), -1);
+	CHECK(strstr(err, "--seed") != NULL);
+	CHECK_EQ(parse(&o, err, "anon-seq", "--seed", "18446744073709551615", NULL), 0);
+	CHECK(o.seed == UINT64_MAX);
+	CHECK_EQ(parse(&o, err, "anon-seq", "--seed", "18446744073709551616", NULL), -1);
+	CHECK(strstr(err, "out of range") != NULL);
+	CHECK_EQ(parse(&o, err, "anon-seq", "--mib", "1048577", NULL), -1);
+	CHECK(strstr(err, "--mib '1048577': out of range, 1 to 1048576") != NULL);
+	CHECK_EQ(parse(&o, err, "anon-seq", "--seconds", "0x10", NULL), -1);
+	CHECK(strstr(err, "--seconds '0x10'") != NULL);
+	CHECK_EQ(parse(&o, err, "anon-seq", "--seconds", ".5", "--rate-mib-s", "1e1", NULL), 0);
+	CHECK(o.seconds == 0.5 && o.rate_mib_s == 10);
+	CHECK_EQ(parse(&o, err, "netsend", "--target", "1.2.3.4:08", NULL), 0);
+	CHECK_EQ(o.port, 8);
+	CHECK_EQ(parse(&o, err, "netsend", "--target", "1.2.3.4:0x50", NULL), -1);
+	CHECK(strstr(err, "port") != NULL);
+	/* getopt_long: options anywhere, prefixes, "--", -h. */
+	CHECK_EQ(parse(&o, err, "--qu", "--mi", "3", "churn", NULL), 0);
+	CHECK(o.quiet == 1 && o.mib == 3 && o.mode == SMWL_CHURN);
+	CHECK_EQ(parse(&o, err, "--seconds", "1", "--", "noop", NULL), 0);
+	CHECK_EQ(o.mode, SMWL_NOOP);
+	CHECK_EQ(parse(&o, err, "anon-seq", "-h", NULL), 1);
+	CHECK_EQ(parse(&o, err, "anon-seq", "--quiet=1", NULL), -1);
+	CHECK(strstr(err, "--quiet takes no value") != NULL);
+	CHECK_EQ(parse(&o, err, "anon-seq", "--seconds", NULL), -1);
+	CHECK(strstr(err, "--seconds needs a value") != NULL);
+	CHECK_EQ(parse(&o, err, "anon-seq", "-x", NULL), -1);
+	CHECK(strstr(err, "unknown option '-x'") != NULL);
+	CHECK_EQ(parse(&o, err, "anon-seq", "--s", "1", NULL), -1);
+	CHECK(strstr(err, "ambiguous option '--s'") != NULL);
+	CHECK_EQ(parse(&o, err, "anon-seq", "anon-random", NULL), -1);
+	CHECK(strstr(err, "unexpected argument 'anon-random'") != NULL);
+}
+
 int main(void)
 {
 	test_rng();
@@ -367,5 +411,6 @@ int main(void)
 	test_args();
 	test_args_netsend();
 	test_args_errors();
+	test_args_grammar();
 	return tap_done();
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "wl.h"
 
 /* ------------------------------------------------------------ random */
@@ -388,38 +389,30 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (!s || !*s || *s == '-' || *s == '+')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || *end || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static int parse_nonneg(const char *s, double *out)
+/* Seconds or MiB/s: decimal, with a fraction or exponent, 0 to 1e9. */
+static int parse_nonneg(const char *opt, const char *s, double *out,
+			char *err, size_t errlen)
 {
 	char *end;
 	double v;
 
-	if (!s || !*s)
-		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || *end || !isfinite(v) || v < 0 || v > 1e9)
-		return -1;
-	*out = v;
-	return 0;
+	if (s && (*s == '.' || (*s >= '0' && *s <= '9')) &&
+	    strspn(s, "0123456789.eE+-") == strlen(s)) {
+		errno = 0;
+		v = strtod(s, &end);
+		if (!errno && !*end && isfinite(v) && v <= 1e9) {
+			*out = v;
+			return 0;
+		}
+	}
+	seterr(err, errlen, "%s '%.64s': not a number from 0 to 1000000000",
+	       opt, s ? s : "");
+	return -1;
 }
 
 /* IPv4 address with an optional ":PORT". */
-static int parse_target(const char *s, struct smwl_opts *o)
+static int parse_target(const char *s, struct smwl_opts *o, char *err,
+			size_t errlen)
 {
 	const char *colon = strchr(s, ':');
 	size_t n = colon ? (size_t)(colon - s) : strlen(s);
@@ -427,22 +420,62 @@ static int parse_target(const char *s, struct smwl_opts *o)
 	uint64_t port;
 
 	if (n == 0 || n >= sizeof(o->target))
-		return -1;
+		goto bad;
 	memcpy(o->target, s, n);
 	o->target[n] = 0;
 	if (inet_pton(AF_INET, o->target, &a) != 1)
-		return -1;
+		goto bad;
 	if (colon) {
-		if (parse_u64(colon + 1, 1, 65535, &port))
+		if (smc_parse_u64("--target's port", colon + 1, 1, 65535, &port,
+				  err, errlen))
 			return -1;
 		o->port = (uint16_t)port;
+	}
+	return 0;
+bad:
+	seterr(err, errlen, "--target '%.64s': not an IPv4 address with an optional :PORT",
+	       s);
+	return -1;
+}
+
+/* getopt_long's ids: -h is also a short option. */
+enum {
+	O_POS = 1,		/* the mode, in its place */
+	O_HELP = 'h',
+	O_MIB = 256, O_SECONDS, O_RATE, O_DIR, O_PORT, O_TARGET, O_SEED, O_QUIET,
+};
+
+static const struct option long_opts[] = {
+	{ "help", no_argument, NULL, O_HELP },
+	{ "mib", required_argument, NULL, O_MIB },
+	{ "seconds", required_argument, NULL, O_SECONDS },
+	{ "rate-mib-s", required_argument, NULL, O_RATE },
+	{ "dir", required_argument, NULL, O_DIR },
+	{ "port", required_argument, NULL, O_PORT },
+	{ "target", required_argument, NULL, O_TARGET },
+	{ "seed", required_argument, NULL, O_SEED },
+	{ "quiet", no_argument, NULL, O_QUIET },
+	{ NULL, 0, NULL, 0 }
+};
+
+static int take_mode(struct smwl_opts *o, const char *a, char *err, size_t errlen)
+{
+	if (o->mode != SMWL_MODE_NONE) {
+		seterr(err, errlen, "unexpected argument '%.64s': one mode only", a);
+		return -1;
+	}
+	o->mode = smwl_mode_parse(a);
+	if (o->mode == SMWL_MODE_NONE) {
+		seterr(err, errlen, "unknown mode '%.64s'", a);
+		return -1;
 	}
 	return 0;
 }
 
 int smwl_parse_args(int argc, char **argv, struct smwl_opts *o, char *err, size_t errlen)
 {
-	int mib_set = 0, port_set = 0;
+	int mib_set = 0, port_set = 0, c;
+	uint16_t keep;
 	uint64_t v;
 
 	memset(o, 0, sizeof(*o));
@@ -451,93 +484,67 @@ int smwl_parse_args(int argc, char **argv, struct smwl_opts *o, char *err, size_
 	if (err && errlen)
 		err[0] = 0;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *val = NULL, *eq;
-		char name[32];
-		size_t nlen;
-
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
+	optind = 0;			/* a fresh scan, for every call */
+	while ((c = smc_getopt(argc, argv, "-h", long_opts, err, errlen)) != -1) {
+		switch (c) {
+		case '?':
+			return -1;
+		case O_HELP:
 			return 1;
-		if (strncmp(a, "--", 2) != 0) {
-			if (o->mode != SMWL_MODE_NONE) {
-				seterr(err, errlen, "unexpected argument '%s'", a);
+		case O_POS:
+			if (take_mode(o, optarg, err, errlen))
 				return -1;
-			}
-			o->mode = smwl_mode_parse(a);
-			if (o->mode == SMWL_MODE_NONE) {
-				seterr(err, errlen, "unknown mode '%s'", a);
+			break;
+		case O_MIB:
+			if (smc_parse_u64("--mib", optarg, 1, 1u << 20, &o->mib,
+					  err, errlen))
 				return -1;
-			}
-			continue;
-		}
-		eq = strchr(a, '=');
-		nlen = eq ? (size_t)(eq - a) : strlen(a);
-		if (nlen >= sizeof(name)) {
-			seterr(err, errlen, "unknown option '%s'", a);
-			return -1;
-		}
-		memcpy(name, a, nlen);
-		name[nlen] = 0;
-		if (strcmp(name, "--quiet") == 0) {
-			if (eq) {
-				seterr(err, errlen, "--quiet takes no value");
-				return -1;
-			}
-			o->quiet = 1;
-			continue;
-		}
-		if (strcmp(name, "--mib") && strcmp(name, "--seconds") &&
-		    strcmp(name, "--rate-mib-s") && strcmp(name, "--dir") &&
-		    strcmp(name, "--port") && strcmp(name, "--target") &&
-		    strcmp(name, "--seed")) {
-			seterr(err, errlen, "unknown option '%s'", a);
-			return -1;
-		}
-		if (eq) {
-			val = eq + 1;
-		} else {
-			if (i + 1 >= argc) {
-				seterr(err, errlen, "%s needs a value", name);
-				return -1;
-			}
-			val = argv[++i];
-		}
-		if (strcmp(name, "--mib") == 0) {
-			if (parse_u64(val, 1, 1u << 20, &o->mib))
-				goto bad;
 			mib_set = 1;
-		} else if (strcmp(name, "--seconds") == 0) {
-			if (parse_nonneg(val, &o->seconds))
-				goto bad;
-		} else if (strcmp(name, "--rate-mib-s") == 0) {
-			if (parse_nonneg(val, &o->rate_mib_s))
-				goto bad;
-		} else if (strcmp(name, "--dir") == 0) {
-			if (!*val)
-				goto bad;
-			o->dir = val;
-		} else if (strcmp(name, "--port") == 0) {
-			if (parse_u64(val, 1, 65535, &v))
-				goto bad;
+			break;
+		case O_SECONDS:
+			if (parse_nonneg("--seconds", optarg, &o->seconds, err, errlen))
+				return -1;
+			break;
+		case O_RATE:
+			if (parse_nonneg("--rate-mib-s", optarg, &o->rate_mib_s,
+					 err, errlen))
+				return -1;
+			break;
+		case O_DIR:
+			if (!*optarg) {
+				seterr(err, errlen, "--dir '': give a directory");
+				return -1;
+			}
+			o->dir = optarg;
+			break;
+		case O_PORT:
+			if (smc_parse_u64("--port", optarg, 1, 65535, &v, err, errlen))
+				return -1;
 			o->port = (uint16_t)v;
 			port_set = 1;
-		} else if (strcmp(name, "--target") == 0) {
-			uint16_t keep = o->port;
-
-			if (parse_target(val, o))
-				goto bad;
+			break;
+		case O_TARGET:
+			keep = o->port;
+			if (parse_target(optarg, o, err, errlen))
+				return -1;
 			/* An explicit --port wins over the default, not over IP:PORT. */
-			if (!strchr(val, ':') && port_set)
+			if (!strchr(optarg, ':') && port_set)
 				o->port = keep;
-		} else if (strcmp(name, "--seed") == 0) {
-			if (parse_u64(val, 0, UINT64_MAX, &o->seed))
-				goto bad;
+			break;
+		case O_SEED:
+			if (smc_parse_u64("--seed", optarg, 0, UINT64_MAX, &o->seed,
+					  err, errlen))
+				return -1;
+			break;
+		case O_QUIET:
+			o->quiet = 1;
+			break;
 		}
-		continue;
-bad:
-		seterr(err, errlen, "bad value '%s' for %s", val, name);
-		return -1;
 	}
+	/* after "--" */
+	for (; optind < argc; optind++)
+		if (take_mode(o, argv[optind], err, errlen))
+			return -1;
 	if (o->mode == SMWL_MODE_NONE) {
 		seterr(err, errlen, "no mode given");
 		return -1;

@@ -138,8 +138,9 @@ const char *smwl_mode_name(enum smwl_mode m);
 enum smwl_mode smwl_mode_parse(const char *s);
 uint64_t smwl_mode_default_mib(enum smwl_mode m);
 
-/* Parse argv (argv[0] is the program).  Returns 0 on success, 1 if help was
- * asked for, -1 on error with a message in err. */
+/* Parse argv (argv[0] is the program) with getopt_long: options anywhere,
+ * numbers in decimal (userspace/common/args.h).  Returns 0 on success, 1 if
+ * help was asked for, -1 on error with a message in err. */
 int smwl_parse_args(int argc, char **argv, struct smwl_opts *o, char *err, size_t errlen);
 
 #endif /* SMWL_WL_H */

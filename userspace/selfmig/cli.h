@@ -5,6 +5,17 @@
  * line, and the status and migration reports.  Nothing here talks to
  * xenstore or runs a program, so all of it is unit-tested
  * (tests/unit/test_selfmig_cli.c); the rest is in *_xen.c.
+ *
+ * A file for each subcommand, and one for what they share:
+ *   cli.c      the keys, usage, the scanning of arguments (scan.h), the
+ *              choice of subcommand, prepare's and status's arguments, the
+ *              keys' permissions;
+ *   notify.c   notify: arguments, seq, request texts, acks, --fields;
+ *   migrate.c  migrate: arguments, xl's and the hook's command lines, the
+ *              hook's round lines, the migration report;
+ *   status.c   status: the keys as text and JSON.
+ * Their running halves: cmd_xen.c (shared, prepare, status), notify_xen.c,
+ * migrate_xen.c, self_xen.c (--mode self), store_xen.c (xenstore).
  */
 #ifndef SELFMIG_CMD_CLI_H
 #define SELFMIG_CMD_CLI_H
@@ -104,9 +115,6 @@ struct smg_args {
 int smg_parse_args(int argc, char *const argv[], struct smg_args *a,
 		   char *err, size_t errlen);
 void smg_usage(FILE *f);
-
-/* A decimal number without sign or spaces in [min, max].  0 or -1. */
-int smg_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
 /* 1 if spec is a numeric domid (set), 0 if it is a name, -1 if out of range. */
 int smg_parse_domid(const char *spec, unsigned int *domid);

@@ -1,16 +1,54 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * selfmig, the dom0 command: the subcommands.  Each returns the program's
- * exit status (SMG_EXIT_*) and prints its own messages.
+ * selfmig, the dom0 command: the subcommands, and what they share when
+ * they run.  Each subcommand returns the program's exit status (SMG_EXIT_*)
+ * and prints its own messages.
  */
 #ifndef SELFMIG_CMD_CMD_XEN_H
 #define SELFMIG_CMD_CMD_XEN_H
 
+#include <signal.h>
+#include <stddef.h>
+
 #include "cli.h"
+#include "store_xen.h"
+
+#define PROG		"selfmig"
+#define SMG_ERRLEN	512
+#define SMG_NAMELEN	256
 
 int smg_cmd_prepare(const struct smg_args *a);
 int smg_cmd_notify(const struct smg_args *a);
 int smg_cmd_status(const struct smg_args *a);
 int smg_cmd_migrate(const struct smg_args *a);
+
+/* Set by the first SIGINT, SIGTERM or SIGHUP after smg_catch_signals(). */
+extern volatile sig_atomic_t smg_stop_flag;
+/* smg_say() prints (migrate sets it when stderr is a terminal). */
+extern int smg_show_progress;
+
+/* The first SIGINT/SIGTERM/SIGHUP asks to stop; a second one kills. */
+void smg_catch_signals(void);
+/* "selfmig: ..." on stderr. */
+void __attribute__((format(printf, 1, 2))) smg_error(const char *fmt, ...);
+/* "selfmig: warning: ..." on stderr. */
+void __attribute__((format(printf, 1, 2))) smg_warn(const char *fmt, ...);
+/* A progress line, on a terminal only. */
+void __attribute__((format(printf, 1, 2))) smg_say(const char *fmt, ...);
+/* Sleep, cut short by smg_stop_flag. */
+void smg_sleep_ms(long long ms);
+
+/* Open xenstore and find the domain; NULL after printing the error. */
+struct smg_xs *smg_open_domain(const char *spec, unsigned int *domid,
+			       char *name, size_t namelen);
+/* "control/feature-selfmig is '1'" or "... is missing", for messages. */
+void smg_describe_feature(struct smg_xs *x, unsigned int domid,
+			  char *out, size_t outlen);
+/* Whether the guest's selfmigd advertises itself. */
+int smg_feature_on(struct smg_xs *x, unsigned int domid);
+/* A moment for a running selfmigd to answer a feature key just created. */
+void smg_wait_feature(struct smg_xs *x, unsigned int domid);
+/* The domain's keys and their permissions; 0, or -1 after the error. */
+int smg_prepare_keys(struct smg_xs *x, unsigned int domid, struct smg_prep *p);
 
 #endif /* SELFMIG_CMD_CMD_XEN_H */

@@ -10,7 +10,8 @@
  *
  * Exit status: 0 ok, 1 error (a failed xl migrate included), 2 usage,
  * 3 the guest rejected the request, 4 no acknowledgement in time.
- * "selfmig help" prints the options.
+ * "selfmig help" (or -h, --help) prints the options; a usage error prints
+ * what was wrong, then the usage, on stderr.
  */
 #include <stdio.h>
 
@@ -26,6 +27,8 @@ int main(int argc, char **argv)
 	rc = smg_parse_args(argc, argv, &a, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "selfmig: %s\n", err);
+		if (rc == SMG_EXIT_USAGE)
+			smg_usage(stderr);
 		return rc;
 	}
 	switch (a.cmd) {

@@ -3,13 +3,20 @@
  * selfmigd's policy file: "key = value" lines, '#' starts a comment.
  * List keys may repeat; every other key may appear once.  Unknown keys and
  * bad values are errors, so that a typing slip in a policy is never silent.
+ *
+ * Exemptions name a cgroup or a process (pid and start time), never a
+ * command name: any process can give itself any name.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "args.h"
 #include "conf.h"
+#include "sys.h"
 
 void smd_conf_defaults(struct smd_conf *c)
 {
@@ -38,6 +45,65 @@ static int parse_ulong(const char *v, unsigned long lo, unsigned long hi,
 	*out = x;
 	return 0;
 }
+
+static int parse_ull(const char *v, unsigned long long *out)
+{
+	char *ep;
+	unsigned long long x;
+
+	if (*v < '0' || *v > '9')
+		return -1;
+	errno = 0;
+	x = strtoull(v, &ep, 10);
+	if (errno || *ep)
+		return -1;
+	*out = x;
+	return 0;
+}
+
+/* "PID:STARTTIME", as foreground_pid takes it. */
+static int add_proc_id(struct smd_conf *c, const char *v, const char **why)
+{
+	const char *colon = strchr(v, ':');
+	char pid[16];
+	size_t plen = colon ? (size_t)(colon - v) : 0;
+	unsigned long p;
+	unsigned long long start;
+
+	if (!colon) {
+		*why = "foreground_pid wants PID:STARTTIME, STARTTIME being field 22 of /proc/PID/stat";
+		return -1;
+	}
+	if (plen < sizeof(pid)) {
+		memcpy(pid, v, plen);
+		pid[plen] = 0;
+	}
+	if (plen >= sizeof(pid) || parse_ulong(pid, 1, SMD_PID_MAX, &p)) {
+		*why = "foreground_pid: the pid must be a number from 1 to 4194304";
+		return -1;
+	}
+	if (parse_ull(colon + 1, &start)) {
+		*why = "foreground_pid: the start time must be a number (clock ticks, field 22 of /proc/PID/stat)";
+		return -1;
+	}
+	if (c->n_foreground_pid >= SMD_LIST_MAX) {
+		*why = "bad value";	/* as for every other list past its limit */
+		return -1;
+	}
+	c->foreground_pid[c->n_foreground_pid].pid = (int)p;
+	c->foreground_pid[c->n_foreground_pid].start = start;
+	c->n_foreground_pid++;
+	return 0;
+}
+
+/*
+ * The key that named a command to exempt.  It is refused, not ignored: a
+ * policy that still has it would otherwise freeze what it meant to spare.
+ */
+static const char no_foreground_comm[] =
+	"foreground_comm is no longer accepted (a process can take any name): "
+	"exempt by cgroup, foreground_cgroup = PATH, or by process, "
+	"foreground_pid = PID:STARTTIME (docs/selfmigd.md)";
 
 static int add_item(char *base, size_t width, unsigned int *n, const char *v)
 {
@@ -89,9 +155,12 @@ static int set_key(struct smd_conf *c, const char *k, const char *v,
 	if (!strcmp(k, "foreground_cgroup"))
 		return add_item(&c->foreground_cgroup[0][0], SMD_PATH_LEN,
 				&c->n_foreground_cgroup, v);
-	if (!strcmp(k, "foreground_comm"))
-		return add_item(&c->foreground_comm[0][0], SMD_NAME_LEN,
-				&c->n_foreground_comm, v);
+	if (!strcmp(k, "foreground_pid"))
+		return add_proc_id(c, v, why);
+	if (!strcmp(k, "foreground_comm")) {
+		*why = no_foreground_comm;
+		return -1;
+	}
 	if (!strcmp(k, "quiesce_phase")) {
 		if (!strcmp(v, "notice"))
 			c->quiesce_when = SMD_AT_NOTICE;
@@ -193,8 +262,12 @@ int smd_conf_parse(struct smd_conf *c, const char *text, size_t len,
 		k = trim(s);
 		v = trim(eq + 1);
 		if (set_key(c, k, v, &seen, &why)) {
-			snprintf(err, errlen, "%u: %s: '%.40s'", lineno, why,
-				 strcmp(why, "bad value") ? k : v);
+			if (why == no_foreground_comm)
+				snprintf(err, errlen, "%u: %s", lineno, why);
+			else
+				snprintf(err, errlen, "%u: %s: '%.40s'", lineno, why,
+					 strcmp(why, "unknown key") &&
+					 strcmp(why, "set twice") ? v : k);
 			return -1;
 		}
 	}
@@ -230,8 +303,9 @@ int smd_conf_describe(const struct smd_conf *c, char *out, size_t outlen)
 		PUT("quiesce_phase = %s\n", when[c->quiesce_when]);
 	for (i = 0; i < c->n_foreground_cgroup; i++)
 		PUT("foreground_cgroup = %s\n", c->foreground_cgroup[i]);
-	for (i = 0; i < c->n_foreground_comm; i++)
-		PUT("foreground_comm = %s\n", c->foreground_comm[i]);
+	for (i = 0; i < c->n_foreground_pid; i++)
+		PUT("foreground_pid = %d:%llu\n", c->foreground_pid[i].pid,
+		    c->foreground_pid[i].start);
 	PUT("dirty_threshold = %lu\n", c->dirty_threshold);
 	PUT("dirtier_action = %s\n", act[c->dirtier_action]);
 	PUT("stun = %s\n", c->stun ? "yes" : "no");
@@ -240,4 +314,79 @@ int smd_conf_describe(const struct smd_conf *c, char *out, size_t outlen)
 	PUT("cgroup_root = %s\n", c->cgroup_root);
 #undef PUT
 	return (int)pos;
+}
+
+int smd_conf_load(struct smd_conf *c, const char *path, int must_exist)
+{
+	char text[16384], err[320], desc[4096];
+	ssize_t n = 0;
+	int fd;
+
+	smd_conf_defaults(c);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (must_exist || errno != ENOENT) {
+			fprintf(stderr, "selfmigd: cannot read %s: %s\n", path, strerror(errno));
+			return -1;
+		}
+		smd_log("no %s: using the defaults", path);
+	} else {
+		n = read(fd, text, sizeof(text));
+		close(fd);
+		if (n < 0 || n == (ssize_t)sizeof(text)) {
+			fprintf(stderr, "selfmigd: %s: unreadable or larger than %zu bytes\n",
+				path, sizeof(text) - 1);
+			return -1;
+		}
+		if (smd_conf_parse(c, text, (size_t)n, err, sizeof(err))) {
+			fprintf(stderr, "selfmigd: %s:%s\n", path, err);
+			return -1;
+		}
+	}
+	if (smd_conf_describe(c, desc, sizeof(desc)) > 0) {
+		char *line = strtok(desc, "\n");
+
+		for (; line; line = strtok(NULL, "\n"))
+			smd_log("policy: %s", line);
+	}
+	return 0;
+}
+
+int smd_parse_args(int argc, char *const argv[], struct smd_args *a,
+		   char *err, size_t errlen)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	a->conf = SMD_CONF_PATH;
+	if (errlen)
+		err[0] = 0;
+	optind = 0;			/* a fresh scan, for every call */
+	while ((c = smc_getopt(argc, argv, "h", opts, err, errlen)) != -1) {
+		switch (c) {
+		case 'c':
+			a->conf = optarg;
+			a->explicit = 1;
+			break;
+		case 'k':
+			a->check = 1;
+			break;
+		case 'h':
+			return 1;
+		default:
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		snprintf(err, errlen, "unexpected argument '%.64s': selfmigd takes options only",
+			 argv[optind]);
+		return -1;
+	}
+	return 0;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * selfmigd's policy file, /etc/selfmig.conf (format in docs/selfmigd.md).
+ * selfmigd's policy file, /etc/selfmig.conf (format in docs/selfmigd.md),
+ * and the command line that names it.
  */
 #ifndef SELFMIGD_CONF_H
 #define SELFMIGD_CONF_H
@@ -10,6 +11,17 @@
 #define SMD_LIST_MAX	16
 #define SMD_NAME_LEN	16	/* a task's comm, as in /proc/PID/comm */
 #define SMD_PATH_LEN	256
+#define SMD_PID_MAX	4194304	/* the kernel's PID_MAX_LIMIT */
+
+/*
+ * One process, named so that it cannot be mistaken for another: its pid and
+ * its start time (field 22 of /proc/PID/stat, clock ticks after boot).  A
+ * pid the kernel hands out again comes with a later start time.
+ */
+struct smd_proc_id {
+	int pid;
+	unsigned long long start;
+};
 
 enum smd_when {
 	SMD_AT_NOTICE,		/* when the notice arrives */
@@ -33,8 +45,8 @@ struct smd_conf {
 	unsigned int quiesce_round;
 	char foreground_cgroup[SMD_LIST_MAX][SMD_PATH_LEN];
 	unsigned int n_foreground_cgroup;
-	char foreground_comm[SMD_LIST_MAX][SMD_NAME_LEN];
-	unsigned int n_foreground_comm;
+	struct smd_proc_id foreground_pid[SMD_LIST_MAX];
+	unsigned int n_foreground_pid;
 	unsigned long dirty_threshold;	/* pages per second */
 	enum smd_action dirtier_action;
 	int stun;			/* freeze heavy dirtiers at the stop */
@@ -54,5 +66,29 @@ int smd_conf_parse(struct smd_conf *c, const char *text, size_t len,
 
 /* One line per setting, "key = value", as the daemon logs at start. */
 int smd_conf_describe(const struct smd_conf *c, char *out, size_t outlen);
+
+/*
+ * Read the policy file at path into c, from the defaults, and log each
+ * setting.  A missing file means the defaults unless must_exist.  0, or -1
+ * after printing why.
+ */
+int smd_conf_load(struct smd_conf *c, const char *path, int must_exist);
+
+#define SMD_CONF_PATH	"/etc/selfmig.conf"
+
+/* selfmigd's command line: which policy file, and whether only to check it. */
+struct smd_args {
+	const char *conf;	/* --config FILE; SMD_CONF_PATH if not given */
+	int explicit;		/* --config was given: the file must exist */
+	int check;		/* --check-config */
+};
+
+/*
+ * Parse argv (argv[0] is the program) with getopt_long.  Returns 0, 1 for
+ * -h/--help, or -1 with the reason in err (the caller prints the usage and
+ * exits 2).
+ */
+int smd_parse_args(int argc, char *const argv[], struct smd_args *a,
+		   char *err, size_t errlen);
 
 #endif /* SELFMIGD_CONF_H */

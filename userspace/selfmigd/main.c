@@ -44,6 +44,7 @@ static struct {
 	struct xs_handle *xs;
 	struct smd_conf conf;
 	struct smd_ledger ledger;
+	struct smd_self self;		/* selfmigd and its ancestors */
 	enum dstate state;
 	uint32_t seq;			/* last request acted on or refused */
 	int have_seq;
@@ -136,6 +137,31 @@ static void advertise(void)
 	free(v);
 }
 
+/*
+ * selfmigd and its ancestors are exempt by pid and start time, never by
+ * name.  Read at start and again before each pass over the processes, since
+ * a parent that exits hands selfmigd to another.
+ */
+static void find_self(int verbose)
+{
+	static int said;
+	struct smd_self s;
+	unsigned int i;
+
+	/* A failed read keeps the set last read. */
+	if (!smd_self_collect(&s, getpid(), smd_read_stat)) {
+		if (!said++)
+			smd_log("cannot read /proc/%d/stat: selfmigd cannot tell itself from other processes",
+				getpid());
+		return;
+	}
+	said = 0;
+	d.self = s;
+	for (i = 0; verbose && i < d.self.n; i++)
+		smd_log("exempt: pid %d start %llu (%s)", d.self.id[i].pid, d.self.id[i].start,
+			i ? "an ancestor of selfmigd" : "selfmigd");
+}
+
 static void restore(const char *why)
 {
 	int fails = smd_restore_all(&d.ledger, &d.conf);
@@ -156,8 +182,9 @@ static void quiesce(void)
 	if (d.quiesced)
 		return;
 	d.quiesced = 1;
+	find_self(0);
 	for (k = 0; k < d.conf.n_quiesce_cgroup; k++)
-		smd_freeze_cgroup(&d.ledger, &d.conf, d.conf.quiesce_cgroup[k]);
+		smd_freeze_cgroup(&d.ledger, &d.conf, &d.self, d.conf.quiesce_cgroup[k]);
 	if (!d.conf.n_quiesce_comm)
 		return;
 	n = smd_list_pids(pids, MAX_PIDS);
@@ -170,7 +197,7 @@ static void quiesce(void)
 			continue;
 		if (smd_read_cgroup(pids[i], cg, sizeof(cg)))
 			cg[0] = 0;
-		why = smd_exempt(&d.conf, &st, cg, getpid());
+		why = smd_exempt(&d.conf, &d.self, &st, cg);
 		if (why) {
 			smd_log("pid %d (%s) not frozen: %s", st.pid, st.comm, why);
 			continue;
@@ -187,6 +214,7 @@ static void sample(int act)
 	int pids[MAX_PIDS];
 	size_t n, i, k = 0, hot;
 
+	find_self(0);
 	n = smd_list_pids(pids, MAX_PIDS);
 	for (i = 0; i < n && k < 256; i++) {
 		struct smd_stat st;
@@ -197,7 +225,7 @@ static void sample(int act)
 			continue;
 		if (smd_read_cgroup(pids[i], cg, sizeof(cg)))
 			cg[0] = 0;
-		if (smd_exempt(&d.conf, &st, cg, getpid()))
+		if (smd_exempt(&d.conf, &d.self, &st, cg))
 			continue;
 		if (act) {
 			pages = smd_sd_count(pids[i]);
@@ -491,73 +519,35 @@ static void on_signal(int sig)
 	d.stop = 1;
 }
 
-static int load_conf(const char *path, int must_exist)
-{
-	char text[16384], err[160], desc[4096];
-	ssize_t n = 0;
-	int fd;
-
-	smd_conf_defaults(&d.conf);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (must_exist || errno != ENOENT) {
-			fprintf(stderr, "selfmigd: cannot read %s: %s\n", path, strerror(errno));
-			return -1;
-		}
-		smd_log("no %s: using the defaults", path);
-	} else {
-		n = read(fd, text, sizeof(text));
-		close(fd);
-		if (n < 0 || n == (ssize_t)sizeof(text)) {
-			fprintf(stderr, "selfmigd: %s: unreadable or larger than %zu bytes\n",
-				path, sizeof(text) - 1);
-			return -1;
-		}
-		if (smd_conf_parse(&d.conf, text, (size_t)n, err, sizeof(err))) {
-			fprintf(stderr, "selfmigd: %s:%s\n", path, err);
-			return -1;
-		}
-	}
-	if (smd_conf_describe(&d.conf, desc, sizeof(desc)) > 0) {
-		char *line = strtok(desc, "\n");
-
-		for (; line; line = strtok(NULL, "\n"))
-			smd_log("policy: %s", line);
-	}
-	return 0;
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: selfmigd [--config FILE] [--check-config]\n"
 		"  the guest's relocation-notice daemon (docs/selfmigd.md);\n"
-		"  --config FILE   policy file (default /etc/selfmig.conf)\n"
-		"  --check-config  parse the policy, print it, and exit\n");
+		"  --config FILE   policy file (default " SMD_CONF_PATH ")\n"
+		"  --check-config  parse the policy, print it, and exit\n"
+		"  -h, --help      this text\n");
 }
 
 int main(int argc, char **argv)
 {
-	const char *conf = "/etc/selfmig.conf";
-	int check = 0, explicit = 0, i;
+	struct smd_args a;
 	struct sigaction sa;
+	char err[160];
+	int r;
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--config") && i + 1 < argc) {
-			conf = argv[++i];
-			explicit = 1;
-		} else if (!strcmp(argv[i], "--check-config")) {
-			check = 1;
-		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+	r = smd_parse_args(argc, argv, &a, err, sizeof(err));
+	if (r) {
+		if (r > 0) {
 			usage(stdout);
 			return 0;
-		} else {
-			usage(stderr);
-			return 2;
 		}
+		fprintf(stderr, "selfmigd: %s\n", err);
+		usage(stderr);
+		return 2;
 	}
-	if (load_conf(conf, explicit))
+	if (smd_conf_load(&d.conf, a.conf, a.explicit))
 		return 1;
-	if (check)
+	if (a.check)
 		return 0;
 
 	memset(&sa, 0, sizeof(sa));
@@ -581,6 +571,7 @@ int main(int argc, char **argv)
 	 */
 	smd_log("running (pid %d, module %s)", getpid(),
 		module_loaded() ? "loaded" : "not loaded");
+	find_self(1);
 	advertise();
 
 	while (!d.stop) {

@@ -40,21 +40,42 @@ int smd_in_quiesce_comm(const struct smd_conf *c, const char *comm)
 	return 0;
 }
 
-const char *smd_exempt(const struct smd_conf *c, const struct smd_stat *st,
-		       const char *cgroup, int self_pid)
+unsigned int smd_self_collect(struct smd_self *s, int pid,
+			      int (*read_stat)(int pid, struct smd_stat *st))
+{
+	struct smd_stat st;
+
+	s->n = 0;
+	while (pid > 1 && s->n < SMD_SELF_MAX && !read_stat(pid, &st) && st.pid == pid) {
+		s->id[s->n].pid = pid;
+		s->id[s->n].start = st.start;
+		s->n++;
+		pid = st.ppid;
+	}
+	return s->n;
+}
+
+static int same_proc(const struct smd_proc_id *id, const struct smd_stat *st)
+{
+	return id->pid == st->pid && id->start == st->start;
+}
+
+const char *smd_exempt(const struct smd_conf *c, const struct smd_self *self,
+		       const struct smd_stat *st, const char *cgroup)
 {
 	unsigned int i;
 
 	if (st->pid == 1)
 		return "init";
-	if (st->pid == self_pid || !strcmp(st->comm, "selfmigd"))
-		return "selfmigd";
+	for (i = 0; self && i < self->n; i++)
+		if (same_proc(&self->id[i], st))
+			return i ? "an ancestor of selfmigd" : "selfmigd";
 	if ((st->flags & SMD_PF_KTHREAD) || st->ppid == 2 || st->pid == 2)
 		return "kernel thread";
 	if (st->state == 'Z' || st->state == 'X')
 		return "exited";
-	for (i = 0; i < c->n_foreground_comm; i++)
-		if (!strcmp(c->foreground_comm[i], st->comm))
+	for (i = 0; i < c->n_foreground_pid; i++)
+		if (same_proc(&c->foreground_pid[i], st))
 			return "foreground";
 	for (i = 0; cgroup && i < c->n_foreground_cgroup; i++)
 		if (smd_cgroup_within(cgroup, cg_rel(c, c->foreground_cgroup[i])))

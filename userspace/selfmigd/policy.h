@@ -12,12 +12,33 @@
 #include "procstat.h"
 
 /*
- * Why a task must never be frozen, stunned or deprioritised, or NULL if it
- * may be: PID 1, selfmigd itself, kernel threads, zombies, foreground tasks
- * (by comm or cgroup, a cgroup covering its descendants).
+ * selfmigd itself (id[0]) and its ancestors up to init, by pid and start
+ * time: they are never frozen, whatever they are called.
  */
-const char *smd_exempt(const struct smd_conf *c, const struct smd_stat *st,
-		       const char *cgroup, int self_pid);
+#define SMD_SELF_MAX	32
+
+struct smd_self {
+	struct smd_proc_id id[SMD_SELF_MAX];
+	unsigned int n;
+};
+
+/*
+ * Fill s with pid and its ancestors, reading each with read_stat (which
+ * returns 0 on success).  The walk stops at pid 1, at a process it cannot
+ * read, and after SMD_SELF_MAX.  Returns how many were found.
+ */
+unsigned int smd_self_collect(struct smd_self *s, int pid,
+			      int (*read_stat)(int pid, struct smd_stat *st));
+
+/*
+ * Why a task must never be frozen, stunned or deprioritised, or NULL if it
+ * may be: PID 1, selfmigd and its ancestors (self, by pid and start time;
+ * NULL for none), kernel threads, zombies, foreground tasks (by pid and
+ * start time, or by cgroup, a cgroup covering its descendants).  A task's
+ * name (st->comm) plays no part: any process can take any name.
+ */
+const char *smd_exempt(const struct smd_conf *c, const struct smd_self *self,
+		       const struct smd_stat *st, const char *cgroup);
 
 /* Whether comm names a task of the quiesce set. */
 int smd_in_quiesce_comm(const struct smd_conf *c, const char *comm);

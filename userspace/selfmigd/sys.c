@@ -326,7 +326,8 @@ int smd_wait_frozen(const struct smd_ledger *l, unsigned int ms)
 }
 
 /* Refuse to freeze a cgroup that holds a task that must keep running. */
-static const char *cg_holds_exempt(const struct smd_conf *c, const char *rel, int *who)
+static const char *cg_holds_exempt(const struct smd_conf *c, const struct smd_self *self,
+				   const char *rel, int *who)
 {
 	int pids[4096];
 	size_t n = smd_list_pids(pids, 4096), i;
@@ -340,7 +341,7 @@ static const char *cg_holds_exempt(const struct smd_conf *c, const char *rel, in
 			continue;
 		if (!smd_cgroup_within(cg, rel))
 			continue;
-		why = smd_exempt(c, &st, cg, getpid());
+		why = smd_exempt(c, self, &st, cg);
 		if (why && strcmp(why, "kernel thread") && strcmp(why, "exited")) {
 			*who = st.pid;
 			return why;
@@ -349,7 +350,8 @@ static const char *cg_holds_exempt(const struct smd_conf *c, const char *rel, in
 	return NULL;
 }
 
-int smd_freeze_cgroup(struct smd_ledger *l, const struct smd_conf *c, const char *cg)
+int smd_freeze_cgroup(struct smd_ledger *l, const struct smd_conf *c,
+		      const struct smd_self *self, const char *cg)
 {
 	char full[SMD_PATH_LEN], p[SMD_PATH_LEN + 32], buf[8];
 	const char *rel, *why;
@@ -368,7 +370,7 @@ int smd_freeze_cgroup(struct smd_ledger *l, const struct smd_conf *c, const char
 			"the root cgroup cannot be frozen");
 		return -1;
 	}
-	why = cg_holds_exempt(c, rel, &who);
+	why = cg_holds_exempt(c, self, rel, &who);
 	if (why) {
 		smd_log("quiesce cgroup %s not frozen: it holds pid %d (%s)", full, who, why);
 		return -1;

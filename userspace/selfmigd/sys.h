@@ -26,9 +26,12 @@ long smd_sd_count(int pid);
 int smd_lower(struct smd_ledger *l, const struct smd_conf *c,
 	      const struct smd_stat *st, unsigned long rate);
 
-/* Freeze a configured cgroup (path relative to the cgroup root or full). */
+/*
+ * Freeze a configured cgroup (path relative to the cgroup root or full),
+ * unless it holds a task that is exempt (self: selfmigd and its ancestors).
+ */
 int smd_freeze_cgroup(struct smd_ledger *l, const struct smd_conf *c,
-		      const char *cg);
+		      const struct smd_self *self, const char *cg);
 
 /* Move a process into selfmigd's own cgroup NAME and freeze that cgroup. */
 int smd_freeze_task(struct smd_ledger *l, const struct smd_conf *c,

@@ -2,7 +2,7 @@
 /*
  * sm-sched: a small test helper for the guest (busybox has no chrt or nice).
  *
- *   sm-sched [--policy other|batch|idle] [--nice N] -- COMMAND [ARGS...]
+ *   sm-sched [--policy other|batch|idle] [--nice N] [--] COMMAND [ARGS...]
  *       run COMMAND with that scheduling policy and nice value;
  *   sm-sched --show PID...
  *       print "pid comm state nice policy cgroup" for each process, the
@@ -10,13 +10,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "procstat.h"
 
 #define SMD_PATH_LEN 256
@@ -57,54 +58,88 @@ static int show(int pid)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: sm-sched [--policy other|batch|idle] [--nice N] -- COMMAND [ARGS...]\n"
-		   "       sm-sched --show PID...\n");
+	fprintf(f, "usage: sm-sched [--policy other|batch|idle] [--nice N] [--] COMMAND [ARGS...]\n"
+		   "       sm-sched --show PID...\n"
+		   "N is -20 to 19; options stop at COMMAND.  -h, --help shows this.\n");
+}
+
+static int usage_error(const char *msg)
+{
+	fprintf(stderr, "sm-sched: %s\n", msg);
+	usage(stderr);
+	return SMC_EXIT_USAGE;
 }
 
 int main(int argc, char **argv)
 {
-	int policy = -1, nice_set = 0, nice_val = 0, i, rc = 0;
+	static const struct option opts[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ "nice", required_argument, NULL, 'n' },
+		{ "show", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int policy = -1, nice_set = 0, showing = 0, c, i, rc = 0;
 	struct sched_param sp = { 0 };
+	int64_t nice_val = 0;
+	uint64_t pid;
+	char err[160];
 
-	if (argc > 1 && !strcmp(argv[1], "--show")) {
-		for (i = 2; i < argc; i++)
-			rc |= show(atoi(argv[i]));
-		return rc;
-	}
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--policy") && i + 1 < argc) {
-			const char *p = argv[++i];
-
-			if (!strcmp(p, "other"))
+	/* "+": the options end at COMMAND, whose own options are its own. */
+	while ((c = smc_getopt(argc, argv, "+h", opts, err, sizeof(err))) != -1) {
+		switch (c) {
+		case 'p':
+			if (!strcmp(optarg, "other"))
 				policy = SCHED_OTHER;
-			else if (!strcmp(p, "batch"))
+			else if (!strcmp(optarg, "batch"))
 				policy = SCHED_BATCH;
-			else if (!strcmp(p, "idle"))
+			else if (!strcmp(optarg, "idle"))
 				policy = SCHED_IDLE;
 			else {
-				usage(stderr);
-				return 2;
+				snprintf(err, sizeof(err),
+					 "--policy '%.64s': not one of other, batch, idle",
+					 optarg);
+				return usage_error(err);
 			}
-		} else if (!strcmp(argv[i], "--nice") && i + 1 < argc) {
-			nice_val = atoi(argv[++i]);
-			nice_set = 1;
-		} else if (!strcmp(argv[i], "--")) {
-			i++;
 			break;
-		} else {
-			usage(stderr);
-			return 2;
+		case 'n':
+			if (smc_parse_i64("--nice", optarg, -20, 19, &nice_val, err,
+					  sizeof(err)))
+				return usage_error(err);
+			nice_set = 1;
+			break;
+		case 's':
+			showing = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			return usage_error(err);
 		}
 	}
-	if (i >= argc) {
-		usage(stderr);
-		return 2;
+	if (showing) {
+		if (policy >= 0 || nice_set)
+			return usage_error("--show takes no --policy or --nice");
+		/* Every PID is checked before any is shown. */
+		for (i = optind; i < argc; i++)
+			if (smc_parse_u64("--show", argv[i], 1, INT_MAX, &pid, err,
+					  sizeof(err)))
+				return usage_error(err);
+		for (i = optind; i < argc; i++) {
+			smc_parse_u64(NULL, argv[i], 1, INT_MAX, &pid, NULL, 0);
+			rc |= show((int)pid);
+		}
+		return rc;
 	}
+	if (optind >= argc)
+		return usage_error("no COMMAND to run");
+	i = optind;
 	if (policy >= 0 && sched_setscheduler(0, policy, &sp)) {
 		fprintf(stderr, "sm-sched: sched_setscheduler: %s\n", strerror(errno));
 		return 1;
 	}
-	if (nice_set && setpriority(PRIO_PROCESS, 0, nice_val)) {
+	if (nice_set && setpriority(PRIO_PROCESS, 0, (int)nice_val)) {
 		fprintf(stderr, "sm-sched: setpriority: %s\n", strerror(errno));
 		return 1;
 	}

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests for the shared command-line grammar (userspace/common/args.c):
+ * the strict decimal parser, signed and unsigned, and the messages of
+ * smc_getopt for every kind of bad option.
+ */
+#include <stdarg.h>
+#include <string.h>
+
+#include "argv.h"
+#include "tap.h"
+#include "args.h"
+
+static char err[256];
+
+#define CHECK_ERR(what)                                                    \
+	do {                                                               \
+		if (!strstr(err, what))                                    \
+			tap_fail(__FILE__, __LINE__, "message '%s' lacks '%s'", \
+				 err, what);                               \
+	} while (0)
+
+static void test_u64(void)
+{
+	uint64_t v = 7;
+
+	tap_test("smc_parse_u64: decimal, bounded, strict");
+	CHECK_EQ(smc_parse_u64("--n", "0", 0, 10, &v, err, sizeof(err)), 0);
+	CHECK_EQ(v, 0);
+	CHECK_EQ(smc_parse_u64("--n", "10", 0, 10, &v, err, sizeof(err)), 0);
+	CHECK_EQ(v, 10);
+	/* Leading zeros are decimal, never octal. */
+	CHECK_EQ(smc_parse_u64("--n", "010", 0, 100, &v, err, sizeof(err)), 0);
+	CHECK_EQ(v, 10);
+	CHECK_EQ(smc_parse_u64("--n", "18446744073709551615", 0, UINT64_MAX, &v,
+			       err, sizeof(err)), 0);
+	CHECK(v == UINT64_MAX);
+
+	v = 7;
+	CHECK_EQ(smc_parse_u64("--n", "11", 0, 10, &v, err, sizeof(err)), -1);
+	CHECK_ERR("--n '11': out of range, 0 to 10");
+	CHECK_EQ(v, 7);
+	CHECK_EQ(smc_parse_u64("--n", "4", 5, 10, &v, err, sizeof(err)), -1);
+	CHECK_ERR("out of range, 5 to 10");
+	CHECK_EQ(smc_parse_u64("--n", "18446744073709551616", 0, UINT64_MAX, &v,
+			       err, sizeof(err)), -1);
+	CHECK_ERR("out of range");
+	CHECK_EQ(smc_parse_u64("--n", "99999999999999999999999", 0, 10, &v,
+			       err, sizeof(err)), -1);
+	CHECK_ERR("out of range");
+	CHECK_EQ(smc_parse_u64("--mib", "12x", 0, 100, &v, err, sizeof(err)), -1);
+	CHECK_ERR("--mib '12x': not a whole number in decimal");
+	CHECK_EQ(smc_parse_u64("--n", "0x10", 0, 100, &v, err, sizeof(err)), -1);
+	CHECK_EQ(smc_parse_u64("--n", "+1", 0, 10, &v, err, sizeof(err)), -1);
+	CHECK_EQ(smc_parse_u64("--n", "-0", 0, 10, &v, err, sizeof(err)), -1);
+	CHECK_EQ(smc_parse_u64("--n", " 1", 0, 10, &v, err, sizeof(err)), -1);
+	CHECK_EQ(smc_parse_u64("--n", "1 ", 0, 10, &v, err, sizeof(err)), -1);
+	CHECK_EQ(smc_parse_u64("--n", "1.5", 0, 10, &v, err, sizeof(err)), -1);
+	CHECK_EQ(smc_parse_u64("--n", "", 0, 10, &v, err, sizeof(err)), -1);
+	CHECK_ERR("--n '': not a whole number");
+	CHECK_EQ(smc_parse_u64("--n", NULL, 0, 10, &v, err, sizeof(err)), -1);
+	CHECK_EQ(v, 7);
+	/* Without an option name, and without a buffer for the message. */
+	CHECK_EQ(smc_parse_u64(NULL, "x", 0, 10, &v, err, sizeof(err)), -1);
+	CHECK(!strcmp(err, "'x': not a whole number in decimal"));
+	CHECK_EQ(smc_parse_u64(NULL, "x", 0, 10, &v, NULL, 0), -1);
+	CHECK_EQ(smc_parse_u64(NULL, "3", 0, 10, &v, NULL, 0), 0);
+	CHECK_EQ(v, 3);
+}
+
+static void test_i64(void)
+{
+	int64_t v = 7;
+
+	tap_test("smc_parse_i64: an optional minus, bounded");
+	CHECK_EQ(smc_parse_i64("--nice", "-20", -20, 19, &v, err, sizeof(err)), 0);
+	CHECK_EQ(v, -20);
+	CHECK_EQ(smc_parse_i64("--nice", "19", -20, 19, &v, err, sizeof(err)), 0);
+	CHECK_EQ(v, 19);
+	CHECK_EQ(smc_parse_i64("--nice", "-0", -20, 19, &v, err, sizeof(err)), 0);
+	CHECK_EQ(v, 0);
+	CHECK_EQ(smc_parse_i64("--n", "-9223372036854775808", INT64_MIN, INT64_MAX,
+			       &v, err, sizeof(err)), 0);
+	CHECK(v == INT64_MIN);
+	CHECK_EQ(smc_parse_i64("--n", "9223372036854775807", INT64_MIN, INT64_MAX,
+			       &v, err, sizeof(err)), 0);
+	CHECK(v == INT64_MAX);
+
+	v = 7;
+	CHECK_EQ(smc_parse_i64("--n", "9223372036854775808", INT64_MIN, INT64_MAX,
+			       &v, err, sizeof(err)), -1);
+	CHECK_ERR("out of range");
+	CHECK_EQ(smc_parse_i64("--n", "-9223372036854775809", INT64_MIN, INT64_MAX,
+			       &v, err, sizeof(err)), -1);
+	CHECK_EQ(smc_parse_i64("--nice", "-21", -20, 19, &v, err, sizeof(err)), -1);
+	CHECK_ERR("--nice '-21': out of range, -20 to 19");
+	CHECK_EQ(smc_parse_i64("--nice", "20", -20, 19, &v, err, sizeof(err)), -1);
+	CHECK_EQ(smc_parse_i64("--nice", "5x", -20, 19, &v, err, sizeof(err)), -1);
+	CHECK_ERR("--nice '5x': not a whole number in decimal");
+	CHECK_EQ(smc_parse_i64("--nice", "-", -20, 19, &v, err, sizeof(err)), -1);
+	CHECK_EQ(smc_parse_i64("--nice", "--1", -20, 19, &v, err, sizeof(err)), -1);
+	CHECK_EQ(smc_parse_i64("--nice", "+1", -20, 19, &v, err, sizeof(err)), -1);
+	CHECK_EQ(smc_parse_i64("--nice", "", -20, 19, &v, err, sizeof(err)), -1);
+	CHECK_EQ(v, 7);
+}
+
+static const struct option lo[] = {
+	{ "dest", required_argument, NULL, 'd' },
+	{ "deadline-s", required_argument, NULL, 'D' },
+	{ "no-wait", no_argument, NULL, 'n' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* Run smc_getopt over a NULL-terminated command line; the last result. */
+static int run(const char *first, ...)
+{
+	char *argv[16];
+	va_list ap;
+	int argc, c;
+
+	va_start(ap, first);
+	argc = test_argv(argv, 16, "prog", first, ap);
+	va_end(ap);
+	err[0] = 0;
+	optind = 0;
+	while ((c = smc_getopt(argc, argv, "h", lo, err, sizeof(err))) != -1)
+		if (c == '?')
+			return c;
+	return -1;
+}
+
+static void test_getopt(void)
+{
+	tap_test("smc_getopt: good options pass, bad ones are named");
+	CHECK_EQ(run("--dest", "x", "--no-wait", "-h", "pos", NULL), -1);
+	CHECK_EQ(run("--dest=x", "--deadline-s=3", NULL), -1);
+	CHECK_EQ(run("--no", "--des", "x", NULL), -1);
+	CHECK(err[0] == 0);
+
+	CHECK_EQ(run("--frob", NULL), '?');
+	CHECK_ERR("unknown option '--frob'");
+	CHECK_EQ(run("--frob=1", NULL), '?');
+	CHECK_ERR("unknown option '--frob'");
+	CHECK_EQ(run("-x", NULL), '?');
+	CHECK_ERR("unknown option '-x'");
+	CHECK_EQ(run("--de", "x", NULL), '?');
+	CHECK_ERR("ambiguous option '--de'");
+	CHECK_ERR("--dest");
+	CHECK_ERR("--deadline-s");
+	CHECK_EQ(run("--dest", NULL), '?');
+	CHECK_ERR("--dest needs a value");
+	CHECK_EQ(run("--deadl", NULL), '?');
+	CHECK_ERR("--deadline-s needs a value");
+	CHECK_EQ(run("--no-wait=yes", NULL), '?');
+	CHECK_ERR("--no-wait takes no value");
+	CHECK_EQ(run("--help=1", NULL), '?');
+	CHECK_ERR("--help takes no value");
+}
+
+int main(void)
+{
+	test_u64();
+	test_i64();
+	test_getopt();
+	return tap_done();
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The command-line grammar the project's programs share: long options
+ * "--name VALUE" or "--name=VALUE" through getopt_long, -h/--help, and
+ * whole numbers in decimal within a range.  Errors come back as one line
+ * that names the option, for the program to print after its name, with its
+ * usage, before it exits with status 2.
+ */
+#ifndef SELFMIG_COMMON_ARGS_H
+#define SELFMIG_COMMON_ARGS_H
+
+#include <getopt.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SMC_EXIT_USAGE	2	/* every program's status for a usage error */
+
+/*
+ * A whole number in decimal, digits only (no sign, space, "0x" or trailing
+ * characters), in [min, max]; leading zeros do not make it octal.  Returns
+ * 0 with *out set, or -1 with the reason in err: "OPT 'S': ..." (opt may be
+ * NULL for a value that is not an option's; err may be NULL).
+ */
+int smc_parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max,
+		  uint64_t *out, char *err, size_t errlen);
+
+/* The same with an optional leading '-'. */
+int smc_parse_i64(const char *opt, const char *s, int64_t min, int64_t max,
+		  int64_t *out, char *err, size_t errlen);
+
+/*
+ * getopt_long(3) that reports instead of printing: the next option's val,
+ * -1 after the last option, or '?' with one line in err for an unknown or
+ * ambiguous option, a missing value or a value given to an option that
+ * takes none.  shortopts as for getopt_long, without a leading ':'.  Set
+ * optind to 0 before the first call on a new argument vector.
+ */
+int smc_getopt(int argc, char *const argv[], const char *shortopts,
+	       const struct option *longopts, char *err, size_t errlen);
+
+#endif /* SELFMIG_COMMON_ARGS_H */

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * selfmig, the dom0 command: how a subcommand's arguments are scanned, for
+ * the files of the subcommands (cli.c, notify.c, migrate.c).  Not part of
+ * the command's interface (cli.h).
+ */
+#ifndef SELFMIG_CMD_SCAN_H
+#define SELFMIG_CMD_SCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "args.h"
+#include "cli.h"
+
+#define PROG "selfmig"
+
+/* getopt_long's ids: -h and -v are also short options. */
+enum {
+	O_POS = 1,			/* a positional argument, in its place */
+	O_HELP = 'h',
+	O_VERBOSE = 'v',
+	O_FIRST = 256,			/* a subcommand's own options from here */
+};
+
+#define OPT_HELP	{ "help", no_argument, NULL, O_HELP }
+#define OPT_END		{ NULL, 0, NULL, 0 }
+
+#define SCAN_END	0
+#define SCAN_ERR	(-1)
+#define MAX_POS		3		/* the most a command takes, plus one */
+
+/*
+ * One subcommand's arguments (argv[0] is the subcommand): options anywhere,
+ * "--" ends them, positional arguments kept in their order.  getopt_long's
+ * "-" mode returns those in place, whatever POSIXLY_CORRECT says.
+ */
+struct smg_scan {
+	int argc;
+	char *const *argv;
+	const char *shortopts;
+	const struct option *opts;
+	const char *pos[MAX_POS];
+	int npos;			/* counts the ones beyond MAX_POS too */
+	int help;			/* -h or --help: scanning stopped there */
+	char *err;
+	size_t errlen;
+};
+
+/*
+ * The next option's id (> 0), with its value in *val; SCAN_END after the
+ * last one or at -h/--help (s->help set), or SCAN_ERR with the message.
+ */
+int smg_scan_next(struct smg_scan *s, const char **val);
+/* "OPT 'VAL': WANT" in s->err; returns SMG_EXIT_USAGE. */
+int smg_bad_value(struct smg_scan *s, const char *opt, const char *val,
+		  const char *want);
+/* A whole number for option opt; a usage error names the unit. */
+int smg_num_value(struct smg_scan *s, const char *opt, const char *val,
+		  uint64_t min, uint64_t max, const char *unit, uint64_t *out);
+/*
+ * Exactly want positional arguments, the first a DOMAIN that can be a
+ * guest's (*domain), or a usage error with the synopsis.
+ */
+int smg_scan_domain(struct smg_scan *s, int want, const char *synopsis,
+		    const char **domain);
+/* --mode's value. */
+int smg_parse_mode(struct smg_scan *s, const char *opt, const char *val,
+		   enum smn_mode *m);
+
+/* The subcommands' own arguments (s->argv[0] is the subcommand). */
+int smg_parse_notify(struct smg_scan *s, struct smg_args *a);
+int smg_parse_migrate(struct smg_scan *s, struct smg_args *a);
+
+#endif /* SELFMIG_CMD_SCAN_H */

@@ -24,7 +24,8 @@ static void test_parse(void)
 		"receiver-crash:1x", "conn-dropx", "receiver-crash:round:",
 		"receiver-crash:round:x", "receiver-crash:round:-1",
 		"receiver-crash:round:100001", "receiver-crash:suspend",
-		"conn-drop:suspended", "conn-drop:round:1",
+		"conn-drop:suspended", "conn-drop:round:1", "suspend-timeout:5",
+		"suspend-timeoutx", "flush-fail:1", "hook-die:gone",
 	};
 	struct hk_fault f;
 	char err[160];
@@ -57,6 +58,16 @@ static void test_parse(void)
 	CHECK_EQ(f.stage, HK_STAGE_RECEIVING);
 	CHECK_EQ(hk_fault_parse("hook-die:suspended", &f, err, sizeof(err)), 0);
 	CHECK_EQ(f.stage, HK_STAGE_SUSPENDED);
+	CHECK_EQ(hk_fault_parse("hook-die:go", &f, err, sizeof(err)), 0);
+	CHECK_EQ(f.stage, HK_STAGE_GO);
+	CHECK_EQ(hk_fault_parse("hook-die:permitted", &f, err, sizeof(err)), 0);
+	CHECK_EQ(f.stage, HK_STAGE_PERMITTED);
+	CHECK(strcmp(hk_stage_name(HK_STAGE_PERMITTED), "permitted") == 0);
+
+	CHECK_EQ(hk_fault_parse("suspend-timeout", &f, err, sizeof(err)), 0);
+	CHECK_EQ(f.point, HK_FAULT_SUSPEND_TIMEOUT);
+	CHECK_EQ(hk_fault_parse("flush-fail", &f, err, sizeof(err)), 0);
+	CHECK_EQ(f.point, HK_FAULT_FLUSH_FAIL);
 
 	tap_test("parse: bad values are refused with a reason");
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -164,9 +175,46 @@ static void test_sink(void)
 	}
 }
 
+static void test_suspend_wait(void)
+{
+	struct hk_fault f;
+	char err[160];
+
+	tap_test("suspend-timeout: the wait for the suspend is cut to one look, only when armed");
+	CHECK_EQ(hk_fault_parse("hook-die", &f, err, sizeof(err)), 0);
+	CHECK_EQ(hk_fault_suspend_wait_ms(&f, 60000), 60000);
+	CHECK_EQ(hk_fault_parse("suspend-timeout", &f, err, sizeof(err)), 0);
+	CHECK_EQ(hk_fault_suspend_wait_ms(&f, 60000), 0);
+}
+
+static int keep_write(void *ctx, const void *buf, size_t len)
+{
+	uint8_t **p = ctx;
+
+	memcpy(*p, buf, len);
+	*p += len;
+	return 0;
+}
+
+static void test_bad_record(void)
+{
+	uint8_t out[64], *at = out;
+	struct sxs_sink s = { keep_write, &at, 0 };
+
+	tap_test("restore-fail: one mandatory record of a type Xen does not know");
+	CHECK_EQ(hk_fault_bad_record(&s), 0);
+	CHECK_EQ(at - out, 16);
+	CHECK(out[0] == 0x53 && out[1] == 0x5f && out[2] == 0 && out[3] == 0);
+	CHECK(!(out[3] & 0x80));	/* not optional */
+	CHECK(out[4] == 8 && !out[5] && !out[6] && !out[7]);
+	CHECK(memcmp(out + 8, "selfmig", 8) == 0);
+}
+
 int main(void)
 {
 	test_parse();
+	test_bad_record();
+	test_suspend_wait();
 	test_env();
 	test_sink();
 	return tap_done();

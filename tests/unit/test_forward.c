@@ -12,6 +12,7 @@
 #include "tap.h"
 #include "testbuf.h"
 #include "../../userspace/selfmig-hook/forward.h"
+#include "wire.h"
 
 static int buf_write(void *ctx, const void *p, size_t len)
 {
@@ -143,8 +144,14 @@ int main(void)
 		memset(id, 0xab, sizeof(id));
 		memcpy(fh.id, id, sizeof(id));
 		CHECK(hk_final_set_is_ours(&fh, id));
+		CHECK_EQ(hk_check_final_set_id(&fh, id, err, sizeof(err)), 0);
 		fh.id[15] ^= 1;
 		CHECK(!hk_final_set_is_ours(&fh, id));
+		CHECK_EQ(hk_check_final_set_id(&fh, id, err, sizeof(err)), -1);
+		/* Both ids in full: a difference in the last byte shows. */
+		CHECK(strstr(err, "abababababababababababababababaa") != NULL);
+		CHECK(strstr(err, "abababababababababababababababab") != NULL);
+		CHECK(strstr(err, "another migration") != NULL);
 	}
 
 	tap_test("--verify: a page matches what was last sent, and nothing else does");
@@ -168,6 +175,25 @@ int main(void)
 	CHECK(hk_page_digest(NULL) == hk_page_digest(page));
 	hk_fwd_free(&f);
 	free(b.p);
+
+	tap_test("the guest's page count is bounded by its maximum memory plus 4 GiB for holes");
+	{
+		/* A 256 MiB guest: 65536 pages, and up to 4 GiB of holes above. */
+		CHECK_EQ(hk_guest_page_limit(65536), 65536 + (1ULL << 20));
+		CHECK_EQ(hk_check_page_count(65536, hk_guest_page_limit(65536), "x",
+					     err, sizeof(err)), 0);
+		CHECK_EQ(hk_check_page_count(65536 + (1ULL << 20), hk_guest_page_limit(65536),
+					     "x", err, sizeof(err)), 0);
+		/* What the guest claims beyond that is refused, with both numbers. */
+		CHECK_EQ(hk_check_page_count(1ULL << 25, hk_guest_page_limit(65536),
+					     "the guest's final set", err, sizeof(err)), -1);
+		CHECK(strstr(err, "the guest's final set claims 33554432 frames") != NULL);
+		CHECK(strstr(err, "1114112 frames, with 1048576 for holes") != NULL);
+		/* Never beyond the wire format's own bound, whatever Xen says. */
+		CHECK_EQ(hk_guest_page_limit(SMW_MAX_GUEST_PAGES), SMW_MAX_GUEST_PAGES);
+		CHECK_EQ(hk_guest_page_limit(~0ULL), SMW_MAX_GUEST_PAGES);
+		CHECK_EQ(hk_guest_page_limit(0), 1ULL << 20);
+	}
 
 	return tap_done();
 }

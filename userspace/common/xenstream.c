@@ -6,9 +6,11 @@
 #include "xenstream.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char xl_magic[32] = "Xen saved domain, xl format\n \0 \r";
@@ -85,25 +87,72 @@ static int pad8(struct sxs_sink *s, uint64_t len)
 	return emit(s, zeros, (size_t)((8 - (len & 7)) & 7));
 }
 
-int sxs_fd_write(void *ctx, const void *buf, size_t len)
+/*
+ * Write all of buf to fd.  With timeout_ms >= 0, fail with ETIMEDOUT when
+ * fd takes nothing for that long; with -1, wait as long as it takes.  The
+ * write comes first and poll() only when the reader is behind, so a reader
+ * that keeps up costs one system call per piece.
+ */
+static int fd_write(int fd, const uint8_t *p, size_t len, long timeout_ms)
 {
-	int fd = *(int *)ctx;
-	const uint8_t *p = buf;
+	struct timespec t0, now;
+	long waited;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (len) {
-		ssize_t n = write(fd, p, len);
+		struct pollfd pfd = { fd, POLLOUT, 0 };
+		ssize_t n;
+		int pr;
 
-		if (n < 0 && errno == EINTR)
+		/* The reader went away: write() says so (EPIPE). */
+		n = write(fd, p, len);
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+			clock_gettime(CLOCK_MONOTONIC, &t0);	/* progress */
 			continue;
-		if (n <= 0) {
-			if (n == 0)
-				errno = EIO;
+		}
+		if (n == 0) {
+			errno = EIO;
 			return -1;
 		}
-		p += n;
-		len -= (size_t)n;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return -1;
+		waited = 0;
+		if (timeout_ms >= 0) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			waited = (long)(now.tv_sec - t0.tv_sec) * 1000 +
+				 (now.tv_nsec - t0.tv_nsec) / 1000000;
+			if (waited >= timeout_ms) {
+				errno = ETIMEDOUT;
+				return -1;
+			}
+		}
+		pr = poll(&pfd, 1, timeout_ms < 0 ? -1 : (int)(timeout_ms - waited));
+		if (pr < 0 && errno != EINTR)
+			return -1;
 	}
 	return 0;
+}
+
+int sxs_fd_write(void *ctx, const void *buf, size_t len)
+{
+	return fd_write(*(int *)ctx, buf, len, -1);
+}
+
+int sxs_fd_write_deadline(int fd, const void *buf, size_t len,
+			  unsigned int timeout_ms)
+{
+	return fd_write(fd, buf, len, (long)timeout_ms);
+}
+
+const char *sxs_write_strerror(int e)
+{
+	if (e == ETIMEDOUT)
+		return "the reader took no data within the write deadline (--io-timeout)";
+	return strerror(e);
 }
 
 int sxs_write_xl_header(struct sxs_sink *s, const void *config, uint32_t len,

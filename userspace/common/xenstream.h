@@ -104,6 +104,15 @@ int sxs_write_end(struct sxs_sink *s);
 
 /* A sink into a file descriptor (ctx is a pointer to the int fd). */
 int sxs_fd_write(void *ctx, const void *buf, size_t len);
+/*
+ * Write all of buf to fd (a pipe or socket, best non-blocking), failing
+ * with ETIMEDOUT when the reader takes nothing for timeout_ms: a reader
+ * that stops reading cannot hold the writer for ever.
+ */
+int sxs_fd_write_deadline(int fd, const void *buf, size_t len,
+			  unsigned int timeout_ms);
+/* strerror(e), but saying what ETIMEDOUT means for those writes. */
+const char *sxs_write_strerror(int e);
 
 /* ---- walking a whole stream held in memory */
 

@@ -17,12 +17,16 @@ static const char *const point_names[] = {
 	[HK_FAULT_RECEIVER_CRASH] = "receiver-crash",
 	[HK_FAULT_RESTORE_FAIL] = "restore-fail",
 	[HK_FAULT_HOOK_DIE] = "hook-die",
+	[HK_FAULT_SUSPEND_TIMEOUT] = "suspend-timeout",
+	[HK_FAULT_FLUSH_FAIL] = "flush-fail",
 };
 
 static const char *const stage_names[] = {
 	[HK_STAGE_RECEIVING] = "receiving",
 	[HK_STAGE_SUSPENDED] = "suspended",
 	[HK_STAGE_SENT] = "sent",
+	[HK_STAGE_GO] = "go",
+	[HK_STAGE_PERMITTED] = "permitted",
 };
 
 const char *hk_fault_name(enum hk_fault_point p)
@@ -52,7 +56,7 @@ int hk_fault_parse(const char *spec, struct hk_fault *f, char *err,
 		if (strlen(point_names[i]) == n && !strncmp(spec, point_names[i], n))
 			break;
 	if (i == sizeof(point_names) / sizeof(point_names[0])) {
-		ERR("SELFMIG_FAULT: unknown point '%.*s' (conn-drop, receiver-crash, restore-fail, hook-die)",
+		ERR("SELFMIG_FAULT: unknown point '%.*s' (conn-drop, receiver-crash, restore-fail, hook-die, suspend-timeout, flush-fail)",
 		    (int)(n > 40 ? 40 : n), spec);
 		return -1;
 	}
@@ -102,7 +106,7 @@ int hk_fault_parse(const char *spec, struct hk_fault *f, char *err,
 				f->stage = (enum hk_stage)i;
 				return 0;
 			}
-		ERR("SELFMIG_FAULT: hook-die takes receiving, suspended or sent, not '%.40s'",
+		ERR("SELFMIG_FAULT: hook-die takes receiving, suspended, sent, go or permitted, not '%.40s'",
 		    arg);
 		return -1;
 	default:
@@ -160,6 +164,23 @@ int hk_fault_sink_write(void *ctx, const void *buf, size_t len)
 		return -1;
 	fs->inner->bytes += len;
 	return 0;
+}
+
+unsigned int hk_fault_suspend_wait_ms(const struct hk_fault *f,
+				      unsigned int wait_ms)
+{
+	if (f->point != HK_FAULT_SUSPEND_TIMEOUT)
+		return wait_ms;
+	fprintf(stderr, "selfmig-hook: FAULT INJECTION: the wait for the guest's suspend ends at its first look\n");
+	return 0;
+}
+
+int hk_fault_bad_record(struct sxs_sink *s)
+{
+	static const uint8_t junk[8] = "selfmig";
+
+	fprintf(stderr, "selfmig-hook: FAULT INJECTION: a record the destination cannot restore\n");
+	return sxs_write_record(s, HK_FAULT_RECORD_TYPE, junk, sizeof(junk));
 }
 
 void hk_fault_die_at(const struct hk_fault *f, enum hk_stage stage)

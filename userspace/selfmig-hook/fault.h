@@ -20,16 +20,28 @@
  *   restore-fail           a record the destination cannot restore is sent
  *                          just before the stream's end, so that the
  *                          destination's restore fails after every page
+ *                          (self: after the final set and the CPU state)
+ *   flush-fail             (self) as the guest's stream ends, the receiver's
+ *                          input is cut, so that the flush of the last pages
+ *                          before the guest is told to suspend fails
+ *   suspend-timeout        the wait for the guest's suspend ends at its first
+ *                          look, as if its deadline had passed (migrate and
+ *                          save --suspend: just after the request; self:
+ *                          just after the guest is told to suspend), so that
+ *                          what follows a late suspend runs (suspend.h)
  *   hook-die[:STAGE]       the hook kills itself with SIGKILL at STAGE:
  *                          receiving (receiver up, guest still running),
- *                          suspended (guest suspended, nothing sent) or sent
- *                          (default: every page sent, before the switch)
+ *                          suspended (guest suspended, nothing sent), sent
+ *                          (default: every page sent, before the switch),
+ *                          go (the source renamed, the permission to run
+ *                          about to be written) or permitted (the permission
+ *                          written, the destination's report not yet read)
  *
  * `selfmig-hook save` honours conn-drop (the image file's descriptor is
- * closed, as when the disk goes away) and hook-die.  `selfmig-hook self`
- * honours receiver-crash (MiB then count the guest's stream), hook-die, and
- * conn-drop, which there cuts the guest's own connection after MiB of its
- * stream.
+ * closed, as when the disk goes away), suspend-timeout and hook-die.  `selfmig-hook self`
+ * honours receiver-crash (MiB then count the guest's stream), hook-die,
+ * suspend-timeout, flush-fail, restore-fail, and conn-drop, which there cuts the guest's
+ * own connection after MiB of its stream.
  */
 #ifndef SELFMIG_HOOK_FAULT_H
 #define SELFMIG_HOOK_FAULT_H
@@ -47,12 +59,16 @@ enum hk_fault_point {
 	HK_FAULT_RECEIVER_CRASH,
 	HK_FAULT_RESTORE_FAIL,
 	HK_FAULT_HOOK_DIE,
+	HK_FAULT_SUSPEND_TIMEOUT,
+	HK_FAULT_FLUSH_FAIL,
 };
 
 enum hk_stage {
 	HK_STAGE_RECEIVING,
 	HK_STAGE_SUSPENDED,
 	HK_STAGE_SENT,
+	HK_STAGE_GO,
+	HK_STAGE_PERMITTED,
 };
 
 /* When receiver-crash fires. */
@@ -99,10 +115,20 @@ struct hk_fault_sink {
 
 int hk_fault_sink_write(void *ctx, const void *buf, size_t len);
 
+/*
+ * suspend-timeout: the deadline for the guest's suspend, wait_ms, or 0
+ * (one look) when the point is armed, which is then said on stderr.
+ */
+unsigned int hk_fault_suspend_wait_ms(const struct hk_fault *f,
+				      unsigned int wait_ms);
+
 /* hook-die: if armed for stage, say so on stderr and die by SIGKILL. */
 void hk_fault_die_at(const struct hk_fault *f, enum hk_stage stage);
 
 /* The record type restore-fail sends: mandatory, and unknown to Xen. */
 #define HK_FAULT_RECORD_TYPE 0x00005f53u
+
+/* restore-fail: say so and write that record into s; 0, or -1 (errno). */
+int hk_fault_bad_record(struct sxs_sink *s);
 
 #endif /* SELFMIG_HOOK_FAULT_H */

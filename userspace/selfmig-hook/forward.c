@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Page forwarding and the switch's rule for each frame: see forward.h. */
 #include "forward.h"
+#include "wire.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -121,6 +123,28 @@ bool hk_final_set_is_ours(const struct smfs_header *h, const uint8_t id[16])
 	return !memcmp(h->id, id, SMFS_ID_LEN);
 }
 
+static void hex16(char out[33], const uint8_t id[16])
+{
+	unsigned int i;
+
+	for (i = 0; i < 16; i++)
+		snprintf(out + 2 * i, 3, "%02x", id[i]);
+}
+
+int hk_check_final_set_id(const struct smfs_header *h, const uint8_t id[16],
+			  char *err, size_t errlen)
+{
+	char theirs[33], ours[33];
+
+	if (hk_final_set_is_ours(h, id))
+		return 0;
+	hex16(theirs, h->id);
+	hex16(ours, id);
+	snprintf(err, errlen, "the guest's final set belongs to migration %s, not to this one (%s): it is left from another migration, and must not decide what is copied",
+		 theirs, ours);
+	return -1;
+}
+
 bool hk_fwd_was_sent(const struct hk_fwd *f, uint64_t pfn)
 {
 	return pfn < f->nr && (f->sent[pfn / 8] & (1u << (pfn % 8)));
@@ -138,4 +162,23 @@ enum hk_action hk_plan_frame(bool populated, bool below, bool dirty,
 	if (sent)
 		return HK_SKIP;		/* pre-copied and clean */
 	return free ? HK_ALLOC : HK_COPY;	/* never sent */
+}
+
+uint64_t hk_guest_page_limit(uint64_t max_pages)
+{
+	if (max_pages >= SMW_MAX_GUEST_PAGES - HK_HOLE_SLACK_PAGES)
+		return SMW_MAX_GUEST_PAGES;
+	return max_pages + HK_HOLE_SLACK_PAGES;
+}
+
+int hk_check_page_count(uint64_t count, uint64_t limit, const char *what,
+			char *err, size_t errlen)
+{
+	if (count <= limit)
+		return 0;
+	snprintf(err, errlen, "%s claims %llu frames (%llu MiB), more than the domain's maximum memory allows: %llu frames, with %llu for holes",
+		 what, (unsigned long long)count, (unsigned long long)(count >> 8),
+		 (unsigned long long)limit,
+		 (unsigned long long)HK_HOLE_SLACK_PAGES);
+	return -1;
 }

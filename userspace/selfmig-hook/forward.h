@@ -8,6 +8,7 @@
 #define SELFMIG_HOOK_FORWARD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "finalset.h"
@@ -54,6 +55,30 @@ bool hk_fwd_matches(const struct hk_fwd *f, uint64_t pfn, const uint8_t *page);
  * descriptor left from an earlier one must never decide what is copied.
  */
 bool hk_final_set_is_ours(const struct smfs_header *h, const uint8_t id[16]);
+/*
+ * The same as a check: 0, or -1 with a message in err that names both
+ * migrations in full (32 hex digits each).
+ */
+int hk_check_final_set_id(const struct smfs_header *h, const uint8_t id[16],
+			  char *err, size_t errlen);
+
+/*
+ * The most frames a guest may claim (its stream's page_count, its final
+ * set's): its maximum memory as Xen reports it (max_pages), plus
+ * HK_HOLE_SLACK_PAGES for the holes below its highest RAM frame.  On x86 a
+ * guest's RAM is split around the MMIO hole below 4 GiB, and Xen's own
+ * pages (rings, shared info) sit there too, so its highest frame lies at
+ * most 4 GiB of frames above its memory.  Never above what the wire
+ * format allows (SMW_MAX_GUEST_PAGES).
+ */
+#define HK_HOLE_SLACK_PAGES	(UINT64_C(1) << 20)	/* 4 GiB of frames */
+uint64_t hk_guest_page_limit(uint64_t max_pages);
+/*
+ * Whether what (the guest's stream, its final set) may claim count frames
+ * under limit: 0, or -1 with a message naming both in err.
+ */
+int hk_check_page_count(uint64_t count, uint64_t limit, const char *what,
+			char *err, size_t errlen);
 
 enum hk_action {
 	HK_SKIP,		/* the destination's copy is current */

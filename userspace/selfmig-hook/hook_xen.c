@@ -31,6 +31,8 @@
 #include "hook_xen.h"
 #include "fault.h"
 #include "finalset.h"
+#include "frames.h"
+#include "suspend.h"
 #include "xenstream.h"
 
 struct hk_xen {
@@ -159,35 +161,137 @@ static int suspended(struct hk_xen *x, uint32_t domid, char *err, size_t errlen)
 	return 1;
 }
 
-int hk_xen_suspend(struct hk_xen *x, uint32_t domid, unsigned int wait_s,
-		   char *err, size_t errlen)
+int hk_xen_request_suspend(struct hk_xen *x, uint32_t domid, char *err,
+			   size_t errlen)
 {
 	char path[80];
-	struct timespec t0, now, nap = { 0, 50 * 1000 * 1000 };
 	int r = suspended(x, domid, err, errlen);
 
 	if (r)
-		return r < 0 ? -1 : 0;
+		return r < 0 ? -1 : 1;
 	snprintf(path, sizeof(path), "/local/domain/%u/control/shutdown", domid);
 	if (!xs_write(x->xsh, XBT_NULL, path, "suspend", 7)) {
 		ERR("cannot write %s: %s", path, strerror(errno));
 		return -1;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		r = suspended(x, domid, err, errlen);
-		if (r)
-			return r < 0 ? -1 : 0;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - t0.tv_sec >= (time_t)wait_s) {
-			ERR("domain %u did not suspend within %u s (is its kernel answering control/shutdown?)",
-			    domid, wait_s);
-			/* Withdraw the request so that it is not acted on later. */
-			xs_rm(x->xsh, XBT_NULL, path);
-			return -1;
-		}
-		nanosleep(&nap, NULL);
+	return 0;
+}
+
+/* ---- struct hk_dom_ops (suspend.h) on Xen */
+
+static int xdom_state(void *ctx, char *err, size_t errlen)
+{
+	struct hk_xen_dom *d = ctx;
+	xc_domaininfo_t info;
+	int r = domain_info(d->x, d->domid, &info);
+
+	if (r != 1) {
+		ERR("it no longer exists");
+		return HK_DOM_GONE;
 	}
+	if (info.flags & XEN_DOMINF_dying) {
+		ERR("it is dying");
+		return HK_DOM_GONE;
+	}
+	if (!(info.flags & XEN_DOMINF_shutdown))
+		return HK_DOM_RUNNING;
+	if (((info.flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask)
+	    != SHUTDOWN_suspend) {
+		ERR("it shut down, but not to suspend (reason %u)",
+		    (info.flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask);
+		return HK_DOM_GONE;
+	}
+	return HK_DOM_SUSPENDED;
+}
+
+/*
+ * The guest's kernel reads control/shutdown and writes "" back in one
+ * transaction; ours reads it and, if it still says "suspend", writes "".
+ * One of the two transactions fails and is retried, so the request is
+ * either withdrawn before the guest saw it or taken by the guest, never
+ * both.  The node is overwritten, not removed: removing it would take the
+ * guest's permission to answer later requests with it.
+ */
+static int xdom_withdraw(void *ctx)
+{
+	struct hk_xen_dom *d = ctx;
+	char path[80];
+	int tries;
+
+	snprintf(path, sizeof(path), "/local/domain/%u/control/shutdown", d->domid);
+	for (tries = 0; tries < 20; tries++) {
+		xs_transaction_t t = xs_transaction_start(d->x->xsh);
+		unsigned int len = 0;
+		bool pending;
+		char *v;
+
+		if (t == XBT_NULL)
+			return HK_WITHDRAW_FAILED;
+		v = xs_read(d->x->xsh, t, path, &len);
+		if (!v) {
+			/* No node, no request: a guest cannot create one there. */
+			int e = errno;
+
+			xs_transaction_end(d->x->xsh, t, true);
+			return e == ENOENT ? HK_WITHDRAWN : HK_WITHDRAW_FAILED;
+		}
+		pending = len == 7 && !memcmp(v, "suspend", 7);
+		free(v);
+		if (!pending) {
+			xs_transaction_end(d->x->xsh, t, true);
+			return HK_TAKEN;
+		}
+		if (!xs_write(d->x->xsh, t, path, "", 0)) {
+			xs_transaction_end(d->x->xsh, t, true);
+			return HK_WITHDRAW_FAILED;
+		}
+		if (xs_transaction_end(d->x->xsh, t, false))
+			return HK_WITHDRAWN;
+		if (errno != EAGAIN)
+			return HK_WITHDRAW_FAILED;
+	}
+	return HK_WITHDRAW_FAILED;
+}
+
+static int xdom_resume(void *ctx, char *err, size_t errlen)
+{
+	struct hk_xen_dom *d = ctx;
+
+	return hk_xen_resume(d->x, d->domid, err, errlen);
+}
+
+static uint64_t xdom_now_ms(void *ctx)
+{
+	struct timespec t;
+
+	(void)ctx;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+static void xdom_nap_ms(void *ctx, unsigned int ms)
+{
+	struct timespec t = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	(void)ctx;
+	nanosleep(&t, NULL);
+}
+
+void hk_xen_dom_ops(struct hk_xen_dom *d, struct hk_xen *x, uint32_t domid,
+		    const char *name, struct hk_dom_ops *o)
+{
+	d->x = x;
+	d->domid = domid;
+	*o = (struct hk_dom_ops){
+		.ctx = d,
+		.domid = domid,
+		.name = name,
+		.state = xdom_state,
+		.withdraw = xdom_withdraw,
+		.resume = xdom_resume,
+		.now_ms = xdom_now_ms,
+		.nap_ms = xdom_nap_ms,
+	};
 }
 
 int hk_xen_resume(struct hk_xen *x, uint32_t domid, char *err, size_t errlen)
@@ -277,7 +381,7 @@ int hk_xen_write_static(struct hk_xen *x, uint32_t domid, struct sxs_sink *s,
 	    (nm && sxs_write_record(s, SXS_REC_MSR_POLICY, msrs,
 				    nm * sizeof(*msrs))) ||
 	    sxs_write_record(s, SXS_REC_STATIC_DATA_END, NULL, 0)) {
-		ERR("writing the stream: %s", strerror(errno));
+		ERR("writing the stream: %s", sxs_write_strerror(errno));
 		goto out;
 	}
 	st->cpuid_leaves = nl;
@@ -291,10 +395,19 @@ out:
 	return rc;
 }
 
+/* A frame that is there but could not be mapped (frames.h): why, in err. */
+static void frame_failed(uint64_t pfn, uint32_t domid, int e, char *err,
+			 size_t errlen)
+{
+	ERR("frame %#llx of domain %u is populated but cannot be mapped: %s; it cannot be left out",
+	    (unsigned long long)pfn, domid, strerror(-e));
+}
+
 /*
- * Every populated frame of the domain, in batches: a frame that cannot be
- * mapped is not populated and is left out, as the destination then leaves
- * it out too.
+ * Every populated frame of the domain, in batches.  A hole (frames.h) is
+ * left out, as the destination then leaves it out too; a frame that fails
+ * to map for any other reason, or a batch that fails as a whole, is an
+ * error: leaving it out would lose it.
  */
 static int write_all_pages(struct hk_xen *x, uint32_t domid,
 			   struct sxs_sink *s, struct hk_save_stats *st,
@@ -322,17 +435,22 @@ static int write_all_pages(struct hk_xen *x, uint32_t domid,
 			pfns[i] = base + i;
 		map = xenforeignmemory_map(x->fmem, domid, PROT_READ, n, pfns, errs);
 		if (!map) {
-			/* Nothing in this batch is mapped: all holes. */
-			if (errno == ENOENT || errno == EINVAL || errno == EFAULT)
-				continue;
+			/* Holes fail one by one, in errs; this is not that. */
 			ERR("mapping frames %#lx-%#lx of domain %u: %s",
 			    (unsigned long)base, (unsigned long)(base + n - 1),
 			    domid, strerror(errno));
 			return -1;
 		}
 		for (i = 0; i < n; i++) {
-			if (errs[i])
+			enum hk_frame kind = hk_frame_kind(errs[i]);
+
+			if (kind == HK_FRAME_HOLE)
 				continue;
+			if (kind == HK_FRAME_FAILED) {
+				frame_failed(base + i, domid, errs[i], err, errlen);
+				xenforeignmemory_unmap(x->fmem, map, n);
+				return -1;
+			}
 			sel[k] = base + i;
 			memcpy(buf + (size_t)k * SXS_PAGE_SIZE,
 			       map + (size_t)i * SXS_PAGE_SIZE, SXS_PAGE_SIZE);
@@ -340,7 +458,7 @@ static int write_all_pages(struct hk_xen *x, uint32_t domid,
 		}
 		xenforeignmemory_unmap(x->fmem, map, n);
 		if (k && sxs_write_pages(s, sel, NULL, k, buf)) {
-			ERR("writing the stream: %s", strerror(errno));
+			ERR("writing the stream: %s", sxs_write_strerror(errno));
 			return -1;
 		}
 		st->pages += k;
@@ -421,7 +539,7 @@ int hk_xen_write_cpu_state(struct hk_xen *x, uint32_t domid, struct sxs_sink *s,
 		goto wfail;
 	return 0;
 wfail:
-	ERR("writing the stream: %s", strerror(errno));
+	ERR("writing the stream: %s", sxs_write_strerror(errno));
 	return -1;
 }
 
@@ -449,7 +567,7 @@ int hk_xen_save(struct hk_xen *x, uint32_t domid, struct sxs_sink *s,
 	    sxs_write_libxl_start(s) ||
 	    sxs_write_libxc_start(s, (uint32_t)ver >> 16, (uint32_t)ver & 0xffff)) {
 		free(json);
-		ERR("writing the stream: %s", strerror(errno));
+		ERR("writing the stream: %s", sxs_write_strerror(errno));
 		return -1;
 	}
 	free(json);
@@ -457,17 +575,12 @@ int hk_xen_save(struct hk_xen *x, uint32_t domid, struct sxs_sink *s,
 	    write_all_pages(x, domid, s, st, progress, err, errlen) ||
 	    hk_xen_write_cpu_state(x, domid, s, st, err, errlen))
 		return -1;
-	if (hk_xen_fault_bad_record) {
-		static const uint8_t junk[8] = "selfmig";
-
-		fprintf(stderr, "selfmig-hook: FAULT INJECTION: a record the destination cannot restore\n");
-		if (sxs_write_record(s, HK_FAULT_RECORD_TYPE, junk, sizeof(junk))) {
-			ERR("writing the stream: %s", strerror(errno));
-			return -1;
-		}
+	if (hk_xen_fault_bad_record && hk_fault_bad_record(s)) {
+		ERR("writing the stream: %s", sxs_write_strerror(errno));
+		return -1;
 	}
 	if (sxs_write_end(s)) {
-		ERR("writing the stream: %s", strerror(errno));
+		ERR("writing the stream: %s", sxs_write_strerror(errno));
 		return -1;
 	}
 	st->bytes = s->bytes;
@@ -488,38 +601,61 @@ int hk_xen_write_prologue(struct hk_xen *x, uint32_t domid, struct sxs_sink *s,
 	    sxs_write_libxl_start(s) ||
 	    sxs_write_libxc_start(s, (uint32_t)ver >> 16, (uint32_t)ver & 0xffff)) {
 		free(json);
-		ERR("writing the stream: %s", strerror(errno));
+		ERR("writing the stream: %s", sxs_write_strerror(errno));
 		return -1;
 	}
 	free(json);
 	return hk_xen_write_static(x, domid, s, st, err, errlen);
 }
 
-int hk_xen_wait_suspended(struct hk_xen *x, uint32_t domid, unsigned int wait_s,
-			  char *err, size_t errlen)
+int hk_xen_max_pages(struct hk_xen *x, uint32_t domid, uint64_t *pages,
+		     char *err, size_t errlen)
 {
-	struct timespec t0, now, nap = { 0, 20 * 1000 * 1000 };
+	xc_dominfo_t info;
+
+	if (xc_domain_getinfo(x->xch, domid, 1, &info) != 1 || info.domid != domid) {
+		ERR("cannot read domain %u's maximum memory: %s", domid,
+		    strerror(errno ? errno : ESRCH));
+		return -1;
+	}
+	/* max_memkb is Xen's max_pages in KiB. */
+	*pages = (uint64_t)info.max_memkb / (SXS_PAGE_SIZE / 1024);
+	return 0;
+}
+
+/* Map pfns (n <= SXS_BATCH_MAX) to see which are populated, into bm. */
+static int probe_batch(struct hk_xen *x, uint32_t domid, const uint64_t *pfns,
+		       unsigned int n, uint8_t *bm, uint64_t *found, char *err,
+		       size_t errlen)
+{
+	xen_pfn_t p[SXS_BATCH_MAX];
+	int errs[SXS_BATCH_MAX];
+	unsigned int i, bad;
+	void *map;
 	int r;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		r = suspended(x, domid, err, errlen);
-		if (r)
-			return r < 0 ? -1 : 0;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - t0.tv_sec >= (time_t)wait_s) {
-			ERR("domain %u did not suspend within %u s", domid, wait_s);
-			return -1;
-		}
-		nanosleep(&nap, NULL);
+	for (i = 0; i < n; i++)
+		p[i] = pfns[i];
+	map = xenforeignmemory_map(x->fmem, domid, PROT_READ, n, p, errs);
+	if (!map) {
+		/* Holes fail one by one, in errs; this is not that. */
+		ERR("cannot map frames %#llx-%#llx of domain %u to see which are populated: %s",
+		    (unsigned long long)pfns[0], (unsigned long long)pfns[n - 1],
+		    domid, strerror(errno));
+		return -1;
 	}
+	r = hk_mark_batch(bm, pfns, errs, n, found, &bad);
+	if (r)
+		frame_failed(pfns[bad], domid, errs[bad], err, errlen);
+	xenforeignmemory_unmap(x->fmem, map, n);
+	return r;
 }
 
 int hk_xen_populated(struct hk_xen *x, uint32_t domid, uint8_t **bitmap,
 		     uint64_t *nr_out, char *err, size_t errlen)
 {
-	xen_pfn_t nr = 0, base, pfns[SXS_BATCH_MAX];
-	int errs[SXS_BATCH_MAX];
+	uint64_t base, found = 0, pfns[SXS_BATCH_MAX];
+	xen_pfn_t nr = 0;
 	uint8_t *bm;
 
 	if (xc_domain_nr_gpfns(x->xch, domid, &nr) < 0) {
@@ -536,23 +672,13 @@ int hk_xen_populated(struct hk_xen *x, uint32_t domid, uint8_t **bitmap,
 		unsigned int n = nr - base < SXS_BATCH_MAX ? (unsigned int)(nr - base)
 							   : SXS_BATCH_MAX;
 		unsigned int i;
-		void *map;
 
 		for (i = 0; i < n; i++)
 			pfns[i] = base + i;
-		map = xenforeignmemory_map(x->fmem, domid, PROT_READ, n, pfns, errs);
-		if (!map) {
-			/* Unpopulated frames fail one by one, in errs; this is not that. */
-			ERR("cannot map frames %#llx-%#llx of domain %u to see which are populated: %s",
-			    (unsigned long long)base, (unsigned long long)(base + n - 1),
-			    domid, strerror(errno));
+		if (probe_batch(x, domid, pfns, n, bm, &found, err, errlen)) {
 			free(bm);
 			return -1;
 		}
-		for (i = 0; i < n; i++)
-			if (!errs[i])
-				bm[(base + i) / 8] |= (uint8_t)(1u << ((base + i) % 8));
-		xenforeignmemory_unmap(x->fmem, map, n);
 	}
 	*bitmap = bm;
 	*nr_out = nr;
@@ -563,10 +689,8 @@ int hk_xen_populated_again(struct hk_xen *x, uint32_t domid, uint8_t **bitmap,
 			   uint64_t *nr_io, uint64_t limit, uint64_t *found,
 			   char *err, size_t errlen)
 {
-	xen_pfn_t nr = 0, pfns[SXS_BATCH_MAX];
-	uint64_t old = *nr_io, pfn = 0, i;
-	int errs[SXS_BATCH_MAX];
-	uint8_t *bm = *bitmap;
+	uint64_t old = *nr_io, cursor = 0, pfns[SXS_BATCH_MAX];
+	xen_pfn_t nr = 0;
 	unsigned int n;
 
 	*found = 0;
@@ -575,43 +699,15 @@ int hk_xen_populated_again(struct hk_xen *x, uint32_t domid, uint8_t **bitmap,
 		    strerror(errno));
 		return -1;
 	}
-	if (nr > old) {
-		bm = realloc(bm, (size_t)(nr + 7) / 8 + 1);
-		if (!bm) {
-			ERR("out of memory");
-			return -1;
-		}
-		/* Bits at and above old in its last byte were never set. */
-		memset(bm + (old + 7) / 8, 0, (size_t)(nr + 7) / 8 + 1 - (size_t)(old + 7) / 8);
-		*bitmap = bm;
+	if (hk_bitmap_resize(bitmap, old, nr)) {
+		ERR("out of memory");
+		return -1;
 	}
-	for (i = nr; i < old; i++)	/* the map shrank: those frames are gone */
-		bm[i / 8] &= (uint8_t)~(1u << (i % 8));
 	*nr_io = nr;
-	/* Only the frames below limit not known as populated are tried again. */
-	if (limit > nr)
-		limit = nr;
-	while (pfn < limit) {
-		void *map;
-
-		for (n = 0; pfn < limit && n < SXS_BATCH_MAX; pfn++)
-			if (!(bm[pfn / 8] & (1u << (pfn % 8))))
-				pfns[n++] = pfn;
-		if (!n)
-			break;
-		map = xenforeignmemory_map(x->fmem, domid, PROT_READ, n, pfns, errs);
-		if (!map) {
-			ERR("cannot map frames of domain %u to see which are populated: %s",
-			    domid, strerror(errno));
+	while ((n = hk_reprobe_batch(*bitmap, old, nr, limit, &cursor, pfns,
+				     SXS_BATCH_MAX)))
+		if (probe_batch(x, domid, pfns, n, *bitmap, found, err, errlen))
 			return -1;
-		}
-		for (i = 0; i < n; i++)
-			if (!errs[i]) {
-				bm[pfns[i] / 8] |= (uint8_t)(1u << (pfns[i] % 8));
-				++*found;
-			}
-		xenforeignmemory_unmap(x->fmem, map, n);
-	}
 	return 0;
 }
 

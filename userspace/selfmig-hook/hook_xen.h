@@ -41,11 +41,21 @@ int hk_xen_resolve(struct hk_xen *x, const char *spec, uint32_t *domid,
 
 /*
  * Ask the guest to suspend (control/shutdown = suspend, Linux's standard
- * path) and wait up to wait_s seconds until Xen reports it shut down with
- * reason suspend.  0 at once if it already is.
+ * path): 0 asked, 1 it already is suspended, -1 err.  Wait for the answer
+ * with hk_await_suspend() (suspend.h) on hk_xen_dom_ops().
  */
-int hk_xen_suspend(struct hk_xen *x, uint32_t domid, unsigned int wait_s,
-		   char *err, size_t errlen);
+int hk_xen_request_suspend(struct hk_xen *x, uint32_t domid, char *err,
+			   size_t errlen);
+
+/* The domain as a struct hk_dom_ops (suspend.h): its state, withdrawing a
+ * request to suspend, resuming it.  d holds what o points at. */
+struct hk_dom_ops;
+struct hk_xen_dom {
+	struct hk_xen *x;
+	uint32_t domid;
+};
+void hk_xen_dom_ops(struct hk_xen_dom *d, struct hk_xen *x, uint32_t domid,
+		    const char *name, struct hk_dom_ops *o);
 
 /* Resume a suspended domain with the suspend cancelled: it runs on. */
 int hk_xen_resume(struct hk_xen *x, uint32_t domid, char *err, size_t errlen);
@@ -81,20 +91,24 @@ int hk_xen_write_static(struct hk_xen *x, uint32_t domid, struct sxs_sink *s,
 int hk_xen_write_cpu_state(struct hk_xen *x, uint32_t domid,
 			   struct sxs_sink *s, struct hk_save_stats *st,
 			   char *err, size_t errlen);
-/* Wait (without asking) until the domain has suspended itself. */
-int hk_xen_wait_suspended(struct hk_xen *x, uint32_t domid, unsigned int wait_s,
-			  char *err, size_t errlen);
 /*
- * Update such a bitmap at the switch: the map's new size, and the frames
- * below limit populated since (only those not yet known are tried: the
- * guest's RAM, where ballooning happens, not the sparse range above it);
- * found counts them.
+ * Update such a bitmap at the switch (frames.h): the map's new size, and
+ * the frames populated since, among those below limit not known populated
+ * and those the map gained; found counts them.  A frame that is there but
+ * cannot be mapped is an error.
  */
 int hk_xen_populated_again(struct hk_xen *x, uint32_t domid, uint8_t **bitmap,
 			   uint64_t *nr_io, uint64_t limit, uint64_t *found,
 			   char *err, size_t errlen);
 
-/* Bitmap (malloc'd) of the frames dom0 can map: the populated ones. */
+/* The domain's maximum memory in 4 KiB pages, as Xen holds it (max_pages). */
+int hk_xen_max_pages(struct hk_xen *x, uint32_t domid, uint64_t *pages,
+		     char *err, size_t errlen);
+
+/*
+ * Bitmap (malloc'd) of the populated frames: those dom0 maps; a hole is
+ * not, any other failure to map is an error (frames.h).
+ */
 int hk_xen_populated(struct hk_xen *x, uint32_t domid, uint8_t **bitmap,
 		     uint64_t *nr, char *err, size_t errlen);
 /* Copy n (<= SXS_BATCH_MAX) frames into buf; any unmappable one fails. */

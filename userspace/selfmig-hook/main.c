@@ -14,7 +14,7 @@
  *       left behind.
  *
  *   selfmig-hook migrate DOMAIN [--rune CMD] [--receiver-log FILE]
- *                [--wait-s N] [--json FILE]
+ *                [--wait-s N] [--json FILE] [--io-timeout S]
  *       Stop-and-copy migration through a stock receiver: start CMD
  *       (default "xl migrate-receive"; "ssh HOST xl migrate-receive" for
  *       another host), suspend the domain, stream it, and once the
@@ -22,12 +22,17 @@
  *       The source is destroyed only after the destination reports that its
  *       copy runs; until then the source stays suspended, so two copies never
  *       run.  If anything fails before that, the source resumes and runs on.
+ *       A write to the receiver that makes no progress for --io-timeout
+ *       seconds (default 60) fails the migration.
  *
  *   selfmig-hook self DOMAIN --listen ADDR:PORT --id HEX [--rune CMD]
  *                [--receiver-log FILE] [--wait-s N] [--json FILE]
+ *                [--io-timeout S] [--verify]
  *       Self-migration: the guest's pre-copy stream is forwarded into the
  *       receiver while it arrives; after the guest suspends itself, only its
- *       final dirty set and CPU state are copied (self_xen.c).
+ *       final dirty set and CPU state are copied (self_xen.c).  The guest's
+ *       page count is bounded by its maximum memory as Xen reports it; each
+ *       read from the guest and write to the receiver has a deadline.
  *
  *   selfmig-hook key DOMAIN --id HEX [-o FILE] [--no-publish]
  *       A fresh secret for migration HEX: handed to the guest in
@@ -35,6 +40,12 @@
  *       the guest refuses a key it could write itself) and, with -o,
  *       written to FILE (mode 600, never overwritten) for selfmig-receive
  *       --key-file.  `self` does this by itself.
+ *
+ *   selfmig-hook resume DOMAIN
+ *       Resume a suspended domain with its suspend cancelled, so that it
+ *       runs on where it was; refused for a domain that is not suspended.
+ *       What an operator runs when a message of the other commands says a
+ *       guest was left suspended and the destination does not run it.
  *
  *   selfmig-hook check FILE [--libxl]
  *       Walk an image (or, with --libxl, a bare libxl stream) and print what
@@ -64,6 +75,7 @@
 #include "xenstream.h"
 #include "xlrecv.h"
 #include "self.h"
+#include "suspend.h"
 #include "switch.h"
 
 static void usage(FILE *f)
@@ -72,10 +84,12 @@ static void usage(FILE *f)
 		"usage: selfmig-hook save DOMAIN -o FILE [--suspend] [--wait-s N]\n"
 		"                    [--after leave|resume|destroy] [--json FILE]\n"
 		"       selfmig-hook migrate DOMAIN [--rune CMD] [--receiver-log FILE]\n"
-		"                    [--wait-s N] [--json FILE]\n"
+		"                    [--wait-s N] [--json FILE] [--io-timeout S]\n"
 		"       selfmig-hook self DOMAIN --listen ADDR:PORT --id HEX [--rune CMD]\n"
 		"                    [--receiver-log FILE] [--wait-s N] [--json FILE]\n"
+		"                    [--io-timeout S] [--verify]\n"
 		"       selfmig-hook key DOMAIN --id HEX [-o FILE] [--no-publish]\n"
+		"       selfmig-hook resume DOMAIN\n"
 		"       selfmig-hook check FILE [--libxl]\n");
 }
 
@@ -157,6 +171,70 @@ static int cmd_check(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Ask the guest to suspend and wait up to wait_s for it (SELFMIG_FAULT=
+ * suspend-timeout: one look).  A request not answered in time is withdrawn,
+ * and a guest that suspends all the same is resumed (suspend.h).  0: it is
+ * suspended; -1: it is not and runs on; -2: it is not, and whether it runs
+ * on cannot be told (err says what to check: print it loudly).
+ */
+static int suspend_guest(struct hk_xen *x, uint32_t domid, const char *name,
+			 unsigned long wait_s, const struct hk_fault *fault,
+			 char *err, size_t errlen)
+{
+	struct hk_xen_dom d;
+	struct hk_dom_ops o;
+	char msg[600];
+	enum hk_susp s;
+	int r = hk_xen_request_suspend(x, domid, err, errlen);
+
+	if (r)
+		return r > 0 ? 0 : -1;
+	hk_xen_dom_ops(&d, x, domid, name, &o);
+	s = hk_await_suspend(&o, hk_fault_suspend_wait_ms(fault, (unsigned int)wait_s * 1000),
+			     HK_SUSPEND_GRACE_MS, msg, sizeof(msg));
+	if (s == HK_SUSP_DONE)
+		return 0;
+	snprintf(err, errlen, "no suspend within %lu s: %s", wait_s, msg);
+	return hk_susp_runs_on(s) ? -1 : -2;
+}
+
+/* selfmig-hook resume DOMAIN: a suspended domain runs on, its suspend cancelled. */
+static int cmd_resume(int argc, char **argv)
+{
+	struct hk_xen_dom d;
+	struct hk_dom_ops o;
+	struct hk_xen *x;
+	uint32_t domid;
+	char err[512];
+	int st, rc = 1;
+
+	if (argc != 2 || argv[1][0] == '-') {
+		usage(stderr);
+		return 2;
+	}
+	x = hk_xen_open(err, sizeof(err));
+	if (!x || hk_xen_resolve(x, argv[1], &domid, err, sizeof(err))) {
+		fprintf(stderr, "selfmig-hook: %s\n", err);
+		hk_xen_close(x);
+		return 1;
+	}
+	hk_xen_dom_ops(&d, x, domid, argv[1], &o);
+	st = o.state(o.ctx, err, sizeof(err));
+	if (st == HK_DOM_RUNNING)
+		fprintf(stderr, "selfmig-hook: domain %u runs; it is not suspended\n", domid);
+	else if (st != HK_DOM_SUSPENDED)
+		fprintf(stderr, "selfmig-hook: domain %u is not suspended: %s\n", domid, err);
+	else if (hk_xen_resume(x, domid, err, sizeof(err)))
+		fprintf(stderr, "selfmig-hook: %s\n", err);
+	else {
+		fprintf(stderr, "selfmig-hook: domain %u resumed; it runs on\n", domid);
+		rc = 0;
+	}
+	hk_xen_close(x);
+	return rc;
+}
+
 enum after { AFTER_LEAVE, AFTER_RESUME, AFTER_DESTROY };
 
 static int cmd_save(int argc, char **argv)
@@ -171,6 +249,7 @@ static int cmd_save(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *out = NULL, *json = NULL, *dom;
+	char *name = NULL;
 	bool do_suspend = false, we_suspended = false;
 	unsigned long wait_s = 60;
 	enum after after = AFTER_LEAVE;
@@ -235,6 +314,10 @@ static int cmd_save(int argc, char **argv)
 		fprintf(stderr, "selfmig-hook: %s\n", err);
 		return 2;
 	}
+	if (fault.point == HK_FAULT_FLUSH_FAIL) {
+		fprintf(stderr, "selfmig-hook: SELFMIG_FAULT=flush-fail is a point of self only\n");
+		return 2;
+	}
 	x = hk_xen_open(err, sizeof(err));
 	if (!x) {
 		fprintf(stderr, "selfmig-hook: %s\n", err);
@@ -243,14 +326,17 @@ static int cmd_save(int argc, char **argv)
 	if (hk_xen_resolve(x, dom, &domid, err, sizeof(err)))
 		goto fail;
 	if (do_suspend) {
-		char *name = hk_xen_name(x, domid);
-
+		name = hk_xen_name(x, domid);
 		if (!name) {
 			snprintf(err, sizeof(err), "domain %u has no name", domid);
 			goto fail;
 		}
-		r = hk_guard_start(&guard, domid, name, err, sizeof(err));
-		free(name);
+		{
+			struct hk_guard_cfg gc = { domid, name, (unsigned int)wait_s,
+						   HK_GUARD_ANSWER_WAIT_S, -1, -1 };
+
+			r = hk_guard_start(&guard, &gc, err, sizeof(err));
+		}
 		if (r)
 			goto fail;
 	}
@@ -263,9 +349,13 @@ static int cmd_save(int argc, char **argv)
 	if (do_suspend) {
 		fprintf(stderr, "selfmig-hook: asking domain %u to suspend\n", domid);
 		hk_guard_set(&guard, HK_GUARD_SUSPENDED);
-		if (hk_xen_suspend(x, domid, (unsigned int)wait_s, err, sizeof(err))) {
+		r = suspend_guest(x, domid, name, wait_s, &fault, err, sizeof(err));
+		if (r) {
 			close(fd);
 			unlink(tmp);
+			if (r < -1)
+				goto fail_loud;
+			hk_guard_set(&guard, HK_GUARD_IDLE);
 			goto fail;
 		}
 		we_suspended = true;
@@ -338,9 +428,14 @@ static int cmd_save(int argc, char **argv)
 	}
 	hk_guard_stop(&guard);
 	hk_xen_close(x);
+	free(name);
 	return rc;
+fail_loud:
+	fprintf(stderr, "selfmig-hook: ATTENTION: %s\n", err);
+	goto out_fail;
 fail:
 	fprintf(stderr, "selfmig-hook: %s\n", err);
+out_fail:
 	if (we_suspended) {
 		char err2[256];
 
@@ -352,6 +447,7 @@ fail:
 	}
 	hk_guard_stop(&guard);
 	hk_xen_close(x);
+	free(name);
 	return 1;
 }
 
@@ -362,22 +458,24 @@ static int cmd_migrate(int argc, char **argv)
 		{ "receiver-log", required_argument, NULL, 'l' },
 		{ "wait-s", required_argument, NULL, 'w' },
 		{ "json", required_argument, NULL, 'j' },
+		{ "io-timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *rune = "xl migrate-receive", *rlog = NULL, *json = NULL;
+	unsigned int io_ms = XLR_WRITE_TIMEOUT_MS;
 	unsigned long wait_s = 60;
 	struct hk_save_stats st;
 	struct hk_switch sw = { 0 };
 	struct sxs_sink sink;
-	struct xlr r = { -1, -1, -1 };
+	struct xlr r = { -1, -1, -1, 0 };
 	struct hk_guard guard = { -1, -1 };
 	struct hk_fault fault;
 	struct hk_fault_sink fsink;
 	struct sxs_sink fdsink;
-	char err[512], *name = NULL;
+	char err[1024], *name = NULL;
 	double t0, t_susp = 0, t_sent = 0;
-	int c, rc = 1;
+	int c, sr, rc = 1;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -395,6 +493,10 @@ static int cmd_migrate(int argc, char **argv)
 		case 'j':
 			json = optarg;
 			break;
+		case 't':
+			if (hk_parse_io_timeout(optarg, &io_ms))
+				return 2;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -409,6 +511,10 @@ static int cmd_migrate(int argc, char **argv)
 	}
 	if (hk_fault_from_env(&fault, err, sizeof(err))) {
 		fprintf(stderr, "selfmig-hook: %s\n", err);
+		return 2;
+	}
+	if (fault.point == HK_FAULT_FLUSH_FAIL) {
+		fprintf(stderr, "selfmig-hook: SELFMIG_FAULT=flush-fail is a point of self only\n");
 		return 2;
 	}
 	hk_xen_fault_bad_record = fault.point == HK_FAULT_RESTORE_FAIL;
@@ -427,25 +533,40 @@ static int cmd_migrate(int argc, char **argv)
 	}
 	sw.name = name;
 	t0 = now_s();
-	/* Before the receiver starts, so that the guard holds none of its pipes. */
-	if (hk_guard_start(&guard, sw.domid, name, err, sizeof(err)))
-		goto fail;
-	sw.guard = &guard;
 	fprintf(stderr, "selfmig-hook: starting the receiver: %s\n", rune);
 	if (xlr_start(&r, rune, rlog, err, sizeof(err)))
 		goto fail;
+	r.write_timeout_ms = io_ms;
 	sw.xr = &r;
+	/*
+	 * The guard keeps the receiver's output, to hear its answer if the
+	 * hook dies after the permission, and closes its input.
+	 */
+	{
+		struct hk_guard_cfg gc = { sw.domid, name, (unsigned int)wait_s,
+					   HK_GUARD_ANSWER_WAIT_S, r.from, r.to };
+
+		if (hk_guard_start(&guard, &gc, err, sizeof(err)))
+			goto fail;
+	}
+	sw.guard = &guard;
+	sw.fault = &fault;
 	if (xlr_banner(&r, 60, err, sizeof(err)))
 		goto fail;
 	hk_fault_die_at(&fault, HK_STAGE_RECEIVING);
 	fprintf(stderr, "selfmig-hook: asking domain %u (%s) to suspend\n", sw.domid, name);
 	hk_guard_set(&guard, HK_GUARD_SUSPENDED);
-	if (hk_xen_suspend(sw.x, sw.domid, (unsigned int)wait_s, err, sizeof(err)))
+	sr = suspend_guest(sw.x, sw.domid, name, wait_s, &fault, err, sizeof(err));
+	if (sr < -1)
+		goto fail_loud;
+	if (sr) {
+		hk_guard_set(&guard, HK_GUARD_IDLE);
 		goto fail;
+	}
 	sw.suspended = true;
 	t_susp = now_s();
 	hk_fault_die_at(&fault, HK_STAGE_SUSPENDED);
-	fdsink = (struct sxs_sink){ sxs_fd_write, &r.to, 0 };
+	fdsink = (struct sxs_sink){ xlr_write, &r, 0 };
 	fsink = (struct hk_fault_sink){ &fault, &fdsink, &r.to, r.pid, false };
 	if (fault.point == HK_FAULT_CONN_DROP || fault.point == HK_FAULT_RECEIVER_CRASH)
 		sink = (struct sxs_sink){ hk_fault_sink_write, &fsink, 0 };
@@ -483,6 +604,11 @@ static int cmd_migrate(int argc, char **argv)
 			fprintf(stderr, "selfmig-hook: %s: %s\n", json, strerror(errno));
 		}
 	}
+	goto out;
+fail_loud:
+	rc = 1;
+	fprintf(stderr, "selfmig-hook: ATTENTION: %s\n", err);
+	hk_switch_abort(&sw);
 	goto out;
 fail:
 	rc = 1;
@@ -599,6 +725,8 @@ int main(int argc, char **argv)
 		return cmd_migrate(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "key"))
 		return cmd_key(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "resume"))
+		return cmd_resume(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "check"))
 		return cmd_check(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {

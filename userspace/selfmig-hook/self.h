@@ -3,6 +3,13 @@
 #ifndef SELFMIG_HOOK_SELF_H
 #define SELFMIG_HOOK_SELF_H
 
+/*
+ * How long the guest has to suspend once it has been told to (the orderly
+ * close of its connection after its stream's END); a late one is settled
+ * as suspend.h says.
+ */
+#define HK_SELF_SUSPEND_WAIT_S	60u
+
 int hk_cmd_self(int argc, char **argv);
 
 #endif /* SELFMIG_HOOK_SELF_H */

@@ -15,6 +15,7 @@
  * Any failure before the permission resumes the source.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -31,9 +32,11 @@
 #include "finalset.h"
 #include "forward.h"
 #include "authkey.h"
+#include "conn.h"
 #include "guard.h"
 #include "hook_xen.h"
 #include "self.h"
+#include "suspend.h"
 #include "switch.h"
 #include "xenstream.h"
 #include "xlrecv.h"
@@ -117,7 +120,8 @@ static void self_fault_stream(struct self_fault *sf, const struct smr_receiver *
 		self_fault_kill(sf);
 		return;
 	case HK_FAULT_CONN_DROP:
-		if (bytes <= f->after_bytes)
+		/* After END an orderly shutdown would be the word to suspend. */
+		if (bytes <= f->after_bytes || ended)
 			return;
 		sf->fired = true;
 		fprintf(stderr, "selfmig-hook: FAULT INJECTION: the guest's connection drops in round %llu, after %llu bytes\n",
@@ -131,6 +135,25 @@ static void self_fault_stream(struct self_fault *sf, const struct smr_receiver *
 	default:
 		return;
 	}
+}
+
+/*
+ * flush-fail: as the guest's stream ends, the receiver's input is replaced
+ * by a pipe nobody reads.  xl sees its input end and destroys its partial
+ * domain; the hook's flush of the last pages (or, with none left, its check
+ * that the receiver still takes the stream) fails with EPIPE, as when the
+ * receiver goes away at that moment.
+ */
+static void self_fault_cut_receiver(struct xlr *xr)
+{
+	int p[2];
+
+	fprintf(stderr, "selfmig-hook: FAULT INJECTION: the receiver's stream is cut as the guest's stream ends\n");
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK))
+		return;
+	close(p[0]);
+	dup2(p[1], xr->to);
+	close(p[1]);
 }
 
 /*
@@ -183,27 +206,45 @@ static int verify_switch(struct hk_xen *x, uint32_t domid, const struct hk_fwd *
 	return ret;
 }
 
-/* Run the guest's page stream from fd through the receiver; 0 when complete. */
-static int take_stream(struct smr_receiver *r, int fd, unsigned int idle_s,
-		       struct self_fault *sf, char *err, size_t errlen)
+/*
+ * Run the guest's page stream from fd through the receiver; 0 when
+ * complete.  Each read waits at most the receiver's read deadline, and
+ * the whole stream its own (selfmig-receive's --max-seconds default).
+ */
+static int take_stream(struct smr_receiver *r, int fd, struct self_fault *sf,
+		       char *err, size_t errlen)
 {
 	static uint8_t buf[1 << 16];
+	unsigned int idle_ms = r->cfg.io_timeout_ms;
 
+	if (r->err) {
+		smr_error_line(r, err, errlen);
+		return -1;
+	}
+	if (r->complete)
+		return 0;
 	for (;;) {
 		struct pollfd p = { fd, POLLIN, 0 };
-		int pr = poll(&p, 1, (int)idle_s * 1000);
+		unsigned int left;
 		ssize_t n;
-		int ret;
+		int ret, pr;
 
+		if (smr_stream_time_left(r, &left)) {
+			smr_error_line(r, err, errlen);
+			return -1;
+		}
+		pr = poll(&p, 1, (int)(left < idle_ms ? left : idle_ms));
 		if (pr < 0 && errno == EINTR)
 			continue;
 		if (pr < 0) {
 			snprintf(err, errlen, "poll: %s", strerror(errno));
 			return -1;
 		}
+		if (!pr && left < idle_ms)
+			continue;	/* the stream's deadline: said above */
 		if (!pr) {
-			snprintf(err, errlen, "the guest's stream stalled for %u s",
-				 idle_s);
+			snprintf(err, errlen, "the guest's stream stalled: nothing for %.1f s, at offset %llu (--io-timeout)",
+				 idle_ms / 1000.0, (unsigned long long)r->st.stream_bytes);
 			return -1;
 		}
 		n = read(fd, buf, sizeof(buf));
@@ -236,8 +277,11 @@ int hk_cmd_self(int argc, char **argv)
 		{ "wait-s", required_argument, NULL, 'w' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "verify", no_argument, NULL, 'V' },
+		{ "io-timeout", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
+	unsigned int io_ms = XLR_WRITE_TIMEOUT_MS;
+	uint64_t max_pages = 0, page_limit;
 	const char *listen_spec = NULL, *id_hex = NULL, *json = NULL;
 	const char *rune = "xl migrate-receive", *rlog = NULL;
 	unsigned long wait_s = 120;
@@ -245,12 +289,12 @@ int hk_cmd_self(int argc, char **argv)
 	struct smr_receiver recv;
 	struct smr_config rcfg;
 	struct smfs_header *h = NULL;
-	struct xlr xr = { -1, -1, -1 };
+	struct xlr xr = { -1, -1, -1, 0 };
 	struct hk_switch sw = { 0 };
 	struct sxs_sink sink;
 	struct hk_fwd f = { 0 };
 	uint8_t *populated = NULL, *maps = NULL;
-	char err[512], desc[128], peer[128], *name = NULL;
+	char err[1024], desc[128], peer[128], *name = NULL;
 	bool recv_init = false, key_published = false;
 	struct hk_guard guard = { -1, -1 };
 	uint8_t key[SMW_KEY_LEN];
@@ -293,10 +337,14 @@ int hk_cmd_self(int argc, char **argv)
 		case 'V':
 			verify = true;
 			break;
+		case 't':
+			if (hk_parse_io_timeout(optarg, &io_ms))
+				return 2;
+			break;
 		default:
 			fprintf(stderr, "usage: selfmig-hook self DOMAIN --listen ADDR:PORT --id HEX\n"
 				"                    [--rune CMD] [--receiver-log FILE] [--wait-s N] [--json FILE]\n"
-				"                    [--verify]\n");
+				"                    [--io-timeout S] [--verify]\n");
 			return 2;
 		}
 	}
@@ -311,10 +359,6 @@ int hk_cmd_self(int argc, char **argv)
 	}
 	if (hk_fault_from_env(&sf.f, err, sizeof(err))) {
 		fprintf(stderr, "selfmig-hook: %s\n", err);
-		return 2;
-	}
-	if (sf.f.point == HK_FAULT_RESTORE_FAIL) {
-		fprintf(stderr, "selfmig-hook: SELFMIG_FAULT=restore-fail is not a point of self\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -344,9 +388,15 @@ int hk_cmd_self(int argc, char **argv)
 	memset(keyline, 0, sizeof(keyline));
 	key_published = true;
 	rcfg.key = key;
-	if (hk_guard_start(&guard, domid, name, err, sizeof(err)))
+	/*
+	 * The guest's claims (its stream's page count, its final set's) size
+	 * what dom0 allocates: never more than its memory as Xen has it.
+	 */
+	if (hk_xen_max_pages(x, domid, &max_pages, err, sizeof(err)))
 		goto fail;
-	sw.guard = &guard;
+	page_limit = hk_guest_page_limit(max_pages);
+	rcfg.max_pages = page_limit;
+	rcfg.io_timeout_ms = io_ms;
 	if (hk_xen_populated(x, domid, &populated, &nr, err, sizeof(err)))
 		goto fail;
 	h = malloc(sizeof(*h));
@@ -355,56 +405,112 @@ int hk_cmd_self(int argc, char **argv)
 		goto fail;
 	}
 	fprintf(stderr, "selfmig-hook: starting the receiver: %s\n", rune);
-	if (xlr_start(&xr, rune, rlog, err, sizeof(err)) ||
-	    xlr_banner(&xr, 60, err, sizeof(err)))
+	if (xlr_start(&xr, rune, rlog, err, sizeof(err)))
+		goto fail;
+	xr.write_timeout_ms = io_ms;
+	/*
+	 * The guard, before the guest is touched: it keeps the receiver's
+	 * output (its answer after the permission) and closes its input.
+	 */
+	{
+		struct hk_guard_cfg gc = { domid, name, HK_SELF_SUSPEND_WAIT_S,
+					   HK_GUARD_ANSWER_WAIT_S, xr.from, xr.to };
+
+		if (hk_guard_start(&guard, &gc, err, sizeof(err)))
+			goto fail;
+	}
+	sw.guard = &guard;
+	sw.fault = &sf.f;
+	if (xlr_banner(&xr, 60, err, sizeof(err)))
 		goto fail;
 	sf.pgrp = xr.pid;
-	sink = (struct sxs_sink){ sxs_fd_write, &xr.to, 0 };
+	sink = (struct sxs_sink){ xlr_write, &xr, 0 };
 	if (hk_xen_write_prologue(x, domid, &sink, &st, err, sizeof(err)))
 		goto fail;
 	lfd = smr_listen(listen_spec, desc, sizeof(desc), err, sizeof(err));
 	if (lfd < 0)
 		goto fail;
-	fprintf(stderr, "selfmig-hook: listening on %s for domain %u's pages\n", desc, domid);
-	{
-		struct pollfd p = { lfd, POLLIN, 0 };
-
-		if (poll(&p, 1, (int)wait_s * 1000) <= 0) {
-			snprintf(err, sizeof(err), "the guest did not connect within %lu s", wait_s);
-			goto fail;
-		}
-	}
-	cfd = smr_accept(lfd, peer, sizeof(peer));
-	if (cfd < 0) {
-		snprintf(err, sizeof(err), "accept: %s", strerror(errno));
-		goto fail;
-	}
-	t_conn = now_s();
-	/* The guest suspends itself after its pre-copy: from now on a dead
-	 * hook must not leave it suspended. */
-	hk_guard_set(&guard, HK_GUARD_SUSPENDED);
-	fprintf(stderr, "selfmig-hook: pre-copy from %s\n", peer);
+	fprintf(stderr, "selfmig-hook: listening on %s for domain %u's pages (at most %llu frames)\n",
+		desc, domid, (unsigned long long)page_limit);
 	rcfg.image_path = NULL;
 	rcfg.out = stderr;
 	rcfg.page_fn = hk_fwd_page;
 	rcfg.page_ctx = &f;
-	if (smr_init(&recv, &rcfg)) {
-		snprintf(err, sizeof(err), "cannot start the stream decoder");
+	/*
+	 * Only a stream under this migration's secret is taken; any other
+	 * connection (or a silent one) is refused without holding it up.
+	 */
+	{
+		struct smr_serve_opts so = { (unsigned int)wait_s * 1000, stderr };
+
+		cfd = smr_accept_stream(lfd, &rcfg, &so, &recv, peer, sizeof(peer),
+					err, sizeof(err));
+	}
+	if (cfd < 0)
+		goto fail;
+	recv_init = true;
+	memset(key, 0, sizeof(key));	/* the decoder holds the keyed state */
+	close(lfd);
+	lfd = -1;
+	/* Until the word, any end of the connection, our death's too, is a reset. */
+	if (hk_conn_arm(cfd)) {
+		snprintf(err, sizeof(err), "cannot set the guest's connection to reset: %s",
+			 strerror(errno));
 		goto fail;
 	}
-	memset(key, 0, sizeof(key));	/* the decoder holds the keyed state */
-	recv_init = true;
-	if (take_stream(&recv, cfd, 60, &sf, err, sizeof(err)) || hk_fwd_flush(&f))
+	t_conn = now_s();
+	fprintf(stderr, "selfmig-hook: pre-copy from %s\n", peer);
+	if (take_stream(&recv, cfd, &sf, err, sizeof(err)))
 		goto fail;
+	if (sf.f.point == HK_FAULT_FLUSH_FAIL)
+		self_fault_cut_receiver(&xr);
+	if (hk_fwd_flush(&f))
+		goto wfail;
+	/* A receiver gone since the last write must not cost the guest a suspend. */
+	if (xlr_check(&xr)) {
+		snprintf(err, sizeof(err), "the receiver no longer takes its stream (it exited, or closed its input) at the end of pre-copy");
+		goto fail;
+	}
 	t_end = now_s();
-	close(cfd);
-	cfd = -1;
 	fprintf(stderr, "selfmig-hook: pre-copy done: %llu rounds, %llu pages forwarded; waiting for the guest to suspend\n",
 		(unsigned long long)recv.st.rounds, (unsigned long long)f.forwarded);
-
-	/* The switch: the guest stops here. */
-	if (hk_xen_wait_suspended(x, domid, 60, err, sizeof(err)))
+	/*
+	 * The word: the orderly close tells the guest that every page reached
+	 * xl, and it suspends itself.  From here a dead hook would leave it
+	 * suspended, so the guard is told first.
+	 */
+	hk_guard_set(&guard, HK_GUARD_SUSPENDED);
+	if (hk_conn_tell(cfd)) {
+		snprintf(err, sizeof(err), "cannot take the reset off the guest's connection: %s",
+			 strerror(errno));
+		hk_guard_set(&guard, HK_GUARD_IDLE);
 		goto fail;
+	}
+	cfd = -1;
+
+	/*
+	 * The switch: the guest stops here.  A guest that has not suspended by
+	 * the deadline may still be on its way: its request is withdrawn, or
+	 * it is resumed when it suspends late (suspend.h).
+	 */
+	{
+		struct hk_xen_dom d;
+		struct hk_dom_ops o;
+		char msg[600];
+		enum hk_susp s;
+
+		hk_xen_dom_ops(&d, x, domid, name, &o);
+		s = hk_await_suspend(&o, hk_fault_suspend_wait_ms(&sf.f, HK_SELF_SUSPEND_WAIT_S * 1000),
+				     HK_SUSPEND_GRACE_MS, msg, sizeof(msg));
+		if (s != HK_SUSP_DONE) {
+			snprintf(err, sizeof(err), "no suspend within %u s of the end of pre-copy: %s",
+				 HK_SELF_SUSPEND_WAIT_S, msg);
+			if (!hk_susp_runs_on(s))
+				goto fail_loud;
+			hk_guard_set(&guard, HK_GUARD_IDLE);
+			goto fail;
+		}
+	}
 	sw.suspended = true;
 	t_susp = now_s();
 	hk_fault_die_at(&sf.f, HK_STAGE_SUSPENDED);
@@ -414,11 +520,11 @@ int hk_cmd_self(int argc, char **argv)
 	}
 	if (hk_xen_final_set(x, domid, h, &maps, err, sizeof(err)))
 		goto fail;
-	if (!hk_final_set_is_ours(h, rcfg.id)) {
-		snprintf(err, sizeof(err), "the guest's final set is for migration %02x%02x%02x%02x..., not %s",
-			 h->id[0], h->id[1], h->id[2], h->id[3], id_hex);
+	/* A descriptor of another migration says nothing of this one. */
+	if (hk_check_final_set_id(h, rcfg.id, err, sizeof(err)) ||
+	    hk_check_page_count(h->page_count, page_limit, "the guest's final set",
+				err, sizeof(err)))
 		goto fail;
-	}
 	/* Frames of its RAM populated while the guest pre-copied are copied too. */
 	if (hk_xen_populated_again(x, domid, &populated, &nr, h->page_count, &newly,
 				   err, sizeof(err)))
@@ -485,6 +591,9 @@ int hk_cmd_self(int argc, char **argv)
 	t_pages = now_s();
 	if (hk_xen_write_cpu_state(x, domid, &sink, &st, err, sizeof(err)))
 		goto fail;
+	/* restore-fail: the destination fails after the final set is in. */
+	if (sf.f.point == HK_FAULT_RESTORE_FAIL && hk_fault_bad_record(&sink))
+		goto wfail;
 	if (sxs_write_end(&sink))
 		goto wfail;
 	t_sent = now_s();
@@ -537,11 +646,21 @@ int hk_cmd_self(int argc, char **argv)
 	}
 	rc = 0;
 	goto out;
+fail_loud:
+	rc = 1;
+	fprintf(stderr, "selfmig-hook: ATTENTION: %s\n", err);
+	hk_switch_abort(&sw);
+	goto out;
 wfail:
-	snprintf(err, sizeof(err), "writing to the receiver: %s", strerror(errno));
+	snprintf(err, sizeof(err), "writing to the receiver: %s", sxs_write_strerror(errno));
 fail:
 	rc = 1;
 	fprintf(stderr, "selfmig-hook: %s\n", err);
+	/* Before the word, the guest learns at once that it must run on. */
+	if (cfd >= 0) {
+		hk_conn_reset(cfd);
+		cfd = -1;
+	}
 	if (x)
 		hk_switch_abort(&sw);
 out:
@@ -550,18 +669,8 @@ out:
 	memset(key, 0, sizeof(key));
 	xlr_finish(&xr, 10);
 	hk_guard_stop(&guard);
-	if (cfd >= 0) {
-		/*
-		 * The guest takes an orderly end of the connection as our
-		 * word that every page reached the destination, and then
-		 * suspends itself.  A failure must reach it as a reset.
-		 */
-		struct linger lg = { 1, 0 };
-
-		if (rc)
-			setsockopt(cfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-		close(cfd);
-	}
+	if (cfd >= 0)
+		hk_conn_reset(cfd);
 	if (lfd >= 0)
 		close(lfd);
 	if (recv_init)

@@ -14,11 +14,13 @@
 struct hk_xen;
 struct xlr;
 struct hk_guard;
+struct hk_fault;
 
 struct hk_switch {
 	struct hk_xen *x;
 	struct xlr *xr;
 	struct hk_guard *guard;	/* NULL: none */
+	const struct hk_fault *fault;	/* hook-die:go and :permitted; NULL: none */
 	uint32_t domid;
 	const char *name;
 	char away[300];
@@ -29,11 +31,14 @@ struct hk_switch {
 
 /* 1..3600 seconds from s into *v; 0, or -1 with a message on stderr. */
 int hk_parse_wait(const char *s, unsigned long *v);
+/* --io-timeout: seconds (0.01..86400) into milliseconds; 0, or -1 with a message. */
+int hk_parse_io_timeout(const char *s, unsigned int *ms);
 
 /*
  * 0: the destination runs and the source is destroyed.  -1: failed, err
  * says why, and the caller calls hk_switch_abort().  1: the destination may
- * still hold a copy, so the source stays suspended (already reported).
+ * still hold a copy, so the source stays suspended (already reported, with
+ * what to check).  The guard is kept up to date at every step: see guard.h.
  */
 int hk_switch_complete(struct hk_switch *s, char *err, size_t errlen);
 

@@ -6,10 +6,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "fault.h"
 #include "guard.h"
 #include "hook_xen.h"
 #include "switch.h"
 #include "xlrecv.h"
+#include "../selfmig-receive/receiver.h"
 
 static double now_s(void)
 {
@@ -32,40 +34,87 @@ int hk_parse_wait(const char *s, unsigned long *v)
 	return 0;
 }
 
+int hk_parse_io_timeout(const char *s, unsigned int *ms)
+{
+	if (smr_parse_seconds(s, ms)) {
+		fprintf(stderr, "selfmig-hook: --io-timeout takes seconds, 0.01..86400\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void guard(struct hk_switch *s, enum hk_guard_state st)
+{
+	if (s->guard)
+		hk_guard_set(s->guard, st);
+}
+
+static void die_at(struct hk_switch *s, enum hk_stage stage)
+{
+	if (s->fault)
+		hk_fault_die_at(s->fault, stage);
+}
+
+/* The destination may run the guest, and no one knows: keep ours suspended. */
+static int maybe_two(struct hk_switch *s, const char *why)
+{
+	fprintf(stderr, "selfmig-hook: %s\n"
+		"selfmig-hook: ATTENTION: the destination was allowed to run '%s' and did not say whether it does; the source, domain %u, stays suspended as '%s'. Check the destination (`xl list %s` there): if the guest runs there, destroy this copy (`xl destroy %s`); if not, rename it back (`xl rename %s %s`) and resume it (`selfmig-hook resume %s`)\n",
+		why, s->name, s->domid, s->away, s->name, s->away, s->away, s->name,
+		s->name);
+	return 1;
+}
+
 int hk_switch_complete(struct hk_switch *s, char *err, size_t errlen)
 {
-	int gone;
+	int status;
 
 	if (xlr_wait_ready(s->xr, 600, err, errlen))
 		return -1;
 	s->t_ready = now_s();
 	/* The destination takes the name when it starts; keep ours apart. */
 	snprintf(s->away, sizeof(s->away), "%s--migratedaway", s->name);
-	if (s->guard)
-		hk_guard_set(s->guard, HK_GUARD_RENAMED);
+	guard(s, HK_GUARD_RENAMED);
 	if (hk_xen_rename(s->x, s->domid, s->name, s->away, err, errlen))
 		return -1;
 	s->renamed = true;
-	if (s->guard)
-		hk_guard_set(s->guard, HK_GUARD_GO);
-	if (xlr_go(s->xr, 120, &gone, err, errlen)) {
-		if (gone) {
-			/* The destination destroyed its copy: ours may run. */
-			if (s->guard)
-				hk_guard_set(s->guard, HK_GUARD_RENAMED);
-			return -1;
-		}
-		/* The destination may still hold a copy: do not run two. */
-		fprintf(stderr, "selfmig-hook: %s\n"
-			"selfmig-hook: the source domain %u stays suspended as '%s'; "
-			"check the destination before resuming it\n",
-			err, s->domid, s->away);
-		return 1;
+	/*
+	 * From here until the destination answers, only its answer says
+	 * whether it runs: the guard, holding the receiver's output, reads it
+	 * if the hook dies, before or after the permission is written.
+	 */
+	guard(s, HK_GUARD_GO);
+	die_at(s, HK_STAGE_GO);
+	if (xlr_permit(s->xr, err, errlen)) {
+		/* Nothing of it was written: the destination cannot run. */
+		guard(s, HK_GUARD_RENAMED);
+		return -1;
 	}
-	s->t_run = now_s();
-	if (hk_xen_destroy(s->x, s->domid, err, errlen))
-		fprintf(stderr, "selfmig-hook: the destination runs, but: %s\n", err);
-	return 0;
+	die_at(s, HK_STAGE_PERMITTED);
+	if (xlr_report(s->xr, 120, &status, err, errlen))
+		return maybe_two(s, err);
+	if (!status) {
+		guard(s, HK_GUARD_DEST_RUNS);
+		s->t_run = now_s();
+		if (hk_xen_destroy(s->x, s->domid, err, errlen))
+			fprintf(stderr, "selfmig-hook: the destination runs, but: %s; destroy the source (`xl destroy %s`), never resume it\n",
+				err, s->away);
+		return 0;
+	}
+	guard(s, HK_GUARD_DEST_FAILED);
+	if (xlr_handback(s->xr, 120, err, errlen)) {
+		char why[600];
+
+		snprintf(why, sizeof(why), "the destination could not start its copy (status %d) and did not confirm destroying it: %s",
+			 status, err);
+		snprintf(err, errlen, "%s", why);
+		return maybe_two(s, err);
+	}
+	/* The destination destroyed its copy: ours may run. */
+	guard(s, HK_GUARD_RENAMED);
+	snprintf(err, errlen, "the destination could not start its copy (status %d) and destroyed it",
+		 status);
+	return -1;
 }
 
 void hk_switch_abort(struct hk_switch *s)

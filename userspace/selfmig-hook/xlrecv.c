@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -63,6 +64,14 @@ int xlr_start(struct xlr *r, const char *rune, const char *log, char *err,
 		_exit(127);
 	}
 	setpgid(r->pid, r->pid);
+	/* Writes wait in poll() under a deadline, never in write(). */
+	if (fcntl(in[1], F_SETFL, fcntl(in[1], F_GETFL) | O_NONBLOCK) < 0) {
+		ERR("fcntl: %s", strerror(errno));
+		kill(-r->pid, SIGKILL);
+		waitpid(r->pid, NULL, 0);
+		r->pid = -1;
+		goto fail_out;
+	}
 	close(in[0]);
 	close(out[1]);
 	if (lfd >= 0)
@@ -80,6 +89,15 @@ fail_log:
 	if (lfd >= 0)
 		close(lfd);
 	return -1;
+}
+
+int xlr_write(void *ctx, const void *buf, size_t len)
+{
+	struct xlr *r = ctx;
+
+	return sxs_fd_write_deadline(r->to, buf, len,
+				     r->write_timeout_ms ? r->write_timeout_ms :
+				     XLR_WRITE_TIMEOUT_MS);
 }
 
 /* Read exactly len bytes within timeout_s; 0, or -1 with err set. */
@@ -157,38 +175,164 @@ int xlr_wait_ready(struct xlr *r, unsigned int timeout_s, char *err,
 		      "'ready to unpause' message", err, errlen);
 }
 
-int xlr_go(struct xlr *r, unsigned int timeout_s, int *dest_gone, char *err,
-	   size_t errlen)
+int xlr_permit(struct xlr *r, char *err, size_t errlen)
+{
+	if (xlr_write(r, msg_go, sizeof(msg_go))) {
+		ERR("cannot send the permission to unpause: %s",
+		    sxs_write_strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int xlr_report(struct xlr *r, unsigned int timeout_s, int *status, char *err,
+	       size_t errlen)
 {
 	unsigned char code;
 
-	*dest_gone = 0;
-	if (sxs_fd_write(&r->to, msg_go, sizeof(msg_go))) {
-		ERR("cannot send the permission to unpause: %s", strerror(errno));
-		return -1;
-	}
 	if (expect(r, msg_report, sizeof(msg_report), timeout_s,
 		   "unpause report", err, errlen) ||
 	    read_exact_timed(r, &code, 1, timeout_s, "unpause status", err,
 			     errlen))
 		return -1;
+	*status = code;
+	return 0;
+}
+
+int xlr_handback(struct xlr *r, unsigned int timeout_s, char *err,
+		 size_t errlen)
+{
+	return expect(r, msg_go, sizeof(msg_go), timeout_s, "hand-back message",
+		      err, errlen);
+}
+
+int xlr_go(struct xlr *r, unsigned int timeout_s, int *dest_gone, char *err,
+	   size_t errlen)
+{
+	char e2[160];
+	int code;
+
+	*dest_gone = 0;
+	if (xlr_permit(r, err, errlen)) {
+		*dest_gone = 1;
+		return -1;
+	}
+	if (xlr_report(r, timeout_s, &code, err, errlen))
+		return -1;
 	if (!code)
 		return 0;
 	/* It destroys its copy, then hands the domain back. */
-	{
-		char e2[160];
-
-		if (!expect(r, msg_go, sizeof(msg_go), timeout_s,
-			    "hand-back message", e2, sizeof(e2))) {
-			*dest_gone = 1;
-			ERR("the destination could not start its copy (status %d) and destroyed it",
-			    (int)code);
-		} else {
-			ERR("the destination could not start its copy (status %d) and did not confirm destroying it: %s",
-			    (int)code, e2);
-		}
+	if (!xlr_handback(r, timeout_s, e2, sizeof(e2))) {
+		*dest_gone = 1;
+		ERR("the destination could not start its copy (status %d) and destroyed it",
+		    code);
+	} else {
+		ERR("the destination could not start its copy (status %d) and did not confirm destroying it: %s",
+		    code, e2);
 	}
 	return -1;
+}
+
+/* Whether buf (len bytes) is msg so far: 1 whole, 0 a prefix, -1 neither. */
+static int match(const uint8_t *buf, size_t len, const char *msg, size_t mlen)
+{
+	size_t n = len < mlen ? len : mlen;
+
+	if (memcmp(buf, msg, n))
+		return -1;
+	return len >= mlen;
+}
+
+enum xlr_outcome xlr_outcome(const void *buf, size_t len, int eof,
+			     enum xlr_from from)
+{
+	const uint8_t *p = buf;
+	int m;
+
+	if (from == XLR_FROM_REPORT) {
+		m = match(p, len, msg_report, sizeof(msg_report));
+		if (m < 0)
+			return XLR_OUT_UNKNOWN;
+		if (!m || len == sizeof(msg_report))
+			return eof ? XLR_OUT_UNKNOWN : XLR_OUT_MORE;
+		/* The status byte: 0, its copy runs (it says nothing more). */
+		if (!p[sizeof(msg_report)])
+			return XLR_OUT_RUNS;
+		p += sizeof(msg_report) + 1;
+		len -= sizeof(msg_report) + 1;
+	}
+	/* A failed start: it destroys its copy, then hands the domain back. */
+	m = match(p, len, msg_go, sizeof(msg_go));
+	if (m < 0)
+		return XLR_OUT_UNKNOWN;
+	if (!m)
+		return eof ? XLR_OUT_UNKNOWN : XLR_OUT_MORE;
+	return XLR_OUT_GONE;
+}
+
+enum xlr_outcome xlr_read_outcome(int fd, enum xlr_from from,
+				  unsigned int wait_s)
+{
+	uint8_t buf[sizeof(msg_report) + 1 + sizeof(msg_go)];
+	struct timespec t0, now;
+	size_t len = 0;
+
+	if (fd < 0)
+		return XLR_OUT_UNKNOWN;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		enum xlr_outcome o;
+		long left;
+		ssize_t n;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = (long)wait_s * 1000 - ((now.tv_sec - t0.tv_sec) * 1000 +
+					      (now.tv_nsec - t0.tv_nsec) / 1000000);
+		if (left <= 0)
+			return XLR_OUT_UNKNOWN;
+		if (poll(&p, 1, left > 1000 ? 1000 : (int)left) <= 0)
+			continue;
+		/* Never more than a whole answer: what follows it is not read. */
+		n = read(fd, buf + len, sizeof(buf) - len);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n > 0)
+			len += (size_t)n;
+		o = xlr_outcome(buf, len, n <= 0 || len == sizeof(buf), from);
+		if (o != XLR_OUT_MORE)
+			return o;
+	}
+}
+
+int xlr_check(struct xlr *r)
+{
+	struct pollfd p = { r->to, POLLOUT, 0 };
+	siginfo_t si;
+	int n;
+
+	if (r->to < 0) {
+		errno = EPIPE;
+		return -1;
+	}
+	do
+		n = poll(&p, 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	/* A pipe's write end reports POLLERR once no reader is left. */
+	if (p.revents & (POLLERR | POLLHUP | POLLNVAL)) {
+		errno = EPIPE;
+		return -1;
+	}
+	memset(&si, 0, sizeof(si));
+	if (r->pid > 0 &&
+	    !waitid(P_PID, (id_t)r->pid, &si, WEXITED | WNOHANG | WNOWAIT) &&
+	    si.si_pid == r->pid) {
+		errno = EPIPE;
+		return -1;
+	}
+	return 0;
 }
 
 int xlr_finish(struct xlr *r, unsigned int grace_s)

@@ -290,7 +290,8 @@ int main(int argc, char **argv)
 {
 	static const char conf[] =
 		"\x02quiesce_cgroup = background\nquiesce_comm = churn\nquiesce_phase = round:3\n"
-		"foreground_comm = sm-echo\ndirty_threshold = 1000\ndirtier_action = nice\n"
+		"foreground_pid = 412:1873\nforeground_cgroup = foreground\n"
+		"dirty_threshold = 1000\ndirtier_action = nice\n"
 		"stun = no\nsample_ms = 500\nhold_max_s = 30\ncgroup_root = /sys/fs/cgroup\n";
 	static const char stat[] =
 		"\x03" "123 (a (b) c) S 1 123 123 0 -1 4194560 100 0 0 0 5 6 0 0 20 0 1 0 4567 "

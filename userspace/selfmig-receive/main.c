@@ -5,14 +5,20 @@
  *   selfmig-receive --listen ADDR:PORT --image FILE --id HEX32
  *                   (--key-file FILE | --insecure)
  *                   [--meta FILE] [--json FILE] [--once] [--verbose]
+ *                   [--max-pages N] [--max-rounds N] [--max-bytes-factor N]
+ *                   [--io-timeout SECONDS] [--max-seconds SECONDS]
  *   selfmig-receive --from-file STREAM --image FILE --id HEX32 [...]
  *   selfmig-receive --new-key-file FILE --id HEX32
  *
- * In listening mode one connection is served at a time.  A connection that
- * fails before its stream header is accepted (wrong magic, version or id, or
- * closed early) leaves the image untouched and, without --once, the receiver
- * waits for the next one.  Once a stream has been accepted its outcome is
- * final.  The stream must be authenticated with the migration's secret,
+ * In listening mode, up to SMR_MAX_PENDING connections at once may send
+ * their stream header, each within the read deadline (serve.c).  One that
+ * fails before its stream header is accepted (wrong magic, version, id,
+ * secret or page count, silence, or closed early) leaves the image
+ * untouched; the first one accepted is served and the listening socket is
+ * closed.  Once a stream has been accepted its outcome is final.  With
+ * --once the first connection is the only one, whatever its outcome.
+ * Every read has a deadline, and a stream its limits on page count,
+ * rounds, bytes and time (receiver.h).  The stream must be authenticated with the migration's secret,
  * read from --key-file (written by dom0, mode 600); --insecure accepts
  * unauthenticated streams instead, for tests.  Exit status: 0 complete stream, 1 error, 2 usage.
  *
@@ -42,7 +48,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: " PROG " (--listen ADDR:PORT | --from-file STREAM) --image FILE --id HEX32\n"
 		"       (--key-file FILE | --insecure) [--meta FILE] [--json FILE] [--once] [--verbose]\n"
-		"       [--tee FILE] [--keep-bad DIR]\n"
+		"       [--tee FILE] [--keep-bad DIR] [--max-pages N] [--max-rounds N]\n"
+		"       [--max-bytes-factor N] [--io-timeout SECONDS] [--max-seconds SECONDS]\n"
 		"       " PROG " --new-key-file FILE --id HEX32\n"
 		"  --listen ADDR:PORT  accept the stream over TCP on this address only\n"
 		"                      ([ADDR]:PORT for IPv6; port 0 picks a free port)\n"
@@ -55,6 +62,16 @@ static void usage(FILE *f)
 		"  --meta FILE         per-page metadata file (round and crc32c)\n"
 		"  --json FILE         write the final summary as JSON\n"
 		"  --once              serve a single connection whatever its outcome\n"
+		"  --max-pages N       refuse a stream of more than N guest pages, before\n"
+		"                      anything is allocated or created (default %llu,\n"
+		"                      16 GiB of guest memory)\n"
+		"  --max-rounds N      refuse a record of round N or later (default %u)\n"
+		"  --max-bytes-factor N  refuse stream bytes beyond N times the guest memory\n"
+		"                      the stream declares, plus %llu MiB (default %u)\n"
+		"  --io-timeout S      fail when the sender sends nothing for S seconds;\n"
+		"                      a connection has as long for its stream header (default %u)\n"
+		"  --max-seconds S     fail a stream that has not ended S seconds after its\n"
+		"                      header came, however steadily it trickles (default %u)\n"
 		"  --verbose           print every record\n"
 		"  --tee FILE          also write every byte read, as it arrived, to FILE\n"
 		"                      (diagnosis: compare with a capture of the link)\n"
@@ -62,7 +79,10 @@ static void usage(FILE *f)
 		"                      to DIR/bad-record-SEQ-at-OFFSET.bin (diagnosis)\n"
 		"  --new-key-file FILE write a fresh secret for migration HEX32 to FILE\n"
 		"                      (mode 600; FILE must not exist) and exit; for\n"
-		"                      testbeds without dom0, which otherwise hands it out\n");
+		"                      testbeds without dom0, which otherwise hands it out\n",
+		SMR_DEF_MAX_PAGES, SMR_DEF_MAX_ROUNDS, SMR_BYTES_SLACK >> 20,
+		SMR_DEF_BYTES_FACTOR, SMR_DEF_IO_TIMEOUT_MS / 1000,
+		SMR_DEF_MAX_TIME_MS / 1000);
 }
 
 /* A fresh secret for migration id, as a new mode-600 file; 0, or 1. */
@@ -108,6 +128,22 @@ wipe:
 	return rc;
 }
 
+/* A decimal number in lo..hi; 0 or -1. */
+static int parse_u64(const char *s, u64 lo, u64 hi, u64 *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 static void report_error(const struct smr_receiver *r)
 {
 	char line[512];
@@ -119,8 +155,9 @@ static void report_error(const struct smr_receiver *r)
 static int serve_listen(const char *spec, const struct smr_config *cfg,
 			int once, struct smr_receiver *r)
 {
+	struct smr_serve_opts so = { 0, stdout };
 	char desc[128], peer[128], err[256];
-	int lfd, cfd, ret;
+	int lfd, cfd;
 
 	lfd = smr_listen(spec, desc, sizeof(desc), err, sizeof(err));
 	if (lfd < 0) {
@@ -129,7 +166,7 @@ static int serve_listen(const char *spec, const struct smr_config *cfg,
 	}
 	printf("listening on %s\n", desc);
 	fflush(stdout);
-	for (;;) {
+	if (once) {
 		cfd = smr_accept(lfd, peer, sizeof(peer));
 		if (cfd < 0) {
 			fprintf(stderr, PROG ": accept: %s\n", strerror(errno));
@@ -138,18 +175,22 @@ static int serve_listen(const char *spec, const struct smr_config *cfg,
 		}
 		printf("connection from %s\n", peer);
 		fflush(stdout);
-		ret = smr_init(r, cfg);
-		if (!ret)
-			ret = smr_run_fd(r, cfd, 0);
-		close(cfd);
-		if (!ret || once || r->dec.hdr_ok)
-			break;
-		report_error(r);
-		smr_close(r);
-		printf("stream rejected before it started; waiting for another connection\n");
+		smr_init(r, cfg);
+	} else {
+		cfd = smr_accept_stream(lfd, cfg, &so, r, peer, sizeof(peer),
+					err, sizeof(err));
+		if (cfd < 0) {
+			fprintf(stderr, PROG ": %s\n", err);
+			close(lfd);
+			return -1;
+		}
+		printf("stream from %s accepted\n", peer);
 		fflush(stdout);
 	}
+	/* One stream per receiver: later connections are refused at once. */
 	close(lfd);
+	smr_run_fd(r, cfd, 0);
+	close(cfd);
 	return 0;
 }
 
@@ -185,6 +226,11 @@ int main(int argc, char **argv)
 		{ "new-key-file", required_argument, NULL, 'K' },
 		{ "tee", required_argument, NULL, 'T' },
 		{ "keep-bad", required_argument, NULL, 'B' },
+		{ "max-pages", required_argument, NULL, 'P' },
+		{ "max-rounds", required_argument, NULL, 'R' },
+		{ "max-bytes-factor", required_argument, NULL, 'F' },
+		{ "io-timeout", required_argument, NULL, 't' },
+		{ "max-seconds", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -196,6 +242,7 @@ int main(int argc, char **argv)
 	struct smr_config cfg;
 	struct smr_receiver r;
 	int c, once = 0, have_id = 0, ret, cret;
+	u64 num;
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.out = stdout;
@@ -243,6 +290,40 @@ int main(int argc, char **argv)
 			break;
 		case 'B':
 			cfg.keep_bad_dir = optarg;
+			break;
+		case 'P':
+			if (parse_u64(optarg, 1, SMW_MAX_GUEST_PAGES, &num)) {
+				fprintf(stderr, PROG ": --max-pages wants 1..%llu\n",
+					SMW_MAX_GUEST_PAGES);
+				return 2;
+			}
+			cfg.max_pages = num;
+			break;
+		case 'R':
+			if (parse_u64(optarg, 1, 0xffffffffULL, &num)) {
+				fprintf(stderr, PROG ": --max-rounds wants 1..4294967295\n");
+				return 2;
+			}
+			cfg.max_rounds = (u32)num;
+			break;
+		case 'F':
+			if (parse_u64(optarg, 1, 1024, &num)) {
+				fprintf(stderr, PROG ": --max-bytes-factor wants 1..1024\n");
+				return 2;
+			}
+			cfg.max_bytes_factor = (u32)num;
+			break;
+		case 't':
+			if (smr_parse_seconds(optarg, &cfg.io_timeout_ms)) {
+				fprintf(stderr, PROG ": --io-timeout wants seconds, 0.01..86400\n");
+				return 2;
+			}
+			break;
+		case 'S':
+			if (smr_parse_seconds(optarg, &cfg.max_time_ms)) {
+				fprintf(stderr, PROG ": --max-seconds wants seconds, 0.01..86400\n");
+				return 2;
+			}
 			break;
 		case 'h':
 			usage(stdout);

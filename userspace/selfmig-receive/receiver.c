@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -33,6 +34,14 @@ const char *smr_errname(int err)
 		return "io";
 	case SMR_E_NOMEM:
 		return "nomem";
+	case SMR_E_TIMEOUT:
+		return "timeout";
+	case SMR_E_PAGE_LIMIT:
+		return "page_limit";
+	case SMR_E_ROUND_LIMIT:
+		return "round_limit";
+	case SMR_E_BYTE_LIMIT:
+		return "byte_limit";
 	default:
 		return smw_errname(err);
 	}
@@ -47,6 +56,14 @@ const char *smr_strerror(int err)
 		return "I/O error";
 	case SMR_E_NOMEM:
 		return "out of memory";
+	case SMR_E_TIMEOUT:
+		return "no data within the read deadline";
+	case SMR_E_PAGE_LIMIT:
+		return "page_count above the receiver's limit";
+	case SMR_E_ROUND_LIMIT:
+		return "more rounds than the receiver allows";
+	case SMR_E_BYTE_LIMIT:
+		return "more stream bytes than the receiver allows";
 	default:
 		return smw_strerror(err);
 	}
@@ -64,6 +81,18 @@ int smr_init(struct smr_receiver *r, const struct smr_config *cfg)
 {
 	memset(r, 0, sizeof(*r));
 	r->cfg = *cfg;
+	if (!r->cfg.max_pages)
+		r->cfg.max_pages = SMR_DEF_MAX_PAGES;
+	if (!r->cfg.max_rounds)
+		r->cfg.max_rounds = SMR_DEF_MAX_ROUNDS;
+	if (!r->cfg.max_bytes_factor)
+		r->cfg.max_bytes_factor = SMR_DEF_BYTES_FACTOR;
+	if (!r->cfg.io_timeout_ms)
+		r->cfg.io_timeout_ms = SMR_DEF_IO_TIMEOUT_MS;
+	if (!r->cfg.max_time_ms)
+		r->cfg.max_time_ms = SMR_DEF_MAX_TIME_MS;
+	/* Until the header is in, the decoder itself bounds what it takes. */
+	r->max_bytes = ~0ULL;
 	r->image_fd = -1;
 	r->punch_ok = 1;
 	r->t_start = smr_now();
@@ -154,16 +183,39 @@ static int smr_fail_rec(struct smr_receiver *r, int err, int sys_errno,
 	return smr_fail(r, err, sys_errno, what, rec->seq, rec->offset);
 }
 
+int smr_check_page_count(const struct smr_config *cfg, u64 page_count,
+			 char *detail, size_t len)
+{
+	u64 max = cfg->max_pages ? cfg->max_pages : SMR_DEF_MAX_PAGES;
+
+	if (page_count <= max)
+		return 0;
+	snprintf(detail, len, "the stream declares %llu pages (%llu MiB), the limit is %llu (--max-pages)",
+		 (unsigned long long)page_count,
+		 (unsigned long long)(page_count >> 8),
+		 (unsigned long long)max);
+	return -SMR_E_PAGE_LIMIT;
+}
+
 static int smr_on_header(struct smr_receiver *r)
 {
 	const struct smw_stream_info *in = &r->dec.info;
 	u64 size = in->page_count * SMW_PAGE_SIZE;
-	int fd;
+	int fd, ret;
 
+	/* Nothing is allocated or created for a page count above the limit. */
+	ret = smr_check_page_count(&r->cfg, in->page_count, r->err_detail,
+				   sizeof(r->err_detail));
+	if (ret)
+		return smr_fail(r, ret, 0, NULL, -1, 0);
 	r->page_count = in->page_count;
-	r->meta = smr_meta_alloc(in->page_count);
-	if (!r->meta)
-		return smr_fail(r, -SMR_E_NOMEM, ENOMEM, "metadata table", -1, 0);
+	r->max_bytes = (u64)r->cfg.max_bytes_factor * size + SMR_BYTES_SLACK;
+	if (r->cfg.meta_path) {
+		r->meta = smr_meta_alloc(in->page_count);
+		if (!r->meta)
+			return smr_fail(r, -SMR_E_NOMEM, ENOMEM, "metadata table",
+					-1, 0);
+	}
 	if (!r->cfg.image_path)
 		goto announce;		/* pages go to page_fn only */
 	fd = open(r->cfg.image_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
@@ -263,7 +315,8 @@ static int smr_apply_pages(struct smr_receiver *r,
 		    r->cfg.page_fn(r->cfg.page_ctx, gfn, page))
 			return smr_fail_rec(r, -SMR_E_IO, errno, "forward page",
 					    rec);
-		smr_meta_set(r->meta, gfn, v->round, crc);
+		if (r->meta)
+			smr_meta_set(r->meta, gfn, v->round, crc);
 	}
 	r->st.pages += v->count;
 	r->st.raw_pages += v->raw_count;
@@ -317,10 +370,31 @@ static void smr_report_proc(struct smr_receiver *r,
 	}
 }
 
+/* A record of a round at or beyond the limit is refused before it is applied. */
+static int smr_check_round(struct smr_receiver *r, const struct smw_record *rec)
+{
+	u32 round;
+
+	if (rec->type == SMW_REC_PAGES)
+		round = rec->u.pages.round;
+	else if (rec->type == SMW_REC_ROUND_END)
+		round = rec->u.round_end.round;
+	else
+		return 0;
+	if (round < r->cfg.max_rounds)
+		return 0;
+	snprintf(r->err_detail, sizeof(r->err_detail),
+		 "a record of round %u; at most %u rounds (0..%u) are allowed (--max-rounds)",
+		 round, r->cfg.max_rounds, r->cfg.max_rounds - 1);
+	return smr_fail_rec(r, -SMR_E_ROUND_LIMIT, 0, NULL, rec);
+}
+
 static int smr_apply(struct smr_receiver *r, const struct smw_record *rec)
 {
-	int ret = 0;
+	int ret = smr_check_round(r, rec);
 
+	if (ret)
+		return ret;
 	switch (rec->type) {
 	case SMW_REC_PAGES:
 		ret = smr_apply_pages(r, rec);
@@ -374,11 +448,26 @@ static void smr_keep_bad(struct smr_receiver *r, s64 seq)
 	close(fd);
 }
 
+/* Input beyond the stream's byte limit fails the stream. */
+static int smr_over_limit(struct smr_receiver *r)
+{
+	u64 off;
+	s64 seq;
+
+	smw_dec_where(&r->dec, &off, &seq);
+	snprintf(r->err_detail, sizeof(r->err_detail),
+		 "more than %llu bytes: %u times the guest memory the stream declares (%llu pages) plus %llu MiB (--max-bytes-factor)",
+		 (unsigned long long)r->max_bytes, r->cfg.max_bytes_factor,
+		 (unsigned long long)r->page_count,
+		 (unsigned long long)(SMR_BYTES_SLACK >> 20));
+	return smr_fail(r, -SMR_E_BYTE_LIMIT, 0, NULL, seq, r->max_bytes);
+}
+
 int smr_feed(struct smr_receiver *r, const void *data, size_t len)
 {
 	const u8 *p = data;
 	struct smw_record rec;
-	size_t used;
+	size_t used, take;
 	u64 off;
 	s64 seq;
 	int ret;
@@ -386,7 +475,17 @@ int smr_feed(struct smr_receiver *r, const void *data, size_t len)
 	if (r->err)
 		return r->err;
 	do {
-		ret = smw_dec_feed(&r->dec, p, len, &used, &rec);
+		/*
+		 * Never more than the limit (after END the decoder refuses
+		 * any byte); what is beyond it fails the stream.
+		 */
+		take = len;
+		if (!r->complete && take > r->max_bytes - r->st.stream_bytes) {
+			take = (size_t)(r->max_bytes - r->st.stream_bytes);
+			if (!take)
+				return smr_over_limit(r);
+		}
+		ret = smw_dec_feed(&r->dec, p, take, &used, &rec);
 		p += used;
 		len -= used;
 		r->st.stream_bytes += used;
@@ -427,6 +526,64 @@ int smr_finish(struct smr_receiver *r)
 	return 0;
 }
 
+int smr_stream_time_left(struct smr_receiver *r, unsigned int *left_ms)
+{
+	double left = (double)r->cfg.max_time_ms - (smr_now() - r->t_start) * 1000.0;
+	u64 off;
+	s64 seq;
+
+	if (r->err)
+		return r->err;
+	if (left >= 1.0) {
+		*left_ms = left > 4e9 ? 4000000000U : (unsigned int)left;
+		return 0;
+	}
+	smw_dec_where(&r->dec, &off, &seq);
+	snprintf(r->err_detail, sizeof(r->err_detail),
+		 "the stream did not end within %.1f s of its start (--max-seconds)",
+		 r->cfg.max_time_ms / 1000.0);
+	return smr_fail(r, -SMR_E_TIMEOUT, 0, NULL, seq, off);
+}
+
+/*
+ * Wait until fd has input (or its end), at most the read deadline and
+ * never past the stream's own; 0, or the error.  A file is always ready; a
+ * socket or pipe whose sender went quiet is not.
+ */
+static int smr_wait_input(struct smr_receiver *r, int fd)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+	double t0 = smr_now(), left;
+	unsigned int total;
+	u64 off;
+	s64 seq;
+	int pr;
+
+	smw_dec_where(&r->dec, &off, &seq);
+
+	for (;;) {
+		if (smr_stream_time_left(r, &total))
+			return r->err;
+		left = (double)r->cfg.io_timeout_ms - (smr_now() - t0) * 1000.0;
+		if (left > total)
+			left = total;
+		if (left <= 0)
+			break;
+		pr = poll(&p, 1, left > 1000.0 ? 1000 : (int)left + 1);
+		if (pr > 0)
+			return 0;	/* data, end of file or an error: read() says */
+		if (pr < 0 && errno != EINTR)
+			return smr_fail(r, -SMR_E_IO, errno, "wait for input",
+					seq, off);
+	}
+	snprintf(r->err_detail, sizeof(r->err_detail),
+		 "the sender sent nothing for %.1f s while the receiver waited for %s (--io-timeout)",
+		 r->cfg.io_timeout_ms / 1000.0,
+		 !r->dec.hdr_ok ? "the stream header" :
+		 r->dec.have ? "the rest of a record" : "the next record");
+	return smr_fail(r, -SMR_E_TIMEOUT, 0, NULL, seq, off);
+}
+
 int smr_run_fd(struct smr_receiver *r, int fd, int until_eof)
 {
 	static const size_t bufsize = 256 * 1024;
@@ -436,13 +593,18 @@ int smr_run_fd(struct smr_receiver *r, int fd, int until_eof)
 
 	if (r->err)
 		return r->err;
+	if (r->complete && !until_eof)
+		return 0;
 	buf = malloc(bufsize);
 	if (!buf)
 		return smr_fail(r, -SMR_E_NOMEM, ENOMEM, "read buffer", -1, 0);
 	for (;;) {
+		ret = smr_wait_input(r, fd);
+		if (ret)
+			break;
 		n = read(fd, buf, bufsize);
 		if (n < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			ret = smr_fail(r, -SMR_E_IO, errno, "read input",
 				       r->dec.hdr_ok ? (s64)r->dec.next_seq : -1,
@@ -498,7 +660,7 @@ int smr_close(struct smr_receiver *r)
 
 void smr_error_line(const struct smr_receiver *r, char *buf, size_t len)
 {
-	char where[64], sys[160] = "";
+	char where[64], sys[200] = "";
 
 	if (!r->err) {
 		snprintf(buf, len, "no error");
@@ -509,7 +671,9 @@ void smr_error_line(const struct smr_receiver *r, char *buf, size_t len)
 	else
 		snprintf(where, sizeof(where), "record seq %lld",
 			 (long long)r->err_seq);
-	if (r->err_what || r->sys_errno)
+	if (r->err_detail[0])
+		snprintf(sys, sizeof(sys), ": %s", r->err_detail);
+	else if (r->err_what || r->sys_errno)
 		snprintf(sys, sizeof(sys), ": %s%s%s",
 			 r->err_what ? r->err_what : "",
 			 r->err_what && r->sys_errno ? ": " : "",
@@ -517,6 +681,21 @@ void smr_error_line(const struct smr_receiver *r, char *buf, size_t len)
 	snprintf(buf, len, "%s (%s) at %s, offset %llu%s",
 		 smr_strerror(r->err), smr_errname(r->err), where,
 		 (unsigned long long)r->err_offset, sys);
+}
+
+int smr_parse_seconds(const char *s, unsigned int *ms)
+{
+	char *end;
+	double v;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !(v >= 0.01 && v <= 86400.0))
+		return -EINVAL;
+	*ms = (unsigned int)(v * 1000.0 + 0.5);
+	return 0;
 }
 
 int smr_parse_id(const char *hex, u8 id[SMW_ID_LEN])

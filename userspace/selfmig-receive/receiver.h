@@ -18,7 +18,25 @@
 enum smr_err {
 	SMR_E_IO = 100,		/* reading input or writing the image/meta */
 	SMR_E_NOMEM = 101,	/* allocation failed */
+	SMR_E_TIMEOUT = 102,	/* no input within the read deadline */
+	SMR_E_PAGE_LIMIT = 103,	/* page_count above the receiver's limit */
+	SMR_E_ROUND_LIMIT = 104,	/* more rounds than the receiver allows */
+	SMR_E_BYTE_LIMIT = 105,	/* more stream bytes than the receiver allows */
 };
+
+/*
+ * The receiver's own limits (docs/wire-format.md, Receiver limits): what a
+ * sender may make it allocate, write and wait for.  A zero field in
+ * struct smr_config takes the default here.
+ */
+#define SMR_DEF_MAX_PAGES	(1ULL << 22)	/* 16 GiB of guest memory */
+#define SMR_DEF_MAX_ROUNDS	1000U
+#define SMR_DEF_BYTES_FACTOR	16U		/* x the declared guest memory */
+#define SMR_BYTES_SLACK		(16ULL << 20)	/* + this, for small guests */
+#define SMR_DEF_IO_TIMEOUT_MS	60000U
+#define SMR_DEF_MAX_TIME_MS	(4U * 3600U * 1000U)	/* a whole stream: 4 hours */
+/* Connections at once that may wait for their stream header (serve.c). */
+#define SMR_MAX_PENDING		16U
 
 const char *smr_errname(int err);
 const char *smr_strerror(int err);
@@ -61,6 +79,21 @@ struct smr_config {
 	 * second file, for comparison with what arrived.  NULL: no.
 	 */
 	const char *keep_bad_dir;
+	/*
+	 * Limits; 0 takes the SMR_DEF_* default.  A stream header whose
+	 * page_count is above max_pages is refused before anything is
+	 * allocated or created; a PAGES or ROUND_END record of round
+	 * max_rounds or later is refused; so is any byte beyond
+	 * max_bytes_factor times the declared guest memory (page_count x
+	 * 4096) plus SMR_BYTES_SLACK.  smr_run_fd() waits at most
+	 * io_timeout_ms for each read, and a stream has max_time_ms from
+	 * smr_init() to its END, however steadily a slow sender trickles.
+	 */
+	u64 max_pages;
+	u32 max_rounds;
+	u32 max_bytes_factor;
+	unsigned int io_timeout_ms;
+	unsigned int max_time_ms;
 };
 
 struct smr_stats {
@@ -80,7 +113,8 @@ struct smr_receiver {
 	struct smw_decoder dec;
 	u8 *payload;			/* SMW_MAX_PAYLOAD */
 	u8 *pages;			/* SMW_PAGES_DATA_MAX, inflate target */
-	u8 *meta;			/* page_count entries of 8 bytes */
+	u8 *meta;			/* page_count entries of 8 bytes, with
+					 * meta_path only */
 	int image_fd;
 	int punch_ok;			/* hole punching still believed to work */
 	u64 page_count;
@@ -94,6 +128,8 @@ struct smr_receiver {
 	const char *err_what;		/* operation that failed, or NULL */
 	s64 err_seq;			/* -1: stream header */
 	u64 err_offset;
+	char err_detail[160];		/* limits: what and how much, or "" */
+	u64 max_bytes;			/* stream bytes allowed, once the header is in */
 };
 
 int smr_init(struct smr_receiver *r, const struct smr_config *cfg);
@@ -104,13 +140,28 @@ int smr_init(struct smr_receiver *r, const struct smr_config *cfg);
  */
 int smr_load_key(const char *path, const u8 id[SMW_ID_LEN],
 		 u8 key[SMW_KEY_LEN], char *err, size_t errlen);
+/*
+ * Whether a stream header's page_count is within cfg's limit (0), or not
+ * (-SMR_E_PAGE_LIMIT, with a message in detail).
+ */
+int smr_check_page_count(const struct smr_config *cfg, u64 page_count,
+			 char *detail, size_t len);
 /* 0: need more input, 1: stream complete, < 0: error (see r->err). */
 int smr_feed(struct smr_receiver *r, const void *data, size_t len);
 /* The input has ended; 0 if the stream was complete. */
 int smr_finish(struct smr_receiver *r);
 /*
+ * The stream's own deadline, max_time_ms from smr_init(): 0 with the time
+ * left in *left_ms (at least 1), or, once it has passed, the timeout error,
+ * recorded in r as any other.  For callers that read the stream themselves
+ * (selfmig-hook self).
+ */
+int smr_stream_time_left(struct smr_receiver *r, unsigned int *left_ms);
+
+/*
  * Read fd until the stream is complete (until_eof == 0) or until end of file
- * (until_eof != 0, so that trailing bytes are caught).  Returns 0 or r->err.
+ * (until_eof != 0, so that trailing bytes are caught).  Each read waits at
+ * most the configured io_timeout_ms (SMR_E_TIMEOUT).  Returns 0 or r->err.
  */
 int smr_run_fd(struct smr_receiver *r, int fd, int until_eof);
 /*
@@ -119,10 +170,31 @@ int smr_run_fd(struct smr_receiver *r, int fd, int until_eof);
  */
 int smr_close(struct smr_receiver *r);
 
+/* Waiting for the connection whose stream is accepted (serve.c). */
+struct smr_serve_opts {
+	unsigned int wait_ms;	/* give up after this long; 0: never */
+	FILE *log;		/* a line per connection and refusal; NULL: none */
+};
+
+/*
+ * Accept connections on lfd until one sends a stream header that cfg
+ * accepts (its id, secret and page count), with up to SMR_MAX_PENDING
+ * waiting at once, each for at most the read deadline; the others are
+ * refused or dropped, and logged.  Returns the accepted connection, with r
+ * initialised and fed its first bytes (r->err set if they already failed
+ * it: its outcome is final), or -1 with err set (r untouched).
+ */
+int smr_accept_stream(int lfd, const struct smr_config *cfg,
+		      const struct smr_serve_opts *o, struct smr_receiver *r,
+		      char *peer, size_t peerlen, char *err, size_t errlen);
+
 /* One-line description of r's error (no trailing newline). */
 void smr_error_line(const struct smr_receiver *r, char *buf, size_t len);
 void smr_print_summary(const struct smr_receiver *r, FILE *f);
 int smr_write_json(const struct smr_receiver *r, const char *path);
+
+/* Seconds (a decimal number, 0.01 to 86400) into milliseconds; 0 or -EINVAL. */
+int smr_parse_seconds(const char *s, unsigned int *ms);
 
 /* Parse 32 hex digits ('-' separators allowed) into id; 0 or -EINVAL. */
 int smr_parse_id(const char *hex, u8 id[SMW_ID_LEN]);

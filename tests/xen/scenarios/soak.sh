@@ -36,7 +36,8 @@ witness_before
 [ "$SOAK_MODE" = self ] && selfmigd_wait
 
 step "the web workload: sm-web serve in the guest, sm-web get in dom0"
-guest_sh 'sm-web serve --port 8080 > /tmp/sm-web.log 2>&1 &' || fail "cannot start the web server in the guest"
+# Outside the control shell's cgroup, which selfmigd's policy exempts (lib.sh).
+guest_sh 'run-in / sm-web serve --port 8080 > /tmp/sm-web.log 2>&1 &' || fail "cannot start the web server in the guest"
 rm -f /tmp/soak.stop
 sleep 1
 sm-web get --target "$GUEST_IP:8080" --interval-ms 20 --until-file /tmp/soak.stop --json "$LOGDIR/web.json" \

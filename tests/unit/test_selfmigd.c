@@ -363,8 +363,11 @@ static void test_renamed_process(void)
 static void test_dirtiers(void)
 {
 	struct smd_sample s[5] = {
-		{ 10, "a", 100 }, { 11, "b", 5000 }, { 12, "c", 2048 },
-		{ 13, "d", 2047 }, { 14, "e", 9000 },
+		{ .pid = 10, .start = 110, .comm = "a", .rate = 100 },
+		{ .pid = 11, .start = 111, .comm = "b", .rate = 5000 },
+		{ .pid = 12, .start = 112, .comm = "c", .rate = 2048 },
+		{ .pid = 13, .start = 113, .comm = "d", .rate = 2047 },
+		{ .pid = 14, .start = 114, .comm = "e", .rate = 9000 },
 	};
 	size_t k;
 
@@ -372,6 +375,8 @@ static void test_dirtiers(void)
 	k = smd_pick_dirtiers(s, 5, 2048);
 	CHECK(k == 3);
 	CHECK(s[0].pid == 14 && s[1].pid == 11 && s[2].pid == 12);
+	/* Each keeps its start time: what is lowered later is that process. */
+	CHECK(s[0].start == 114 && s[1].start == 111 && s[2].start == 112);
 	CHECK(smd_pick_dirtiers(s, 0, 1) == 0);
 
 	tap_test("rate: pages per second, no division by zero or overflow");

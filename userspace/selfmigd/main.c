@@ -231,6 +231,7 @@ static void sample(int act)
 			pages = smd_sd_count(pids[i]);
 			if (pages > 0) {
 				s[k].pid = st.pid;
+				s[k].start = st.start;
 				snprintf(s[k].comm, sizeof(s[k].comm), "%s", st.comm);
 				s[k].rate = smd_rate((unsigned long)pages, (unsigned long)el);
 				k++;
@@ -256,7 +257,8 @@ static void sample(int act)
 	for (i = 0; i < hot; i++) {
 		struct smd_stat st;
 
-		if (smd_read_stat(s[i].pid, &st))
+		/* Gone since, or its pid handed to another process: not that one. */
+		if (smd_read_stat(s[i].pid, &st) || st.start != s[i].start)
 			continue;
 		smd_lower(&d.ledger, &d.conf, &st, s[i].rate);
 	}
@@ -274,8 +276,8 @@ static void stun_one(int pid, unsigned long long start, unsigned long rate)
 	struct smd_stat st;
 	struct smd_task_save *t;
 
-	if (smd_read_stat(pid, &st) || (start && st.start != start))
-		return;
+	if (smd_read_stat(pid, &st) || st.start != start)
+		return;		/* ended, or its pid is another process's now */
 	t = smd_ledger_task(&d.ledger, st.pid, st.start, 0);
 	if (t && t->moved)
 		return;		/* stunned or quiesced already */
@@ -298,7 +300,7 @@ static void stun(void)
 			stun_one(d.ledger.task[i].pid, d.ledger.task[i].start,
 				 d.ledger.task[i].rate);
 	for (k = 0; k < d.nsamples; k++)
-		stun_one(d.samples[k].pid, 0, d.samples[k].rate);
+		stun_one(d.samples[k].pid, d.samples[k].start, d.samples[k].rate);
 }
 
 static const char *reason_code(const char *err)

@@ -51,6 +51,7 @@ unsigned long smd_rate(unsigned long pages, unsigned long elapsed_ms);
 
 struct smd_sample {
 	int pid;
+	unsigned long long start;	/* its start time: the process, not just a pid */
 	char comm[SMD_NAME_LEN];
 	unsigned long rate;		/* pages per second */
 };

@@ -574,6 +574,45 @@ fault_outcome() {
 	witness_after
 }
 
+# guest_migration_wait_end: wait until the guest's migration has ended
+# (state idle or failed, at most 120 s), keep its result in
+# $LOGDIR/guest-result.txt and its message in the result's guest_message.
+# Sets GUEST_STATE and GUEST_MESSAGE.
+guest_migration_wait_end() {
+	t=0
+	while :; do
+		GUEST_STATE=$(guest_sh 'cat /sys/kernel/selfmig/state' | tr -d '\r\n ')
+		case "$GUEST_STATE" in idle|failed) break ;; esac
+		[ $t -lt 120 ] || fail "the guest's migration did not end (state '$GUEST_STATE')"
+		sleep 1; t=$((t + 1))
+	done
+	guest_sh 'cat /sys/kernel/selfmig/result' > "$LOGDIR/guest-result.txt"
+	GUEST_MESSAGE=$(awk '$1 == "message" { $1 = ""; print }' "$LOGDIR/guest-result.txt")
+	field_str guest_message "$GUEST_MESSAGE"
+}
+
+# self_fault_migrate SPEC INJECTED [SUFFIX]: selfmig migrate --mode self to
+# localhost with SELFMIG_FAULT=SPEC, its report, xl's log and its output in
+# $LOGDIR (report, xl-receive and migrate, each with -SUFFIX if given).  The
+# hook must say "FAULT INJECTION: INJECTED" (a grep pattern), the migration
+# must fail and its report say so, and the hook must know what became of the
+# guest (no ATTENTION line).  Sets FAULT_RC, FAULT_LOG.
+self_fault_migrate() {
+	sfx=${3:+-$3}
+	FAULT_LOG=$LOGDIR/migrate$sfx.log
+	step "selfmig migrate --mode self with SELFMIG_FAULT=$1"
+	SELFMIG_FAULT=$1 selfmig migrate --mode self --json "$LOGDIR/report$sfx.json" \
+		--xl-log "$LOGDIR/xl-receive$sfx.log" "$GUEST" localhost \
+		> "$LOGDIR/report$sfx.txt" 2> "$FAULT_LOG"
+	FAULT_RC=$?
+	cat "$FAULT_LOG"
+	grep -q "FAULT INJECTION: $2" "$FAULT_LOG" || fail "the fault was not injected (exit $FAULT_RC)"
+	[ "$FAULT_RC" != 0 ] || fail "selfmig migrate exited 0 with the fault injected"
+	grep -q '"ok":false' "$LOGDIR/report$sfx.json" || fail "the report does not say the migration failed"
+	grep -q 'ATTENTION' "$FAULT_LOG" && fail "the hook could not tell what became of the guest"
+	return 0
+}
+
 # fault_migrate SPEC: selfmig-hook migrate with SELFMIG_FAULT=SPEC; it must
 # fail (exit 1), and the source must run on.
 fault_migrate() {
@@ -638,17 +677,8 @@ fault_precopy() {
 	field receiver_exit "$rrc"
 	[ "$rrc" != 0 ] || fail "the receiver completed a stream that a fault should have cut"
 	step "the guest's migration must fail and say why"
-	t=0
-	while :; do
-		st=$(guest_sh 'cat /sys/kernel/selfmig/state' | tr -d '\r\n ')
-		case "$st" in idle|failed) break ;; esac
-		[ $t -lt 120 ] || fail "the guest's migration did not end (state '$st')"
-		sleep 1; t=$((t + 1))
-	done
-	guest_sh 'cat /sys/kernel/selfmig/result' > "$LOGDIR/guest-result.txt"
-	gerr=$(awk '$1 == "message" { $1 = ""; print }' "$LOGDIR/guest-result.txt")
-	log "the guest says: state $st,$gerr"
-	field_str guest_message "$gerr"
+	guest_migration_wait_end
+	log "the guest says: state $GUEST_STATE,$GUEST_MESSAGE"
 	[ -n "$FAULT_MODULE" ] && guest_sh 'echo > /sys/module/selfmig/parameters/fault'
 	rm -f "$img" /tmp/fault-key
 	sm-probe --target "$GUEST_IP:$ECHO_PORT" --wait-ready 60 > /dev/null ||

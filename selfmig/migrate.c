@@ -35,8 +35,8 @@
 #include "rate.h"
 #include "finalset.h"
 #include "ioloop.h"
+#include "migrate.h"
 
-#define SELFMIG_MAX_ROUNDS	64
 #define SELFMIG_RESUME_WAIT_S	900
 /*
  * A receiver that stops reading must not hang the guest: each part of the
@@ -78,73 +78,6 @@ static int fault_parse(u64 *drop_at)
 	return 0;
 }
 #endif
-
-struct selfmig_mig {
-	struct selfmig_config cfg;
-	struct task_struct *thread;
-	/*
-	 * Set and cleared under selfmig_mig_lock, which readers of "procs"
-	 * hold: the tracker is freed only once none can see it.
-	 */
-	struct selfmig_tracker *t;
-	struct socket *sock;
-	atomic_t abort;
-	u64 fault_drop_at;		/* test builds: cut the stream here */
-
-	/* transport */
-	struct smw_encoder enc;
-	struct smw_pages_batch batch;
-	u8 *meta, *data, *zbuf;
-	z_stream zs;
-	bool zinit;
-	struct smrate_params rp;
-	struct smrate_pacer pacer;
-	/* the heaviest writers of a round, as the stream carries them */
-	struct smw_proc_entry procs[SELFMIG_MAX_PROCS];
-
-	/* statistics */
-	struct smw_round_stats rounds[SELFMIG_MAX_ROUNDS];
-	u32 nr_rounds;
-	u64 bytes_total;
-	u64 pages_total;
-	u64 nr_pfns;
-	u64 used_pages;
-	u64 used_peak;		/* the most frames in use while round 0 ran */
-	u64 round0_pages;
-	u64 final_set_pages;
-	u64 final_free_pages;
-	u64 final_discarded;	/* of which: contents the guest drops on resume */
-	u64 final_unchanged;	/* written since sent, but holding what was sent */
-	u64 final_busy_mms;
-	u64 final_tables;	/* kernel leaf tables put in canonical form */
-	u64 final_from[SELFMIG_FINAL_NR];
-	u64 total_ns;
-	enum smrate_stop stop;
-	int error;
-	int wire_err;		/* the encoder's first error, enum smw_err */
-	char errmsg[160];
-
-	/*
-	 * What each frame held when it was last sent: a digest keyed with a
-	 * secret of this migration, 0 if not known (skip_unchanged).
-	 */
-	u64 *sent;
-	siphash_key_t sent_key;
-	u64 zero_digest;
-	void *scratch;			/* a page, for the comparison at the freeze */
-	unsigned long *keep;		/* at the freeze: copied whatever they hold */
-
-	/* the final set, published for dom0 */
-	struct page *fs_hdr;
-	struct page **fs_dirty, **fs_free;
-	u8 **fs_dirty_va, **fs_free_va;
-	u64 *fs_dirty_gfns, *fs_free_gfns;
-	u32 fs_npages;
-	int fs_ret;
-	bool cancelled;
-	struct completion resumed;
-	struct completion exited;	/* the thread is gone, or about to be */
-};
 
 static DEFINE_MUTEX(selfmig_mig_lock);
 static struct selfmig_mig *selfmig_cur;	/* the running or last migration */

@@ -11,6 +11,7 @@
 #include <linux/atomic.h>
 #include <linux/completion.h>
 #include <linux/siphash.h>
+#include <linux/uio.h>
 #include <linux/zlib.h>
 
 #include "selfmig.h"
@@ -93,5 +94,30 @@ struct selfmig_mig {
 	struct completion resumed;
 	struct completion exited;	/* the thread is gone, or about to be */
 };
+
+/* transport.c: the stream to the receiver */
+
+/* Keep the first wire error in @ret for the failure's message; -EPROTO for it. */
+int selfmig_xfer_wire(struct selfmig_mig *m, int ret);
+/* Send the stream header or one record, from up to 3 pieces. */
+int selfmig_xfer_send(struct selfmig_mig *m, u8 kind, struct kvec *iov, size_t n);
+/* Connect to the receiver m->cfg names. */
+int selfmig_xfer_connect(struct selfmig_mig *m);
+/* Say the stream is complete, and wait for the receiver to close its end. */
+int selfmig_xfer_finish(struct selfmig_mig *m);
+/* Close the connection, if it is open. */
+void selfmig_xfer_close(struct selfmig_mig *m);
+/* Allocate the record buffers and, to compress, zlib's. */
+int selfmig_xfer_alloc(struct selfmig_mig *m);
+/* Free them, and wipe the stream's secrets. */
+void selfmig_xfer_free(struct selfmig_mig *m);
+/* Add frame @pfn to the batch; send the batch once it is full. */
+int selfmig_xfer_page(struct selfmig_mig *m, unsigned long pfn);
+/* Send what is batched, then the round's statistics. */
+int selfmig_xfer_round_end(struct selfmig_mig *m, struct smw_round_stats *st);
+/* Send the heaviest writers of round @round, if the tracker found any. */
+int selfmig_xfer_procs(struct selfmig_mig *m, u32 round);
+/* Send the record that ends the stream. */
+int selfmig_xfer_end(struct selfmig_mig *m);
 
 #endif /* _SELFMIG_MIGRATE_H */

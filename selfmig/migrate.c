@@ -116,159 +116,6 @@ static void mig_fail(struct selfmig_mig *m, int err, const char *fmt, ...)
 }
 
 /* ------------------------------------------------------------------ */
-/* which frames                                                         */
-
-/* A free block's order, or 0 if @page does not head a free block. */
-static unsigned int free_block_order(struct page *page)
-{
-	unsigned long order;
-
-	if (!PageBuddy(page))
-		return 0;
-	order = READ_ONCE(page->private);
-	return order < MAX_ORDER ? order : 0;
-}
-
-/* Count free RAM frames (heads of free blocks and their tails); mark them. */
-static unsigned long count_free(struct selfmig_tracker *t, unsigned long *free)
-{
-	unsigned long pfn = 0, n = 0;
-
-	while (pfn < t->nr_pfns) {
-		unsigned long len;
-
-		if (!test_bit(pfn, t->ram) || !pfn_valid(pfn) ||
-		    !PageBuddy(pfn_to_page(pfn))) {
-			pfn++;
-			continue;
-		}
-		len = min(1UL << free_block_order(pfn_to_page(pfn)),
-			  t->nr_pfns - pfn);
-		if (free)
-			bitmap_set(free, pfn, len);
-		n += len;
-		pfn += len;
-	}
-	return n;
-}
-
-/*
- * The free frames that sit on the per-CPU lists: the allocator moved them
- * out of the buddy lists (no longer PageBuddy) but nobody owns them.  A
- * frame free at round 0 and moved there since, unwritten, was never sent
- * and need not be.  Only at the freeze: the lists change under a running
- * CPU, and every CPU is stopped then.
- */
-static unsigned long count_free_pcp(struct selfmig_tracker *t,
-				    unsigned long *free)
-{
-	unsigned long n = 0;
-	unsigned int cpu, z, i;
-
-	for (z = 0; z < MAX_NR_ZONES; z++) {
-		struct zone *zone = &NODE_DATA(0)->node_zones[z];
-
-		if (!populated_zone(zone))
-			continue;
-		for_each_online_cpu(cpu) {
-			struct per_cpu_pages *pcp = per_cpu_ptr(zone->per_cpu_pageset, cpu);
-
-			for (i = 0; i < NR_PCP_LISTS; i++) {
-				/* lists[i] holds blocks of order i / MIGRATE_PCPTYPES */
-				unsigned int order = i / MIGRATE_PCPTYPES;
-				struct page *page;
-
-				if (order > PAGE_ALLOC_COSTLY_ORDER)
-					order = pageblock_order;
-
-				list_for_each_entry(page, &pcp->lists[i], pcp_list) {
-					unsigned long pfn = page_to_pfn(page);
-					unsigned long len = 1UL << order;
-
-					if (pfn >= t->nr_pfns)
-						continue;
-					len = min(len, t->nr_pfns - pfn);
-					bitmap_set(free, pfn, len);
-					n += len;
-				}
-			}
-		}
-	}
-	return n;
-}
-
-static void round0_note_used(struct selfmig_mig *m)
-{
-	unsigned long free = global_zone_page_state(NR_FREE_PAGES);
-	u64 used = m->t->ram_pages > free ? m->t->ram_pages - free : 0;
-
-	if (used > m->used_peak)
-		m->used_peak = used;
-}
-
-/* Round 0: every RAM frame that holds data, i.e. is not free. */
-static int round0(struct selfmig_mig *m)
-{
-	struct selfmig_tracker *t = m->t;
-	unsigned long pfn = 0;
-	u64 scanned = 0;
-	int ret;
-
-	while (pfn < t->nr_pfns) {
-		struct page *page;
-		unsigned int order;
-
-		if (atomic_read(&m->abort))
-			return -ECANCELED;
-		if (!test_bit(pfn, t->ram) || !pfn_valid(pfn)) {
-			pfn++;
-			continue;
-		}
-		page = pfn_to_page(pfn);
-		scanned++;
-		if (PageBuddy(page)) {
-			order = free_block_order(page);
-			pfn += 1UL << order;
-			scanned += (1UL << order) - 1;
-			continue;
-		}
-		ret = selfmig_xfer_page(m, pfn);
-		if (ret)
-			return ret;
-		/* Programs allocate while round 0 runs: note the busiest moment. */
-		if (!(m->round0_pages++ % 256))
-			round0_note_used(m);
-		pfn++;
-		cond_resched();
-	}
-	round0_note_used(m);
-	m->rounds[0].pages_scanned = scanned;
-	m->rounds[0].pages_dirty = m->round0_pages;
-	return 0;
-}
-
-/* A later round: the frames pending in the tracker. */
-static int round_dirty(struct selfmig_mig *m, struct smw_round_stats *st)
-{
-	struct selfmig_tracker *t = m->t;
-	unsigned long pfn;
-	int ret;
-
-	for_each_set_bit(pfn, t->pending, t->nr_pfns) {
-		if (atomic_read(&m->abort))
-			return -ECANCELED;
-		__clear_bit(pfn, t->pending);
-		if (!test_bit(pfn, t->ram))
-			continue;
-		ret = selfmig_xfer_page(m, pfn);
-		if (ret)
-			return ret;
-		cond_resched();
-	}
-	return 0;
-}
-
-/* ------------------------------------------------------------------ */
 /* the final set                                                        */
 
 static void fs_free_pages(struct selfmig_mig *m)
@@ -456,7 +303,8 @@ static void fs_before_hypercall(void *data)
 	selfmig_tracker_take_foreign(t);
 	free = t->foreign_seen;
 	bitmap_zero(free, t->nr_pfns);
-	m->final_free_pages = count_free(t, free) + count_free_pcp(t, free);
+	m->final_free_pages = selfmig_count_free(t, free) +
+			      selfmig_count_free_pcp(t, free);
 	/* Frames that are not RAM (firmware, ROMs, holes) hold nothing of ours. */
 	for_each_clear_bit(pfn, t->ram, t->nr_pfns)
 		__set_bit(pfn, free);
@@ -598,7 +446,7 @@ static int round_last(struct selfmig_mig *m, u32 r, u64 start, u64 rate,
 	selfmig_publish("progress", "round %u dirty %lu (last)", r, dirty);
 	m->rounds[r].pages_scanned = m->t->ram_pages;
 	m->rounds[r].pages_dirty = dirty;
-	ret = round_dirty(m, &m->rounds[r]);
+	ret = selfmig_round_dirty(m, &m->rounds[r]);
 	if (ret)
 		return ret;
 	round_stats(m, r, start, rate);
@@ -622,7 +470,7 @@ static int migrate_rounds(struct selfmig_mig *m)
 	rate = smrate_round_rate(&m->rp, 0, 0);
 	smrate_pacer_start(&m->pacer, start, rate);
 	selfmig_publish("progress", "round 0");
-	ret = round0(m);
+	ret = selfmig_round0(m);
 	if (ret)
 		return ret;
 	round_stats(m, 0, start, rate);
@@ -674,7 +522,7 @@ static int migrate_rounds(struct selfmig_mig *m)
 		selfmig_publish("progress", "round %u dirty %lu", r, dirty);
 		m->rounds[r].pages_scanned = t->ram_pages;
 		m->rounds[r].pages_dirty = dirty;
-		ret = round_dirty(m, &m->rounds[r]);
+		ret = selfmig_round_dirty(m, &m->rounds[r]);
 		if (ret)
 			return ret;
 		round_stats(m, r, start, rate);
@@ -750,7 +598,7 @@ static int migrate_thread(void *arg)
 	mutex_lock(&selfmig_mig_lock);
 	m->t = t;
 	mutex_unlock(&selfmig_mig_lock);
-	m->used_pages = m->t->ram_pages - count_free(m->t, NULL);
+	m->used_pages = m->t->ram_pages - selfmig_count_free(m->t, NULL);
 	m->used_peak = m->used_pages;
 	if (m->cfg.verify) {
 		ret = fs_alloc(m);

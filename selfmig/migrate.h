@@ -120,4 +120,16 @@ int selfmig_xfer_procs(struct selfmig_mig *m, u32 round);
 /* Send the record that ends the stream. */
 int selfmig_xfer_end(struct selfmig_mig *m);
 
+/* ramiter.c: which frames a round sends */
+
+/* Count the free RAM frames; mark them in @free unless it is NULL. */
+unsigned long selfmig_count_free(struct selfmig_tracker *t, unsigned long *free);
+/* Count and mark in @free the free frames on the per-CPU lists: at the freeze. */
+unsigned long selfmig_count_free_pcp(struct selfmig_tracker *t,
+				     unsigned long *free);
+/* Round 0: send every RAM frame that is not free. */
+int selfmig_round0(struct selfmig_mig *m);
+/* A later round: send the frames the tracker has pending. */
+int selfmig_round_dirty(struct selfmig_mig *m, struct smw_round_stats *st);
+
 #endif /* _SELFMIG_MIGRATE_H */

@@ -132,4 +132,21 @@ int selfmig_round0(struct selfmig_mig *m);
 /* A later round: send the frames the tracker has pending. */
 int selfmig_round_dirty(struct selfmig_mig *m, struct smw_round_stats *st);
 
+/* final.c: the final set, built at the freeze */
+
+/* Allocate the final set's descriptor and publish where it is. */
+int selfmig_fs_alloc(struct selfmig_mig *m);
+/* Free the descriptor's pages. */
+void selfmig_fs_free_pages(struct selfmig_mig *m);
+/* With skip_unchanged, make room for the digests of sent frames, if it can. */
+void selfmig_sent_alloc(struct selfmig_mig *m);
+/* Free the digests and their secret. */
+void selfmig_sent_free(struct selfmig_mig *m);
+/* struct selfmig_freeze's @before: build the final set. */
+void selfmig_fs_before_hypercall(void *data);
+/* struct selfmig_freeze's @after: note if the guest woke where it froze; wake the thread. */
+void selfmig_fs_after_hypercall(bool cancelled, void *data);
+/* After the freeze: with final_stats, log the final set's frames by kind. */
+void selfmig_fs_final_stats(struct selfmig_mig *m);
+
 #endif /* _SELFMIG_MIGRATE_H */

@@ -10,6 +10,7 @@
 #include <linux/types.h>
 #include <linux/atomic.h>
 #include <linux/completion.h>
+#include <linux/mutex.h>
 #include <linux/siphash.h>
 #include <linux/uio.h>
 #include <linux/zlib.h>
@@ -94,6 +95,16 @@ struct selfmig_mig {
 	struct completion resumed;
 	struct completion exited;	/* the thread is gone, or about to be */
 };
+
+/* migrate.c: the migration thread and its life cycle */
+
+/*
+ * Held to change the state or selfmig_cur, to set or clear a migration's
+ * tracker, and to read the reports.
+ */
+extern struct mutex selfmig_mig_lock;
+/* The running or last migration, under selfmig_mig_lock. */
+extern struct selfmig_mig *selfmig_cur;
 
 /* transport.c: the stream to the receiver */
 

@@ -1,40 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * One migration, as the guest runs it: pre-copy rounds over a TCP
- * connection to the receiver, paced and stopped by selfmig/core/rate.c,
- * then the freeze, where the final dirty set is published for dom0.
+ * One migration, as the guest runs it, from its start to its outcome.  A
+ * kernel thread runs the pre-copy rounds, paced and stopped by
+ * selfmig/core/rate.c, over a TCP connection to the receiver; then, with
+ * freeze=1, it freezes the guest, and the final set is published for dom0.
+ * Each step moves the state (core/migstate.c) under selfmig_mig_lock, and
+ * that is where an abort is honoured or refused.
  *
- * The rounds run in a kernel thread.  Round 0 sends every RAM frame that
- * is not free; each later round sends the frames the tracker found written
- * since the previous scan.  Which frames and how they travel stay apart:
- * the tracker answers "which", transport.c only encodes and sends.
+ * What the thread drives lives beside it: transport.c sends the stream,
+ * ramiter.c picks the frames each round sends, final.c builds the final
+ * set at the freeze and report.c shows how it all went.  Which frames and
+ * how they travel stay apart: the tracker answers "which", transport.c
+ * only encodes and sends.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
 #include <linux/kthread.h>
+#include <linux/moduleparam.h>
 #include <linux/mm.h>
-#include <linux/mmzone.h>
-#include <linux/net.h>
-#include <linux/in.h>
-#include <linux/tcp.h>
+#include <linux/mutex.h>
 #include <linux/slab.h>
-#include <linux/siphash.h>
-#include <linux/random.h>
-#include <linux/vmalloc.h>
-#include <linux/zlib.h>
-#include <linux/delay.h>
-#include <linux/ioport.h>
+#include <linux/uio.h>
 #include <linux/completion.h>
-#include <linux/sched/signal.h>
-#include <linux/sched/task_stack.h>
-#include <net/sock.h>
 
 #include "selfmig.h"
 #include "wire.h"
 #include "rate.h"
 #include "finalset.h"
-#include "ioloop.h"
 #include "migrate.h"
 
 #define SELFMIG_RESUME_WAIT_S	900
@@ -96,9 +89,6 @@ static void mig_fail(struct selfmig_mig *m, int err, const char *fmt, ...)
 	}
 	pr_err("migration failed: %s (%d)\n", m->errmsg, m->error);
 }
-
-/* ------------------------------------------------------------------ */
-/* the thread                                                           */
 
 static void round_stats(struct selfmig_mig *m, u32 r, u64 start_ns, u64 rate)
 {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the files that run one migration share, and nothing else includes:
- * the migration's state (struct selfmig_mig), and the few functions each of
+ * What the files that run one migration (migrate.c, transport.c,
+ * ramiter.c, final.c, report.c) share, and nothing else includes: the
+ * migration's state (struct selfmig_mig), and the few functions each of
  * those files offers the others.
  */
 #ifndef _SELFMIG_MIGRATE_H
@@ -108,7 +109,7 @@ extern struct selfmig_mig *selfmig_cur;
 
 /* transport.c: the stream to the receiver */
 
-/* Keep the first wire error in @ret for the failure's message; -EPROTO for it. */
+/* @ret, or for a wire encoder's error -EPROTO, keeping the first for the message. */
 int selfmig_xfer_wire(struct selfmig_mig *m, int ret);
 /* Send the stream header or one record, from up to 3 pieces. */
 int selfmig_xfer_send(struct selfmig_mig *m, u8 kind, struct kvec *iov, size_t n);

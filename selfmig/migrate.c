@@ -1,54 +1,36 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * One migration, as the guest runs it: pre-copy rounds over a TCP
- * connection to the receiver, paced and stopped by selfmig/core/rate.c,
- * then the freeze, where the final dirty set is published for dom0.
+ * One migration, as the guest runs it, from its start to its outcome.  A
+ * kernel thread runs the pre-copy rounds, paced and stopped by
+ * selfmig/core/rate.c, over a TCP connection to the receiver; then, with
+ * freeze=1, it freezes the guest, and the final set is published for dom0.
+ * Each step moves the state (core/migstate.c) under selfmig_mig_lock, and
+ * that is where an abort is honoured or refused.
  *
- * The rounds run in a kernel thread.  Round 0 sends every RAM frame that
- * is not free; each later round sends the frames the tracker found written
- * since the previous scan.  Which frames and how they travel stay apart:
- * the tracker answers "which", xfer_*() only encode and send.
+ * What the thread drives lives beside it: transport.c sends the stream,
+ * ramiter.c picks the frames each round sends, final.c builds the final
+ * set at the freeze and report.c shows how it all went.  Which frames and
+ * how they travel stay apart: the tracker answers "which", transport.c
+ * only encodes and sends.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
 #include <linux/kthread.h>
+#include <linux/moduleparam.h>
 #include <linux/mm.h>
-#include <linux/mmzone.h>
-#include <linux/net.h>
-#include <linux/in.h>
-#include <linux/tcp.h>
+#include <linux/mutex.h>
 #include <linux/slab.h>
-#include <linux/siphash.h>
-#include <linux/random.h>
-#include <linux/vmalloc.h>
-#include <linux/zlib.h>
-#include <linux/delay.h>
-#include <linux/ioport.h>
+#include <linux/uio.h>
 #include <linux/completion.h>
-#include <linux/sched/signal.h>
-#include <linux/sched/task_stack.h>
-#include <net/sock.h>
 
 #include "selfmig.h"
 #include "wire.h"
 #include "rate.h"
 #include "finalset.h"
-#include "ioloop.h"
+#include "migrate.h"
 
-#define SELFMIG_MAX_ROUNDS	64
 #define SELFMIG_RESUME_WAIT_S	900
-/*
- * A receiver that stops reading must not hang the guest: each part of the
- * stream, and the receiver's close at its end, must go within this.  The
- * socket blocks a slice at a time, so that an abort is seen in between.
- */
-#define SELFMIG_IO_TIMEOUT_S	60
-#define SELFMIG_IO_SLICE	HZ
-
-static unsigned int batch_pages = 64;
-module_param(batch_pages, uint, 0644);
-MODULE_PARM_DESC(batch_pages, "Pages per PAGES record, 1..256 (default 64)");
 
 #ifdef SELFMIG_FAULTS
 /*
@@ -79,98 +61,13 @@ static int fault_parse(u64 *drop_at)
 }
 #endif
 
-struct selfmig_mig {
-	struct selfmig_config cfg;
-	struct task_struct *thread;
-	/*
-	 * Set and cleared under selfmig_mig_lock, which readers of "procs"
-	 * hold: the tracker is freed only once none can see it.
-	 */
-	struct selfmig_tracker *t;
-	struct socket *sock;
-	atomic_t abort;
-	u64 fault_drop_at;		/* test builds: cut the stream here */
-
-	/* transport */
-	struct smw_encoder enc;
-	struct smw_pages_batch batch;
-	u8 *meta, *data, *zbuf;
-	z_stream zs;
-	bool zinit;
-	struct smrate_params rp;
-	struct smrate_pacer pacer;
-	/* the heaviest writers of a round, as the stream carries them */
-	struct smw_proc_entry procs[SELFMIG_MAX_PROCS];
-
-	/* statistics */
-	struct smw_round_stats rounds[SELFMIG_MAX_ROUNDS];
-	u32 nr_rounds;
-	u64 bytes_total;
-	u64 pages_total;
-	u64 nr_pfns;
-	u64 used_pages;
-	u64 used_peak;		/* the most frames in use while round 0 ran */
-	u64 round0_pages;
-	u64 final_set_pages;
-	u64 final_free_pages;
-	u64 final_discarded;	/* of which: contents the guest drops on resume */
-	u64 final_unchanged;	/* written since sent, but holding what was sent */
-	u64 final_busy_mms;
-	u64 final_tables;	/* kernel leaf tables put in canonical form */
-	u64 final_from[SELFMIG_FINAL_NR];
-	u64 total_ns;
-	enum smrate_stop stop;
-	int error;
-	int wire_err;		/* the encoder's first error, enum smw_err */
-	char errmsg[160];
-
-	/*
-	 * What each frame held when it was last sent: a digest keyed with a
-	 * secret of this migration, 0 if not known (skip_unchanged).
-	 */
-	u64 *sent;
-	siphash_key_t sent_key;
-	u64 zero_digest;
-	void *scratch;			/* a page, for the comparison at the freeze */
-	unsigned long *keep;		/* at the freeze: copied whatever they hold */
-
-	/* the final set, published for dom0 */
-	struct page *fs_hdr;
-	struct page **fs_dirty, **fs_free;
-	u8 **fs_dirty_va, **fs_free_va;
-	u64 *fs_dirty_gfns, *fs_free_gfns;
-	u32 fs_npages;
-	int fs_ret;
-	bool cancelled;
-	struct completion resumed;
-	struct completion exited;	/* the thread is gone, or about to be */
-};
-
-static DEFINE_MUTEX(selfmig_mig_lock);
-static struct selfmig_mig *selfmig_cur;	/* the running or last migration */
+/* Guards the state's changes, selfmig_cur and the reports (migrate.h). */
+DEFINE_MUTEX(selfmig_mig_lock);
+struct selfmig_mig *selfmig_cur;	/* the running or last migration */
 
 static u64 mbit(u64 v)
 {
 	return v * 1000 * 1000;
-}
-
-/**
- * selfmig_fail_cause() - a failure's cause, for its message
- * @buf: where to write it
- * @len: the size of @buf
- * @err: the failure's errno
- * @wire_err: 0, or the wire encoder's code (enum smw_err) behind @err
- *
- * An errno is printed as %pe prints it ("-ECONNRESET", or "-104" without
- * CONFIG_SYMBOLIC_ERRNAME); the encoder's codes are the project's own, not
- * errnos, and go by their own names ("wire bad_count").
- */
-void selfmig_fail_cause(char *buf, size_t len, int err, int wire_err)
-{
-	if (wire_err)
-		snprintf(buf, len, "wire %s", smw_errname(wire_err));
-	else
-		snprintf(buf, len, "%pe", ERR_PTR(err));
 }
 
 static void mig_fail(struct selfmig_mig *m, int err, const char *fmt, ...)
@@ -193,802 +90,6 @@ static void mig_fail(struct selfmig_mig *m, int err, const char *fmt, ...)
 	pr_err("migration failed: %s (%d)\n", m->errmsg, m->error);
 }
 
-/*
- * The wire encoder answers with enum smw_err codes, which are not errnos:
- * keep the first for the failure's message, and pass -EPROTO on.
- */
-static int xfer_wire(struct selfmig_mig *m, int ret)
-{
-	if (ret >= 0)
-		return ret;
-	if (!m->wire_err)
-		m->wire_err = ret;
-	return -EPROTO;
-}
-
-/* ------------------------------------------------------------------ */
-/* transport                                                            */
-
-/* One blocking socket operation for smio_run(). */
-struct xfer_io {
-	struct selfmig_mig *m;
-	struct msghdr msg;
-	u8 buf[64];
-};
-
-static u64 xfer_io_now(void *arg)
-{
-	return ktime_get_ns();
-}
-
-static int xfer_io_cancelled(void *arg)
-{
-	struct xfer_io *io = arg;
-
-	return atomic_read(&io->m->abort);
-}
-
-/* Sends what is left of io->msg: done when nothing is. */
-static int xfer_io_send(void *arg)
-{
-	struct xfer_io *io = arg;
-	int ret = sock_sendmsg(io->m->sock, &io->msg);
-
-	if (ret < 0)
-		return ret;
-	if (!ret)
-		return -EPIPE;
-	return !msg_data_left(&io->msg);
-}
-
-/* Reads and drops what the receiver sends: done when it closes its end. */
-static int xfer_io_drain(void *arg)
-{
-	struct xfer_io *io = arg;
-	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
-	struct kvec v = { io->buf, sizeof(io->buf) };
-	int ret = kernel_recvmsg(io->m->sock, &msg, &v, 1, sizeof(io->buf), 0);
-
-	if (ret < 0)
-		return ret;
-	return !ret;
-}
-
-static int xfer_io_run(struct xfer_io *io, int (*step)(void *arg))
-{
-	const struct smio_ops ops = {
-		.step = step,
-		.now_ns = xfer_io_now,
-		.cancelled = xfer_io_cancelled,
-	};
-
-	return smio_run(&ops, io, (u64)SELFMIG_IO_TIMEOUT_S * NSEC_PER_SEC);
-}
-
-/*
- * Send one part of the stream (the stream header, kind SMW_TAG_HDR, or one
- * record, SMW_TAG_REC) from n <= 3 pieces; in an authenticated stream its
- * tag follows.
- */
-static int xfer_send(struct selfmig_mig *m, u8 kind, struct kvec *iov, size_t n)
-{
-	struct xfer_io io = { .m = m, .msg.msg_flags = MSG_NOSIGNAL };
-	struct kvec v[4];
-	u8 tag[SMW_TAG_LEN];
-	size_t total = 0, i;
-	int ret;
-
-	if (WARN_ON_ONCE(n > 3))
-		return -EINVAL;
-	for (i = 0; i < n; i++) {
-		v[i] = iov[i];
-		total += iov[i].iov_len;
-	}
-	if (m->enc.auth) {
-		struct smw_hmac h;
-
-		smw_enc_tag_begin(&m->enc, &h, kind);
-		for (i = 0; i < n; i++)
-			smw_hmac_update(&h, iov[i].iov_base, iov[i].iov_len);
-		smw_hmac_final(&h, tag);
-		v[n++] = (struct kvec){ tag, sizeof(tag) };
-		total += sizeof(tag);
-	}
-	if (m->fault_drop_at && m->bytes_total + total > m->fault_drop_at) {
-		pr_warn("FAULT INJECTION: the connection drops after %llu bytes\n",
-			m->bytes_total);
-		m->fault_drop_at = 0;
-		kernel_sock_shutdown(m->sock, SHUT_RDWR);
-		return -ECONNRESET;
-	}
-	iov_iter_kvec(&io.msg.msg_iter, WRITE, v, n, total);
-	ret = xfer_io_run(&io, xfer_io_send);
-	if (ret)
-		return ret;
-	m->bytes_total += total;
-	return 0;
-}
-
-static int xfer_connect(struct selfmig_mig *m)
-{
-	struct sockaddr_in sin = {
-		.sin_family = AF_INET,
-		.sin_port = htons(m->cfg.dest_port),
-		.sin_addr.s_addr = m->cfg.dest_addr,
-	};
-	int ret;
-
-	ret = sock_create_kern(&init_net, AF_INET, SOCK_STREAM, IPPROTO_TCP,
-			       &m->sock);
-	if (ret)
-		return ret;
-	/* The connection gets the whole timeout, in one piece. */
-	m->sock->sk->sk_sndtimeo = SELFMIG_IO_TIMEOUT_S * HZ;
-	ret = kernel_connect(m->sock, (struct sockaddr *)&sin, sizeof(sin), 0);
-	if (ret) {
-		sock_release(m->sock);
-		m->sock = NULL;
-		return ret;
-	}
-	m->sock->sk->sk_sndtimeo = SELFMIG_IO_SLICE;
-	m->sock->sk->sk_rcvtimeo = SELFMIG_IO_SLICE;
-	return 0;
-}
-
-/*
- * The stream is complete: say so, and wait until the receiver has read it
- * all and closed its end (within SELFMIG_IO_TIMEOUT_S), so that nothing of
- * it is still on its way when the guest freezes.
- */
-static int xfer_finish(struct selfmig_mig *m)
-{
-	struct xfer_io io = { .m = m };
-	int ret;
-
-	ret = kernel_sock_shutdown(m->sock, SHUT_WR);
-	if (ret)
-		return ret;
-	return xfer_io_run(&io, xfer_io_drain);
-}
-
-static void xfer_close(struct selfmig_mig *m)
-{
-	if (!m->sock)
-		return;
-	kernel_sock_shutdown(m->sock, SHUT_RDWR);
-	sock_release(m->sock);
-	m->sock = NULL;
-}
-
-static int xfer_alloc(struct selfmig_mig *m)
-{
-	m->meta = kvmalloc(SMW_PAGES_META_MAX, GFP_KERNEL);
-	m->data = kvmalloc(SMW_PAGES_DATA_MAX, GFP_KERNEL);
-	if (!m->meta || !m->data)
-		return -ENOMEM;
-	if (m->cfg.compress) {
-		m->zbuf = kvmalloc(SMW_PAGES_DATA_MAX, GFP_KERNEL);
-		m->zs.workspace = vzalloc(zlib_deflate_workspacesize(MAX_WBITS,
-								     MAX_MEM_LEVEL));
-		if (!m->zbuf || !m->zs.workspace)
-			return -ENOMEM;
-		if (zlib_deflateInit(&m->zs, Z_BEST_SPEED) != Z_OK)
-			return -EINVAL;
-		m->zinit = true;
-	}
-	return 0;
-}
-
-/* Buffers go back to the allocator before the freeze: free pages need no copy. */
-static void xfer_free(struct selfmig_mig *m)
-{
-	memzero_explicit(&m->enc.mac, sizeof(m->enc.mac));
-	memzero_explicit(m->cfg.key, sizeof(m->cfg.key));
-	if (m->zinit)
-		zlib_deflateEnd(&m->zs);
-	m->zinit = false;
-	vfree(m->zs.workspace);
-	m->zs.workspace = NULL;
-	kvfree(m->zbuf);
-	kvfree(m->data);
-	kvfree(m->meta);
-	m->zbuf = NULL;
-	m->data = NULL;
-	m->meta = NULL;
-}
-
-static void xfer_pace(struct selfmig_mig *m, u64 bytes)
-{
-	u64 ns = smrate_pace(&m->pacer, ktime_get_ns(), bytes);
-
-	if (ns > NSEC_PER_USEC)
-		fsleep(min_t(u64, ns, NSEC_PER_SEC) / NSEC_PER_USEC);
-}
-
-static int xfer_flush(struct selfmig_mig *m)
-{
-	u8 hdr[SMW_REC_HDR_LEN];
-	struct kvec iov[3];
-	const void *body = m->data;
-	u32 body_len = m->batch.data_len, flags = 0;
-	int ret;
-
-	if (!m->batch.count)
-		return 0;
-	if (m->zinit && body_len) {
-		zlib_deflateReset(&m->zs);
-		m->zs.next_in = m->data;
-		m->zs.avail_in = body_len;
-		m->zs.next_out = m->zbuf;
-		m->zs.avail_out = SMW_PAGES_DATA_MAX;
-		if (zlib_deflate(&m->zs, Z_FINISH) == Z_STREAM_END &&
-		    m->zs.total_out < body_len) {
-			body = m->zbuf;
-			body_len = m->zs.total_out;
-			flags = SMW_RECF_COMPRESSED;
-		}
-	}
-	ret = xfer_wire(m, smw_enc_pages(&m->enc, &m->batch, hdr, flags,
-					 body, body_len));
-	if (ret)
-		return ret;
-	iov[0] = (struct kvec){ hdr, sizeof(hdr) };
-	iov[1] = (struct kvec){ m->meta, m->batch.meta_len };
-	iov[2] = (struct kvec){ (void *)body, body_len };
-	ret = xfer_send(m, SMW_TAG_REC, iov, body_len ? 3 : 2);
-	if (ret)
-		return ret;
-	m->pages_total += m->batch.count;
-	xfer_pace(m, sizeof(hdr) + m->batch.meta_len + body_len);
-	smw_pages_begin(&m->enc, &m->batch, m->meta, m->data);
-	return 0;
-}
-
-static int xfer_page(struct selfmig_mig *m, unsigned long pfn)
-{
-	u32 off = m->batch.data_len;
-	int ret;
-
-	ret = xfer_wire(m, smw_pages_add_auto(&m->batch, pfn, pfn_to_kaddr(pfn)));
-	if (ret)
-		return ret;
-	if (m->batch.kinds[m->batch.count - 1] == SMW_PAGE_RAW &&
-	    selfmig_tracker_kernel_table(m->t, pfn))
-		selfmig_tracker_canon_table(m->batch.data + off);
-	/* The bytes as they go, not the page, which may change meanwhile. */
-	if (m->sent)
-		m->sent[pfn] = m->batch.kinds[m->batch.count - 1] == SMW_PAGE_RAW ?
-			siphash(m->batch.data + off, PAGE_SIZE, &m->sent_key) :
-			m->zero_digest;
-	if (m->batch.count >= min_t(u32, batch_pages ?: 1, SMW_MAX_BATCH_PAGES))
-		return xfer_flush(m);
-	return 0;
-}
-
-static int xfer_round_end(struct selfmig_mig *m, struct smw_round_stats *st)
-{
-	u8 hdr[SMW_REC_HDR_LEN], payload[SMW_ROUND_END_LEN];
-	struct kvec iov[2];
-	int ret;
-
-	ret = xfer_flush(m);
-	if (ret)
-		return ret;
-	st->round = m->enc.round;
-	ret = xfer_wire(m, smw_enc_round_end(&m->enc, hdr, payload, st));
-	if (ret)
-		return ret;
-	iov[0] = (struct kvec){ hdr, sizeof(hdr) };
-	iov[1] = (struct kvec){ payload, sizeof(payload) };
-	ret = xfer_send(m, SMW_TAG_REC, iov, 2);
-	smw_pages_begin(&m->enc, &m->batch, m->meta, m->data);
-	return ret;
-}
-
-static int xfer_procs(struct selfmig_mig *m, u32 round)
-{
-	struct smw_proc_entry *e = m->procs;
-	u8 hdr[SMW_REC_HDR_LEN];
-	struct kvec iov[2];
-	u32 i, n = m->t->nr_cur, len;
-	int ret;
-
-	if (!n)
-		return 0;
-	for (i = 0; i < n; i++) {
-		e[i].pid = m->t->cur[i].pid;
-		e[i].pages = m->t->cur[i].pages;
-		memcpy(e[i].comm, m->t->cur[i].comm, sizeof(e[i].comm));
-	}
-	/* m->zbuf or m->data is free between batches; data always exists. */
-	ret = xfer_wire(m, smw_enc_proc_stats(&m->enc, hdr, m->data,
-					      SMW_PAGES_DATA_MAX, round, e, n,
-					      &len));
-	if (ret)
-		return ret;
-	iov[0] = (struct kvec){ hdr, sizeof(hdr) };
-	iov[1] = (struct kvec){ m->data, len };
-	return xfer_send(m, SMW_TAG_REC, iov, 2);
-}
-
-static int xfer_end(struct selfmig_mig *m)
-{
-	u8 hdr[SMW_REC_HDR_LEN], payload[SMW_END_LEN];
-	struct kvec iov[2];
-	int ret;
-
-	ret = xfer_wire(m, smw_enc_end(&m->enc, hdr, payload));
-	if (ret)
-		return ret;
-	iov[0] = (struct kvec){ hdr, sizeof(hdr) };
-	iov[1] = (struct kvec){ payload, sizeof(payload) };
-	return xfer_send(m, SMW_TAG_REC, iov, 2);
-}
-
-/* ------------------------------------------------------------------ */
-/* which frames                                                         */
-
-/* A free block's order, or 0 if @page does not head a free block. */
-static unsigned int free_block_order(struct page *page)
-{
-	unsigned long order;
-
-	if (!PageBuddy(page))
-		return 0;
-	order = READ_ONCE(page->private);
-	return order < MAX_ORDER ? order : 0;
-}
-
-/* Count free RAM frames (heads of free blocks and their tails); mark them. */
-static unsigned long count_free(struct selfmig_tracker *t, unsigned long *free)
-{
-	unsigned long pfn = 0, n = 0;
-
-	while (pfn < t->nr_pfns) {
-		unsigned long len;
-
-		if (!test_bit(pfn, t->ram) || !pfn_valid(pfn) ||
-		    !PageBuddy(pfn_to_page(pfn))) {
-			pfn++;
-			continue;
-		}
-		len = min(1UL << free_block_order(pfn_to_page(pfn)),
-			  t->nr_pfns - pfn);
-		if (free)
-			bitmap_set(free, pfn, len);
-		n += len;
-		pfn += len;
-	}
-	return n;
-}
-
-/*
- * The free frames that sit on the per-CPU lists: the allocator moved them
- * out of the buddy lists (no longer PageBuddy) but nobody owns them.  A
- * frame free at round 0 and moved there since, unwritten, was never sent
- * and need not be.  Only at the freeze: the lists change under a running
- * CPU, and every CPU is stopped then.
- */
-static unsigned long count_free_pcp(struct selfmig_tracker *t,
-				    unsigned long *free)
-{
-	unsigned long n = 0;
-	unsigned int cpu, z, i;
-
-	for (z = 0; z < MAX_NR_ZONES; z++) {
-		struct zone *zone = &NODE_DATA(0)->node_zones[z];
-
-		if (!populated_zone(zone))
-			continue;
-		for_each_online_cpu(cpu) {
-			struct per_cpu_pages *pcp = per_cpu_ptr(zone->per_cpu_pageset, cpu);
-
-			for (i = 0; i < NR_PCP_LISTS; i++) {
-				/* lists[i] holds blocks of order i / MIGRATE_PCPTYPES */
-				unsigned int order = i / MIGRATE_PCPTYPES;
-				struct page *page;
-
-				if (order > PAGE_ALLOC_COSTLY_ORDER)
-					order = pageblock_order;
-
-				list_for_each_entry(page, &pcp->lists[i], pcp_list) {
-					unsigned long pfn = page_to_pfn(page);
-					unsigned long len = 1UL << order;
-
-					if (pfn >= t->nr_pfns)
-						continue;
-					len = min(len, t->nr_pfns - pfn);
-					bitmap_set(free, pfn, len);
-					n += len;
-				}
-			}
-		}
-	}
-	return n;
-}
-
-static void round0_note_used(struct selfmig_mig *m)
-{
-	unsigned long free = global_zone_page_state(NR_FREE_PAGES);
-	u64 used = m->t->ram_pages > free ? m->t->ram_pages - free : 0;
-
-	if (used > m->used_peak)
-		m->used_peak = used;
-}
-
-/* Round 0: every RAM frame that holds data, i.e. is not free. */
-static int round0(struct selfmig_mig *m)
-{
-	struct selfmig_tracker *t = m->t;
-	unsigned long pfn = 0;
-	u64 scanned = 0;
-	int ret;
-
-	while (pfn < t->nr_pfns) {
-		struct page *page;
-		unsigned int order;
-
-		if (atomic_read(&m->abort))
-			return -ECANCELED;
-		if (!test_bit(pfn, t->ram) || !pfn_valid(pfn)) {
-			pfn++;
-			continue;
-		}
-		page = pfn_to_page(pfn);
-		scanned++;
-		if (PageBuddy(page)) {
-			order = free_block_order(page);
-			pfn += 1UL << order;
-			scanned += (1UL << order) - 1;
-			continue;
-		}
-		ret = xfer_page(m, pfn);
-		if (ret)
-			return ret;
-		/* Programs allocate while round 0 runs: note the busiest moment. */
-		if (!(m->round0_pages++ % 256))
-			round0_note_used(m);
-		pfn++;
-		cond_resched();
-	}
-	round0_note_used(m);
-	m->rounds[0].pages_scanned = scanned;
-	m->rounds[0].pages_dirty = m->round0_pages;
-	return 0;
-}
-
-/* A later round: the frames pending in the tracker. */
-static int round_dirty(struct selfmig_mig *m, struct smw_round_stats *st)
-{
-	struct selfmig_tracker *t = m->t;
-	unsigned long pfn;
-	int ret;
-
-	for_each_set_bit(pfn, t->pending, t->nr_pfns) {
-		if (atomic_read(&m->abort))
-			return -ECANCELED;
-		__clear_bit(pfn, t->pending);
-		if (!test_bit(pfn, t->ram))
-			continue;
-		ret = xfer_page(m, pfn);
-		if (ret)
-			return ret;
-		cond_resched();
-	}
-	return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* the final set                                                        */
-
-static void fs_free_pages(struct selfmig_mig *m)
-{
-	u32 i;
-
-	for (i = 0; i < m->fs_npages; i++) {
-		if (m->fs_dirty && m->fs_dirty[i])
-			__free_page(m->fs_dirty[i]);
-		if (m->fs_free && m->fs_free[i])
-			__free_page(m->fs_free[i]);
-	}
-	if (m->fs_hdr)
-		__free_page(m->fs_hdr);
-	kfree(m->fs_dirty);
-	kfree(m->fs_free);
-	kfree(m->fs_dirty_va);
-	kfree(m->fs_free_va);
-	kfree(m->fs_dirty_gfns);
-	kfree(m->fs_free_gfns);
-	m->fs_hdr = NULL;
-	m->fs_dirty = NULL;
-	m->fs_free = NULL;
-	m->fs_dirty_va = NULL;
-	m->fs_free_va = NULL;
-	m->fs_dirty_gfns = NULL;
-	m->fs_free_gfns = NULL;
-	m->fs_npages = 0;
-}
-
-/* The descriptor's pages are allocated up front: the freeze cannot allocate. */
-static int fs_alloc(struct selfmig_mig *m)
-{
-	u32 n = smfs_bitmap_pages(m->nr_pfns), i;
-
-	if (!n || n > SMFS_MAX_BITMAP_PAGES)
-		return -E2BIG;
-	m->fs_npages = n;
-	m->fs_dirty = kcalloc(n, sizeof(*m->fs_dirty), GFP_KERNEL);
-	m->fs_free = kcalloc(n, sizeof(*m->fs_free), GFP_KERNEL);
-	m->fs_dirty_va = kcalloc(n, sizeof(*m->fs_dirty_va), GFP_KERNEL);
-	m->fs_free_va = kcalloc(n, sizeof(*m->fs_free_va), GFP_KERNEL);
-	m->fs_dirty_gfns = kcalloc(n, sizeof(u64), GFP_KERNEL);
-	m->fs_free_gfns = kcalloc(n, sizeof(u64), GFP_KERNEL);
-	m->fs_hdr = alloc_page(GFP_KERNEL | __GFP_ZERO);
-	if (!m->fs_dirty || !m->fs_free || !m->fs_dirty_va || !m->fs_free_va ||
-	    !m->fs_dirty_gfns || !m->fs_free_gfns || !m->fs_hdr)
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		m->fs_dirty[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
-		m->fs_free[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
-		if (!m->fs_dirty[i] || !m->fs_free[i])
-			return -ENOMEM;
-		m->fs_dirty_va[i] = page_address(m->fs_dirty[i]);
-		m->fs_free_va[i] = page_address(m->fs_free[i]);
-		/* PVH and HVM guests are auto-translated: the pfn is the gfn. */
-		m->fs_dirty_gfns[i] = page_to_pfn(m->fs_dirty[i]);
-		m->fs_free_gfns[i] = page_to_pfn(m->fs_free[i]);
-	}
-	return selfmig_publish("final-set", "%lx", page_to_pfn(m->fs_hdr));
-}
-
-/*
- * Many frames an idle guest writes hold the same bytes again by the freeze:
- * a lock taken and released, a reference count raised and dropped.  With
- * skip_unchanged, the sender keeps a digest of what it sent of each frame,
- * and at the freeze a written frame whose digest has not changed leaves the
- * final set.  SipHash, keyed with a secret of this migration, so that no
- * program can choose bytes that pass for what was sent.
- */
-static bool skip_unchanged = true;
-module_param(skip_unchanged, bool, 0644);
-MODULE_PARM_DESC(skip_unchanged, "Leave out of the final set the frames that hold what was last sent of them (default on)");
-
-static void sent_free(struct selfmig_mig *m);
-
-/* An optimisation: without the memory for it, the migration goes on without. */
-static void sent_alloc(struct selfmig_mig *m)
-{
-	if (!skip_unchanged)
-		return;
-	m->sent = vzalloc(array_size(m->nr_pfns, sizeof(*m->sent)));
-	m->keep = vzalloc(BITS_TO_LONGS(m->nr_pfns) * sizeof(long));
-	m->scratch = (void *)get_zeroed_page(GFP_KERNEL);
-	if (!m->sent || !m->keep || !m->scratch) {
-		pr_warn("no memory for the digests of sent frames: every written frame stays in the final set\n");
-		sent_free(m);
-		return;
-	}
-	get_random_bytes(&m->sent_key, sizeof(m->sent_key));
-	m->zero_digest = siphash(m->scratch, PAGE_SIZE, &m->sent_key);
-}
-
-static void sent_free(struct selfmig_mig *m)
-{
-	vfree(m->sent);
-	vfree(m->keep);
-	free_page((unsigned long)m->scratch);
-	memzero_explicit(&m->sent_key, sizeof(m->sent_key));
-	m->sent = NULL;
-	m->keep = NULL;
-	m->scratch = NULL;
-}
-
-/* Frames the migration itself writes at the freeze, and the stacks in use. */
-static void fs_own_frames(struct selfmig_tracker *t, void *data)
-{
-	struct selfmig_mig *m = data;
-	struct task_struct *g, *p;
-
-	selfmig_tracker_mark_buffer(t, m, sizeof(*m));
-	rcu_read_lock();
-	for_each_process_thread(g, p)
-		if (READ_ONCE(p->on_cpu))
-			selfmig_tracker_mark_stack(t, p);
-	rcu_read_unlock();
-}
-
-/*
- * With skip_unchanged: leave out of the final set each frame that holds
- * what was last sent of it.  Not the frames that may change after this
- * look, which are copied whatever they hold now: those others may write
- * (Xen's own, active writable grants), and those the freeze itself writes
- * (the stacks in use, the migration's and the tracker's own memory).  The
- * other CPUs are stopped; what they still write while they wait (RCU and
- * watchdog counters) keeps changing, so it never matches what was sent.
- * The digests, the keep set and the copy are scratch the new host never
- * reads: their frames count as free.  Frames are compared through a copy,
- * since the page may be a slab page with redzones that an instrumented
- * read would report.
- */
-static void fs_skip_unchanged(struct selfmig_mig *m, unsigned long *free)
-{
-	struct selfmig_tracker *t = m->t;
-	unsigned long pfn, *pending = t->pending;
-	size_t words = BITS_TO_LONGS(t->nr_pfns) * sizeof(long);
-
-	if (!m->sent)
-		return;
-	/* The tracker's marking helpers, aimed elsewhere for a moment. */
-	t->pending = free;
-	selfmig_tracker_mark_buffer(t, m->sent,
-				    array_size(t->nr_pfns, sizeof(*m->sent)));
-	selfmig_tracker_mark_buffer(t, m->keep, words);
-	selfmig_tracker_mark_buffer(t, m->scratch, PAGE_SIZE);
-	t->pending = m->keep;
-	selfmig_platform()->foreign_frames(t);
-	fs_own_frames(t, m);
-	selfmig_tracker_mark_buffer(t, t, sizeof(*t));
-	selfmig_tracker_mark_buffer(t, pending, words);
-	selfmig_tracker_mark_buffer(t, free, words);
-	t->pending = pending;
-
-	for_each_set_bit(pfn, pending, t->nr_pfns) {
-		if (test_bit(pfn, free) || test_bit(pfn, m->keep) || !m->sent[pfn])
-			continue;
-		smw_page_copy(m->scratch, pfn_to_kaddr(pfn));
-		if (siphash(m->scratch, PAGE_SIZE, &m->sent_key) != m->sent[pfn])
-			continue;
-		__clear_bit(pfn, pending);
-		m->final_unchanged++;
-	}
-}
-
-/*
- * The last instant before the guest stops (on Xen, the suspend hypercall):
- * one CPU, interrupts off, the other CPUs stopped.  Everything written
- * since the last round, the stacks in use and the frames others write make
- * the final set.
- */
-static void fs_before_hypercall(void *data)
-{
-	struct selfmig_mig *m = data;
-	struct selfmig_tracker *t = m->t;
-	struct smfs_build b;
-	unsigned long pfn, *free;
-	bool free_meaningless;
-	u32 i;
-
-	/*
-	 * Nothing grants at the freeze, and tracking ends after it: the
-	 * foreign_seen bitmap is free to hold the free set.  Free frames are
-	 * counted before the final scan, which must come last.
-	 */
-	selfmig_tracker_take_foreign(t);
-	free = t->foreign_seen;
-	bitmap_zero(free, t->nr_pfns);
-	m->final_free_pages = count_free(t, free) + count_free_pcp(t, free);
-	/* Frames that are not RAM (firmware, ROMs, holes) hold nothing of ours. */
-	for_each_clear_bit(pfn, t->ram, t->nr_pfns)
-		__set_bit(pfn, free);
-	for (i = 0; i < m->fs_npages; i++) {
-		memset(m->fs_dirty_va[i], 0, PAGE_SIZE);
-		memset(m->fs_free_va[i], 0, PAGE_SIZE);
-	}
-
-	selfmig_tracker_scan_final(t, fs_own_frames, m);
-	m->final_busy_mms = t->busy_mms;
-	m->final_tables = t->final_tables;
-	/*
-	 * Frames whose contents the guest drops when it resumes on the new
-	 * host (netfront's posted receive buffers) count as free: the new
-	 * host needs the frames, not their bytes.
-	 */
-	m->final_discarded = selfmig_tracker_discardable(t, free);
-	m->final_free_pages += m->final_discarded;
-	fs_skip_unchanged(m, free);
-	for (i = 0; i < SELFMIG_FINAL_NR; i++)
-		m->final_from[i] = t->final_from[i];
-
-	/*
-	 * A free frame's bytes mean nothing to the guest unless the kernel
-	 * gives them a meaning: zeroes (init_on_free) or a poison pattern
-	 * that allocation checks.  Otherwise a free frame leaves the final
-	 * set even if it was written, and dom0 does not copy it.
-	 */
-	free_meaningless = !want_init_on_free() &&
-			   !page_poisoning_enabled_static();
-	m->final_set_pages = 0;
-	for_each_set_bit(pfn, t->pending, t->nr_pfns) {
-		if (!test_bit(pfn, free))
-			m->final_set_pages++;
-		else if (free_meaningless)
-			continue;
-		smfs_set_bit(m->fs_dirty_va, pfn);
-	}
-	for_each_set_bit(pfn, free, t->nr_pfns)
-		smfs_set_bit(m->fs_free_va, pfn);
-
-	b.id = m->cfg.id;
-	b.page_count = m->nr_pfns;
-	b.generation = 1;
-	b.header_gfn = page_to_pfn(m->fs_hdr);
-	b.dirty_gfns = m->fs_dirty_gfns;
-	b.free_gfns = m->fs_free_gfns;
-	b.dirty_pages = m->fs_dirty_va;
-	b.free_pages = m->fs_free_va;
-	m->fs_ret = smfs_build_header(page_address(m->fs_hdr), PAGE_SIZE, &b);
-}
-
-/*
- * Diagnosis (final_stats=1): what the frames of the final set are, by the
- * kernel's page flags, logged once the guest runs again.
- */
-static unsigned int final_stats;
-module_param(final_stats, uint, 0644);
-MODULE_PARM_DESC(final_stats, "Debug: log the final set's frames by kind after the freeze; 2 also each unflagged frame (default 0)");
-
-/*
- * final_stats=2: a line per unflagged frame, for a person to tally (a page
- * pool's pages carry its signature in pp_magic).
- */
-static void fs_log_frame(unsigned long pfn, struct page *p, int kind)
-{
-	if (kind == 7)
-		pr_info("final frame %lx: other, count %d, mapcount %d, pp_magic %lx\n",
-			pfn, page_count(p), page_mapcount(p), p->pp_magic);
-}
-
-static void fs_log_kinds(struct selfmig_mig *m)
-{
-	unsigned long pfn, n[8] = { 0 };
-	static const char * const name[8] = {
-		"free", "slab", "pagetable", "anon", "lru", "reserved", "compound", "other"
-	};
-	int i;
-
-	for_each_set_bit(pfn, m->t->pending, m->t->nr_pfns) {
-		struct page *p;
-
-		if (!pfn_valid(pfn)) {
-			n[7]++;
-			continue;
-		}
-		p = pfn_to_page(pfn);
-		if (PageBuddy(p))
-			i = 0;
-		else if (PageSlab(p))
-			i = 1;
-		else if (PageTable(p))
-			i = 2;
-		else if (PageAnon(p))
-			i = 3;
-		else if (PageLRU(p))
-			i = 4;
-		else if (PageReserved(p))
-			i = 5;
-		else if (PageCompound(p))
-			i = 6;
-		else
-			i = 7;
-		n[i]++;
-		if (final_stats > 1)
-			fs_log_frame(pfn, p, i);
-	}
-	for (i = 0; i < 8; i++)
-		pr_info("final set now: %lu %s\n", n[i], name[i]);
-}
-
-static void fs_after_hypercall(bool cancelled, void *data)
-{
-	struct selfmig_mig *m = data;
-
-	m->cancelled = cancelled;
-	complete(&m->resumed);
-}
-
-/* ------------------------------------------------------------------ */
-/* the thread                                                           */
-
 static void round_stats(struct selfmig_mig *m, u32 r, u64 start_ns, u64 rate)
 {
 	struct smw_round_stats *st = &m->rounds[r];
@@ -1008,11 +109,11 @@ static int round_last(struct selfmig_mig *m, u32 r, u64 start, u64 rate,
 	selfmig_publish("progress", "round %u dirty %lu (last)", r, dirty);
 	m->rounds[r].pages_scanned = m->t->ram_pages;
 	m->rounds[r].pages_dirty = dirty;
-	ret = round_dirty(m, &m->rounds[r]);
+	ret = selfmig_round_dirty(m, &m->rounds[r]);
 	if (ret)
 		return ret;
 	round_stats(m, r, start, rate);
-	return xfer_round_end(m, &m->rounds[r]);
+	return selfmig_xfer_round_end(m, &m->rounds[r]);
 }
 
 static int migrate_rounds(struct selfmig_mig *m)
@@ -1032,11 +133,11 @@ static int migrate_rounds(struct selfmig_mig *m)
 	rate = smrate_round_rate(&m->rp, 0, 0);
 	smrate_pacer_start(&m->pacer, start, rate);
 	selfmig_publish("progress", "round 0");
-	ret = round0(m);
+	ret = selfmig_round0(m);
 	if (ret)
 		return ret;
 	round_stats(m, 0, start, rate);
-	ret = xfer_round_end(m, &m->rounds[0]);
+	ret = selfmig_xfer_round_end(m, &m->rounds[0]);
 	if (ret)
 		return ret;
 	pr_info("round 0: %llu pages sent of %lu RAM pages (%llu in use)\n",
@@ -1084,13 +185,13 @@ static int migrate_rounds(struct selfmig_mig *m)
 		selfmig_publish("progress", "round %u dirty %lu", r, dirty);
 		m->rounds[r].pages_scanned = t->ram_pages;
 		m->rounds[r].pages_dirty = dirty;
-		ret = round_dirty(m, &m->rounds[r]);
+		ret = selfmig_round_dirty(m, &m->rounds[r]);
 		if (ret)
 			return ret;
 		round_stats(m, r, start, rate);
-		ret = xfer_round_end(m, &m->rounds[r]);
+		ret = selfmig_xfer_round_end(m, &m->rounds[r]);
 		if (!ret)
-			ret = xfer_procs(m, r);
+			ret = selfmig_xfer_procs(m, r);
 		if (ret)
 			return ret;
 	}
@@ -1160,23 +261,23 @@ static int migrate_thread(void *arg)
 	mutex_lock(&selfmig_mig_lock);
 	m->t = t;
 	mutex_unlock(&selfmig_mig_lock);
-	m->used_pages = m->t->ram_pages - count_free(m->t, NULL);
+	m->used_pages = m->t->ram_pages - selfmig_count_free(m->t, NULL);
 	m->used_peak = m->used_pages;
 	if (m->cfg.verify) {
-		ret = fs_alloc(m);
+		ret = selfmig_fs_alloc(m);
 		if (!ret)
-			sent_alloc(m);
+			selfmig_sent_alloc(m);
 		if (ret) {
 			mig_fail(m, ret, "cannot prepare the final-set descriptor");
 			goto out;
 		}
 	}
-	ret = xfer_alloc(m);
+	ret = selfmig_xfer_alloc(m);
 	if (ret) {
 		mig_fail(m, ret, "cannot allocate transfer buffers");
 		goto out;
 	}
-	ret = xfer_connect(m);
+	ret = selfmig_xfer_connect(m);
 	if (ret) {
 		mig_fail(m, ret, "cannot connect to the receiver %pI4:%u",
 			 &m->cfg.dest_addr, m->cfg.dest_port);
@@ -1187,12 +288,12 @@ static int migrate_thread(void *arg)
 					m->cfg.key);
 	else
 		ret = smw_enc_init(&m->enc, shdr, m->cfg.id, m->nr_pfns);
-	ret = xfer_wire(m, ret);
+	ret = selfmig_xfer_wire(m, ret);
 	/* The encoder keeps the keyed state; the secret itself goes now. */
 	memzero_explicit(m->cfg.key, sizeof(m->cfg.key));
 	if (!ret) {
 		iov = (struct kvec){ shdr, sizeof(shdr) };
-		ret = xfer_send(m, SMW_TAG_HDR, &iov, 1);
+		ret = selfmig_xfer_send(m, SMW_TAG_HDR, &iov, 1);
 	}
 	if (ret) {
 		mig_fail(m, ret, "cannot send the stream header");
@@ -1208,24 +309,24 @@ static int migrate_thread(void *arg)
 	ret = mig_enter(m, SELFMIG_STOPPING);
 	if (ret)
 		goto out;
-	ret = xfer_end(m);
+	ret = selfmig_xfer_end(m);
 	if (ret) {
 		mig_fail(m, ret, "cannot send the end of the stream");
 		goto out;
 	}
-	ret = xfer_finish(m);
+	ret = selfmig_xfer_finish(m);
 	if (ret) {
 		mig_fail(m, ret, "the receiver did not confirm the end of the stream");
 		goto out;
 	}
-	xfer_close(m);
-	xfer_free(m);
+	selfmig_xfer_close(m);
+	selfmig_xfer_free(m);
 
 	if (m->cfg.verify) {
 		const struct selfmig_platform *plat = selfmig_platform();
 		struct selfmig_freeze f = {
-			.before = fs_before_hypercall,
-			.after = fs_after_hypercall,
+			.before = selfmig_fs_before_hypercall,
+			.after = selfmig_fs_after_hypercall,
 			.data = m,
 		};
 
@@ -1253,13 +354,12 @@ static int migrate_thread(void *arg)
 			m->cancelled ? "cancelled, same domain" : "new domain",
 			m->final_set_pages, m->final_unchanged,
 			m->final_free_pages, m->final_discarded);
-		if (final_stats)
-			fs_log_kinds(m);
+		selfmig_fs_final_stats(m);
 	}
 out:
 	m->total_ns = ktime_get_ns() - t0;
-	xfer_close(m);
-	xfer_free(m);
+	selfmig_xfer_close(m);
+	selfmig_xfer_free(m);
 	mig_outcome(m);
 	selfmig_publish("progress", m->error ? "failed" : "done");
 	mutex_lock(&selfmig_mig_lock);
@@ -1267,8 +367,8 @@ out:
 	m->t = NULL;
 	mutex_unlock(&selfmig_mig_lock);
 	selfmig_tracker_stop(t);
-	sent_free(m);
-	fs_free_pages(m);
+	selfmig_sent_free(m);
+	selfmig_fs_free_pages(m);
 	selfmig_state_end(m->error);
 	/* Whoever frees @m, or unloads this code, waits for this. */
 	kthread_complete_and_exit(&m->exited, 0);
@@ -1400,87 +500,4 @@ void selfmig_migrate_exit(void)
 	if (m->thread)
 		wait_for_completion(&m->exited);
 	kfree_sensitive(m);
-}
-
-/* ------------------------------------------------------------------ */
-/* reports (sysfs)                                                      */
-
-#define SELFMIG_ROUNDS_HEADER \
-	"round scanned dirty sent zero bytes_raw bytes_wire duration_ms rate_mbit"
-
-ssize_t selfmig_migrate_show_rounds(char *buf)
-{
-	ssize_t n = 0;
-	u32 r;
-
-	mutex_lock(&selfmig_mig_lock);
-	n += sysfs_emit_at(buf, n, "%s\n", SELFMIG_ROUNDS_HEADER);
-	for (r = 0; selfmig_cur && r < selfmig_cur->nr_rounds; r++) {
-		struct smw_round_stats *s = &selfmig_cur->rounds[r];
-
-		n += sysfs_emit_at(buf, n, "%u %llu %llu %llu %llu %llu %llu %llu %llu\n",
-				   r, s->pages_scanned, s->pages_dirty,
-				   s->pages_sent, s->pages_zero,
-				   s->bytes_uncompressed, s->bytes_compressed,
-				   div_u64(s->duration_ns, NSEC_PER_MSEC),
-				   div_u64(s->rate, 1000000));
-	}
-	mutex_unlock(&selfmig_mig_lock);
-	return n;
-}
-
-ssize_t selfmig_migrate_show_procs(char *buf)
-{
-	struct selfmig_tracker *t;
-	ssize_t n = 0;
-	u32 i, nr;
-
-	mutex_lock(&selfmig_mig_lock);
-	n += sysfs_emit_at(buf, n, "pid comm pages_last_round\n");
-	/* The thread clears selfmig_cur->t under the lock before freeing it. */
-	t = selfmig_cur ? selfmig_cur->t : NULL;
-	nr = t ? min_t(u32, READ_ONCE(t->nr_cur), SELFMIG_MAX_PROCS) : 0;
-	for (i = 0; i < nr; i++)
-		n += sysfs_emit_at(buf, n, "%u %.16s %u\n", t->cur[i].pid,
-				   t->cur[i].comm, t->cur[i].pages);
-	mutex_unlock(&selfmig_mig_lock);
-	return n;
-}
-
-ssize_t selfmig_migrate_show_result(char *buf)
-{
-	struct selfmig_mig *m;
-	ssize_t n = 0;
-
-	mutex_lock(&selfmig_mig_lock);
-	m = selfmig_cur;
-	n += sysfs_emit_at(buf, n, "state %s\n", selfmig_state_name(selfmig_state_get()));
-	if (m) {
-		n += sysfs_emit_at(buf, n,
-				   "error %d\nmessage %s\nstop %s\nrounds %u\n"
-				   "guest_pages %llu\nused_pages %llu\nused_peak %llu\n"
-				   "round0_pages %llu\n"
-				   "pages_sent %llu\nbytes_sent %llu\nfinal_set_pages %llu\n"
-				   "final_free_pages %llu\nfinal_discarded %llu\n"
-				   "final_unchanged %llu\n"
-				   "final_busy_mms %llu\nfinal_tables %llu\n"
-				   "final_from_before %llu\nfinal_from_users %llu\n"
-				   "final_from_own %llu\nfinal_from_kernel %llu\n"
-				   "cancelled %d\ntotal_ms %llu\n",
-				   m->error, m->errmsg[0] ? m->errmsg : "-",
-				   smrate_stop_name(m->stop), m->nr_rounds,
-				   m->nr_pfns, m->used_pages, m->used_peak,
-				   m->round0_pages,
-				   m->pages_total, m->bytes_total,
-				   m->final_set_pages, m->final_free_pages,
-				   m->final_discarded, m->final_unchanged,
-				   m->final_busy_mms, m->final_tables,
-				   m->final_from[SELFMIG_FINAL_BEFORE],
-				   m->final_from[SELFMIG_FINAL_USERS],
-				   m->final_from[SELFMIG_FINAL_OWN],
-				   m->final_from[SELFMIG_FINAL_KERNEL], m->cancelled,
-				   div_u64(m->total_ns, NSEC_PER_MSEC));
-	}
-	mutex_unlock(&selfmig_mig_lock);
-	return n;
 }

@@ -142,7 +142,7 @@ int selfmig_publish(const char *key, const char *fmt, ...) __printf(2, 3);
 int selfmig_hooks_init(void);
 
 /* ------------------------------------------------------------------ */
-/* migrate.c: one migration                                             */
+/* migrate.c: one migration; report.c: what it tells of itself          */
 
 struct selfmig_config {
 	__be32 dest_addr;

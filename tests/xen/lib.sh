@@ -591,6 +591,23 @@ guest_migration_wait_end() {
 	field_str guest_message "$GUEST_MESSAGE"
 }
 
+# fault_guest: a fresh guest for a fault scenario, selfmigd ready in it and
+# the witness taken (witness_before).  Sets FAULT_DOMID, its domain.
+fault_guest() {
+	guest_create
+	guest_wait_ready 240
+	selfmigd_wait
+	FAULT_DOMID=$(xl domid "$GUEST")
+	witness_before
+}
+
+# fault_same_domain [CASE]: after a failed migration the guest must still be
+# the domain fault_guest created.
+fault_same_domain() {
+	[ "$(xl domid "$GUEST" 2>/dev/null)" = "$FAULT_DOMID" ] ||
+		fail "${1:+$1: }the guest is no longer domain $FAULT_DOMID"
+}
+
 # self_fault_migrate SPEC INJECTED [SUFFIX]: selfmig migrate --mode self to
 # localhost with SELFMIG_FAULT=SPEC, its report, xl's log and its output in
 # $LOGDIR (report, xl-receive and migrate, each with -SUFFIX if given).  The

@@ -7,11 +7,7 @@
 # pages (or its check that the receiver still takes the stream) fails.  The
 # guest waits for the hook's word at that moment; it must get a reset, never
 # the orderly close that would make it suspend, and run on.
-guest_create
-guest_wait_ready 240
-selfmigd_wait
-domid0=$(xl domid "$GUEST")
-witness_before
+fault_guest
 tcp_start 45
 self_fault_migrate flush-fail "the receiver's stream is cut"
 grep -q 'waiting for the guest to suspend' "$FAULT_LOG" &&
@@ -19,7 +15,7 @@ grep -q 'waiting for the guest to suspend' "$FAULT_LOG" &&
 grep -q -e 'writing to the receiver: ' -e 'the receiver no longer takes its stream' "$FAULT_LOG" ||
 	fail "the hook does not say that the receiver's stream failed"
 fault_outcome "$FAULT_RC"
-[ "$(xl domid "$GUEST" 2>/dev/null)" = "$domid0" ] || fail "the guest is no longer domain $domid0"
+fault_same_domain
 tcp_check
 step "the guest's module must have seen a reset, not a suspend"
 guest_migration_wait_end

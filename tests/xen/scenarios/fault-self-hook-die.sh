@@ -7,11 +7,7 @@
 # in a reset (docs/switch.md), the guest's sender sees a reset, never the
 # orderly close that is the hook's word to suspend.  xl sees its input end
 # and destroys its partial domain.  The guard has nothing to undo.
-guest_create
-guest_wait_ready 240
-selfmigd_wait
-domid0=$(xl domid "$GUEST")
-witness_before
+fault_guest
 self_fault_migrate hook-die:receiving 'the hook dies now (receiving)'
 grep -q 'selfmig-hook exit 137' "$FAULT_LOG" || log "note: selfmig does not report the hook's SIGKILL as exit 137"
 grep -q 'guard: the hook died with nothing to undo' "$FAULT_LOG" ||
@@ -21,5 +17,5 @@ guest_migration_wait_end
 grep -q 'resumed (' "/var/log/xen/console/guest-$GUEST.log" 2>/dev/null &&
 	fail "the guest suspended for a hook that was gone: $(grep -m1 'resumed (' "/var/log/xen/console/guest-$GUEST.log")"
 fault_outcome "$FAULT_RC"
-[ "$(xl domid "$GUEST" 2>/dev/null)" = "$domid0" ] || fail "the guest is no longer domain $domid0"
+fault_same_domain
 ok

@@ -7,11 +7,7 @@
 # restore with every page in and destroys its domain.  The guest has
 # suspended by then; the hook hears no "ready", and must resume it with its
 # suspend cancelled.
-guest_create
-guest_wait_ready 240
-selfmigd_wait
-domid0=$(xl domid "$GUEST")
-witness_before
+fault_guest
 tcp_start 45
 self_fault_migrate restore-fail 'a record the destination cannot restore'
 grep -q 'selfmig-hook: switch: final set' "$FAULT_LOG" ||
@@ -19,6 +15,6 @@ grep -q 'selfmig-hook: switch: final set' "$FAULT_LOG" ||
 grep -q 'resumed; it runs on' "$FAULT_LOG" || fail "the hook did not say it resumed the source"
 grep -qi 'record' "$LOGDIR/xl-receive.log" || log "note: the receiver's log does not name the record"
 fault_outcome "$FAULT_RC"
-[ "$(xl domid "$GUEST" 2>/dev/null)" = "$domid0" ] || fail "the guest is no longer domain $domid0"
+fault_same_domain
 tcp_check
 ok

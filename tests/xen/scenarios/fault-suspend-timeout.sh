@@ -10,11 +10,7 @@
 #   case 2: selfmig migrate --mode self (the guest's module writes it, after
 #           the hook's word that its pre-copy reached xl)
 # Neither case may end with an ATTENTION line: the guest's fate is known.
-guest_create
-guest_wait_ready 240
-selfmigd_wait
-domid0=$(xl domid "$GUEST")
-witness_before
+fault_guest
 
 step "case 1: selfmig-hook migrate with SELFMIG_FAULT=suspend-timeout"
 SELFMIG_FAULT=suspend-timeout selfmig-hook migrate "$GUEST" \
@@ -33,7 +29,7 @@ else
 	fail "case 1: the hook says neither that it withdrew the request nor that it resumed the guest"
 fi
 fault_outcome "$rc"
-[ "$(xl domid "$GUEST" 2>/dev/null)" = "$domid0" ] || fail "case 1: the guest is no longer domain $domid0"
+fault_same_domain "case 1"
 
 step "case 2: a self-migration"
 self_fault_migrate suspend-timeout 'the wait for the guest.s suspend ends' 2
@@ -46,7 +42,7 @@ else
 	fail "case 2: the hook says neither that it withdrew the request nor that it resumed the guest"
 fi
 fault_outcome "$FAULT_RC"
-[ "$(xl domid "$GUEST" 2>/dev/null)" = "$domid0" ] || fail "case 2: the guest is no longer domain $domid0"
+fault_same_domain "case 2"
 guest_sh 'cat /sys/kernel/selfmig/result' > "$LOGDIR/guest-result-2.txt"
 log "case 2: guest module: $(tr '\n' ' ' < "$LOGDIR/guest-result-2.txt" | cut -c1-160)"
 ok

@@ -25,11 +25,12 @@ SANFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sa
 PROG_DIRS   := $(patsubst userspace/%/main.c,%,$(wildcard userspace/*/main.c))
 GUEST_PROGS ?= $(filter sm-echo selfmig-counter selfmig-workload selfmigd sm-sched sm-web sm-netcfg,$(PROG_DIRS))
 LIBS_default := -lz
+LIBS_selfmig-receive := -lz -lcrypto
 XENLIBS     := -lxenctrl -lxenguest -lxenstore -lxenforeignmemory -lxentoollog
 LIBS_selfmig-verify := $(XENLIBS) -lz
-LIBS_selfmig-hook := $(XENLIBS) -lxenlight -lz
+LIBS_selfmig-hook := $(XENLIBS) -lxenlight -lz -lcrypto
 # selfmig-hook self decodes the guest's page stream with the receiver's code.
-EXTRA_SRC_selfmig-hook := $(addprefix userspace/selfmig-receive/,receiver.c inflate.c meta.c report.c net.c serve.c)
+EXTRA_SRC_selfmig-hook := $(addprefix userspace/selfmig-receive/,receiver.c inflate.c meta.c report.c net.c serve.c aead.c)
 LIBS_selfmig := -lxenstore -lz
 LIBS_selfmigd := -lxenstore -lxentoolcore -lpthread -lz
 
@@ -115,11 +116,11 @@ $(B)/unit-san-obj/%.o: %.c $(HDRS)
 
 $(B)/unit/%: tests/unit/%.c $(UNIT_OBJ) $(HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -o $@ $< $(UNIT_OBJ) -lz
+	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -o $@ $< $(UNIT_OBJ) -lz -lcrypto
 
 $(B)/unit-san/%: tests/unit/%.c $(UNIT_SANOBJ) $(HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itests/unit -std=c11 $(WARN) $(SANFLAGS) -o $@ $< $(UNIT_SANOBJ) -lz
+	$(CC) $(CPPFLAGS) -Itests/unit -std=c11 $(WARN) $(SANFLAGS) -o $@ $< $(UNIT_SANOBJ) -lz -lcrypto
 
 unit-build: $(UNIT_BINS) $(UNIT_SAN)
 
@@ -135,11 +136,11 @@ FUZZERS      := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(LIB_SRC) $(HDRS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(CPPFLAGS) -Itests/unit -Itests/fuzz $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) -lz
+	$(FUZZ_CC) $(CPPFLAGS) -Itests/unit -Itests/fuzz $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) -lz -lcrypto
 
 $(B)/fuzz/mkseeds: tests/fuzz/mkseeds.c tests/fuzz/fuzz_common.h $(LIB_SRC) $(HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itests/unit -Itests/fuzz $(CFLAGS) -o $@ $< $(LIB_SRC) -lz
+	$(CC) $(CPPFLAGS) -Itests/unit -Itests/fuzz $(CFLAGS) -o $@ $< $(LIB_SRC) -lz -lcrypto
 
 fuzz: $(addprefix $(B)/fuzz/,$(FUZZERS) mkseeds)
 	@scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZERS)

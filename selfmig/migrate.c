@@ -247,8 +247,7 @@ static int migrate_thread(void *arg)
 {
 	struct selfmig_mig *m = arg;
 	struct selfmig_tracker *t;
-	u8 shdr[SMW_STREAM_HDR_LEN];
-	struct kvec iov;
+	u8 shdr[SMW_STREAM_HDR_LEN], tag[SMW_TAG_LEN];
 	u64 t0 = ktime_get_ns();
 	int ret;
 
@@ -283,18 +282,15 @@ static int migrate_thread(void *arg)
 			 &m->cfg.dest_addr, m->cfg.dest_port);
 		goto out;
 	}
-	if (m->cfg.auth)
-		ret = smw_enc_init_auth(&m->enc, shdr, m->cfg.id, m->nr_pfns,
-					m->cfg.key);
+	if (m->key)
+		ret = smw_enc_init_sealed(&m->enc, shdr, m->cfg.id, m->nr_pfns,
+					  m->salt);
 	else
 		ret = smw_enc_init(&m->enc, shdr, m->cfg.id, m->nr_pfns);
 	ret = selfmig_xfer_wire(m, ret);
-	/* The encoder keeps the keyed state; the secret itself goes now. */
-	memzero_explicit(m->cfg.key, sizeof(m->cfg.key));
-	if (!ret) {
-		iov = (struct kvec){ shdr, sizeof(shdr) };
-		ret = selfmig_xfer_send(m, SMW_TAG_HDR, &iov, 1);
-	}
+	/* In a sealed stream, the header's tag follows it. */
+	if (!ret)
+		ret = selfmig_xfer_send(m, shdr, sizeof(shdr), tag, 0);
 	if (ret) {
 		mig_fail(m, ret, "cannot send the stream header");
 		goto out;
@@ -402,6 +398,8 @@ int selfmig_migrate_start(const struct selfmig_config *cfg)
 	if (!m)
 		return -ENOMEM;
 	m->cfg = *cfg;
+	/* Of dom0's secret the migration keeps only the stream key. */
+	memzero_explicit(m->cfg.key, sizeof(m->cfg.key));
 	init_completion(&m->resumed);
 	init_completion(&m->exited);
 	smrate_params_default(&m->rp);
@@ -422,11 +420,20 @@ int selfmig_migrate_start(const struct selfmig_config *cfg)
 		return -EINVAL;
 	}
 #endif
+	if (cfg->auth) {
+		ret = selfmig_seal_init(m, cfg->key);
+		if (ret) {
+			pr_err("cannot derive the stream key: %pe\n", ERR_PTR(ret));
+			kfree_sensitive(m);
+			return ret;
+		}
+	}
 
 	mutex_lock(&selfmig_mig_lock);
 	ret = selfmig_state_set(SELFMIG_PRECOPY);
 	if (ret) {
 		mutex_unlock(&selfmig_mig_lock);
+		selfmig_seal_free(m);
 		kfree_sensitive(m);
 		return -EBUSY;
 	}
@@ -439,6 +446,7 @@ int selfmig_migrate_start(const struct selfmig_config *cfg)
 	if (IS_ERR(m->thread)) {
 		ret = PTR_ERR(m->thread);
 		m->thread = NULL;
+		selfmig_seal_free(m);
 		mig_fail(m, ret, "cannot start the migration thread");
 		selfmig_state_end(true);
 	}

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the files that run one migration (migrate.c, transport.c,
+ * What the files that run one migration (migrate.c, transport.c, seal.c,
  * ramiter.c, final.c, report.c) share, and nothing else includes: the
  * migration's state (struct selfmig_mig), and the few functions each of
  * those files offers the others.
@@ -45,7 +45,18 @@ struct selfmig_mig {
 	/* transport */
 	struct smw_encoder enc;
 	struct smw_pages_batch batch;
+	/*
+	 * A PAGES record is built in place: its meta ends where its page
+	 * data (or their compression) begins, so that the payload can be
+	 * sealed as one piece, with room for the tag after it.
+	 */
+	u8 *rec, *zrec;
 	u8 *meta, *data, *zbuf;
+	/* seal: the stream key, alone in its page (seal.c) */
+	struct page *key_page;
+	u8 *key;
+	unsigned long key_pfn;
+	u8 salt[SMW_SALT_LEN];		/* drawn for this stream, in its header */
 	z_stream zs;
 	bool zinit;
 	struct smrate_params rp;
@@ -111,8 +122,12 @@ extern struct selfmig_mig *selfmig_cur;
 
 /* @ret, or for a wire encoder's error -EPROTO, keeping the first for the message. */
 int selfmig_xfer_wire(struct selfmig_mig *m, int ret);
-/* Send the stream header or one record, from up to 3 pieces. */
-int selfmig_xfer_send(struct selfmig_mig *m, u8 kind, struct kvec *iov, size_t n);
+/*
+ * Send the stream header or one record: @hdr, then @payload, which in a
+ * sealed stream is encrypted in place and has room for the tag after it.
+ */
+int selfmig_xfer_send(struct selfmig_mig *m, const u8 *hdr, u32 hdr_len,
+		      u8 *payload, u32 len);
 /* Connect to the receiver m->cfg names. */
 int selfmig_xfer_connect(struct selfmig_mig *m);
 /* Say the stream is complete, and wait for the receiver to close its end. */
@@ -121,7 +136,7 @@ int selfmig_xfer_finish(struct selfmig_mig *m);
 void selfmig_xfer_close(struct selfmig_mig *m);
 /* Allocate the record buffers and, to compress, zlib's. */
 int selfmig_xfer_alloc(struct selfmig_mig *m);
-/* Free them, and wipe the stream's secrets. */
+/* Free them, and wipe and free the stream key. */
 void selfmig_xfer_free(struct selfmig_mig *m);
 /* Add frame @pfn to the batch; send the batch once it is full. */
 int selfmig_xfer_page(struct selfmig_mig *m, unsigned long pfn);
@@ -131,6 +146,21 @@ int selfmig_xfer_round_end(struct selfmig_mig *m, struct smw_round_stats *st);
 int selfmig_xfer_procs(struct selfmig_mig *m, u32 round);
 /* Send the record that ends the stream. */
 int selfmig_xfer_end(struct selfmig_mig *m);
+
+/* seal.c: the stream's AEAD */
+
+/* Derive the stream key from dom0's @secret into a page of its own. */
+int selfmig_seal_init(struct selfmig_mig *m, const u8 secret[SMW_KEY_LEN]);
+/* Whether @pfn holds the key, and so must never be sent. */
+bool selfmig_seal_frame(const struct selfmig_mig *m, unsigned long pfn);
+/*
+ * Seal the part the encoder built last: @buf[0..@len) in place, its tag
+ * written at @buf + @len, with @ad as associated data.
+ */
+void selfmig_seal_part(struct selfmig_mig *m, const u8 *ad, u32 ad_len,
+		       u8 *buf, u32 len);
+/* Wipe the key and free its page. */
+void selfmig_seal_free(struct selfmig_mig *m);
 
 /* ramiter.c: which frames a round sends */
 

@@ -155,7 +155,7 @@ struct selfmig_config {
 	u32 max_bytes_factor;
 	bool compress;
 	bool verify;			/* freeze for verification, then go on */
-	bool auth;			/* authenticate the stream with key */
+	bool auth;			/* seal the stream: key derived from key */
 	u8 key[32];			/* the migration's secret, from dom0 */
 };
 

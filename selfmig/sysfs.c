@@ -204,7 +204,7 @@ static ssize_t migrate_store(struct kobject *k, struct kobj_attribute *a,
 		return ret;
 	cfg.auth = !ret;
 	if (ret)
-		pr_warn("migrating without a secret: the stream is not authenticated (require_key=0)\n");
+		pr_warn("migrating without a secret: the stream is neither encrypted nor authenticated (require_key=0)\n");
 	ret = selfmig_migrate_start(&cfg);
 	memzero_explicit(cfg.key, sizeof(cfg.key));
 	return ret ? ret : count;

@@ -3,8 +3,9 @@
  * The sending end of the stream: one TCP connection to the receiver, over
  * which the frames of a migration go as the records of selfmig/core/wire.c,
  * in batches, compressed when that makes them smaller, paced to the
- * round's rate, and tagged when the stream is authenticated.  As a frame
- * goes, a digest of its bytes is kept for the final set (skip_unchanged).
+ * round's rate, and sealed (seal.c) when dom0 gave a secret.  As a frame
+ * goes, a digest of its bytes is kept for the final set (skip_unchanged);
+ * the frame that holds the stream key never goes.
  *
  * Each send, and the wait for the receiver to close its end, runs in the
  * loop of selfmig/core/ioloop.c a slice at a time: a receiver that stops
@@ -114,34 +115,26 @@ static int xfer_io_run(struct xfer_io *io, int (*step)(void *arg))
 }
 
 /*
- * Send one part of the stream (the stream header, kind SMW_TAG_HDR, or one
- * record, SMW_TAG_REC) from n <= 3 pieces; in an authenticated stream its
- * tag follows.
+ * Send one part of the stream: @hdr, then @len bytes of payload.  In a
+ * sealed stream the payload is encrypted in place, with @hdr as associated
+ * data, and its tag, written after it, goes too: @payload has room for it.
  */
-int selfmig_xfer_send(struct selfmig_mig *m, u8 kind, struct kvec *iov, size_t n)
+int selfmig_xfer_send(struct selfmig_mig *m, const u8 *hdr, u32 hdr_len,
+		      u8 *payload, u32 len)
 {
 	struct xfer_io io = { .m = m, .msg.msg_flags = MSG_NOSIGNAL };
-	struct kvec v[4];
-	u8 tag[SMW_TAG_LEN];
-	size_t total = 0, i;
-	int ret;
+	struct kvec v[2];
+	size_t total;
+	int ret, n = 1;
 
-	if (WARN_ON_ONCE(n > 3))
-		return -EINVAL;
-	for (i = 0; i < n; i++) {
-		v[i] = iov[i];
-		total += iov[i].iov_len;
+	if (m->enc.sealed) {
+		selfmig_seal_part(m, hdr, hdr_len, payload, len);
+		len += SMW_TAG_LEN;
 	}
-	if (m->enc.auth) {
-		struct smw_hmac h;
-
-		smw_enc_tag_begin(&m->enc, &h, kind);
-		for (i = 0; i < n; i++)
-			smw_hmac_update(&h, iov[i].iov_base, iov[i].iov_len);
-		smw_hmac_final(&h, tag);
-		v[n++] = (struct kvec){ tag, sizeof(tag) };
-		total += sizeof(tag);
-	}
+	v[0] = (struct kvec){ (void *)hdr, hdr_len };
+	if (len)
+		v[n++] = (struct kvec){ payload, len };
+	total = hdr_len + len;
 	if (m->fault_drop_at && m->bytes_total + total > m->fault_drop_at) {
 		pr_warn("FAULT INJECTION: the connection drops after %llu bytes\n",
 			m->bytes_total);
@@ -208,18 +201,23 @@ void selfmig_xfer_close(struct selfmig_mig *m)
 	m->sock = NULL;
 }
 
+/* A PAGES record's buffer: meta, then page data, then the tag. */
+#define XFER_REC_LEN	(SMW_PAGES_META_MAX + SMW_PAGES_DATA_MAX + SMW_TAG_LEN)
+
 int selfmig_xfer_alloc(struct selfmig_mig *m)
 {
-	m->meta = kvmalloc(SMW_PAGES_META_MAX, GFP_KERNEL);
-	m->data = kvmalloc(SMW_PAGES_DATA_MAX, GFP_KERNEL);
-	if (!m->meta || !m->data)
+	m->rec = kvmalloc(XFER_REC_LEN, GFP_KERNEL);
+	if (!m->rec)
 		return -ENOMEM;
+	m->meta = m->rec;
+	m->data = m->rec + SMW_PAGES_META_MAX;
 	if (m->cfg.compress) {
-		m->zbuf = kvmalloc(SMW_PAGES_DATA_MAX, GFP_KERNEL);
+		m->zrec = kvmalloc(XFER_REC_LEN, GFP_KERNEL);
 		m->zs.workspace = vzalloc(zlib_deflate_workspacesize(MAX_WBITS,
 								     MAX_MEM_LEVEL));
-		if (!m->zbuf || !m->zs.workspace)
+		if (!m->zrec || !m->zs.workspace)
 			return -ENOMEM;
+		m->zbuf = m->zrec + SMW_PAGES_META_MAX;
 		if (zlib_deflateInit(&m->zs, Z_BEST_SPEED) != Z_OK)
 			return -EINVAL;
 		m->zinit = true;
@@ -227,19 +225,22 @@ int selfmig_xfer_alloc(struct selfmig_mig *m)
 	return 0;
 }
 
-/* Buffers go back to the allocator before the freeze: free pages need no copy. */
+/*
+ * Buffers go back to the allocator before the freeze: free pages need no
+ * copy.  So does the key, wiped: the final set lists its frame as free.
+ */
 void selfmig_xfer_free(struct selfmig_mig *m)
 {
-	memzero_explicit(&m->enc.mac, sizeof(m->enc.mac));
-	memzero_explicit(m->cfg.key, sizeof(m->cfg.key));
+	selfmig_seal_free(m);
 	if (m->zinit)
 		zlib_deflateEnd(&m->zs);
 	m->zinit = false;
 	vfree(m->zs.workspace);
 	m->zs.workspace = NULL;
-	kvfree(m->zbuf);
-	kvfree(m->data);
-	kvfree(m->meta);
+	kvfree(m->zrec);
+	kvfree(m->rec);
+	m->zrec = NULL;
+	m->rec = NULL;
 	m->zbuf = NULL;
 	m->data = NULL;
 	m->meta = NULL;
@@ -256,8 +257,7 @@ static void xfer_pace(struct selfmig_mig *m, u64 bytes)
 static int xfer_flush(struct selfmig_mig *m)
 {
 	u8 hdr[SMW_REC_HDR_LEN];
-	struct kvec iov[3];
-	const void *body = m->data;
+	u8 *body = m->data, *payload;
 	u32 body_len = m->batch.data_len, flags = 0;
 	int ret;
 
@@ -280,10 +280,11 @@ static int xfer_flush(struct selfmig_mig *m)
 						 body, body_len));
 	if (ret)
 		return ret;
-	iov[0] = (struct kvec){ hdr, sizeof(hdr) };
-	iov[1] = (struct kvec){ m->meta, m->batch.meta_len };
-	iov[2] = (struct kvec){ (void *)body, body_len };
-	ret = selfmig_xfer_send(m, SMW_TAG_REC, iov, body_len ? 3 : 2);
+	/* The meta goes just before the body: one payload, sealed whole. */
+	payload = body - m->batch.meta_len;
+	memmove(payload, m->meta, m->batch.meta_len);
+	ret = selfmig_xfer_send(m, hdr, sizeof(hdr), payload,
+				m->batch.meta_len + body_len);
 	if (ret)
 		return ret;
 	m->pages_total += m->batch.count;
@@ -297,6 +298,8 @@ int selfmig_xfer_page(struct selfmig_mig *m, unsigned long pfn)
 	u32 off = m->batch.data_len;
 	int ret;
 
+	if (selfmig_seal_frame(m, pfn))
+		return 0;
 	ret = selfmig_xfer_wire(m, smw_pages_add_auto(&m->batch, pfn, pfn_to_kaddr(pfn)));
 	if (ret)
 		return ret;
@@ -315,8 +318,7 @@ int selfmig_xfer_page(struct selfmig_mig *m, unsigned long pfn)
 
 int selfmig_xfer_round_end(struct selfmig_mig *m, struct smw_round_stats *st)
 {
-	u8 hdr[SMW_REC_HDR_LEN], payload[SMW_ROUND_END_LEN];
-	struct kvec iov[2];
+	u8 hdr[SMW_REC_HDR_LEN], payload[SMW_ROUND_END_LEN + SMW_TAG_LEN];
 	int ret;
 
 	ret = xfer_flush(m);
@@ -326,9 +328,7 @@ int selfmig_xfer_round_end(struct selfmig_mig *m, struct smw_round_stats *st)
 	ret = selfmig_xfer_wire(m, smw_enc_round_end(&m->enc, hdr, payload, st));
 	if (ret)
 		return ret;
-	iov[0] = (struct kvec){ hdr, sizeof(hdr) };
-	iov[1] = (struct kvec){ payload, sizeof(payload) };
-	ret = selfmig_xfer_send(m, SMW_TAG_REC, iov, 2);
+	ret = selfmig_xfer_send(m, hdr, sizeof(hdr), payload, SMW_ROUND_END_LEN);
 	smw_pages_begin(&m->enc, &m->batch, m->meta, m->data);
 	return ret;
 }
@@ -337,7 +337,6 @@ int selfmig_xfer_procs(struct selfmig_mig *m, u32 round)
 {
 	struct smw_proc_entry *e = m->procs;
 	u8 hdr[SMW_REC_HDR_LEN];
-	struct kvec iov[2];
 	u32 i, n = m->t->nr_cur, len;
 	int ret;
 
@@ -348,27 +347,22 @@ int selfmig_xfer_procs(struct selfmig_mig *m, u32 round)
 		e[i].pages = m->t->cur[i].pages;
 		memcpy(e[i].comm, m->t->cur[i].comm, sizeof(e[i].comm));
 	}
-	/* m->zbuf or m->data is free between batches; data always exists. */
+	/* m->data is free between batches, with room for the tag after it. */
 	ret = selfmig_xfer_wire(m, smw_enc_proc_stats(&m->enc, hdr, m->data,
 						      SMW_PAGES_DATA_MAX, round, e, n,
 						      &len));
 	if (ret)
 		return ret;
-	iov[0] = (struct kvec){ hdr, sizeof(hdr) };
-	iov[1] = (struct kvec){ m->data, len };
-	return selfmig_xfer_send(m, SMW_TAG_REC, iov, 2);
+	return selfmig_xfer_send(m, hdr, sizeof(hdr), m->data, len);
 }
 
 int selfmig_xfer_end(struct selfmig_mig *m)
 {
-	u8 hdr[SMW_REC_HDR_LEN], payload[SMW_END_LEN];
-	struct kvec iov[2];
+	u8 hdr[SMW_REC_HDR_LEN], payload[SMW_END_LEN + SMW_TAG_LEN];
 	int ret;
 
 	ret = selfmig_xfer_wire(m, smw_enc_end(&m->enc, hdr, payload));
 	if (ret)
 		return ret;
-	iov[0] = (struct kvec){ hdr, sizeof(hdr) };
-	iov[1] = (struct kvec){ payload, sizeof(payload) };
-	return selfmig_xfer_send(m, SMW_TAG_REC, iov, 2);
+	return selfmig_xfer_send(m, hdr, sizeof(hdr), payload, SMW_END_LEN);
 }

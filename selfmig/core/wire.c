@@ -52,6 +52,7 @@ static const char *const smw_err_text[SMW_E_COUNT_][2] = {
 	[SMW_E_AUTH_TAG]	= { "auth_tag",
 				    "bad authentication tag: wrong secret, altered or replayed" },
 	[SMW_E_NO_KEY]		= { "no_key", "authenticated stream, but no secret was given" },
+	[SMW_E_KEY]		= { "key", "cannot derive the stream key" },
 };
 
 static int smw_err_index(int err)
@@ -108,7 +109,8 @@ void smw_rec_hdr_build(u8 hdr[SMW_REC_HDR_LEN], u32 type, u32 flags, u32 seq,
 }
 
 static void smw_stream_hdr_fill(u8 hdr[SMW_STREAM_HDR_LEN], u32 version,
-				const u8 id[SMW_ID_LEN], u64 page_count)
+				const u8 id[SMW_ID_LEN], u64 page_count,
+				const u8 *salt)
 {
 	memset(hdr, 0, SMW_STREAM_HDR_LEN);
 	memcpy(hdr + SMW_SH_MAGIC, SMW_MAGIC, SMW_MAGIC_LEN);
@@ -118,13 +120,15 @@ static void smw_stream_hdr_fill(u8 hdr[SMW_STREAM_HDR_LEN], u32 version,
 	smw_put_le32(hdr + SMW_SH_PAGE_SIZE, SMW_PAGE_SIZE);
 	memcpy(hdr + SMW_SH_ID, id, SMW_ID_LEN);
 	smw_put_le64(hdr + SMW_SH_PAGE_COUNT, page_count);
+	if (salt)
+		memcpy(hdr + SMW_SH_SALT, salt, SMW_SALT_LEN);
 	smw_put_le32(hdr + SMW_SH_CRC, smw_crc32c(0, hdr, SMW_SH_CRC));
 }
 
 void smw_stream_hdr_build(u8 hdr[SMW_STREAM_HDR_LEN],
 			  const u8 id[SMW_ID_LEN], u64 page_count)
 {
-	smw_stream_hdr_fill(hdr, SMW_VERSION, id, page_count);
+	smw_stream_hdr_fill(hdr, SMW_VERSION, id, page_count, NULL);
 }
 
 int smw_enc_init(struct smw_encoder *enc, u8 hdr[SMW_STREAM_HDR_LEN],
@@ -139,26 +143,18 @@ int smw_enc_init(struct smw_encoder *enc, u8 hdr[SMW_STREAM_HDR_LEN],
 	return 0;
 }
 
-int smw_enc_init_auth(struct smw_encoder *enc, u8 hdr[SMW_STREAM_HDR_LEN],
-		      const u8 id[SMW_ID_LEN], u64 page_count,
-		      const u8 key[SMW_KEY_LEN])
+int smw_enc_init_sealed(struct smw_encoder *enc, u8 hdr[SMW_STREAM_HDR_LEN],
+			const u8 id[SMW_ID_LEN], u64 page_count,
+			const u8 salt[SMW_SALT_LEN])
 {
 	int ret = smw_enc_init(enc, hdr, id, page_count);
 
 	if (ret)
 		return ret;
-	enc->auth = 1;
+	enc->sealed = 1;
 	enc->offset += SMW_TAG_LEN;
-	smw_hmac_init(&enc->mac, key, SMW_KEY_LEN);
-	smw_stream_hdr_fill(hdr, SMW_VERSION_AUTH, id, page_count);
+	smw_stream_hdr_fill(hdr, SMW_VERSION_SEALED, id, page_count, salt);
 	return 0;
-}
-
-void smw_enc_tag_begin(const struct smw_encoder *enc, struct smw_hmac *h,
-		       u8 kind)
-{
-	*h = enc->mac;
-	smw_hmac_update(h, &kind, 1);
 }
 
 static void smw_enc_round_reset(struct smw_encoder *enc)
@@ -179,7 +175,7 @@ static int smw_enc_emit(struct smw_encoder *enc, u8 hdr[SMW_REC_HDR_LEN],
 		return -SMW_E_OVERSIZE;
 	smw_rec_hdr_fill(hdr, type, flags, enc->next_seq, p1, l1, p2, l2);
 	enc->next_seq++;
-	enc->offset += SMW_REC_HDR_LEN + l1 + l2 + (enc->auth ? SMW_TAG_LEN : 0);
+	enc->offset += SMW_REC_HDR_LEN + l1 + l2 + (enc->sealed ? SMW_TAG_LEN : 0);
 	return 0;
 }
 
@@ -395,28 +391,22 @@ int smw_dec_init(struct smw_decoder *d, u8 *buf, size_t cap,
 	return 0;
 }
 
-void smw_dec_set_key(struct smw_decoder *d, const u8 key[SMW_KEY_LEN])
+void smw_dec_set_aead(struct smw_decoder *d, const struct smw_aead *aead)
 {
-	d->auth = 1;
-	smw_hmac_init(&d->mac, key, SMW_KEY_LEN);
+	d->aead = aead;
 }
 
-/* 0 if d->tag is the tag of kind || p1 || p2 under the decoder's key. */
-static int smw_dec_check_tag(const struct smw_decoder *d, u8 kind,
-			     const u8 *p1, u32 l1, const u8 *p2, u32 l2)
+/*
+ * Open the part just gathered: the stream header (nonce 0, nothing
+ * encrypted) or the record the decoder expects next (nonce seq + 1, its
+ * payload decrypted in place).
+ */
+static int smw_dec_open(struct smw_decoder *d, u64 nonce, u32 ad_len,
+			u8 *buf, u32 len)
 {
-	struct smw_hmac h = d->mac;
-	u8 want[SMW_TAG_LEN];
-	int bad;
-
-	smw_hmac_update(&h, &kind, 1);
-	smw_hmac_update(&h, p1, l1);
-	if (l2)
-		smw_hmac_update(&h, p2, l2);
-	smw_hmac_final(&h, want);
-	bad = smw_ct_memcmp(want, d->tag, SMW_TAG_LEN);
-	memset(want, 0, sizeof(want));
-	return bad ? -SMW_E_AUTH_TAG : 0;
+	if (d->aead->open(d->aead->ctx, nonce, d->hdr, ad_len, buf, len, d->tag))
+		return -SMW_E_AUTH_TAG;
+	return 0;
 }
 
 int smw_dec_header_ok(const struct smw_decoder *d)
@@ -445,11 +435,11 @@ static int smw_check_hdr_prefix(const struct smw_decoder *d)
 	if (d->have >= SMW_SH_VERSION + 4) {
 		u32 v = smw_get_le32(d->hdr + SMW_SH_VERSION);
 
-		if (v != SMW_VERSION && v != SMW_VERSION_AUTH)
+		if (v != SMW_VERSION && v != SMW_VERSION_SEALED)
 			return -SMW_E_BAD_VERSION;
-		if (v == SMW_VERSION && d->auth)
+		if (v == SMW_VERSION && d->aead)
 			return -SMW_E_AUTH_REQUIRED;
-		if (v == SMW_VERSION_AUTH && !d->auth)
+		if (v == SMW_VERSION_SEALED && !d->aead)
 			return -SMW_E_NO_KEY;
 	}
 	return 0;
@@ -474,9 +464,12 @@ static int smw_check_stream_hdr(struct smw_decoder *d)
 		return -SMW_E_HDR_FLAGS;
 	if (in->page_size != SMW_PAGE_SIZE)
 		return -SMW_E_PAGE_SIZE;
-	for (i = 0; i < SMW_SH_RESERVED_LEN; i++)
-		if (h[SMW_SH_RESERVED + i])
-			return -SMW_E_RESERVED;
+	if (in->version == SMW_VERSION_SEALED)
+		memcpy(in->salt, h + SMW_SH_SALT, SMW_SALT_LEN);
+	else
+		for (i = 0; i < SMW_SH_RESERVED_LEN; i++)
+			if (h[SMW_SH_RESERVED + i])
+				return -SMW_E_RESERVED;
 	if (in->page_count == 0 || in->page_count > SMW_MAX_GUEST_PAGES)
 		return -SMW_E_PAGE_COUNT;
 	if (d->check_id && memcmp(in->id, d->expect_id, SMW_ID_LEN) != 0)
@@ -689,14 +682,19 @@ static void smw_accept_header(struct smw_decoder *d)
 	d->rec_offset = d->offset;
 }
 
-/* The record (and its tag, if any) is in: check it and move on. */
+/*
+ * The record (and its tag, if any) is in: open it, check it and move on.
+ * The tag is checked first, so nothing of an altered record is looked at.
+ */
 static int smw_accept_record(struct smw_decoder *d, struct smw_record *rec)
 {
-	int ret = smw_dec_record(d, rec);
+	int ret = 0;
 
-	if (!ret && d->auth)
-		ret = smw_dec_check_tag(d, SMW_TAG_REC, d->hdr, SMW_REC_HDR_LEN,
-					d->buf, d->rec_len);
+	if (d->aead)
+		ret = smw_dec_open(d, d->next_seq + 1, SMW_REC_HDR_LEN, d->buf,
+				   d->rec_len);
+	if (!ret)
+		ret = smw_dec_record(d, rec);
 	if (ret)
 		return ret;
 	d->next_seq++;
@@ -729,7 +727,7 @@ int smw_dec_feed(struct smw_decoder *d, const void *data, size_t len,
 			ret = smw_check_stream_hdr(d);
 			if (ret)
 				goto fail;
-			if (d->auth) {
+			if (d->aead) {
 				smw_next_part(d, SMW_ST_HTAG, SMW_TAG_LEN);
 				break;
 			}
@@ -759,8 +757,9 @@ int smw_dec_feed(struct smw_decoder *d, const void *data, size_t len,
 			smw_gather(d, d->tag, in, len, &pos);
 			if (d->have < d->need)
 				goto more;
-			ret = smw_dec_check_tag(d, SMW_TAG_HDR, d->hdr,
-						SMW_STREAM_HDR_LEN, NULL, 0);
+			ret = d->aead->begin(d->aead->ctx, d->info.id,
+					     d->info.salt) ? -SMW_E_KEY :
+			      smw_dec_open(d, 0, SMW_STREAM_HDR_LEN, NULL, 0);
 			if (ret)
 				goto fail;
 			smw_accept_header(d);
@@ -771,7 +770,7 @@ int smw_dec_feed(struct smw_decoder *d, const void *data, size_t len,
 			smw_gather(d, d->buf, in, len, &pos);
 			if (d->have < d->need)
 				goto more;
-			if (d->auth) {
+			if (d->aead) {
 				smw_next_part(d, SMW_ST_RTAG, SMW_TAG_LEN);
 				break;
 			}

@@ -10,7 +10,6 @@
 
 #include "compat.h"
 #include "selfmig_wire.h"
-#include "sha256.h"
 
 /*
  * Error codes.  Functions return 0 (or a positive status) on success and the
@@ -52,7 +51,8 @@ enum smw_err {
 	SMW_E_AUTH_REQUIRED = 31,	/* unauthenticated stream, key given */
 	SMW_E_AUTH_TAG = 32,		/* authentication tag mismatch */
 	SMW_E_NO_KEY = 33,		/* authenticated stream, no key given */
-	SMW_E_COUNT_ = 34
+	SMW_E_KEY = 34,			/* the reader cannot derive the stream key */
+	SMW_E_COUNT_ = 35
 };
 
 /* Short description and stable symbolic name ("bad_magic"); err or -err. */
@@ -65,6 +65,7 @@ struct smw_stream_info {
 	u32 flags;
 	u32 page_size;
 	u8 id[SMW_ID_LEN];
+	u8 salt[SMW_SALT_LEN];		/* version 3; zero in version 1 */
 	u64 page_count;
 };
 
@@ -91,6 +92,24 @@ struct smw_end_info {
 	u64 total_pages;
 	u64 total_bytes;
 	u32 rounds;
+};
+
+/*
+ * The reader's AEAD (version 3), supplied by the caller: the core frames
+ * the stream but never implements a cipher.  begin() derives the stream
+ * key from the migration id and the stream salt, once the stream header
+ * has passed its own checks and before its tag is opened; 0, or nonzero
+ * if it cannot.  open() decrypts buf[0..len) in place and checks tag, with
+ * ad[0..ad_len) as associated data and the 96-bit nonce of selfmig_wire.h
+ * built from nonce; it returns 0 if the tag matches and nonzero otherwise
+ * (buf is then garbage).
+ */
+struct smw_aead {
+	int (*begin)(void *ctx, const u8 id[SMW_ID_LEN],
+		     const u8 salt[SMW_SALT_LEN]);
+	int (*open)(void *ctx, u64 nonce, const u8 *ad, u32 ad_len, u8 *buf,
+		    u32 len, const u8 tag[SMW_TAG_LEN]);
+	void *ctx;
 };
 
 /* ------------------------------------------------------------------ */
@@ -123,8 +142,7 @@ struct smw_encoder {
 	u64 round_raw_bytes;
 	u64 round_wire_bytes;
 	int ended;
-	int auth;		/* version 2: a tag follows every part */
-	struct smw_hmac mac;	/* keyed, nothing hashed yet */
+	int sealed;		/* version 3: the caller seals every part */
 };
 
 /* Start a stream: fills the 64-byte stream header to send first. */
@@ -132,17 +150,22 @@ int smw_enc_init(struct smw_encoder *enc, u8 hdr[SMW_STREAM_HDR_LEN],
 		 const u8 id[SMW_ID_LEN], u64 page_count);
 
 /*
- * Start an authenticated (version 2) stream keyed with the migration's
- * secret.  The caller sends a tag after the header and after every record:
- * smw_enc_tag_begin(), smw_hmac_update() over every byte it sends of that
- * header or record, smw_hmac_final() into the tag.
+ * Start a sealed (version 3) stream under salt, the SMW_SALT_LEN random
+ * bytes the key was derived with.  The encoder builds every part in
+ * clear as in version 1; the caller seals each part before it sends it:
+ * the stream header with an empty plaintext, a record's payload in place,
+ * with the part's header as associated data and smw_enc_nonce() as nonce,
+ * and sends the tag after it.  The core itself does no cryptography.
  */
-int smw_enc_init_auth(struct smw_encoder *enc, u8 hdr[SMW_STREAM_HDR_LEN],
-		      const u8 id[SMW_ID_LEN], u64 page_count,
-		      const u8 key[SMW_KEY_LEN]);
-/* kind is SMW_TAG_HDR for the stream header, SMW_TAG_REC for a record. */
-void smw_enc_tag_begin(const struct smw_encoder *enc, struct smw_hmac *h,
-		       u8 kind);
+int smw_enc_init_sealed(struct smw_encoder *enc, u8 hdr[SMW_STREAM_HDR_LEN],
+			const u8 id[SMW_ID_LEN], u64 page_count,
+			const u8 salt[SMW_SALT_LEN]);
+
+/* The nonce of the part built last: 0 for the header, seq + 1 for a record. */
+static inline u64 smw_enc_nonce(const struct smw_encoder *enc)
+{
+	return enc->next_seq;
+}
 
 /*
  * A PAGES batch under construction.  meta is a caller buffer of
@@ -289,8 +312,7 @@ struct smw_decoder {
 	u64 round_wire_bytes;
 	u64 rounds_closed;
 	u64 total_pages;
-	int auth;			/* a key was given: version 2 only */
-	struct smw_hmac mac;		/* keyed, nothing hashed yet */
+	const struct smw_aead *aead;	/* set: version 3 only */
 	u8 tag[SMW_TAG_LEN];
 };
 
@@ -302,10 +324,10 @@ int smw_dec_init(struct smw_decoder *d, u8 *buf, size_t cap,
 		 const u8 *expect_id);
 
 /*
- * Require an authenticated (version 2) stream keyed with key; call after
- * smw_dec_init() and before feeding.
+ * Require a sealed (version 3) stream, opened with aead; call after
+ * smw_dec_init() and before feeding.  aead must outlive the decoder.
  */
-void smw_dec_set_key(struct smw_decoder *d, const u8 key[SMW_KEY_LEN]);
+void smw_dec_set_aead(struct smw_decoder *d, const struct smw_aead *aead);
 
 /*
  * Feed len bytes.  *used receives how many were consumed; call again with

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * selfmig page stream, wire format versions 1 and 2 (authenticated).
+ * selfmig page stream, wire format versions 1 and 3 (sealed).
  *
  * The stream carries a guest's memory from the sender (the selfmig module
  * inside the migrating guest) to the receiver on the destination host.  It is
@@ -23,7 +23,7 @@
  *                         one it was started with
  *    40   8  page_count   number of guest frames; every valid gfn is below it
  *                         (1 <= page_count <= SMW_MAX_GUEST_PAGES)
- *    48  12  reserved     must be zero
+ *    48  12  reserved     must be zero (version 3: the stream salt, below)
  *    60   4  crc          CRC32C of bytes 0..59
  *
  * Record header (SMW_REC_HDR_LEN = 20 bytes), followed by payload_len bytes:
@@ -103,25 +103,41 @@
  * inflates with an output limit of data_len and rejects anything else).  The
  * first error ends the stream; there is no resynchronisation.
  *
- * Version 2: authenticated streams.  Version 2 is version 1 plus an
- * authentication tag of SMW_TAG_LEN (32) bytes after the stream header and
- * after every record (after its payload).  The stream header carries
- * version 2; everything else in it and in the records is as in version 1.
- * The tag is HMAC-SHA256 (RFC 2104, FIPS 180-4) keyed with the migration's
- * secret (SMW_KEY_LEN, 32 random bytes that dom0 creates for this migration
- * alone and hands to the guest and the receiver; see docs/wire-format.md):
+ * Version 3: sealed streams.  Version 3 is version 1 with every part sealed
+ * by ChaCha20-Poly1305 (RFC 8439), an AEAD: the stream header stays in
+ * clear and is followed by a tag of SMW_TAG_LEN (16) bytes; each record's
+ * header stays in clear, its payload is encrypted, and its tag follows the
+ * payload.  The stream header carries version 3; every field is otherwise
+ * as in version 1, and crcs are over the plaintext.
  *
- *   after the stream header:  HMAC(secret, "H" || the 64 header bytes)
- *   after a record:           HMAC(secret, "R" || the 20 header bytes ||
- *                                  the payload)
+ *   salt     bytes 48..59 of the stream header: 12 random bytes the
+ *            sender draws for this stream alone.  A migration retried
+ *            under the same id and secret thus gets another key, and no
+ *            (key, nonce) pair is ever used twice.
+ *   key      HKDF-SHA256 (RFC 5869) with IKM = the migration's secret
+ *            (SMW_KEY_LEN, 32 random bytes that dom0 creates for this
+ *            migration alone and hands to the guest and the receiver, never
+ *            to the stream), salt = the 16-byte migration id followed by
+ *            the 12-byte stream salt, info = SMW_KDF_INFO (17 bytes, no
+ *            NUL), L = 32.
+ *   nonce    96 bits: 4 zero bytes, then a little-endian 64-bit counter:
+ *            0 for the stream header, seq + 1 for the record with sequence
+ *            number seq.  No nonce repeats under one key.
+ *   stream header: tag = the AEAD of an empty plaintext with the 64 header
+ *            bytes as associated data.
+ *   record:  ciphertext || tag = the AEAD of the payload with the 20 record
+ *            header bytes as associated data.
  *
- * Stream offsets (a record's offset, END's total_bytes) count the tags.  A
- * record's sequence number and the header's migration id are inside the
- * tagged bytes, so records cannot be reordered, dropped or replayed from
- * another migration, whose secret differs.  A reader with a secret accepts
- * only version 2 and checks each tag (in constant time) after the record's
- * own checks and before handing the record on; a reader without one accepts
- * only version 1.
+ * Stream offsets (a record's offset, END's total_bytes) count the tags.  The
+ * reader opens a record with the nonce of the sequence number it expects,
+ * so a record that is altered anywhere (header, payload or tag), dropped,
+ * reordered or replayed from another migration fails its tag.  Only
+ * payload_len is used before the tag is checked, and only to know how many
+ * bytes to gather, after its check against SMW_MAX_PAYLOAD.  A reader with a
+ * secret accepts only version 3 and hands a record on only after its tag
+ * and then all of version 1's checks pass; a reader without one accepts
+ * only version 1.  Version 2 (HMAC-SHA256 tags over clear records) is
+ * retired: readers reject it as an unsupported version.
  *
  * Versioning.  Any change to the layout or meaning of an existing field, any
  * new record type and any new flag bit requires a new version number.  A
@@ -135,11 +151,11 @@
 #define SMW_MAGIC		"SELFMIG"	/* 7 characters and a NUL: 8 bytes */
 #define SMW_MAGIC_LEN		8
 #define SMW_VERSION		1U
-#define SMW_VERSION_AUTH	2U	/* version 1 plus authentication tags */
-#define SMW_TAG_LEN		32U	/* HMAC-SHA256 */
-#define SMW_KEY_LEN		32U	/* the migration's secret */
-#define SMW_TAG_HDR		'H'	/* first byte MACed before a stream header */
-#define SMW_TAG_REC		'R'	/* ... before a record */
+#define SMW_VERSION_SEALED	3U	/* version 1 sealed by an AEAD */
+#define SMW_TAG_LEN		16U	/* Poly1305 */
+#define SMW_KEY_LEN		32U	/* the migration's secret; also the key */
+#define SMW_KDF_INFO		"selfmig stream v3"
+#define SMW_KDF_INFO_LEN	17U
 #define SMW_STREAM_HDR_LEN	64U
 #define SMW_ID_LEN		16U
 #define SMW_PAGE_SIZE		4096U
@@ -154,6 +170,8 @@
 #define SMW_SH_PAGE_COUNT	40
 #define SMW_SH_RESERVED		48
 #define SMW_SH_RESERVED_LEN	12
+#define SMW_SH_SALT		48	/* version 3: the reserved bytes */
+#define SMW_SALT_LEN		12U
 #define SMW_SH_CRC		60
 
 /* Record header. */

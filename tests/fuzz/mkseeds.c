@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Write the fuzzers' seed corpora: valid page streams (plain, compressed,
- * with statistics records) for fuzz_receive, and valid notices, requests,
- * policy files and /proc lines for fuzz_notice, and small Xen streams (an
- * xl image and a bare libxl stream) for fuzz_xenstream.  fuzz_assemble
+ * with statistics records, and one sealed under the harness's secret) for
+ * fuzz_receive, and valid notices, requests, policy files and /proc lines
+ * for fuzz_notice, and small Xen streams (an xl image and a bare libxl
+ * stream) for fuzz_xenstream.  fuzz_assemble
  * reads page streams too: it gets fuzz_receive's seeds plus streams that
  * make the assembler batch across its PAGE_DATA limit, repeat pages, carry
  * process statistics and a final round, or carry no pages at all.
@@ -19,6 +20,7 @@
 #include "notice.h"
 #include "xenstream.h"
 #include "../unit/testbuf.h"
+#include "../../userspace/selfmig-receive/aead.h"
 
 #define PAGES 16U
 
@@ -98,50 +100,62 @@ static void stream(const char *dir, const char *name, int compress, int rounds)
 	free(s.p);
 }
 
-/* Append the tag of s->p[from..len) (an authenticated stream's part). */
-static void tag(const struct smw_encoder *enc, struct buf *s, size_t from, u8 kind)
+/*
+ * Seal the record s->p[from..len) in place, as the module does: its payload
+ * encrypted under the stream key with the record header as associated data
+ * and the encoder's nonce, then its tag appended.
+ */
+static void seal(const struct smw_encoder *enc, const u8 *key, struct buf *s,
+		 size_t from)
 {
-	struct smw_hmac h;
 	u8 t[SMW_TAG_LEN];
 
-	smw_enc_tag_begin(enc, &h, kind);
-	smw_hmac_update(&h, s->p + from, s->len - from);
-	smw_hmac_final(&h, t);
+	if (smr_aead_seal(key, smw_enc_nonce(enc), s->p + from, SMW_REC_HDR_LEN,
+			  s->p + from + SMW_REC_HDR_LEN,
+			  (u32)(s->len - from - SMW_REC_HDR_LEN), t))
+		exit(1);
 	buf_put(s, t, sizeof(t));
 }
 
-/* A version 2 stream under smf_test_key: two rounds, a compressed batch. */
-static void auth_stream(const char *dir, const char *name)
+/*
+ * A version 3 stream sealed under smf_test_key: two rounds, a compressed
+ * batch.  Its header carries smf_test_salt, and the key is the one derived
+ * from the secret, the header's id and that salt.
+ */
+static void sealed_stream(const char *dir, const char *name)
 {
 	static const u32 g0[6] = { 0, 1, 2, 3, 9, 15 }, g1[2] = { 2, 9 };
-	u8 hdr[SMW_STREAM_HDR_LEN], rh[SMW_REC_HDR_LEN];
-	u8 re[SMW_ROUND_END_LEN], end[SMW_END_LEN];
+	u8 hdr[SMW_STREAM_HDR_LEN], rh[SMW_REC_HDR_LEN], t[SMW_TAG_LEN];
+	u8 re[SMW_ROUND_END_LEN], end[SMW_END_LEN], key[SMW_KEY_LEN];
 	struct smw_encoder enc;
 	struct buf s = { 0 };
 	size_t at;
 	int r;
 
-	if (smw_enc_init_auth(&enc, hdr, smf_test_id, PAGES, smf_test_key))
+	if (smw_enc_init_sealed(&enc, hdr, smf_test_id, PAGES, smf_test_salt) ||
+	    memcmp(hdr + SMW_SH_SALT, smf_test_salt, SMW_SALT_LEN) ||
+	    smr_stream_key(smf_test_key, hdr + SMW_SH_ID, hdr + SMW_SH_SALT, key) ||
+	    smr_aead_seal(key, smw_enc_nonce(&enc), hdr, sizeof(hdr), NULL, 0, t))
 		exit(1);
 	buf_put(&s, hdr, sizeof(hdr));
-	tag(&enc, &s, 0, SMW_TAG_HDR);
+	buf_put(&s, t, sizeof(t));
 	for (r = 0; r < 2; r++) {
 		at = s.len;
 		batch(&enc, &s, r ? g1 : g0, r ? 2 : 6, r, 3);
-		tag(&enc, &s, at, SMW_TAG_REC);
+		seal(&enc, key, &s, at);
 		at = s.len;
 		if (smw_enc_round_end(&enc, rh, re, NULL))
 			exit(1);
 		buf_put(&s, rh, sizeof(rh));
 		buf_put(&s, re, sizeof(re));
-		tag(&enc, &s, at, SMW_TAG_REC);
+		seal(&enc, key, &s, at);
 	}
 	at = s.len;
 	if (smw_enc_end(&enc, rh, end))
 		exit(1);
 	buf_put(&s, rh, sizeof(rh));
 	buf_put(&s, end, sizeof(end));
-	tag(&enc, &s, at, SMW_TAG_REC);
+	seal(&enc, key, &s, at);
 	if (enc.offset != s.len)
 		exit(1);
 	put_file(dir, name, s.p, s.len);
@@ -304,7 +318,7 @@ int main(int argc, char **argv)
 	stream(argv[1], "plain-1round", 0, 1);
 	stream(argv[1], "plain-3rounds", 0, 3);
 	stream(argv[1], "zlib-2rounds", 1, 2);
-	auth_stream(argv[1], "auth-2rounds");
+	sealed_stream(argv[1], "sealed-2rounds");
 	notice(argv[2], "msg", '\x00', "seq=7 phase=notice dest=localhost");
 	notice(argv[2], "req-notice", '\x01',
 	       "seq=7 phase=notice mode=assisted dest=169.254.0.1:7001 deadline=1800000000");

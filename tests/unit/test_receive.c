@@ -2,7 +2,10 @@
 /*
  * Unit tests for the receiver: a valid two-round stream lands byte for byte
  * in the image and the metadata file, and every rejection leaves the image
- * exactly as the records before the rejected one made it.
+ * exactly as the records before the rejected one made it, sealed streams
+ * (version 3) included, and a retried migration's stream (same id and
+ * secret, another salt) is received while its records are refused in the
+ * first attempt's stream.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,12 +24,21 @@
 #include "authkey.h"
 #include "../../userspace/selfmig-receive/receiver.h"
 #include "../../userspace/selfmig-receive/net.h"
+#include "../../userspace/selfmig-receive/aead.h"
 
 #define PAGES 64U
 
 static const u8 test_id[SMW_ID_LEN] = {
 	0xde, 0xad, 0xbe, 0xef, 0x00, 0x11, 0x22, 0x33,
 	0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb
+};
+
+/* Stream salts of sealed streams: fixed, one per attempt of a migration. */
+static const u8 salt_one[SMW_SALT_LEN] = {
+	0x31, 0x41, 0x59, 0x26, 0x53, 0x58, 0x97, 0x93, 0x23, 0x84, 0x62, 0x64
+};
+static const u8 salt_two[SMW_SALT_LEN] = {
+	0x27, 0x18, 0x28, 0x18, 0x28, 0x45, 0x90, 0x45, 0x23, 0x53, 0x60, 0x28
 };
 
 static char dir[256], image_path[300], meta_path[300], stream_path[300];
@@ -97,19 +109,71 @@ struct tstream {
 	struct buf s;
 	u8 *image;		/* expected image */
 	u32 round_of[PAGES];	/* expected metadata round per gfn */
+	int sealed;		/* version 3, under key */
+	u8 salt[SMW_SALT_LEN];	/* sealed: the header's bytes 48..59 */
+	u8 key[SMW_KEY_LEN];	/* derived with that salt */
+	u32 n_rec;
+	size_t rec_at[32];	/* where each record starts */
 };
 
-static void ts_init(struct tstream *t)
+/*
+ * A stream of PAGES pages; with secret, sealed (version 3) under the key
+ * of secret for test_id and salt, which goes into the header.
+ */
+static void ts_init_with(struct tstream *t, const u8 *secret, const u8 *salt)
 {
-	u8 hdr[SMW_STREAM_HDR_LEN];
+	u8 hdr[SMW_STREAM_HDR_LEN], tag[SMW_TAG_LEN];
 	u32 i;
 
 	memset(t, 0, sizeof(*t));
 	t->image = calloc(PAGES, SMW_PAGE_SIZE);
-	smw_enc_init(&t->enc, hdr, test_id, PAGES);
-	buf_put(&t->s, hdr, sizeof(hdr));
+	if (secret) {
+		t->sealed = 1;
+		CHECK_EQ(smw_enc_init_sealed(&t->enc, hdr, test_id, PAGES,
+					     salt), 0);
+		memcpy(t->salt, hdr + SMW_SH_SALT, SMW_SALT_LEN);
+		CHECK(!memcmp(t->salt, salt, SMW_SALT_LEN));
+		CHECK_EQ(smr_stream_key(secret, hdr + SMW_SH_ID, t->salt,
+					t->key), 0);
+		CHECK_EQ(smr_aead_seal(t->key, smw_enc_nonce(&t->enc), hdr,
+				       sizeof(hdr), NULL, 0, tag), 0);
+		buf_put(&t->s, hdr, sizeof(hdr));
+		buf_put(&t->s, tag, sizeof(tag));
+	} else {
+		smw_enc_init(&t->enc, hdr, test_id, PAGES);
+		buf_put(&t->s, hdr, sizeof(hdr));
+	}
 	for (i = 0; i < PAGES; i++)
 		t->round_of[i] = SMR_META_NEVER;
+}
+
+static void ts_init(struct tstream *t)
+{
+	ts_init_with(t, NULL, NULL);
+}
+
+/* Append a record the encoder has just framed, sealed if the stream is. */
+static void ts_put(struct tstream *t, const u8 rh[SMW_REC_HDR_LEN],
+		   const void *p1, u32 l1, const void *p2, u32 l2)
+{
+	static u8 pl[SMW_MAX_PAYLOAD];
+	u8 tag[SMW_TAG_LEN];
+
+	if (t->n_rec < 32)
+		t->rec_at[t->n_rec++] = t->s.len;
+	buf_put(&t->s, rh, SMW_REC_HDR_LEN);
+	if (!t->sealed) {
+		buf_put(&t->s, p1, l1);
+		buf_put(&t->s, p2, l2);
+		return;
+	}
+	memcpy(pl, p1, l1);
+	if (l2)
+		memcpy(pl + l1, p2, l2);
+	CHECK_EQ(smr_aead_seal(t->key, smw_enc_nonce(&t->enc), rh,
+			       SMW_REC_HDR_LEN, pl, l1 + l2, tag), 0);
+	buf_put(&t->s, pl, l1 + l2);
+	buf_put(&t->s, tag, sizeof(tag));
 }
 
 static void ts_free(struct tstream *t)
@@ -150,14 +214,10 @@ static void ts_batch(struct tstream *t, const u32 *gfns, const u32 *seeds,
 		CHECK_EQ(compress2(z, &zlen, data, b.data_len, 6), Z_OK);
 		CHECK_EQ(smw_enc_pages(&t->enc, &b, rh, SMW_RECF_COMPRESSED, z,
 				       (u32)zlen), 0);
-		buf_put(&t->s, rh, sizeof(rh));
-		buf_put(&t->s, meta, b.meta_len);
-		buf_put(&t->s, z, zlen);
+		ts_put(t, rh, meta, b.meta_len, z, (u32)zlen);
 	} else {
 		CHECK_EQ(smw_enc_pages(&t->enc, &b, rh, 0, data, b.data_len), 0);
-		buf_put(&t->s, rh, sizeof(rh));
-		buf_put(&t->s, meta, b.meta_len);
-		buf_put(&t->s, data, b.data_len);
+		ts_put(t, rh, meta, b.meta_len, data, b.data_len);
 	}
 }
 
@@ -166,8 +226,7 @@ static void ts_round_end(struct tstream *t)
 	u8 rh[SMW_REC_HDR_LEN], re[SMW_ROUND_END_LEN];
 
 	CHECK_EQ(smw_enc_round_end(&t->enc, rh, re, NULL), 0);
-	buf_put(&t->s, rh, sizeof(rh));
-	buf_put(&t->s, re, sizeof(re));
+	ts_put(t, rh, re, sizeof(re), NULL, 0);
 }
 
 static void ts_end(struct tstream *t)
@@ -175,8 +234,7 @@ static void ts_end(struct tstream *t)
 	u8 rh[SMW_REC_HDR_LEN], end[SMW_END_LEN];
 
 	CHECK_EQ(smw_enc_end(&t->enc, rh, end), 0);
-	buf_put(&t->s, rh, sizeof(rh));
-	buf_put(&t->s, end, sizeof(end));
+	ts_put(t, rh, end, sizeof(end), NULL, 0);
 }
 
 /* Append a record with a correct crc and the encoder's next seq. */
@@ -200,12 +258,30 @@ static void ts_prefix(struct tstream *t)
 	ts_batch(t, g, s, 8, 0);
 }
 
+/* The secret run_stream's receivers get (NULL: none), and the pages
+ * they hand on while they have one. */
+static const u8 *run_key;
+static u32 run_pages;
+
+static int count_page(void *ctx, u64 gfn, const u8 *page)
+{
+	(void)ctx;
+	(void)gfn;
+	(void)page;
+	run_pages++;
+	return 0;
+}
+
 static void cfg_init(struct smr_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->image_path = image_path;
 	cfg->meta_path = meta_path;
 	memcpy(cfg->id, test_id, SMW_ID_LEN);
+	if (run_key) {
+		cfg->key = run_key;
+		cfg->page_fn = count_page;
+	}
 }
 
 /*
@@ -222,6 +298,7 @@ static int run_stream(const struct buf *s, size_t chunk, s64 *seq,
 	int ret;
 
 	cfg_init(&cfg);
+	run_pages = 0;
 	ret = smr_init(&r, &cfg);
 	while (!ret && pos < s->len) {
 		n = chunk ? chunk : s->len;
@@ -312,7 +389,8 @@ static void check_result(struct tstream *t, u32 rounds)
 	free(meta);
 }
 
-static void build_two_rounds(struct tstream *t)
+static void build_two_rounds_with(struct tstream *t, const u8 *secret,
+				  const u8 *salt)
 {
 	u32 g[40], s[40], i;
 	static const u32 g1[6] = { 3, 6, 9, 10, 39, 63 };
@@ -323,7 +401,7 @@ static void build_two_rounds(struct tstream *t)
 	u8 rh[SMW_REC_HDR_LEN], pl[64];
 	u32 plen;
 
-	ts_init(t);
+	ts_init_with(t, secret, salt);
 	/* Round 0: gfns 0..39, every fifth a zero page, in two batches. */
 	for (i = 0; i < 40; i++) {
 		g[i] = i;
@@ -334,13 +412,17 @@ static void build_two_rounds(struct tstream *t)
 	ts_round_end(t);
 	CHECK_EQ(smw_enc_proc_stats(&t->enc, rh, pl, sizeof(pl), 0, &pe, 1,
 				    &plen), 0);
-	buf_put(&t->s, rh, sizeof(rh));
-	buf_put(&t->s, pl, plen);
+	ts_put(t, rh, pl, plen, NULL, 0);
 	/* Round 1: rewrite some pages, zero some that had data. */
 	ts_batch(t, g1, s1, 6, 1);
 	ts_batch(t, g2, s2, 2, 0);
 	ts_round_end(t);
 	ts_end(t);
+}
+
+static void build_two_rounds(struct tstream *t)
+{
+	build_two_rounds_with(t, NULL, NULL);
 }
 
 static void test_positive(void)
@@ -460,10 +542,10 @@ static void test_header_rejects(void)
 	expect_untouched(&t.s, -SMW_E_BAD_MAGIC);
 	ts_free(&t);
 
-	tap_test("reject bad version; image untouched");
+	tap_test("reject bad version (the retired 2); image untouched");
 	build_two_rounds(&t);
 	h = t.s.p;
-	smw_put_le32(h + SMW_SH_VERSION, 3);
+	smw_put_le32(h + SMW_SH_VERSION, 2);
 	smw_put_le32(h + SMW_SH_CRC, smw_crc32c(0, h, SMW_SH_CRC));
 	expect_untouched(&t.s, -SMW_E_BAD_VERSION);
 	ts_free(&t);
@@ -739,6 +821,214 @@ static void test_misc(void)
 	}
 }
 
+/* ------------------------------------------------------------------ */
+/* Sealed streams (version 3)                                          */
+
+static const u8 seal_secret[SMW_KEY_LEN] = "receiver's test secret, 32 bytes";
+
+/*
+ * Flip one bit at stream offset at and run the stream through a receiver
+ * with the secret: it must fail with auth_tag at record seq, leave the
+ * image and metadata as the records before it made them, and have handed
+ * on and inflated nothing after them (pages_before pages handed on and
+ * inflated_before batches inflated, the records before it).
+ */
+static void expect_flip_refused(struct tstream *t, size_t at, u32 bit,
+				const struct snap *before, u32 pages_before,
+				u32 inflated_before, s64 seq)
+{
+	struct smr_receiver r;
+	s64 got;
+
+	t->s.p[at] ^= (u8)(1U << bit);
+	expect_reject(t, before->image, before->rounds, -SMW_E_AUTH_TAG, seq);
+	reset_files();
+	CHECK_EQ(run_stream(&t->s, 0, &got, &r), -SMW_E_AUTH_TAG);
+	CHECK(!strcmp(smr_errname(r.err), "auth_tag"));
+	CHECK_EQ(got, seq);
+	CHECK_EQ(run_pages, pages_before);
+	CHECK_EQ(r.st.pages, pages_before);
+	CHECK_EQ(r.st.compressed_batches, inflated_before);
+	t->s.p[at] ^= (u8)(1U << bit);
+}
+
+static void test_sealed(void)
+{
+	static const u32 g0[8] = { 0, 1, 2, 3, 4, 5, 6, 7 };
+	static const u32 s0[8] = { 11, 12, 0, 14, 15, 16, 17, 18 };
+	static const u32 g1[5] = { 2, 20, 21, 22, 40 };
+	static const u32 s1[5] = { 302, 320, 0, 322, 340 };
+	static const u32 g2[3] = { 5, 50, 63 };
+	static const u32 s2[3] = { 405, 450, 463 };
+	u8 other[SMW_KEY_LEN];
+	struct smr_receiver r;
+	struct tstream t;
+	struct snap a, b;
+	size_t chunks[3] = { 0, 1, 777 };
+	size_t rec, meta, len;
+	s64 seq;
+	u32 k;
+
+	tap_test("sealed stream with its secret: image and metadata exact");
+	run_key = seal_secret;
+	build_two_rounds_with(&t, seal_secret, salt_one);
+	for (k = 0; k < 3; k++) {
+		reset_files();
+		CHECK_EQ(run_stream(&t.s, chunks[k], &seq, &r), 0);
+		CHECK_EQ(r.complete, 1);
+		CHECK_EQ(r.st.rounds, 2);
+		CHECK_EQ(r.st.pages, 48);
+		CHECK_EQ(r.st.compressed_batches, 2);
+		CHECK_EQ(r.st.records, 8);
+		/* the tags count: 16 bytes after the header and each record */
+		CHECK_EQ(r.st.stream_bytes, t.s.len);
+		CHECK_EQ(run_pages, 48);
+		check_result(&t, 2);
+	}
+
+	tap_test("sealed stream under another secret: auth_tag, image untouched");
+	memcpy(other, seal_secret, sizeof(other));
+	other[31] ^= 1;
+	run_key = other;
+	expect_untouched(&t.s, -SMW_E_AUTH_TAG);
+
+	tap_test("sealed stream to a receiver without a secret: no_key, image untouched");
+	run_key = NULL;
+	expect_untouched(&t.s, -SMW_E_NO_KEY);
+	ts_free(&t);
+
+	tap_test("sealed: a flipped bit in a compressed PAGES record: auth_tag, nothing written or inflated");
+	run_key = seal_secret;
+	ts_init_with(&t, seal_secret, salt_two);
+	ts_batch(&t, g0, s0, 8, 0);
+	snap_take(&a, &t);
+	ts_batch(&t, g1, s1, 5, 1);
+	snap_take(&b, &t);
+	ts_batch(&t, g2, s2, 3, 0);
+	ts_round_end(&t);
+	ts_end(&t);
+	CHECK_EQ(t.n_rec, 5);
+	/* the whole stream is good */
+	reset_files();
+	CHECK_EQ(run_stream(&t.s, 0, &seq, &r), 0);
+	check_result(&t, 1);
+	/* record 1: header, a gfn, a kind, the zlib body, the tag */
+	rec = t.rec_at[1];
+	len = smw_get_le32(t.s.p + rec + SMW_RH_LEN);
+	meta = SMW_PAGES_META_LEN(5);
+	expect_flip_refused(&t, rec + SMW_RH_FLAGS, 0, &a, 8, 0, 1);
+	expect_flip_refused(&t, rec + SMW_REC_HDR_LEN + SMW_PAGES_PREFIX_LEN + 8,
+			    1, &a, 8, 0, 1);
+	expect_flip_refused(&t, rec + SMW_REC_HDR_LEN + meta - 1, 0, &a, 8, 0, 1);
+	expect_flip_refused(&t, rec + SMW_REC_HDR_LEN + meta + 2, 3, &a, 8, 0, 1);
+	expect_flip_refused(&t, rec + SMW_REC_HDR_LEN + len - 1, 7, &a, 8, 0, 1);
+	expect_flip_refused(&t, rec + SMW_REC_HDR_LEN + len + 5, 6, &a, 8, 0, 1);
+
+	tap_test("sealed: a flipped bit in a raw PAGES record: auth_tag, image as before it");
+	rec = t.rec_at[2];
+	len = smw_get_le32(t.s.p + rec + SMW_RH_LEN);
+	meta = SMW_PAGES_META_LEN(3);
+	expect_flip_refused(&t, rec + SMW_RH_SEQ, 0, &b, 13, 1, 2);
+	expect_flip_refused(&t, rec + SMW_REC_HDR_LEN + SMW_PG_ROUND, 0, &b,
+			    13, 1, 2);
+	expect_flip_refused(&t, rec + SMW_REC_HDR_LEN + meta, 0, &b, 13, 1, 2);
+	expect_flip_refused(&t, rec + SMW_REC_HDR_LEN + meta + 5000, 4, &b,
+			    13, 1, 2);
+	expect_flip_refused(&t, rec + SMW_REC_HDR_LEN + len - 1, 7, &b, 13, 1, 2);
+	expect_flip_refused(&t, rec + SMW_REC_HDR_LEN + len, 0, &b, 13, 1, 2);
+	free(a.image);
+	free(b.image);
+	ts_free(&t);
+	run_key = NULL;
+}
+
+/*
+ * A migration retried under the same id and secret: the retry's stream
+ * carries another salt, so another key; the receiver takes either stream
+ * whole and refuses the one's records in the other.
+ */
+static void test_sealed_retry(void)
+{
+	/* build_two_rounds' records and the pages handed on before each */
+	static const u32 splice_at[3] = { 0, 1, 5 };
+	static const u32 pages_before[3] = { 0, 25, 46 };
+	struct smr_receiver r;
+	struct tstream t, u;
+	struct buf s;
+	s64 seq;
+	u32 k, i;
+
+	run_key = seal_secret;
+	build_two_rounds_with(&t, seal_secret, salt_one);
+	build_two_rounds_with(&u, seal_secret, salt_two);
+
+	tap_test("sealed retry: same id and secret, another salt: received, another key");
+	CHECK(memcmp(t.key, u.key, SMW_KEY_LEN));
+	CHECK_EQ(t.s.len, u.s.len);
+	CHECK_EQ(t.n_rec, 8);
+	reset_files();
+	CHECK_EQ(run_stream(&t.s, 0, &seq, &r), 0);
+	check_result(&t, 2);
+	reset_files();
+	CHECK_EQ(run_stream(&u.s, 333, &seq, &r), 0);
+	check_result(&u, 2);
+	/* the same pages under the same nonces, sealed differently */
+	for (i = 0; i < t.n_rec; i++) {
+		size_t at = t.rec_at[i], n = (i + 1 < t.n_rec ?
+					      t.rec_at[i + 1] : t.s.len) - at;
+
+		CHECK_EQ(u.rec_at[i], at);
+		CHECK(!memcmp(t.s.p + at, u.s.p + at, SMW_REC_HDR_LEN));
+		CHECK(memcmp(t.s.p + at + SMW_REC_HDR_LEN,
+			     u.s.p + at + SMW_REC_HDR_LEN,
+			     n - SMW_REC_HDR_LEN));
+	}
+
+	tap_test("sealed retry: a record of one attempt spliced into the other: auth_tag");
+	for (k = 0; k < 3; k++) {
+		size_t at = t.rec_at[splice_at[k]];
+		size_t end = t.rec_at[splice_at[k] + 1];
+
+		memset(&s, 0, sizeof(s));
+		buf_put(&s, t.s.p, at);
+		buf_put(&s, u.s.p + at, end - at);
+		buf_put(&s, t.s.p + end, t.s.len - end);
+		reset_files();
+		CHECK_EQ(run_stream(&s, k == 1 ? 1000 : 0, &seq, &r),
+			 -SMW_E_AUTH_TAG);
+		CHECK(!strcmp(smr_errname(r.err), "auth_tag"));
+		CHECK_EQ(seq, splice_at[k]);
+		CHECK_EQ(run_pages, pages_before[k]);
+		CHECK_EQ(r.st.pages, pages_before[k]);
+		free(s.p);
+	}
+	/* the retry's header (and its tag) in front of the first's records */
+	memset(&s, 0, sizeof(s));
+	buf_put(&s, u.s.p, t.rec_at[0]);
+	buf_put(&s, t.s.p + t.rec_at[0], t.s.len - t.rec_at[0]);
+	reset_files();
+	CHECK_EQ(run_stream(&s, 0, &seq, &r), -SMW_E_AUTH_TAG);
+	CHECK_EQ(seq, 0);
+	CHECK_EQ(run_pages, 0);
+	free(s.p);
+
+	tap_test("sealed: the salt altered in the header, crc fixed up: auth_tag, image untouched");
+	memset(&s, 0, sizeof(s));
+	buf_put(&s, t.s.p, t.s.len);
+	s.p[SMW_SH_SALT + 5] ^= 0x20;
+	smw_put_le32(s.p + SMW_SH_CRC, smw_crc32c(0, s.p, SMW_SH_CRC));
+	expect_untouched(&s, -SMW_E_AUTH_TAG);
+	/* the retry's salt in the first attempt's header: the same */
+	memcpy(s.p + SMW_SH_SALT, salt_two, SMW_SALT_LEN);
+	smw_put_le32(s.p + SMW_SH_CRC, smw_crc32c(0, s.p, SMW_SH_CRC));
+	expect_untouched(&s, -SMW_E_AUTH_TAG);
+	free(s.p);
+
+	ts_free(&t);
+	ts_free(&u);
+	run_key = NULL;
+}
+
 static void test_key_file(void)
 {
 	static const u8 id[SMW_ID_LEN] = { 1, 2, 3 }, other[SMW_ID_LEN] = { 9 };
@@ -834,6 +1124,8 @@ int main(void)
 	test_header_rejects();
 	test_record_rejects();
 	test_misc();
+	test_sealed();
+	test_sealed_retry();
 	test_key_file();
 
 	unlink(image_path);

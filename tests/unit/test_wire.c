@@ -2,7 +2,12 @@
 /*
  * Unit tests for the page stream core: CRC32C, little-endian helpers, the
  * encoder, and the incremental decoder (whole buffers, byte by byte, random
- * chunks), including every decoder rejection.
+ * chunks), including every decoder rejection, and sealed (version 3)
+ * streams opened with the receiver's ChaCha20-Poly1305 (aead.c): round
+ * trips, wrong secrets and versions, replayed, swapped and spliced records
+ * (from another migration, or from a retry of this one under another
+ * stream salt), the decoder's begin() hook, and a bit flipped in every
+ * region of every part.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +18,7 @@
 #include "crc32c.h"
 #include "wire.h"
 #include "authkey.h"
+#include "../../userspace/selfmig-receive/aead.h"
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                             */
@@ -88,16 +94,22 @@ struct dec_result {
 	u32 types[64];
 	u32 crcs[64];		/* crc of each record's payload */
 	u64 offsets[64];
+	u32 pages[64];		/* PAGES: count, zero pages, compressed */
+	u32 zero[64];
+	int compressed[64];
+	u64 end_pages;		/* END's totals */
+	u64 end_bytes;
+	u32 end_rounds;
 	u64 err_offset;
 	s64 err_seq;
 };
 
 /*
  * Decode a whole buffer in chunks of `chunk` bytes (0: random sizes),
- * then call finish.
+ * then call finish; aead, if not NULL, opens a sealed stream.
  */
-static void decode(const u8 *p, size_t len, size_t chunk, const u8 *id,
-		   struct dec_result *res)
+static void decode_with(const u8 *p, size_t len, size_t chunk, const u8 *id,
+			const struct smw_aead *aead, struct dec_result *res)
 {
 	static u8 payload[SMW_MAX_PAYLOAD];
 	struct smw_decoder d;
@@ -107,6 +119,8 @@ static void decode(const u8 *p, size_t len, size_t chunk, const u8 *id,
 
 	memset(res, 0, sizeof(*res));
 	ret = smw_dec_init(&d, payload, sizeof(payload), id);
+	if (aead)
+		smw_dec_set_aead(&d, aead);
 	while (ret >= 0 && pos < len) {
 		n = chunk ? chunk : 1 + rng() % 3000;
 		if (n > len - pos)
@@ -124,6 +138,19 @@ static void decode(const u8 *p, size_t len, size_t chunk, const u8 *id,
 				res->crcs[res->records] =
 					smw_crc32c(0, rec.payload, rec.len);
 				res->offsets[res->records] = rec.offset;
+				if (rec.type == SMW_REC_PAGES) {
+					res->pages[res->records] =
+						rec.u.pages.count;
+					res->zero[res->records] =
+						rec.u.pages.zero_count;
+					res->compressed[res->records] =
+						rec.u.pages.compressed;
+				}
+				if (rec.type == SMW_REC_END) {
+					res->end_pages = rec.u.end.total_pages;
+					res->end_bytes = rec.u.end.total_bytes;
+					res->end_rounds = rec.u.end.rounds;
+				}
 				res->records++;
 			}
 			if (ret == SMW_DEC_MORE)
@@ -134,6 +161,12 @@ static void decode(const u8 *p, size_t len, size_t chunk, const u8 *id,
 		ret = smw_dec_finish(&d);
 	res->ret = ret;
 	smw_dec_where(&d, &res->err_offset, &res->err_seq);
+}
+
+static void decode(const u8 *p, size_t len, size_t chunk, const u8 *id,
+		   struct dec_result *res)
+{
+	decode_with(p, len, chunk, id, NULL, res);
 }
 
 /* ------------------------------------------------------------------ */
@@ -238,100 +271,910 @@ static void build_stream(struct built *bs, int compress)
 
 
 /* ------------------------------------------------------------------ */
-/* Version 2: authenticated streams                                    */
+/* Version 3: sealed streams                                           */
 
-static const u8 key_a[SMW_KEY_LEN] = "0123456789abcdef0123456789abcdef";
-static const u8 key_b[SMW_KEY_LEN] = "0123456789abcdef0123456789abcdeX";
+static const u8 secret_a[SMW_KEY_LEN] = "0123456789abcdef0123456789abcdef";
+static const u8 secret_b[SMW_KEY_LEN] = "0123456789abcdef0123456789abcdeX";
 static const u8 id_b[SMW_ID_LEN] = { 0xb0, 0xb1 };
+/* Stream salts: fixed, so that every run builds the same streams. */
+static const u8 salt_a[SMW_SALT_LEN] = {
+	0x9e, 0x37, 0x79, 0xb9, 0x7f, 0x4a, 0x7c, 0x15, 0xf3, 0x9c, 0xc0, 0x60
+};
+static const u8 salt_b[SMW_SALT_LEN] = {
+	0x9e, 0x37, 0x79, 0xb9, 0x7f, 0x4a, 0x7c, 0x15, 0xf3, 0x9c, 0xc0, 0x61
+};
 
-static void put_tag(struct buf *b, const struct smw_encoder *enc, u8 kind,
-		    const void *p1, size_t l1, const void *p2, size_t l2,
-		    const void *p3, size_t l3)
+#define SEALED_MAX_PARTS 12
+
+/* Where a sealed record lies in its stream, and what it carried. */
+struct sealed_part {
+	size_t at;		/* the record header */
+	u32 type;
+	u32 len;		/* payload length */
+	u32 meta_len;		/* PAGES: prefix, gfns and kinds */
+	int compressed;
+	u32 crc;		/* of the plaintext payload */
+};
+
+struct sealed {
+	struct buf s;
+	u8 salt[SMW_SALT_LEN];	/* the stream header's bytes 48..59 */
+	u8 key[SMW_KEY_LEN];
+	u32 n;
+	struct sealed_part part[SEALED_MAX_PARTS];
+};
+
+static size_t part_end(const struct sealed *z, u32 i)
 {
-	struct smw_hmac h;
-	u8 tag[SMW_TAG_LEN];
-
-	smw_enc_tag_begin(enc, &h, kind);
-	smw_hmac_update(&h, p1, l1);
-	smw_hmac_update(&h, p2, l2);
-	smw_hmac_update(&h, p3, l3);
-	smw_hmac_final(&h, tag);
-	buf_put(b, p1, l1);
-	buf_put(b, p2, l2);
-	buf_put(b, p3, l3);
-	buf_put(b, tag, sizeof(tag));
+	return z->part[i].at + SMW_REC_HDR_LEN + z->part[i].len + SMW_TAG_LEN;
 }
 
-/* header, PAGES (4 pages, one zero), ROUND_END (final), END */
-static void build_auth(struct buf *s, const u8 *id, const u8 *key)
+/* Seal one record as the sender does and append it: header, ciphertext, tag. */
+static void seal_rec(struct sealed *z, const struct smw_encoder *enc,
+		     const u8 rh[SMW_REC_HDR_LEN], const void *p1, u32 l1,
+		     const void *p2, u32 l2, u32 meta_len)
+{
+	static u8 pl[SMW_MAX_PAYLOAD];
+	struct sealed_part *q;
+	u8 tag[SMW_TAG_LEN];
+
+	if (z->n >= SEALED_MAX_PARTS)
+		abort();
+	q = &z->part[z->n++];
+	memcpy(pl, p1, l1);
+	if (l2)
+		memcpy(pl + l1, p2, l2);
+	q->at = z->s.len;
+	q->type = smw_get_le32(rh + SMW_RH_TYPE);
+	q->len = l1 + l2;
+	q->meta_len = meta_len;
+	q->compressed = !!(smw_get_le32(rh + SMW_RH_FLAGS) &
+			   SMW_RECF_COMPRESSED);
+	q->crc = smw_crc32c(0, pl, q->len);
+	/* The nonce of a record is its sequence number plus one. */
+	CHECK_EQ(smw_enc_nonce(enc), smw_get_le32(rh + SMW_RH_SEQ) + 1ULL);
+	CHECK_EQ(smr_aead_seal(z->key, smw_enc_nonce(enc), rh, SMW_REC_HDR_LEN,
+			       pl, q->len, tag), 0);
+	buf_put(&z->s, rh, SMW_REC_HDR_LEN);
+	buf_put(&z->s, pl, q->len);
+	buf_put(&z->s, tag, sizeof(tag));
+}
+
+/*
+ * A sealed stream of 1000 pages for id and salt: round 0 with a batch of
+ * raw and zero pages, a compressed batch, ROUND_END and PROC_STATS; round
+ * 1 (final) with one page; END.  Seven records.  Sealed under key if it is
+ * not NULL (a sender that got the key wrong), else under the key of secret
+ * for the id and the salt the header carries, as the sender does.
+ */
+static void build_sealed_key(struct sealed *z, const u8 *id, const u8 *secret,
+			     const u8 *salt, const u8 *key)
 {
 	static u8 meta[SMW_PAGES_META_MAX], data[SMW_PAGES_DATA_MAX];
-	u8 shdr[SMW_STREAM_HDR_LEN], rh[SMW_REC_HDR_LEN];
+	static u8 zbuf[SMW_PAGES_DATA_MAX + 1024];
+	static const struct smw_proc_entry pe[2] = {
+		{ 1, 300, "init" }, { 4242, 7, "worker" },
+	};
+	u8 shdr[SMW_STREAM_HDR_LEN], rh[SMW_REC_HDR_LEN], tag[SMW_TAG_LEN];
 	u8 re[SMW_ROUND_END_LEN], end[SMW_END_LEN], page[SMW_PAGE_SIZE];
+	u8 proc[SMW_PROC_PREFIX_LEN + 2 * SMW_PROC_ENTRY_LEN];
 	struct smw_encoder enc;
 	struct smw_pages_batch b;
 	struct smw_round_stats st;
-	u32 i;
+	uLongf zlen = sizeof(zbuf);
+	u32 i, plen;
 
-	memset(s, 0, sizeof(*s));
-	CHECK_EQ(smw_enc_init_auth(&enc, shdr, id, 100, key), 0);
-	CHECK_EQ(smw_get_le32(shdr + SMW_SH_VERSION), SMW_VERSION_AUTH);
-	put_tag(s, &enc, SMW_TAG_HDR, shdr, sizeof(shdr), NULL, 0, NULL, 0);
+	memset(z, 0, sizeof(*z));
+	CHECK_EQ(smw_enc_init_sealed(&enc, shdr, id, 1000, salt), 0);
+	CHECK_EQ(smw_get_le32(shdr + SMW_SH_VERSION), SMW_VERSION_SEALED);
+	/* the salt is in the header, and the key is derived with it */
+	CHECK(!memcmp(shdr + SMW_SH_SALT, salt, SMW_SALT_LEN));
+	memcpy(z->salt, shdr + SMW_SH_SALT, SMW_SALT_LEN);
+	if (key)
+		memcpy(z->key, key, SMW_KEY_LEN);
+	else
+		CHECK_EQ(smr_stream_key(secret, shdr + SMW_SH_ID, z->salt,
+					z->key), 0);
+	CHECK_EQ(smw_get_le32(shdr + SMW_SH_CRC),
+		 smw_crc32c(0, shdr, SMW_SH_CRC));
+	CHECK_EQ(smw_enc_nonce(&enc), 0);
+	CHECK_EQ(smr_aead_seal(z->key, 0, shdr, sizeof(shdr), NULL, 0, tag), 0);
+	buf_put(&z->s, shdr, sizeof(shdr));
+	buf_put(&z->s, tag, sizeof(tag));
+	CHECK_EQ(enc.offset, z->s.len);
+
+	/* Round 0: six pages, every third one zero, as they are... */
 	smw_pages_begin(&enc, &b, meta, data);
-	for (i = 0; i < 4; i++) {
-		fill_page(page, i + 7);
-		if (i == 2)
+	for (i = 0; i < 6; i++) {
+		if (i % 3 == 0)
 			memset(page, 0, sizeof(page));
-		CHECK_EQ(smw_pages_add_auto(&b, i * 11, page), 0);
+		else
+			fill_page(page, i);
+		CHECK_EQ(smw_pages_add_auto(&b, i * 97, page), 0);
 	}
 	CHECK_EQ(smw_enc_pages(&enc, &b, rh, 0, data, b.data_len), 0);
-	put_tag(s, &enc, SMW_TAG_REC, rh, sizeof(rh), meta, b.meta_len, data,
-		b.data_len);
+	seal_rec(z, &enc, rh, meta, b.meta_len, data, b.data_len, b.meta_len);
+
+	/* ... and five more, the second one zero, compressed. */
+	smw_pages_begin(&enc, &b, meta, data);
+	for (i = 0; i < 5; i++) {
+		if (i == 1)
+			memset(page, 0, sizeof(page));
+		else
+			fill_page(page, 50 + i);
+		CHECK_EQ(smw_pages_add_auto(&b, 600 + i, page), 0);
+	}
+	CHECK_EQ(compress2(zbuf, &zlen, data, b.data_len, 6), Z_OK);
+	CHECK_EQ(smw_enc_pages(&enc, &b, rh, SMW_RECF_COMPRESSED, zbuf,
+			       (u32)zlen), 0);
+	seal_rec(z, &enc, rh, meta, b.meta_len, zbuf, (u32)zlen, b.meta_len);
+
 	memset(&st, 0, sizeof(st));
+	st.pages_scanned = 1000;
+	st.pages_dirty = 11;
+	CHECK_EQ(smw_enc_round_end(&enc, rh, re, &st), 0);
+	seal_rec(z, &enc, rh, re, sizeof(re), NULL, 0, 0);
+	CHECK_EQ(smw_enc_proc_stats(&enc, rh, proc, sizeof(proc), 0, pe, 2,
+				    &plen), 0);
+	seal_rec(z, &enc, rh, proc, plen, NULL, 0, 0);
+
+	/* Round 1 (final): one page again. */
+	smw_pages_begin(&enc, &b, meta, data);
+	fill_page(page, 999);
+	CHECK_EQ(smw_pages_add(&b, 97, page), 0);
+	CHECK_EQ(smw_enc_pages(&enc, &b, rh, 0, data, b.data_len), 0);
+	seal_rec(z, &enc, rh, meta, b.meta_len, data, b.data_len, b.meta_len);
 	st.flags = SMW_ROUNDF_FINAL;
 	CHECK_EQ(smw_enc_round_end(&enc, rh, re, &st), 0);
-	put_tag(s, &enc, SMW_TAG_REC, rh, sizeof(rh), re, sizeof(re), NULL, 0);
+	seal_rec(z, &enc, rh, re, sizeof(re), NULL, 0, 0);
+
 	CHECK_EQ(smw_enc_end(&enc, rh, end), 0);
-	put_tag(s, &enc, SMW_TAG_REC, rh, sizeof(rh), end, sizeof(end), NULL, 0);
-	CHECK_EQ(enc.offset, s->len);
+	/* END's total_bytes counts every tag before it. */
+	CHECK(smw_get_le64(end + SMW_EN_BYTES) == z->s.len);
+	seal_rec(z, &enc, rh, end, sizeof(end), NULL, 0, 0);
+	CHECK_EQ(enc.offset, z->s.len);
+	CHECK_EQ(z->n, 7);
 }
 
-/* Decode with an optional key; returns the result, *records the count. */
-static int decode_auth(const u8 *p, size_t len, size_t chunk, const u8 *id,
-		       const u8 *key, u32 *records, s64 *err_seq)
+static void build_sealed(struct sealed *z, const u8 *id, const u8 *secret,
+			 const u8 *salt)
 {
-	static u8 payload[SMW_MAX_PAYLOAD];
-	struct smw_decoder d;
-	struct smw_record rec;
-	size_t pos = 0, n, used;
-	u64 off;
-	int ret;
+	build_sealed_key(z, id, secret, salt, NULL);
+}
 
-	*records = 0;
-	ret = smw_dec_init(&d, payload, sizeof(payload), id);
-	if (key)
-		smw_dec_set_key(&d, key);
-	while (ret >= 0 && pos < len) {
-		n = chunk && chunk < len - pos ? chunk : len - pos;
-		ret = smw_dec_feed(&d, p + pos, n, &used, &rec);
-		pos += used;
-		if (ret == SMW_DEC_RECORD)
-			(*records)++;
+/*
+ * Decode with a decoder that holds secret (unkeyed if secret is NULL) and
+ * expects id; it derives the key from the id and salt of the header it
+ * reads.  check_id 0 lets any migration id through the header's checks,
+ * so that only the tag can tell.
+ */
+static void decode_sealed(const u8 *p, size_t len, size_t chunk, const u8 *id,
+			  const u8 *secret, int check_id, struct dec_result *res)
+{
+	struct smr_aead a;
+
+	if (!secret) {
+		decode_with(p, len, chunk, check_id ? id : NULL, NULL, res);
+		return;
 	}
-	if (ret >= 0)
-		ret = smw_dec_finish(&d);
-	smw_dec_where(&d, &off, err_seq);
-	return ret;
+	smr_aead_init(&a, secret);
+	decode_with(p, len, chunk, check_id ? id : NULL, &a.ops, res);
+	smr_aead_wipe(&a);
 }
 
-static void reseal_rec(u8 *rec, u32 payload_len)
+/* Copy of z's stream with its records in the order of idx (n of them). */
+static void reorder(const struct sealed *z, const u32 *idx, u32 n,
+		    struct buf *out)
 {
-	u32 crc;
+	u32 i;
 
-	smw_put_le32(rec + SMW_RH_CRC, 0);
-	crc = smw_crc32c(0, rec, SMW_REC_HDR_LEN);
-	crc = smw_crc32c(crc, rec + SMW_REC_HDR_LEN, payload_len);
-	smw_put_le32(rec + SMW_RH_CRC, crc);
+	memset(out, 0, sizeof(*out));
+	buf_put(out, z->s.p, SMW_STREAM_HDR_LEN + SMW_TAG_LEN);
+	for (i = 0; i < n; i++)
+		buf_put(out, z->s.p + z->part[idx[i]].at,
+			part_end(z, idx[i]) - z->part[idx[i]].at);
+}
+
+static void test_sealed_roundtrip(void)
+{
+	static const size_t chunks[3] = { 0, 1, 4093 };
+	struct dec_result r;
+	struct sealed z;
+	u64 off;
+	u32 i, k;
+
+	tap_test("sealed: the encoder's nonces and offsets count the tags");
+	build_sealed(&z, test_id, secret_a, salt_a);
+	off = SMW_STREAM_HDR_LEN + SMW_TAG_LEN;
+	for (i = 0; i < z.n; i++) {
+		CHECK_EQ(z.part[i].at, off);
+		off += SMW_REC_HDR_LEN + z.part[i].len + SMW_TAG_LEN;
+	}
+	CHECK_EQ(off, z.s.len);
+
+	tap_test("sealed: a stream round-trips whole, byte by byte, in chunks");
+	for (k = 0; k < 4; k++) {
+		decode_sealed(z.s.p, z.s.len, k < 3 ? chunks[k] : z.s.len,
+			      test_id, secret_a, 1, &r);
+		CHECK_EQ(r.ret, 0);
+		CHECK_EQ(r.headers, 1);
+		CHECK_EQ(r.records, 7);
+		for (i = 0; i < 7 && i < (u32)r.records; i++) {
+			CHECK_EQ(r.types[i], z.part[i].type);
+			CHECK_EQ(r.offsets[i], z.part[i].at);
+			/* the payload handed out is the plaintext */
+			CHECK_EQ(r.crcs[i], z.part[i].crc);
+		}
+		CHECK_EQ(r.pages[0], 6);
+		CHECK_EQ(r.zero[0], 2);
+		CHECK_EQ(r.compressed[0], 0);
+		CHECK_EQ(r.pages[1], 5);
+		CHECK_EQ(r.zero[1], 1);
+		CHECK_EQ(r.compressed[1], 1);
+		CHECK_EQ(r.pages[4], 1);
+		CHECK_EQ(r.end_pages, 12);
+		CHECK_EQ(r.end_rounds, 2);
+		CHECK_EQ(r.end_bytes, z.part[6].at);
+	}
+	CHECK_EQ(z.part[1].compressed, 1);
+	CHECK(z.part[1].len < z.part[1].meta_len + 4 * SMW_PAGE_SIZE);
+
+	tap_test("sealed: the payload on the wire is not the plaintext");
+	CHECK(smw_crc32c(0, z.s.p + z.part[0].at + SMW_REC_HDR_LEN,
+			 z.part[0].len) != z.part[0].crc);
+	CHECK(memcmp(z.s.p + z.part[2].at + SMW_REC_HDR_LEN, "\0\0\0\0", 4));
+
+	tap_test("sealed: every proper prefix is truncated or missing END");
+	{
+		u32 bad = 0;
+		size_t cut;
+
+		for (cut = 0; cut < z.s.len; cut++) {
+			int near = 0;
+
+			for (i = 0; i < z.n; i++)
+				near |= cut + 24 > z.part[i].at &&
+					cut < z.part[i].at + 24;
+			if (cut > 120 && !near && cut % 101 &&
+			    cut + 40 < z.s.len)
+				continue;
+			decode_sealed(z.s.p, cut, 0, test_id, secret_a, 1, &r);
+			if (r.ret != -SMW_E_TRUNCATED &&
+			    r.ret != -SMW_E_MISSING_END)
+				bad++;
+		}
+		CHECK_EQ(bad, 0);
+	}
+	free(z.s.p);
+}
+
+static void test_sealed_refusals(void)
+{
+	struct dec_result r;
+	struct sealed z, o;
+	struct built bs;
+	struct buf s;
+	static const u32 twice[2] = { 0, 0 };
+	static const u32 later[5] = { 0, 1, 2, 2, 3 };
+	static const u32 swapped[7] = { 0, 2, 1, 3, 4, 5, 6 };
+	static const u32 dropped[3] = { 0, 2, 3 };
+	static const u32 end_first[1] = { 6 };
+
+	build_sealed(&z, test_id, secret_a, salt_a);
+
+	tap_test("sealed: a wrong secret is refused at the stream header's tag");
+	decode_sealed(z.s.p, z.s.len, 0, test_id, secret_b, 1, &r);
+	CHECK_EQ(r.ret, -SMW_E_AUTH_TAG);
+	CHECK_EQ(r.headers, 0);
+	CHECK_EQ(r.records, 0);
+	CHECK_EQ(r.err_seq, -1);
+	CHECK_EQ(r.err_offset, 0);
+	/* the key is the secret's for this id: another id's key fails too */
+	{
+		struct sealed w;
+		u8 k[SMW_KEY_LEN];
+
+		CHECK_EQ(smr_stream_key(secret_a, id_b, salt_a, k), 0);
+		build_sealed_key(&w, test_id, secret_a, salt_a, k);
+		decode_sealed(w.s.p, w.s.len, 0, test_id, secret_a, 1, &r);
+		CHECK_EQ(r.ret, -SMW_E_AUTH_TAG);
+		CHECK_EQ(r.headers, 0);
+		free(w.s.p);
+		/* and so does the key of the id without the stream salt's */
+		memset(k, 0, sizeof(k));
+		CHECK_EQ(smr_stream_key(secret_a, test_id, salt_b, k), 0);
+		build_sealed_key(&w, test_id, secret_a, salt_a, k);
+		decode_sealed(w.s.p, w.s.len, 0, test_id, secret_a, 1, &r);
+		CHECK_EQ(r.ret, -SMW_E_AUTH_TAG);
+		CHECK_EQ(r.headers, 0);
+		free(w.s.p);
+	}
+
+	tap_test("sealed: version 1 to a keyed reader, version 3 to an unkeyed one");
+	build_stream(&bs, 0);
+	decode_sealed(bs.s.p, bs.s.len, 0, test_id, secret_a, 1, &r);
+	CHECK_EQ(r.ret, -SMW_E_AUTH_REQUIRED);
+	CHECK_EQ(r.headers, 0);
+	CHECK_EQ(r.err_seq, -1);
+	decode_sealed(z.s.p, z.s.len, 0, test_id, NULL, 1, &r);
+	CHECK_EQ(r.ret, -SMW_E_NO_KEY);
+	CHECK_EQ(r.headers, 0);
+	CHECK_EQ(r.err_seq, -1);
+	/* and the unsealed stream still passes an unkeyed reader */
+	decode_sealed(bs.s.p, bs.s.len, 0, test_id, NULL, 1, &r);
+	CHECK_EQ(r.ret, 0);
+
+	tap_test("sealed: version 2 is an unsupported version, keyed or not");
+	memset(&s, 0, sizeof(s));
+	buf_put(&s, z.s.p, z.s.len);
+	smw_put_le32(s.p + SMW_SH_VERSION, 2);
+	reseal_hdr(s.p);
+	decode_sealed(s.p, s.len, 0, test_id, secret_a, 1, &r);
+	CHECK_EQ(r.ret, -SMW_E_BAD_VERSION);
+	decode_sealed(s.p, s.len, 0, test_id, NULL, 1, &r);
+	CHECK_EQ(r.ret, -SMW_E_BAD_VERSION);
+	smw_put_le32(bs.s.p + SMW_SH_VERSION, 2);
+	reseal_hdr(bs.s.p);
+	decode_sealed(bs.s.p, bs.s.len, 0, test_id, secret_a, 1, &r);
+	CHECK_EQ(r.ret, -SMW_E_BAD_VERSION);
+	decode_sealed(bs.s.p, bs.s.len, 0, test_id, NULL, 1, &r);
+	CHECK_EQ(r.ret, -SMW_E_BAD_VERSION);
+	CHECK_EQ(r.err_seq, -1);
+	free(s.p);
+	free(bs.s.p);
+
+	tap_test("sealed: a record sent twice is refused at its second copy");
+	reorder(&z, twice, 2, &s);
+	decode_sealed(s.p, s.len, 0, test_id, secret_a, 1, &r);
+	CHECK_EQ(r.ret, -SMW_E_AUTH_TAG);
+	CHECK_EQ(r.records, 1);
+	CHECK_EQ(r.err_seq, 1);
+	CHECK_EQ(r.err_offset, z.part[1].at);
+	free(s.p);
+	/* later in the stream too, as the record after it */
+	reorder(&z, later, 5, &s);
+	decode_sealed(s.p, s.len, 1, test_id, secret_a, 1, &r);
+	CHECK_EQ(r.ret, -SMW_E_AUTH_TAG);
+	CHECK_EQ(r.records, 3);
+	CHECK_EQ(r.err_seq, 3);
+	free(s.p);
+
+	tap_test("sealed: two records swapped, or one dropped, are refused");
+	reorder(&z, swapped, 7, &s);
+	decode_sealed(s.p, s.len, 0, test_id, secret_a, 1, &r);
+	CHECK_EQ(r.ret, -SMW_E_AUTH_TAG);
+	CHECK_EQ(r.records, 1);
+	CHECK_EQ(r.err_seq, 1);
+	free(s.p);
+	reorder(&z, dropped, 3, &s);
+	decode_sealed(s.p, s.len, 0, test_id, secret_a, 1, &r);
+	CHECK_EQ(r.ret, -SMW_E_AUTH_TAG);
+	CHECK_EQ(r.records, 1);
+	free(s.p);
+	/* END moved up to follow the header (a stream cut short) */
+	reorder(&z, end_first, 1, &s);
+	decode_sealed(s.p, s.len, 0, test_id, secret_a, 1, &r);
+	CHECK_EQ(r.ret, -SMW_E_AUTH_TAG);
+	CHECK_EQ(r.records, 0);
+	free(s.p);
+
+	tap_test("sealed: parts of another migration under the same secret are refused");
+	build_sealed(&o, id_b, secret_a, salt_a);
+	decode_sealed(o.s.p, o.s.len, 0, test_id, secret_a, 1, &r);
+	CHECK_EQ(r.ret, -SMW_E_WRONG_ID);
+	/* its id rewritten to this migration's, the header's tag fails */
+	memset(&s, 0, sizeof(s));
+	buf_put(&s, o.s.p, o.s.len);
+	memcpy(s.p + SMW_SH_ID, test_id, SMW_ID_LEN);
+	reseal_hdr(s.p);
+	decode_sealed(s.p, s.len, 0, test_id, secret_a, 1, &r);
+	CHECK_EQ(r.ret, -SMW_E_AUTH_TAG);
+	CHECK_EQ(r.headers, 0);
+	free(s.p);
+	/* its first record, with the same seq, in this migration's stream */
+	memset(&s, 0, sizeof(s));
+	buf_put(&s, z.s.p, z.part[0].at);
+	buf_put(&s, o.s.p + o.part[0].at, part_end(&o, 0) - o.part[0].at);
+	buf_put(&s, z.s.p + part_end(&z, 0), z.s.len - part_end(&z, 0));
+	decode_sealed(s.p, s.len, 0, test_id, secret_a, 1, &r);
+	CHECK_EQ(r.ret, -SMW_E_AUTH_TAG);
+	CHECK_EQ(r.headers, 1);
+	CHECK_EQ(r.records, 0);
+	CHECK_EQ(r.err_seq, 0);
+	free(s.p);
+	free(o.s.p);
+
+	/*
+	 * ChaCha20 is a stream cipher and CRC32C is affine: whoever flips a
+	 * ciphertext bit flips the same plaintext bit, and can patch the crc
+	 * to match without knowing the plaintext.  Only the tag stops that.
+	 */
+	tap_test("sealed: a flipped page bit with the crc patched to match is refused");
+	{
+		const struct sealed_part *q = &z.part[0];
+		size_t n = SMW_REC_HDR_LEN + q->len;
+		size_t bit = (size_t)q->meta_len + 100;
+		u8 *delta = calloc(1, n), *zero = calloc(1, n);
+		u8 *rec = z.s.p + q->at;
+		u32 crc = smw_get_le32(rec + SMW_RH_CRC), forged;
+
+		delta[SMW_REC_HDR_LEN + bit] = 0x10;
+		forged = crc ^ smw_crc32c(0, delta, n) ^ smw_crc32c(0, zero, n);
+		/* what a reader without the tag would check: it matches */
+		{
+			static u8 plain[SMW_MAX_PAYLOAD];
+			struct smr_aead a;
+			u8 hz[SMW_REC_HDR_LEN];
+
+			smr_aead_init(&a, secret_a);
+			CHECK_EQ(smr_aead_begin(&a, test_id, z.salt), 0);
+			memcpy(plain, rec + SMW_REC_HDR_LEN, q->len);
+			CHECK_EQ(smr_aead_open(&a, 1, rec, SMW_REC_HDR_LEN, plain,
+					       q->len, rec + n), 0);
+			CHECK_EQ(smw_crc32c(0, plain, q->len), q->crc);
+			plain[bit] ^= 0x10;
+			memcpy(hz, rec, sizeof(hz));
+			smw_put_le32(hz + SMW_RH_CRC, 0);
+			CHECK_EQ(smw_crc32c(smw_crc32c(0, hz, sizeof(hz)), plain,
+					    q->len), forged);
+			smr_aead_wipe(&a);
+		}
+		rec[SMW_REC_HDR_LEN + bit] ^= 0x10;
+		smw_put_le32(rec + SMW_RH_CRC, forged);
+		decode_sealed(z.s.p, z.s.len, 0, test_id, secret_a, 1, &r);
+		CHECK_EQ(r.ret, -SMW_E_AUTH_TAG);
+		CHECK_EQ(r.records, 0);
+		rec[SMW_REC_HDR_LEN + bit] ^= 0x10;
+		smw_put_le32(rec + SMW_RH_CRC, crc);
+		decode_sealed(z.s.p, z.s.len, 0, test_id, secret_a, 1, &r);
+		CHECK_EQ(r.ret, 0);
+		free(delta);
+		free(zero);
+	}
+	free(z.s.p);
+}
+
+/*
+ * Flip one bit of the stream and decode it whole: 1 if the part it lies
+ * in (record rec, or the stream header for rec < 0) is refused, with want
+ * if want is not 0, and nothing from that part on is handed out.
+ */
+static int flip_refused(struct sealed *z, size_t byte, u32 bit, int rec,
+			int want)
+{
+	struct dec_result r;
+
+	z->s.p[byte] ^= (u8)(1U << bit);
+	decode_sealed(z->s.p, z->s.len, z->s.len, test_id, secret_a, 1, &r);
+	z->s.p[byte] ^= (u8)(1U << bit);
+	if (r.ret >= 0 || (want && r.ret != want))
+		return 0;
+	if (rec < 0)
+		return r.headers == 0 && r.records == 0 && r.err_seq == -1;
+	return r.headers == 1 && r.records == rec && r.err_seq == rec;
+}
+
+/* Flip every step-th bit of bytes [from, from + len) in turn; failures. */
+static u32 flip_region(struct sealed *z, size_t from, size_t len, u32 step,
+		       int rec, int want)
+{
+	u32 bad = 0;
+	size_t b;
+
+	for (b = 0; b < len * 8; b += step)
+		bad += !flip_refused(z, from + b / 8, (u32)(b % 8), rec, want);
+	/* the region's last bit, whatever the step */
+	if (len)
+		bad += !flip_refused(z, from + len - 1, 7, rec, want);
+	return bad;
+}
+
+static void test_sealed_bitflips(void)
+{
+	static const struct {
+		const char *name;
+		u32 off, len;
+	} fields[5] = {
+		{ "type", SMW_RH_TYPE, 4 }, { "flags", SMW_RH_FLAGS, 4 },
+		{ "payload_len", SMW_RH_LEN, 4 }, { "seq", SMW_RH_SEQ, 4 },
+		{ "crc", SMW_RH_CRC, 4 },
+	};
+	static char names[5][80];
+	struct dec_result r;
+	struct sealed z;
+	u32 bad, i, f, b, pages = 0, bodies = 0;
+	const int tagerr = -SMW_E_AUTH_TAG;
+
+	build_sealed(&z, test_id, secret_a, salt_a);
+
+	tap_test("bit flips: stream header, any bit, refused at the header");
+	CHECK_EQ(flip_region(&z, 0, SMW_STREAM_HDR_LEN, 1, -1, 0), 0);
+
+	tap_test("bit flips: stream header with its crc fixed: the tag refuses id, page_count and salt");
+	bad = 0;
+	for (b = 0; b < SMW_SH_CRC * 8; b++) {
+		u8 *h = z.s.p;
+		u8 save[SMW_STREAM_HDR_LEN];
+		u32 byte = b / 8;
+		int in_tag_only =
+			(byte >= SMW_SH_ID && byte < SMW_SH_ID + SMW_ID_LEN) ||
+			(byte >= SMW_SH_PAGE_COUNT &&
+			 byte < SMW_SH_PAGE_COUNT + 4) ||
+			(byte >= SMW_SH_SALT &&
+			 byte < SMW_SH_SALT + SMW_SALT_LEN);
+
+		memcpy(save, h, sizeof(save));
+		h[byte] ^= (u8)(1U << (b % 8));
+		reseal_hdr(h);
+		/* no expected id: nothing but the tag can tell the id changed */
+		decode_sealed(z.s.p, z.s.len, z.s.len, test_id, secret_a, 0, &r);
+		memcpy(h, save, sizeof(save));
+		if (r.ret >= 0 || r.headers || r.records ||
+		    (in_tag_only && r.ret != tagerr))
+			bad++;
+	}
+	CHECK_EQ(bad, 0);
+
+	tap_test("bit flips: the stream header's tag, every bit, auth_tag");
+	CHECK_EQ(flip_region(&z, SMW_STREAM_HDR_LEN, SMW_TAG_LEN, 1, -1,
+			     tagerr), 0);
+
+	for (f = 0; f < 5; f++) {
+		snprintf(names[f], sizeof(names[f]),
+			 "bit flips: record header %s, every bit of every record%s",
+			 fields[f].name,
+			 f == 2 ? ", any error" : ", auth_tag");
+		tap_test(names[f]);
+		bad = 0;
+		for (i = 0; i < z.n; i++)
+			bad += flip_region(&z, z.part[i].at + fields[f].off,
+					   fields[f].len, 1, (int)i,
+					   f == 2 ? 0 : tagerr);
+		CHECK_EQ(bad, 0);
+	}
+
+	tap_test("bit flips: PAGES meta (round, count, data_len, gfns, kinds), every bit");
+	bad = 0;
+	for (i = 0; i < z.n; i++)
+		if (z.part[i].type == SMW_REC_PAGES)
+			bad += flip_region(&z, z.part[i].at + SMW_REC_HDR_LEN,
+					   z.part[i].meta_len, 1, (int)i, tagerr);
+	CHECK_EQ(bad, 0);
+
+	tap_test("bit flips: PAGES page data, a bit in every 61 bytes");
+	bad = 0;
+	for (i = 0; i < z.n; i++)
+		if (z.part[i].type == SMW_REC_PAGES && !z.part[i].compressed) {
+			pages++;
+			bad += flip_region(&z, z.part[i].at + SMW_REC_HDR_LEN +
+					   z.part[i].meta_len,
+					   z.part[i].len - z.part[i].meta_len,
+					   61 * 8 + 3, (int)i, tagerr);
+		}
+	CHECK_EQ(pages, 2);
+	CHECK_EQ(bad, 0);
+
+	tap_test("bit flips: compressed page data, every third bit, never inflated");
+	bad = 0;
+	for (i = 0; i < z.n; i++)
+		if (z.part[i].compressed) {
+			bodies++;
+			bad += flip_region(&z, z.part[i].at + SMW_REC_HDR_LEN +
+					   z.part[i].meta_len,
+					   z.part[i].len - z.part[i].meta_len,
+					   3, (int)i, tagerr);
+		}
+	CHECK_EQ(bodies, 1);
+	CHECK_EQ(bad, 0);
+
+	tap_test("bit flips: ROUND_END, PROC_STATS and END payloads, every bit");
+	bad = 0;
+	for (i = 0; i < z.n; i++)
+		if (z.part[i].type != SMW_REC_PAGES)
+			bad += flip_region(&z, z.part[i].at + SMW_REC_HDR_LEN,
+					   z.part[i].len, 1, (int)i, tagerr);
+	CHECK_EQ(bad, 0);
+
+	tap_test("bit flips: every record's tag, every bit");
+	bad = 0;
+	for (i = 0; i < z.n; i++)
+		bad += flip_region(&z, part_end(&z, i) - SMW_TAG_LEN,
+				   SMW_TAG_LEN, 1, (int)i, tagerr);
+	CHECK_EQ(bad, 0);
+
+	tap_test("bit flips: the stream itself is intact after all that");
+	decode_sealed(z.s.p, z.s.len, 0, test_id, secret_a, 1, &r);
+	CHECK_EQ(r.ret, 0);
+	CHECK_EQ(r.records, 7);
+	free(z.s.p);
+}
+
+/*
+ * A migration retried under the same id and secret: each attempt's stream
+ * draws its own salt, so the two get different keys and no (key, nonce)
+ * pair is used twice; nothing of one stream opens in the other.
+ */
+static void test_sealed_salt(void)
+{
+	struct dec_result r;
+	struct sealed z, o, again;
+	struct buf s;
+	u32 i, differ;
+
+	build_sealed(&z, test_id, secret_a, salt_a);
+	build_sealed(&o, test_id, secret_a, salt_b);
+
+	tap_test("salt: the encoder writes it at bytes 48..59 of a version 3 header");
+	CHECK(!memcmp(z.s.p + SMW_SH_SALT, salt_a, SMW_SALT_LEN));
+	CHECK(!memcmp(o.s.p + SMW_SH_SALT, salt_b, SMW_SALT_LEN));
+	CHECK_EQ(SMW_SH_SALT, 48);
+	CHECK_EQ(SMW_SH_SALT + SMW_SALT_LEN, SMW_SH_CRC);
+	CHECK_EQ(smw_get_le32(z.s.p + SMW_SH_CRC),
+		 smw_crc32c(0, z.s.p, SMW_SH_CRC));
+	/* the two headers differ in the salt (and so the crc) alone */
+	CHECK(!memcmp(z.s.p, o.s.p, SMW_SH_SALT));
+	CHECK(memcmp(z.s.p + SMW_SH_SALT, o.s.p + SMW_SH_SALT, SMW_SALT_LEN));
+
+	tap_test("salt: same id and secret, another salt: another key, both streams open");
+	CHECK(memcmp(z.key, o.key, SMW_KEY_LEN));
+	decode_sealed(z.s.p, z.s.len, 0, test_id, secret_a, 1, &r);
+	CHECK_EQ(r.ret, 0);
+	CHECK_EQ(r.records, 7);
+	decode_sealed(o.s.p, o.s.len, 0, test_id, secret_a, 1, &r);
+	CHECK_EQ(r.ret, 0);
+	CHECK_EQ(r.records, 7);
+	/* same plaintexts under the same nonces, yet other ciphertexts */
+	CHECK_EQ(z.s.len, o.s.len);
+	differ = 0;
+	for (i = 0; i < z.n; i++) {
+		CHECK_EQ(z.part[i].at, o.part[i].at);
+		CHECK_EQ(z.part[i].crc, o.part[i].crc);
+		differ += !!memcmp(z.s.p + z.part[i].at + SMW_REC_HDR_LEN,
+				   o.s.p + o.part[i].at + SMW_REC_HDR_LEN,
+				   z.part[i].len + SMW_TAG_LEN);
+	}
+	CHECK_EQ(differ, z.n);
+	CHECK(memcmp(z.s.p + SMW_STREAM_HDR_LEN, o.s.p + SMW_STREAM_HDR_LEN,
+		     SMW_TAG_LEN));
+	/* what the salt prevents: the same salt again seals byte for byte
+	 * the same, one keystream under two streams */
+	build_sealed(&again, test_id, secret_a, salt_a);
+	CHECK_EQ(again.s.len, z.s.len);
+	CHECK(!memcmp(again.s.p, z.s.p, z.s.len));
+	free(again.s.p);
+
+	tap_test("salt: a record of the retried stream spliced into the other: auth_tag");
+	for (i = 0; i < z.n; i++) {
+		/* o's record i in z's stream, where z's record i was */
+		memset(&s, 0, sizeof(s));
+		buf_put(&s, z.s.p, z.part[i].at);
+		buf_put(&s, o.s.p + o.part[i].at,
+			part_end(&o, i) - o.part[i].at);
+		buf_put(&s, z.s.p + part_end(&z, i), z.s.len - part_end(&z, i));
+		CHECK_EQ(s.len, z.s.len);
+		decode_sealed(s.p, s.len, 0, test_id, secret_a, 1, &r);
+		CHECK_EQ(r.ret, -SMW_E_AUTH_TAG);
+		CHECK_EQ(r.headers, 1);
+		CHECK_EQ(r.records, (int)i);
+		CHECK_EQ(r.err_seq, (s64)i);
+		CHECK_EQ(r.err_offset, z.part[i].at);
+		free(s.p);
+	}
+	/* and the other way round: z's first record in o's stream */
+	memset(&s, 0, sizeof(s));
+	buf_put(&s, o.s.p, o.part[0].at);
+	buf_put(&s, z.s.p + z.part[0].at, part_end(&z, 0) - z.part[0].at);
+	buf_put(&s, o.s.p + part_end(&o, 0), o.s.len - part_end(&o, 0));
+	decode_sealed(s.p, s.len, 0, test_id, secret_a, 1, &r);
+	CHECK_EQ(r.ret, -SMW_E_AUTH_TAG);
+	CHECK_EQ(r.headers, 1);
+	CHECK_EQ(r.records, 0);
+	CHECK_EQ(r.err_seq, 0);
+	free(s.p);
+	/* o's header and tag in front of z's records: the first record fails */
+	memset(&s, 0, sizeof(s));
+	buf_put(&s, o.s.p, SMW_STREAM_HDR_LEN + SMW_TAG_LEN);
+	buf_put(&s, z.s.p + z.part[0].at, z.s.len - z.part[0].at);
+	decode_sealed(s.p, s.len, 0, test_id, secret_a, 1, &r);
+	CHECK_EQ(r.ret, -SMW_E_AUTH_TAG);
+	CHECK_EQ(r.headers, 1);
+	CHECK_EQ(r.records, 0);
+	CHECK_EQ(r.err_seq, 0);
+	free(s.p);
+	/* o's header with z's header tag: refused at the header */
+	memset(&s, 0, sizeof(s));
+	buf_put(&s, o.s.p, SMW_STREAM_HDR_LEN);
+	buf_put(&s, z.s.p + SMW_STREAM_HDR_LEN, z.s.len - SMW_STREAM_HDR_LEN);
+	decode_sealed(s.p, s.len, 0, test_id, secret_a, 1, &r);
+	CHECK_EQ(r.ret, -SMW_E_AUTH_TAG);
+	CHECK_EQ(r.headers, 0);
+	CHECK_EQ(r.err_seq, -1);
+	free(s.p);
+
+	tap_test("salt: altered in a version 3 header, crc fixed up: auth_tag at the header");
+	{
+		u32 bad = 0, b;
+
+		for (b = 0; b < 8 * SMW_SALT_LEN; b++) {
+			memset(&s, 0, sizeof(s));
+			buf_put(&s, z.s.p, z.s.len);
+			s.p[SMW_SH_SALT + b / 8] ^= (u8)(1U << (b % 8));
+			reseal_hdr(s.p);
+			decode_sealed(s.p, s.len, b % 3 ? 0 : 1, test_id,
+				      secret_a, 1, &r);
+			if (r.ret != -SMW_E_AUTH_TAG || r.headers ||
+			    r.records || r.err_seq != -1 || r.err_offset)
+				bad++;
+			free(s.p);
+		}
+		CHECK_EQ(bad, 0);
+		/* the whole salt replaced, even by zeros or by o's */
+		memset(&s, 0, sizeof(s));
+		buf_put(&s, z.s.p, z.s.len);
+		memset(s.p + SMW_SH_SALT, 0, SMW_SALT_LEN);
+		reseal_hdr(s.p);
+		decode_sealed(s.p, s.len, 0, test_id, secret_a, 1, &r);
+		CHECK_EQ(r.ret, -SMW_E_AUTH_TAG);
+		CHECK_EQ(r.headers, 0);
+		memcpy(s.p + SMW_SH_SALT, salt_b, SMW_SALT_LEN);
+		reseal_hdr(s.p);
+		decode_sealed(s.p, s.len, 0, test_id, secret_a, 1, &r);
+		CHECK_EQ(r.ret, -SMW_E_AUTH_TAG);
+		CHECK_EQ(r.headers, 0);
+		/* put back, it opens again */
+		memcpy(s.p + SMW_SH_SALT, salt_a, SMW_SALT_LEN);
+		reseal_hdr(s.p);
+		decode_sealed(s.p, s.len, 0, test_id, secret_a, 1, &r);
+		CHECK_EQ(r.ret, 0);
+		free(s.p);
+	}
+	free(z.s.p);
+	free(o.s.p);
+}
+
+/*
+ * The decoder's begin() hook, spied on: what it is given, when it is
+ * called, and what its refusal does.  Opening is forwarded to the
+ * receiver's opener.
+ */
+struct spy {
+	struct smw_aead ops;
+	struct smr_aead inner;
+	int begin_ret;		/* nonzero: refuse to derive the key */
+	int begins, opens;
+	int opens_at_begin;	/* opens before the first begin() */
+	u8 id[SMW_ID_LEN];
+	u8 salt[SMW_SALT_LEN];
+};
+
+static int spy_begin(void *ctx, const u8 id[SMW_ID_LEN],
+		     const u8 salt[SMW_SALT_LEN])
+{
+	struct spy *p = ctx;
+
+	if (!p->begins++)
+		p->opens_at_begin = p->opens;
+	memcpy(p->id, id, SMW_ID_LEN);
+	memcpy(p->salt, salt, SMW_SALT_LEN);
+	if (p->begin_ret)
+		return p->begin_ret;
+	return smr_aead_begin(&p->inner, id, salt);
+}
+
+static int spy_open(void *ctx, u64 nonce, const u8 *ad, u32 ad_len, u8 *buf,
+		    u32 len, const u8 tag[SMW_TAG_LEN])
+{
+	struct spy *p = ctx;
+
+	p->opens++;
+	return smr_aead_open(&p->inner, nonce, ad, ad_len, buf, len, tag);
+}
+
+static void spy_init(struct spy *p, const u8 *secret, int begin_ret)
+{
+	memset(p, 0, sizeof(*p));
+	smr_aead_init(&p->inner, secret);
+	p->begin_ret = begin_ret;
+	p->opens_at_begin = -1;
+	p->ops.begin = spy_begin;
+	p->ops.open = spy_open;
+	p->ops.ctx = p;
+}
+
+static void test_begin_hook(void)
+{
+	static const int refusals[3] = { 1, -1, 0x7fffffff };
+	struct dec_result r;
+	struct sealed z;
+	struct spy p;
+	struct buf s;
+	u32 k;
+
+	build_sealed(&z, test_id, secret_a, salt_b);
+
+	tap_test("begin: called once with the header's id and salt, before any open");
+	spy_init(&p, secret_a, 0);
+	decode_with(z.s.p, z.s.len, 1, test_id, &p.ops, &r);
+	CHECK_EQ(r.ret, 0);
+	CHECK_EQ(r.records, 7);
+	CHECK_EQ(p.begins, 1);
+	CHECK_EQ(p.opens_at_begin, 0);
+	CHECK_EQ(p.opens, 1 + 7);	/* the header's tag, then each record */
+	CHECK(!memcmp(p.id, test_id, SMW_ID_LEN));
+	CHECK(!memcmp(p.salt, salt_b, SMW_SALT_LEN));
+	/* with no expected id too: the id is the header's */
+	spy_init(&p, secret_a, 0);
+	decode_with(z.s.p, z.s.len, 0, NULL, &p.ops, &r);
+	CHECK_EQ(r.ret, 0);
+	CHECK_EQ(p.begins, 1);
+	CHECK(!memcmp(p.id, test_id, SMW_ID_LEN));
+	CHECK(!memcmp(p.salt, salt_b, SMW_SALT_LEN));
+	smr_aead_wipe(&p.inner);
+
+	tap_test("begin: not called for a header that fails its own checks");
+	spy_init(&p, secret_a, 0);
+	decode_with(z.s.p, z.s.len, 0, id_b, &p.ops, &r);
+	CHECK_EQ(r.ret, -SMW_E_WRONG_ID);
+	CHECK_EQ(p.begins, 0);
+	CHECK_EQ(p.opens, 0);
+	memset(&s, 0, sizeof(s));
+	buf_put(&s, z.s.p, z.s.len);
+	s.p[SMW_SH_SALT] ^= 1;		/* crc not fixed */
+	spy_init(&p, secret_a, 0);
+	decode_with(s.p, s.len, 0, test_id, &p.ops, &r);
+	CHECK_EQ(r.ret, -SMW_E_HDR_CRC);
+	CHECK_EQ(p.begins, 0);
+	CHECK_EQ(p.opens, 0);
+	free(s.p);
+	/* nor for a stream that stops before the header's tag is in */
+	spy_init(&p, secret_a, 0);
+	decode_with(z.s.p, SMW_STREAM_HDR_LEN + SMW_TAG_LEN - 1, 0, test_id,
+		    &p.ops, &r);
+	CHECK_EQ(r.ret, -SMW_E_TRUNCATED);
+	CHECK_EQ(p.opens, 0);
+	smr_aead_wipe(&p.inner);
+
+	tap_test("begin: a nonzero return is error 34 \"key\", at the header, nothing opened");
+	for (k = 0; k < 3; k++) {
+		spy_init(&p, secret_a, refusals[k]);
+		decode_with(z.s.p, z.s.len, k == 1 ? 1 : 0, test_id, &p.ops, &r);
+		CHECK_EQ(r.ret, -SMW_E_KEY);
+		CHECK_EQ(r.headers, 0);
+		CHECK_EQ(r.records, 0);
+		CHECK_EQ(r.err_seq, -1);
+		CHECK_EQ(r.err_offset, 0);
+		CHECK_EQ(p.begins, 1);
+		CHECK_EQ(p.opens, 0);
+		smr_aead_wipe(&p.inner);
+	}
+	CHECK_EQ(SMW_E_KEY, 34);
+	CHECK(!strcmp(smw_errname(-SMW_E_KEY), "key"));
+	CHECK(!strcmp(smw_strerror(SMW_E_KEY), smw_strerror(-SMW_E_KEY)));
+	CHECK(strcmp(smw_strerror(SMW_E_KEY), smw_strerror(SMW_E_AUTH_TAG)));
+
+	tap_test("begin: the key error is sticky");
+	{
+		static u8 payload[SMW_MAX_PAYLOAD];
+		struct smw_decoder d;
+		struct smw_record rec;
+		size_t used;
+
+		spy_init(&p, secret_a, 1);
+		CHECK_EQ(smw_dec_init(&d, payload, sizeof(payload), test_id), 0);
+		smw_dec_set_aead(&d, &p.ops);
+		CHECK_EQ(smw_dec_feed(&d, z.s.p, z.s.len, &used, &rec),
+			 -SMW_E_KEY);
+		CHECK(!smw_dec_header_ok(&d));
+		p.begin_ret = 0;
+		CHECK_EQ(smw_dec_feed(&d, z.s.p + SMW_STREAM_HDR_LEN +
+				      SMW_TAG_LEN, 20, &used, &rec), -SMW_E_KEY);
+		CHECK_EQ(smw_dec_finish(&d), -SMW_E_KEY);
+		CHECK_EQ(p.begins, 1);
+		CHECK_EQ(p.opens, 0);
+		smr_aead_wipe(&p.inner);
+	}
+
+	free(z.s.p);
 }
 
 static void test_authkey(void)
@@ -341,12 +1184,12 @@ static void test_authkey(void)
 	u32 i, bad = 0;
 
 	tap_test("key line: format and parse round trip");
-	smk_format(line, test_id, key_a);
+	smk_format(line, test_id, secret_a);
 	CHECK_EQ(strlen(line), SMK_LINE_LEN);
 	CHECK(!strncmp(line, "selfmig-key/1 id=", 17));
 	CHECK_EQ(smk_parse(line, SMK_LINE_LEN, id, key), 0);
 	CHECK(!memcmp(id, test_id, SMW_ID_LEN));
-	CHECK(!memcmp(key, key_a, SMW_KEY_LEN));
+	CHECK(!memcmp(key, secret_a, SMW_KEY_LEN));
 	memcpy(copy, line, SMK_LINE_LEN);
 	copy[SMK_LINE_LEN] = '\n';
 	CHECK_EQ(smk_parse(copy, SMK_LINE_LEN + 1, id, key), 0);
@@ -371,102 +1214,6 @@ static void test_authkey(void)
 			break;
 		}
 	CHECK_EQ(smk_parse(copy, SMK_LINE_LEN, id, key), -EINVAL);
-}
-
-static void test_auth(void)
-{
-	struct buf s, a, v1;
-	struct built bs;
-	size_t first, plen, cut;
-	u32 recs;
-	s64 seq;
-	int ret, bad = 0;
-
-	tap_test("auth: a keyed stream decodes whole, byte by byte, in chunks");
-	build_auth(&s, test_id, key_a);
-	CHECK_EQ(decode_auth(s.p, s.len, 0, test_id, key_a, &recs, &seq), 0);
-	CHECK_EQ(recs, 3);
-	CHECK_EQ(decode_auth(s.p, s.len, 1, test_id, key_a, &recs, &seq), 0);
-	CHECK_EQ(recs, 3);
-	CHECK_EQ(decode_auth(s.p, s.len, 33, test_id, key_a, &recs, &seq), 0);
-	CHECK_EQ(recs, 3);
-
-	tap_test("auth: a wrong secret is refused at the stream header");
-	CHECK_EQ(decode_auth(s.p, s.len, 0, test_id, key_b, &recs, &seq),
-		 -SMW_E_AUTH_TAG);
-	CHECK_EQ(recs, 0);
-	CHECK_EQ(seq, -1);
-
-	tap_test("auth: unauthenticated streams with a key, keyed ones without");
-	build_stream(&bs, 0);
-	v1 = bs.s;
-	CHECK_EQ(decode_auth(v1.p, v1.len, 0, test_id, key_a, &recs, &seq),
-		 -SMW_E_AUTH_REQUIRED);
-	CHECK_EQ(decode_auth(s.p, s.len, 0, test_id, NULL, &recs, &seq),
-		 -SMW_E_NO_KEY);
-	/* a v1 stream relabelled as version 2 has no valid tags */
-	smw_put_le32(v1.p + SMW_SH_VERSION, SMW_VERSION_AUTH);
-	reseal_hdr(v1.p);
-	CHECK_EQ(decode_auth(v1.p, v1.len, 0, test_id, key_a, &recs, &seq),
-		 -SMW_E_AUTH_TAG);
-	free(v1.p);
-
-	tap_test("auth: a page altered with its crc fixed is refused");
-	first = SMW_STREAM_HDR_LEN + SMW_TAG_LEN;
-	plen = smw_get_le32(s.p + first + SMW_RH_LEN);
-	s.p[first + SMW_REC_HDR_LEN + plen - 5] ^= 0x40;
-	reseal_rec(s.p + first, (u32)plen);
-	CHECK_EQ(decode_auth(s.p, s.len, 0, test_id, key_a, &recs, &seq),
-		 -SMW_E_AUTH_TAG);
-	CHECK_EQ(recs, 0);
-	CHECK_EQ(seq, 0);
-	free(s.p);
-
-	tap_test("auth: a flipped tag bit is refused, in every tag");
-	build_auth(&s, test_id, key_a);
-	{
-		size_t off = SMW_STREAM_HDR_LEN;	/* the header's tag */
-		u32 k;
-
-		for (k = 0; k < 4; k++) {
-			s.p[off + 7] ^= 1;
-			ret = decode_auth(s.p, s.len, 0, test_id, key_a, &recs,
-					  &seq);
-			if (ret != -SMW_E_AUTH_TAG || recs != (k ? k - 1 : 0))
-				bad++;
-			s.p[off + 7] ^= 1;
-			off += SMW_TAG_LEN;	/* the next record's header */
-			if (k < 3)
-				off += SMW_REC_HDR_LEN +
-				       smw_get_le32(s.p + off + SMW_RH_LEN);
-		}
-	}
-	CHECK_EQ(bad, 0);
-
-	tap_test("auth: a stream replayed from another migration is refused");
-	build_auth(&a, test_id, key_a);	/* an earlier migration */
-	CHECK_EQ(decode_auth(a.p, a.len, 0, id_b, key_b, &recs, &seq),
-		 -SMW_E_WRONG_ID);
-	CHECK_EQ(recs, 0);
-	/* even when the id is rewritten to the new one */
-	memcpy(a.p + SMW_SH_ID, id_b, SMW_ID_LEN);
-	reseal_hdr(a.p);
-	CHECK_EQ(decode_auth(a.p, a.len, 0, id_b, key_b, &recs, &seq),
-		 -SMW_E_AUTH_TAG);
-	/* and under the old secret, the rewritten id breaks the tag */
-	CHECK_EQ(decode_auth(a.p, a.len, 0, id_b, key_a, &recs, &seq),
-		 -SMW_E_AUTH_TAG);
-	free(a.p);
-
-	tap_test("auth: every proper prefix is truncated or missing END");
-	bad = 0;
-	for (cut = 0; cut < s.len; cut++) {
-		ret = decode_auth(s.p, cut, 0, test_id, key_a, &recs, &seq);
-		if (ret != -SMW_E_TRUNCATED && ret != -SMW_E_MISSING_END)
-			bad++;
-	}
-	CHECK_EQ(bad, 0);
-	free(s.p);
 }
 
 /* ------------------------------------------------------------------ */
@@ -526,7 +1273,9 @@ static void test_le(void)
 
 static void test_header_layout(void)
 {
-	u8 h[SMW_STREAM_HDR_LEN];
+	u8 h[SMW_STREAM_HDR_LEN], salt[SMW_SALT_LEN];
+	struct smw_encoder enc;
+	u32 i;
 
 	tap_test("stream header layout");
 	smw_stream_hdr_build(h, test_id, 0x123456789ULL);
@@ -537,7 +1286,25 @@ static void test_header_layout(void)
 	CHECK_EQ(smw_get_le32(h + 20), 4096);
 	CHECK(memcmp(h + 24, test_id, 16) == 0);
 	CHECK(smw_get_le64(h + 40) == 0x123456789ULL);
+	for (i = 48; i < 60; i++)
+		CHECK_EQ(h[i], 0);
 	CHECK_EQ(smw_get_le32(h + 60), smw_crc32c(0, h, 60));
+
+	tap_test("stream header layout, version 3: the salt at 48..59");
+	for (i = 0; i < SMW_SALT_LEN; i++)
+		salt[i] = (u8)(0xc0 + i);
+	CHECK_EQ(smw_enc_init_sealed(&enc, h, test_id, 0x123456789ULL, salt), 0);
+	CHECK(memcmp(h, "SELFMIG\0", 8) == 0);
+	CHECK_EQ(smw_get_le32(h + 8), 3);
+	CHECK_EQ(smw_get_le32(h + 12), 64);
+	CHECK_EQ(smw_get_le32(h + 16), 0);
+	CHECK_EQ(smw_get_le32(h + 20), 4096);
+	CHECK(memcmp(h + 24, test_id, 16) == 0);
+	CHECK(smw_get_le64(h + 40) == 0x123456789ULL);
+	CHECK(memcmp(h + 48, salt, 12) == 0);
+	CHECK_EQ(smw_get_le32(h + 60), smw_crc32c(0, h, 60));
+	CHECK_EQ(enc.sealed, 1);
+	CHECK_EQ(enc.offset, SMW_STREAM_HDR_LEN + SMW_TAG_LEN);
 }
 
 static void check_roundtrip_records(const struct smw_record *recs, int compress)
@@ -742,11 +1509,14 @@ static void test_header_errors(void)
 
 	tap_test("stream header field rejections");
 	smw_stream_hdr_build(h, test_id, 100);
-	h[8] = 3;		/* version 3, crc left stale on purpose */
+	h[8] = 4;		/* version 4, crc left stale on purpose */
 	decode(h, sizeof(h), 1, test_id, &r);
 	CHECK_EQ(r.ret, -SMW_E_BAD_VERSION);
 	CHECK_EQ(r.err_seq, -1);
 	CHECK_EQ(r.err_offset, 0);
+	h[8] = 2;		/* version 2, retired */
+	decode(h, sizeof(h), 1, test_id, &r);
+	CHECK_EQ(r.ret, -SMW_E_BAD_VERSION);
 
 	smw_stream_hdr_build(h, test_id, 100);
 	h[45] ^= 1;
@@ -783,6 +1553,38 @@ static void test_header_errors(void)
 	reseal_hdr(h);
 	decode(h, sizeof(h), sizeof(h), test_id, &r);
 	CHECK_EQ(r.ret, -SMW_E_RESERVED);
+
+	tap_test("version 1: bytes 48..59 (version 3's salt) are reserved, any of them");
+	CHECK_EQ(SMW_SH_RESERVED, SMW_SH_SALT);
+	CHECK_EQ(SMW_SH_RESERVED_LEN, SMW_SALT_LEN);
+	{
+		u32 i, bad = 0;
+
+		for (i = 0; i < SMW_SH_RESERVED_LEN; i++) {
+			smw_stream_hdr_build(h, test_id, 100);
+			h[SMW_SH_RESERVED + i] = (u8)(1U << (i % 8));
+			reseal_hdr(h);
+			decode(h, sizeof(h), i % 2 ? 1 : sizeof(h), test_id, &r);
+			if (r.ret != -SMW_E_RESERVED || r.headers ||
+			    r.err_seq != -1)
+				bad++;
+		}
+		CHECK_EQ(bad, 0);
+		/* a whole salt's worth, as a version 3 sender would write */
+		smw_stream_hdr_build(h, test_id, 100);
+		memcpy(h + SMW_SH_RESERVED, salt_a, SMW_SALT_LEN);
+		reseal_hdr(h);
+		decode(h, sizeof(h), sizeof(h), test_id, &r);
+		CHECK_EQ(r.ret, -SMW_E_RESERVED);
+		decode(h, sizeof(h), sizeof(h), NULL, &r);
+		CHECK_EQ(r.ret, -SMW_E_RESERVED);
+		/* the same bytes back to zero: accepted (then missing END) */
+		memset(h + SMW_SH_RESERVED, 0, SMW_SALT_LEN);
+		reseal_hdr(h);
+		decode(h, sizeof(h), sizeof(h), test_id, &r);
+		CHECK_EQ(r.headers, 1);
+		CHECK_EQ(r.ret, -SMW_E_MISSING_END);
+	}
 
 	memcpy(other, test_id, sizeof(other));
 	other[15] ^= 0x80;
@@ -1140,7 +1942,11 @@ int main(void)
 	test_header_errors();
 	test_record_errors();
 	test_encoder_errors();
-	test_auth();
+	test_sealed_roundtrip();
+	test_sealed_refusals();
+	test_sealed_bitflips();
+	test_sealed_salt();
+	test_begin_hook();
 	test_authkey();
 	return tap_done();
 }

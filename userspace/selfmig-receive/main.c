@@ -18,9 +18,10 @@
  * closed.  Once a stream has been accepted its outcome is final.  With
  * --once the first connection is the only one, whatever its outcome.
  * Every read has a deadline, and a stream its limits on page count,
- * rounds, bytes and time (receiver.h).  The stream must be authenticated with the migration's secret,
- * read from --key-file (written by dom0, mode 600); --insecure accepts
- * unauthenticated streams instead, for tests.  Exit status: 0 complete stream, 1 error, 2 usage.
+ * rounds, bytes and time (receiver.h).  The stream must be sealed
+ * (encrypted and authenticated) under a key derived from the migration's
+ * secret, read from --key-file (written by dom0, mode 600); --insecure
+ * accepts unsealed streams instead, for tests.  Exit status: 0 complete stream, 1 error, 2 usage.
  *
  * --new-key-file writes a fresh secret for migration HEX32 (a selfmig-key/1
  * line, mode 600, never over an existing file) and exits: where no dom0
@@ -57,8 +58,8 @@ static void usage(FILE *f)
 		"  --image FILE        sparse guest memory image to write\n"
 		"  --id HEX32          expected migration id (32 hex digits)\n"
 		"  --key-file FILE     the migration's secret (a selfmig-key/1 line, mode 600):\n"
-		"                      the stream must be authenticated with it\n"
-		"  --insecure          accept an unauthenticated stream (tests only)\n"
+		"                      the stream must be sealed under a key derived from it\n"
+		"  --insecure          accept an unsealed stream (tests only)\n"
 		"  --meta FILE         per-page metadata file (round and crc32c)\n"
 		"  --json FILE         write the final summary as JSON\n"
 		"  --once              serve a single connection whatever its outcome\n"
@@ -390,7 +391,7 @@ int main(int argc, char **argv)
 		}
 		cfg.key = key;
 	} else {
-		fprintf(stderr, PROG ": --insecure: accepting an unauthenticated stream\n");
+		fprintf(stderr, PROG ": --insecure: accepting an unsealed stream\n");
 	}
 
 	memset(&r, 0, sizeof(r));

@@ -109,8 +109,10 @@ int smr_init(struct smr_receiver *r, const struct smr_config *cfg)
 	if (smw_dec_init(&r->dec, r->payload, SMW_MAX_PAYLOAD, cfg->id))
 		return r->dec.err;
 	if (cfg->key) {
-		smw_dec_set_key(&r->dec, cfg->key);
-		r->cfg.key = NULL;	/* the decoder holds what it needs */
+		/* The opener keeps the secret until the header brings the salt. */
+		r->cfg.key = NULL;
+		smr_aead_init(&r->aead, cfg->key);
+		smw_dec_set_aead(&r->dec, &r->aead.ops);
 	}
 	return 0;
 }
@@ -649,6 +651,7 @@ int smr_close(struct smr_receiver *r)
 		if (e && !r->err)
 			ret = smr_fail(r, -SMR_E_IO, -e, "write metadata", -1, 0);
 	}
+	smr_aead_wipe(&r->aead);
 	free(r->meta);
 	free(r->payload);
 	free(r->pages);

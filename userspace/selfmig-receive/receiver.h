@@ -13,6 +13,7 @@
 
 #include <stdio.h>
 #include "wire.h"
+#include "aead.h"
 
 /* Receiver errors, numbered after the wire codes (enum smw_err). */
 enum smr_err {
@@ -55,8 +56,8 @@ struct smr_config {
 	void *page_ctx;
 	/*
 	 * The migration's secret (SMW_KEY_LEN bytes): the stream must be
-	 * authenticated with it (wire version 2).  NULL accepts only
-	 * unauthenticated (version 1) streams.
+	 * sealed with the key derived from it (wire version 3).  NULL accepts
+	 * only unsealed (version 1) streams.
 	 */
 	const u8 *key;
 	/*
@@ -111,6 +112,7 @@ struct smr_stats {
 struct smr_receiver {
 	struct smr_config cfg;
 	struct smw_decoder dec;
+	struct smr_aead aead;		/* with cfg.key: the stream key */
 	u8 *payload;			/* SMW_MAX_PAYLOAD */
 	u8 *pages;			/* SMW_PAGES_DATA_MAX, inflate target */
 	u8 *meta;			/* page_count entries of 8 bytes, with

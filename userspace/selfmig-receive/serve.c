@@ -110,14 +110,22 @@ int smr_accept_stream(int lfd, const struct smr_config *cfg,
 			  SMR_DEF_IO_TIMEOUT_MS) / 1000.0;
 	double give_up = o->wait_ms ? smr_serve_now() + o->wait_ms / 1000.0 : 0;
 	u8 *shared = malloc(SMW_MAX_PAYLOAD);
+	struct smr_aead aead;
 	unsigned int n = 0, i;
 	char why[200], addr[sizeof(p->peer)];
 	int ret = -1, fd;
 
+	memset(&aead, 0, sizeof(aead));
 	if (!p || !shared) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
+	/*
+	 * One opener checks the headers of every waiting connection, one
+	 * header at a time: each derives its stream's key as it is checked.
+	 */
+	if (cfg->key)
+		smr_aead_init(&aead, cfg->key);
 	for (;;) {
 		double now = smr_serve_now(), next = give_up;
 		int wait_ms, pr;
@@ -206,14 +214,14 @@ int smr_accept_stream(int lfd, const struct smr_config *cfg,
 		memcpy(p[n].peer, addr, sizeof(addr));
 		smw_dec_init(&p[n].dec, shared, SMW_MAX_PAYLOAD, cfg->id);
 		if (cfg->key)
-			smw_dec_set_key(&p[n].dec, cfg->key);
+			smw_dec_set_aead(&p[n].dec, &aead.ops);
 		smr_say(o, "connection from %s%s\n", p[n].peer, "");
 		n++;
 	}
 out:
 	for (i = 0; p && i < n; i++)
 		close(p[i].fd);
-	/* The decoders hold state keyed with the secret. */
+	smr_aead_wipe(&aead);
 	if (p)
 		memset(p, 0, SMR_MAX_PENDING * sizeof(*p));
 	free(p);

@@ -3,8 +3,9 @@
 #
 # Each migration has a fresh secret that dom0 hands to the guest in
 # control/selfmig/key (owned by dom0, readable by the guest alone) and to
-# the receiver in a mode-600 file; the page stream is HMAC-SHA256
-# authenticated with it (wire version 2, docs/wire-format.md).
+# the receiver in a mode-600 file; the page stream is sealed with
+# ChaCha20-Poly1305 under a key derived from it (wire version 3,
+# docs/wire-format.md).
 #
 #  1. wrong secret: the receiver holds another secret than the guest; it
 #     refuses the stream at its header (auth_tag) and writes no page.

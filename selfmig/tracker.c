@@ -152,9 +152,9 @@ unsigned long selfmig_tracker_scan(struct selfmig_tracker *t)
 	t->busy_mms = 0;
 
 	if (scan_mask & 1)
-		scan_kernel(t);
+		tracker_scan_kernel(t);
 	if (scan_mask & 2)
-		scan_users(t);
+		tracker_scan_users(t);
 	selfmig_tracker_take_foreign(t);
 	selfmig_tracker_discardable(t, NULL);
 	if (scan_mask & 32)
@@ -203,7 +203,7 @@ void selfmig_tracker_scan_final(struct selfmig_tracker *t,
 	t->busy_mms = 0;
 	w = bitmap_weight(t->pending, t->nr_pfns);
 	t->final_from[SELFMIG_FINAL_BEFORE] = w;
-	scan_users_atomic(t);
+	tracker_scan_users_atomic(t);
 	t->final_from[SELFMIG_FINAL_USERS] = bitmap_weight(t->pending, t->nr_pfns) - w;
 	w += t->final_from[SELFMIG_FINAL_USERS];
 	selfmig_tracker_mark_buffer(t, t, sizeof(*t));
@@ -217,7 +217,7 @@ void selfmig_tracker_scan_final(struct selfmig_tracker *t,
 	w += t->final_from[SELFMIG_FINAL_OWN];
 	bitmap_zero(t->ktables_now, t->nr_pfns);
 	t->final_tables = 0;
-	scan_kernel(t);
+	tracker_scan_kernel(t);
 	/*
 	 * A frame sent as a leaf table that is no longer one was sent in
 	 * canonical form, which its bytes need not have now.

@@ -21,13 +21,13 @@ static inline void tracker_mark(struct selfmig_tracker *t, unsigned long pfn,
 }
 
 /* tracker_kernel.c: the kernel half of the address space, through init_mm. */
-void scan_kernel(struct selfmig_tracker *t);
+void tracker_scan_kernel(struct selfmig_tracker *t);
 
 /* tracker_user.c: every process's page tables */
 
 /* Sleeping context: every address space, with its lock. */
-void scan_users(struct selfmig_tracker *t);
+void tracker_scan_users(struct selfmig_tracker *t);
 /* Atomic context (the freeze): walk the task list directly. */
-void scan_users_atomic(struct selfmig_tracker *t);
+void tracker_scan_users_atomic(struct selfmig_tracker *t);
 
 #endif /* _SELFMIG_TRACKER_INT_H */

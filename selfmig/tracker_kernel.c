@@ -193,7 +193,7 @@ static void scan_kernel_p4d(struct selfmig_tracker *t, pgd_t *pgd,
 }
 
 /* The kernel half of the address space, through init_mm. */
-void scan_kernel(struct selfmig_tracker *t)
+void tracker_scan_kernel(struct selfmig_tracker *t)
 {
 	unsigned long addr = ~((1UL << __VIRTUAL_MASK_SHIFT) - 1);
 	unsigned long end = 0;	/* wraps: up to the top of the address space */

@@ -226,7 +226,7 @@ static void proc_note(struct selfmig_tracker *t, struct task_struct *p,
 }
 
 /* Atomic context: walk the task list directly (everything is stopped). */
-void scan_users_atomic(struct selfmig_tracker *t)
+void tracker_scan_users_atomic(struct selfmig_tracker *t)
 {
 	struct task_struct *p;
 
@@ -246,7 +246,7 @@ void scan_users_atomic(struct selfmig_tracker *t)
  * then scan them with their locks.
  */
 #define MM_BATCH 32
-void scan_users(struct selfmig_tracker *t)
+void tracker_scan_users(struct selfmig_tracker *t)
 {
 	struct {
 		struct mm_struct *mm;

@@ -27,7 +27,7 @@
 #include "xenstream.h"
 
 /* A frame that is there but could not be mapped (frames.h): why, in err. */
-void frame_failed(uint64_t pfn, uint32_t domid, int e, char *err,
+void hk_frame_failed(uint64_t pfn, uint32_t domid, int e, char *err,
 		  size_t errlen)
 {
 	ERR("frame %#llx of domain %u is populated but cannot be mapped: %s; it cannot be left out",
@@ -72,7 +72,7 @@ static int probe_batch(struct hk_xen *x, uint32_t domid, const uint64_t *pfns,
 	}
 	r = hk_mark_batch(bm, pfns, errs, n, found, &bad);
 	if (r)
-		frame_failed(pfns[bad], domid, errs[bad], err, errlen);
+		hk_frame_failed(pfns[bad], domid, errs[bad], err, errlen);
 	xenforeignmemory_unmap(x->fmem, map, n);
 	return r;
 }

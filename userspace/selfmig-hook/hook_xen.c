@@ -123,7 +123,7 @@ int hk_xen_resolve(struct hk_xen *x, const char *spec, uint32_t *domid,
 }
 
 /* Shut down with reason suspend: 1; running: 0; anything else: -1. */
-int suspended(struct hk_xen *x, uint32_t domid, char *err, size_t errlen)
+int hk_suspended(struct hk_xen *x, uint32_t domid, char *err, size_t errlen)
 {
 	xc_domaininfo_t info;
 	int r = domain_info(x, domid, &info);
@@ -150,7 +150,7 @@ int hk_xen_request_suspend(struct hk_xen *x, uint32_t domid, char *err,
 			   size_t errlen)
 {
 	char path[80];
-	int r = suspended(x, domid, err, errlen);
+	int r = hk_suspended(x, domid, err, errlen);
 
 	if (r)
 		return r < 0 ? -1 : 1;

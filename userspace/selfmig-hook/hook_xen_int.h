@@ -32,12 +32,12 @@ struct hk_xen {
 /* hook_xen.c */
 
 /* Shut down with reason suspend: 1; running: 0; anything else: -1. */
-int suspended(struct hk_xen *x, uint32_t domid, char *err, size_t errlen);
+int hk_suspended(struct hk_xen *x, uint32_t domid, char *err, size_t errlen);
 
 /* frames_xen.c */
 
 /* A frame that is there but could not be mapped (frames.h): why, in err. */
-void frame_failed(uint64_t pfn, uint32_t domid, int e, char *err,
+void hk_frame_failed(uint64_t pfn, uint32_t domid, int e, char *err,
 		  size_t errlen);
 
 #endif /* SELFMIG_HOOK_XEN_INT_H */

@@ -120,7 +120,7 @@ static int write_all_pages(struct hk_xen *x, uint32_t domid,
 			if (kind == HK_FRAME_HOLE)
 				continue;
 			if (kind == HK_FRAME_FAILED) {
-				frame_failed(base + i, domid, errs[i], err, errlen);
+				hk_frame_failed(base + i, domid, errs[i], err, errlen);
 				xenforeignmemory_unmap(x->fmem, map, n);
 				return -1;
 			}
@@ -224,7 +224,7 @@ int hk_xen_save(struct hk_xen *x, uint32_t domid, struct sxs_sink *s,
 	char *json;
 
 	memset(st, 0, sizeof(*st));
-	r = suspended(x, domid, err, errlen);
+	r = hk_suspended(x, domid, err, errlen);
 	if (r <= 0) {
 		if (!r)
 			ERR("domain %u is running; it must be suspended first (--suspend)",

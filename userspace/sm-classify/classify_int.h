@@ -27,28 +27,28 @@ struct span {
 
 /* feed.c: small text helpers */
 
-bool is_digit(char c);
-bool is_name_char(char c);
+bool scl_is_digit(char c);
+bool scl_is_name_char(char c);
 
 /* feed.c: the state */
 
 /* Forbid a retry: "WHAT: WHERE: LINE", unless something as telling is known. */
-void block(struct scl_state *st, enum scl_block kind, const char *what,
+void scl_block(struct scl_state *st, enum scl_block kind, const char *what,
 	   const char *where, const char *line);
 /* The same, with WHAT naming its pattern or program. */
-void block_on(struct scl_state *st, enum scl_block kind, const char *what,
+void scl_block_on(struct scl_state *st, enum scl_block kind, const char *what,
 	      const char *name, const char *where, const char *line);
 /* A documented crash outside the project: a retry, unless a finding forbids it. */
-void documented(struct scl_state *st, const struct scl_signature *sig,
+void scl_documented(struct scl_state *st, const struct scl_signature *sig,
 		const char *where, const char *line);
 
 /* crash.c */
 
 /* A line of dom0's kernel log, or of a guest's, or a copy elsewhere. */
-void check_kfault(struct scl_state *st, enum scl_source src,
+void scl_check_kfault(struct scl_state *st, enum scl_source src,
 		  const char *where, const char *line);
 /* glibc's aborts and the loader's failures; CTX: the lines before. */
-void check_abort(struct scl_state *st, enum scl_source src, const char *where,
+void scl_check_abort(struct scl_state *st, enum scl_source src, const char *where,
 		 const char *line, const struct span *ctx, int nctx);
 
 #endif /* SELFMIG_CLASSIFY_INT_H */

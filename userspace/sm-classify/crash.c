@@ -33,8 +33,8 @@ static const char *project_word(const char *s)
 		const char *q;
 
 		for (q = strstr(s, *p); q; q = strstr(q + 1, *p)) {
-			bool l = q == s || !(is_name_char(q[-1]) && q[-1] != '/');
-			bool r = !is_name_char(q[n]) || q[n] == '.' || q[n] == '/';
+			bool l = q == s || !(scl_is_name_char(q[-1]) && q[-1] != '/');
+			bool r = !scl_is_name_char(q[n]) || q[n] == '.' || q[n] == '/';
 
 			if (l && r)
 				return *p;
@@ -81,9 +81,9 @@ static bool parse_kfault(const char *line, struct crash *c)
 	p = strstr(line, "]: segfault at ");
 	if (p) {
 		b = p - 1;
-		if (!is_digit(*b))
+		if (!scl_is_digit(*b))
 			return false;
-		while (b > line && is_digit(*b))
+		while (b > line && scl_is_digit(*b))
 			b--;
 		if (*b != '[')
 			return false;
@@ -103,7 +103,7 @@ static bool parse_kfault(const char *line, struct crash *c)
 	for (b = strchr(s, '['); b; b = strchr(b + 1, '[')) {
 		const char *d = b + 1;
 
-		while (is_digit(*d))
+		while (scl_is_digit(*d))
 			d++;
 		if (d > b + 1 && d[0] == ']' && d[1] == ' ') {
 			if (b == s)
@@ -144,13 +144,13 @@ static bool named_before(const char *line, const char *msg, char *prog)
 	if (e > line && e[-1] == ']') {		/* PROG[PID] */
 		const char *d = e - 1;
 
-		while (d > line && is_digit(d[-1]))
+		while (d > line && scl_is_digit(d[-1]))
 			d--;
 		if (d == e - 1 || d == line || d[-1] != '[')
 			return false;
 		e = d - 1;
 	}
-	for (s = e; s > line && is_name_char(s[-1]); s--)
+	for (s = e; s > line && scl_is_name_char(s[-1]); s--)
 		;
 	if (s == e || !(s == line || s[-1] == ' ' || s[-1] == ']'))
 		return false;
@@ -177,7 +177,7 @@ static const struct scl_signature *find_sig(enum scl_sig_kind kind, const struct
 }
 
 /* A line of dom0's kernel log, or of a guest's, or a copy elsewhere. */
-void check_kfault(struct scl_state *st, enum scl_source src,
+void scl_check_kfault(struct scl_state *st, enum scl_source src,
 		  const char *where, const char *line)
 {
 	const struct scl_signature *sig;
@@ -186,12 +186,12 @@ void check_kfault(struct scl_state *st, enum scl_source src,
 	if (!parse_kfault(line, &c))
 		return;
 	if (scl_is_project_program(c.prog)) {
-		block_on(st, SCL_BLOCK_PROJECT, "a program of the project crashed", c.prog,
+		scl_block_on(st, SCL_BLOCK_PROJECT, "a program of the project crashed", c.prog,
 			 where, line);
 		return;
 	}
 	if (src == SCL_SRC_GUEST) {
-		block_on(st, SCL_BLOCK_UNDOCUMENTED, "a program in the guest crashed", c.prog,
+		scl_block_on(st, SCL_BLOCK_UNDOCUMENTED, "a program in the guest crashed", c.prog,
 			 where, line);
 		return;
 	}
@@ -199,9 +199,9 @@ void check_kfault(struct scl_state *st, enum scl_source src,
 		return;		/* a copy: dom0-dmesg.txt has the line itself */
 	sig = find_sig(SCL_SIG_KFAULT, &c);
 	if (sig)
-		documented(st, sig, where, line);
+		scl_documented(st, sig, where, line);
 	else
-		block_on(st, SCL_BLOCK_UNDOCUMENTED, "a crash that matches no documented signature",
+		scl_block_on(st, SCL_BLOCK_UNDOCUMENTED, "a crash that matches no documented signature",
 			 c.prog, where, line);
 }
 
@@ -235,7 +235,7 @@ static const char *project_in(const struct span *ctx, int nctx)
 }
 
 /* glibc's aborts and the loader's failures; CTX: the lines before. */
-void check_abort(struct scl_state *st, enum scl_source src, const char *where,
+void scl_check_abort(struct scl_state *st, enum scl_source src, const char *where,
 		 const char *line, const struct span *ctx, int nctx)
 {
 	const struct scl_signature *sig;
@@ -248,10 +248,10 @@ void check_abort(struct scl_state *st, enum scl_source src, const char *where,
 		if (!proj)
 			proj = project_in(ctx, nctx);
 		if (proj)
-			block_on(st, SCL_BLOCK_PROJECT, "a program of the project aborted", proj,
+			scl_block_on(st, SCL_BLOCK_PROJECT, "a program of the project aborted", proj,
 				 where, line);
 		else
-			block(st, SCL_BLOCK_UNDOCUMENTED, "an abort that matches no documented signature",
+			scl_block(st, SCL_BLOCK_UNDOCUMENTED, "an abort that matches no documented signature",
 			      where, line);
 		return;
 	}
@@ -264,23 +264,23 @@ void check_abort(struct scl_state *st, enum scl_source src, const char *where,
 	if (!named_before(line, p, c.prog)) {
 		proj = project_in(ctx, nctx);
 		if (proj)
-			block_on(st, SCL_BLOCK_PROJECT,
+			scl_block_on(st, SCL_BLOCK_PROJECT,
 				 "a program of the project aborted, named by a line before", proj,
 				 where, line);
 		else
-			block(st, SCL_BLOCK_UNNAMED, "an abort that does not name its program",
+			scl_block(st, SCL_BLOCK_UNNAMED, "an abort that does not name its program",
 			      where, line);
 		return;
 	}
 	if (scl_is_project_program(c.prog)) {
-		block_on(st, SCL_BLOCK_PROJECT, "a program of the project aborted", c.prog,
+		scl_block_on(st, SCL_BLOCK_PROJECT, "a program of the project aborted", c.prog,
 			 where, line);
 		return;
 	}
 	sig = src == SCL_SRC_GUEST ? NULL : find_sig(kind, &c);
 	if (sig)
-		documented(st, sig, where, line);
+		scl_documented(st, sig, where, line);
 	else
-		block_on(st, SCL_BLOCK_UNDOCUMENTED, "an abort that matches no documented signature",
+		scl_block_on(st, SCL_BLOCK_UNDOCUMENTED, "an abort that matches no documented signature",
 			 c.prog, where, line);
 }

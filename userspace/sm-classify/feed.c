@@ -18,12 +18,12 @@ static bool is_alnum(char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-bool is_digit(char c)
+bool scl_is_digit(char c)
 {
 	return c >= '0' && c <= '9';
 }
 
-bool is_name_char(char c)
+bool scl_is_name_char(char c)
 {
 	return is_alnum(c) || c == '-' || c == '_' || c == '.' || c == '+' || c == '/';
 }
@@ -87,7 +87,7 @@ void scl_init(struct scl_state *st)
 }
 
 /* Forbid a retry: "WHAT: WHERE: LINE", unless something as telling is known. */
-void block(struct scl_state *st, enum scl_block kind, const char *what,
+void scl_block(struct scl_state *st, enum scl_block kind, const char *what,
 	   const char *where, const char *line)
 {
 	char q[SCL_QUOTE_MAX + 1];
@@ -103,16 +103,16 @@ void block(struct scl_state *st, enum scl_block kind, const char *what,
 }
 
 /* The same, with WHAT naming its pattern or program. */
-void block_on(struct scl_state *st, enum scl_block kind, const char *what,
+void scl_block_on(struct scl_state *st, enum scl_block kind, const char *what,
 	      const char *name, const char *where, const char *line)
 {
 	char w[SCL_NAME_MAX + 96];
 
 	snprintf(w, sizeof(w), "%s (%s)", what, name);
-	block(st, kind, w, where, line);
+	scl_block(st, kind, w, where, line);
 }
 
-void documented(struct scl_state *st, const struct scl_signature *sig,
+void scl_documented(struct scl_state *st, const struct scl_signature *sig,
 		const char *where, const char *line)
 {
 	char q[SCL_QUOTE_MAX + 1];
@@ -145,9 +145,9 @@ static bool user_trap_before(const char *line, const char *p)
 	if (p - found < 10 || p[-1] != ' ' || p[-2] != ']')
 		return false;
 	t = p - 3;
-	if (!is_digit(*t))
+	if (!scl_is_digit(*t))
 		return false;
-	while (t > found && is_digit(*t))
+	while (t > found && scl_is_digit(*t))
 		t--;
 	return *t == '[' && !memchr(found + 7, ' ', (size_t)(t - (found + 7)));
 }
@@ -208,7 +208,7 @@ static const char *integrity(const char *line, bool reason)
 
 		if (!strncmp(p, "CORRUPTION", 10) && !is_alnum(p[10]))
 			return "CORRUPTION";
-		for (c = p; is_name_char(*c); c++)
+		for (c = p; scl_is_name_char(*c); c++)
 			;
 		if (c == p || c[0] != ':' || c[1] != ' ')
 			break;
@@ -225,11 +225,11 @@ static void check_line(struct scl_state *st, enum scl_source src, const char *wh
 	const char *pat;
 
 	if (src != SCL_SRC_OTHER && (pat = warning(line, false)))
-		block_on(st, SCL_BLOCK_WARNING, "a kernel or hypervisor warning", pat, where, line);
+		scl_block_on(st, SCL_BLOCK_WARNING, "a kernel or hypervisor warning", pat, where, line);
 	if ((pat = integrity(line, false)))
-		block_on(st, SCL_BLOCK_INTEGRITY, "an integrity failure", pat, where, line);
-	check_kfault(st, src, where, line);
-	check_abort(st, src, where, line, ctx, nctx);
+		scl_block_on(st, SCL_BLOCK_INTEGRITY, "an integrity failure", pat, where, line);
+	scl_check_kfault(st, src, where, line);
+	scl_check_abort(st, src, where, line, ctx, nctx);
 	if (!st->shell_segv && strstr(line, "Segmentation fault")) {
 		char q[SCL_QUOTE_MAX + 1];
 
@@ -262,9 +262,9 @@ void scl_feed_reason(struct scl_state *st, const char *reason)
 		return;
 	snprintf(buf, sizeof(buf), "%s", reason);
 	if ((pat = warning(buf, true)))
-		block_on(st, SCL_BLOCK_WARNING, "a kernel or hypervisor warning", pat, "reason", buf);
+		scl_block_on(st, SCL_BLOCK_WARNING, "a kernel or hypervisor warning", pat, "reason", buf);
 	if ((pat = integrity(buf, true)))
-		block_on(st, SCL_BLOCK_INTEGRITY, "an integrity failure", pat, "reason", buf);
+		scl_block_on(st, SCL_BLOCK_INTEGRITY, "an integrity failure", pat, "reason", buf);
 	/* The reason's pieces: "A; B; dom0 program crashed: LINE". */
 	for (p = buf; p; p = e ? e + 2 : NULL) {
 		size_t n;
@@ -274,10 +274,10 @@ void scl_feed_reason(struct scl_state *st, const char *reason)
 		memcpy(piece, p, n);
 		piece[n] = '\0';
 		if (!strncmp(piece, tag, sizeof(tag) - 1))
-			check_kfault(st, SCL_SRC_DOM0_KLOG, "reason", piece + sizeof(tag) - 1);
+			scl_check_kfault(st, SCL_SRC_DOM0_KLOG, "reason", piece + sizeof(tag) - 1);
 		else
-			check_kfault(st, SCL_SRC_REASON, "reason", piece);
-		check_abort(st, SCL_SRC_REASON, "reason", piece, NULL, 0);
+			scl_check_kfault(st, SCL_SRC_REASON, "reason", piece);
+		scl_check_abort(st, SCL_SRC_REASON, "reason", piece, NULL, 0);
 	}
 }
 
@@ -321,7 +321,7 @@ void scl_feed_log(struct scl_state *st, const char *name, const char *text,
 		pos = end + 1;
 	}
 	if (cut)
-		block(st, SCL_BLOCK_CUT, "a log was not read whole (it is longer than what is read)",
+		scl_block(st, SCL_BLOCK_CUT, "a log was not read whole (it is longer than what is read)",
 		      name, "");
 }
 

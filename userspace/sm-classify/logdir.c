@@ -138,7 +138,7 @@ int scl_classify_dir(const char *reason, const char *dir,
 			goto out;
 		}
 		if (r < 0) {
-			block_on(&st, SCL_BLOCK_CUT, "a log could not be read", strerror(-r),
+			scl_block_on(&st, SCL_BLOCK_CUT, "a log could not be read", strerror(-r),
 				 names[i], "");
 			continue;
 		}
@@ -147,7 +147,7 @@ int scl_classify_dir(const char *reason, const char *dir,
 		free(buf);
 	}
 	if (too_many)
-		block(&st, SCL_BLOCK_CUT, "more logs than are read (SCL_FILES_MAX)", dir, "");
+		scl_block(&st, SCL_BLOCK_CUT, "more logs than are read (SCL_FILES_MAX)", dir, "");
 	scl_finish(&st, res);
 out:
 	for (i = 0; i < n; i++)

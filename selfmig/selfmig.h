@@ -22,7 +22,7 @@ int __must_check selfmig_state_set(enum selfmig_state to);
 int selfmig_state_end(bool failed);
 
 /* ------------------------------------------------------------------ */
-/* tracker.c: which frames changed                                      */
+/* tracker.c, tracker_kernel.c, tracker_user.c: which frames changed    */
 
 #define SELFMIG_MAX_PROCS 32
 

@@ -3,25 +3,11 @@
  * The dirty tracker: which guest frames changed since the last look.
  *
  * Writes by the guest's own CPUs are seen through page-table dirty bits.
- * Every mapping a CPU can write through is scanned:
- *  - the kernel's half of the address space (direct map, kernel image,
- *    vmalloc and modules, vmemmap, fixmap, cpu_entry_area), through init_mm;
- *  - every process's page tables.
+ * Every mapping a CPU can write through is scanned: the kernel's half of
+ * the address space (tracker_kernel.c) and every process's page tables
+ * (tracker_user.c).
  * The direct map, the kernel image and the vmemmap are split to 4 KiB
  * mappings when tracking starts, so that one dirty bit stands for one frame.
- *
- * Clearing a user PTE's dirty bit would lose what Linux knows about the
- * page (a file page must be written back, a MADV_FREE page must not be
- * discarded), so that knowledge moves to the folio first.
- *
- * The CPU also writes to the kernel's own page tables without a trace: it
- * sets accessed and dirty bits in them, and the tracker clears dirty bits.
- * Linux reads neither bit in a kernel mapping, so a kernel leaf table is
- * sent in a canonical form (selfmig_tracker_canon_table(): accessed set in
- * every present entry, dirty in every writable one), and the final scan
- * puts every such table in that form.  A table then differs from what was
- * sent only if software changed it, and that write set the dirty bit of
- * the table's own mapping.
  *
  * Writes by anyone else (Xen itself, backends through grants, devices by
  * DMA) set no dirty bit; the platform reports those frames (struct
@@ -29,13 +15,15 @@
  *
  * A scan ORs what it finds into the tracker's pending bitmap; the sender
  * clears a frame's bit when it copies the frame.
+ *
+ * This file holds the tracker itself: its bitmaps, their start and stop,
+ * a scan and the final scan at the freeze, which run both walks in turn,
+ * and the frames a caller adds by hand (stacks, buffers).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
 #include <linux/mm.h>
-#include <linux/sched/mm.h>
-#include <linux/sched/signal.h>
 #include <linux/sched/task_stack.h>
 #include <linux/pgtable.h>
 #include <linux/vmalloc.h>
@@ -47,6 +35,7 @@
 #include <asm/tlbflush.h>
 
 #include "selfmig.h"
+#include "tracker_int.h"
 
 /*
  * Debugging aid: what a scan does.  Bit 0 scans the kernel's mappings, bit 1
@@ -60,39 +49,6 @@ module_param(scan_mask, uint, 0644);
 MODULE_PARM_DESC(scan_mask, "Debug: bit 0 scan kernel mappings, 1 processes, 2-4 split direct map, image, vmemmap to 4K, 5 send all RAM every round (default 31)");
 
 /*
- * How process pages are tracked.  0: clear the dirty bit and let the CPU set
- * it again.  1: write-protect the page (the dirty bit stays) and let the
- * kernel's write-fault handler make it writable again; a writable page is one
- * written since the last scan.  Mode 1 never needs the CPU to set a dirty
- * bit; it was written when the testbed's corruption was blamed on the
- * emulated CPU's dirty bits, which it was not (docs/testbed.md).
- */
-static unsigned int user_wp;
-module_param(user_wp, uint, 0644);
-MODULE_PARM_DESC(user_wp, "Track process pages by write-protection instead of dirty bits (default 0)");
-
-static inline void tracker_mark(struct selfmig_tracker *t, unsigned long pfn,
-				unsigned long n)
-{
-	unsigned long end = pfn + n;
-
-	if (end > t->nr_pfns)
-		end = t->nr_pfns;
-	for (; pfn < end; pfn++)
-		__set_bit(pfn, t->pending);
-}
-
-/* Called by the platform for frames others write; may run in any context. */
-void selfmig_tracker_mark_foreign(struct selfmig_tracker *t, unsigned long pfn)
-{
-	if (pfn < t->nr_pfns)
-		set_bit(pfn, t->foreign_seen);
-}
-
-/* ------------------------------------------------------------------ */
-/* Kernel mappings                                                      */
-
-/*
  * Off: leave kernel leaf tables as the CPU and the tracker left them, and
  * count them changed at the freeze whenever they hold a dirty or writable
  * leaf (for experiments that compare).  A migration keeps the value it
@@ -102,455 +58,11 @@ static bool canon_tables = true;
 module_param(canon_tables, bool, 0644);
 MODULE_PARM_DESC(canon_tables, "Send kernel leaf page tables with accessed and dirty bits set, and set them at the freeze (default on)");
 
-/*
- * Take a leaf's dirty bit.  A normal scan clears it (and the write that
- * clears it makes the page-table page itself dirty, for the next scan).
- *
- * The final scan only reads it.  The page-table page holding the leaf then
- * counts as changed if the CPU may have set that bit in it since it was
- * sent (@dirty), or may still set it (@writable): the freeze writes its
- * own buffers after this scan.  Not a leaf table the final scan puts in
- * canonical form (@canon), where the bit is set already.
- */
-static bool take_dirty(struct selfmig_tracker *t, unsigned long *entry,
-		       bool dirty, bool writable, bool canon)
+/* Called by the platform for frames others write; may run in any context. */
+void selfmig_tracker_mark_foreign(struct selfmig_tracker *t, unsigned long pfn)
 {
-	if (t->final) {
-		if (!canon && (dirty || writable))
-			tracker_mark(t, PHYS_PFN(__pa(entry)), 1);
-		return dirty;
-	}
-	if (!dirty)
-		return false;
-	return test_and_clear_bit(_PAGE_BIT_DIRTY, entry);
-}
-
-/**
- * selfmig_tracker_canon_table() - a kernel leaf table's canonical form
- * @table: a page of page-table entries (the table itself, or a copy)
- *
- * Sets the accessed bit of every present entry and the dirty bit of every
- * present, writable one: the bits the CPU may set in a kernel mapping at
- * any time.  Writes only the entries that lack them.
- */
-void selfmig_tracker_canon_table(void *table)
-{
-	unsigned long *e = table;
-	unsigned int i;
-
-	for (i = 0; i < PTRS_PER_PTE; i++) {
-		unsigned long v = READ_ONCE(e[i]), want = v;
-
-		if (!(v & _PAGE_PRESENT))
-			continue;
-		want |= _PAGE_ACCESSED;
-		if (v & _PAGE_RW)
-			want |= _PAGE_DIRTY;
-		if (want != v)
-			WRITE_ONCE(e[i], want);
-	}
-}
-
-/* Is @pfn a kernel leaf table that is sent in canonical form? */
-bool selfmig_tracker_kernel_table(const struct selfmig_tracker *t,
-				  unsigned long pfn)
-{
-	return t->canon && pfn < t->nr_pfns && test_bit(pfn, t->ktables);
-}
-
-static void scan_kernel_pte(struct selfmig_tracker *t, pmd_t *pmd,
-			    unsigned long addr, unsigned long end)
-{
-	pte_t *pte = pte_offset_kernel(pmd, addr);
-
-	for (; addr != end; pte++, addr += PAGE_SIZE) {
-		pte_t v = READ_ONCE(*pte);
-
-		if (pte_present(v) &&
-		    take_dirty(t, (unsigned long *)&pte->pte, pte_dirty(v),
-			       pte_write(v), t->canon))
-			tracker_mark(t, pte_pfn(v), 1);
-	}
-}
-
-/* A kernel leaf table met by a scan; the final scan settles its form. */
-static void kernel_table(struct selfmig_tracker *t, pmd_t *pmd)
-{
-	unsigned long pfn = pmd_pfn(*pmd);
-
-	if (pfn >= t->nr_pfns)
-		return;
-	__set_bit(pfn, t->ktables);
-	if (t->final && t->canon) {
-		__set_bit(pfn, t->ktables_now);
-		selfmig_tracker_canon_table(pte_offset_kernel(pmd, 0));
-		t->final_tables++;
-	}
-}
-
-/*
- * The same lower table under several entries in a row (KASAN's shadow maps
- * terabytes through one shared table per level) is read once: its dirty
- * bits are the same bits each time.
- */
-static bool same_table(unsigned long *last, unsigned long table)
-{
-	if (*last == table)
-		return true;
-	*last = table;
-	return false;
-}
-
-static void scan_kernel_pmd(struct selfmig_tracker *t, pud_t *pud,
-			    unsigned long addr, unsigned long end)
-{
-	pmd_t *pmd = pmd_offset(pud, addr);
-	unsigned long next, last = 0;
-
-	do {
-		pmd_t v = READ_ONCE(*pmd);
-
-		next = pmd_addr_end(addr, end);
-		if (pmd_none(v) || !pmd_present(v))
-			continue;
-		if (pmd_large(v)) {
-			if (take_dirty(t, (unsigned long *)&pmd->pmd, pmd_dirty(v),
-				       pmd_write(v), false))
-				tracker_mark(t, pmd_pfn(v), PTRS_PER_PTE);
-			t->large_leaves++;
-			continue;
-		}
-		if (same_table(&last, pmd_pfn(v)))
-			continue;
-		scan_kernel_pte(t, pmd, addr, next);
-		kernel_table(t, pmd);
-	} while (pmd++, addr = next, addr != end);
-	/* A large guest's direct map is millions of entries: let others run. */
-	if (!t->final)
-		cond_resched();
-}
-
-static void scan_kernel_pud(struct selfmig_tracker *t, p4d_t *p4d,
-			    unsigned long addr, unsigned long end)
-{
-	pud_t *pud = pud_offset(p4d, addr);
-	unsigned long next, last = 0;
-
-	do {
-		pud_t v = READ_ONCE(*pud);
-
-		next = pud_addr_end(addr, end);
-		if (pud_none(v) || !pud_present(v))
-			continue;
-		if (pud_large(v)) {
-			if (take_dirty(t, (unsigned long *)&pud->pud, pud_dirty(v),
-				       pud_write(v), false))
-				tracker_mark(t, pud_pfn(v), PTRS_PER_PMD * PTRS_PER_PTE);
-			t->large_leaves++;
-			continue;
-		}
-		if (same_table(&last, pud_pfn(v)))
-			continue;
-		scan_kernel_pmd(t, pud, addr, next);
-	} while (pud++, addr = next, addr != end);
-}
-
-static void scan_kernel_p4d(struct selfmig_tracker *t, pgd_t *pgd,
-			    unsigned long addr, unsigned long end)
-{
-	p4d_t *p4d = p4d_offset(pgd, addr);
-	unsigned long next, last = 0;
-
-	do {
-		next = p4d_addr_end(addr, end);
-		if (p4d_none(*p4d) || p4d_bad(*p4d))
-			continue;
-		if (same_table(&last, p4d_pfn(*p4d)))
-			continue;
-		scan_kernel_pud(t, p4d, addr, next);
-	} while (p4d++, addr = next, addr != end);
-}
-
-/* The kernel half of the address space, through init_mm. */
-static void scan_kernel(struct selfmig_tracker *t)
-{
-	unsigned long addr = ~((1UL << __VIRTUAL_MASK_SHIFT) - 1);
-	unsigned long end = 0;	/* wraps: up to the top of the address space */
-	unsigned long next;
-	pgd_t *pgd = pgd_offset_k(addr);
-
-	t->large_leaves = 0;
-	do {
-		next = pgd_addr_end(addr, end);
-		if (pgd_none(*pgd) || pgd_bad(*pgd))
-			continue;
-		scan_kernel_p4d(t, pgd, addr, next);
-	} while (pgd++, addr = next, addr != end);
-}
-
-/* ------------------------------------------------------------------ */
-/* Process page tables                                                  */
-
-struct mm_scan {
-	struct selfmig_tracker *t;
-	struct mm_struct *mm;
-	struct vm_area_struct *vma;	/* NULL: a raw walk at the freeze */
-	u32 pages;
-};
-
-/*
- * The page behind a user PTE when Linux manages it as a normal page (what
- * vm_normal_page() answers; that one is not available to modules): not for
- * raw PFN mappings, special PTEs or the shared zero page.
- */
-static struct page *tracker_normal_page(struct vm_area_struct *vma, pte_t pte)
-{
-	unsigned long pfn = pte_pfn(pte);
-
-	if (!vma || vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP))
-		return NULL;
-	if (pte_special(pte) || is_zero_pfn(pfn) || !pfn_valid(pfn))
-		return NULL;
-	return pfn_to_page(pfn);
-}
-
-static void scan_user_pte(struct mm_scan *s, pmd_t *pmd, unsigned long addr,
-			  unsigned long end)
-{
-	struct mm_struct *mm = s->mm;
-	struct selfmig_tracker *t = s->t;
-	spinlock_t *ptl;	/* the page-table page's lock */
-	pte_t *start, *pte;
-
-	start = pte_offset_map_lock(mm, pmd, addr, &ptl);
-	/* The CPU sets accessed and dirty bits here without a trace. */
-	if (t->final)
-		tracker_mark(t, PHYS_PFN(__pa(start)), 1);
-	for (pte = start; addr != end; pte++, addr += PAGE_SIZE) {
-		pte_t v = READ_ONCE(*pte);
-		struct page *page;
-
-		if (!pte_present(v) || !pte_dirty(v))
-			continue;
-		if (user_wp) {
-			/* Writable means written since the last scan (or never scanned). */
-			if (!pte_write(v) ||
-			    (s->vma && !tracker_normal_page(s->vma, v)))
-				continue;
-			if (!t->final &&
-			    !test_and_clear_bit(_PAGE_BIT_RW, (unsigned long *)&pte->pte))
-				continue;
-			tracker_mark(t, pte_pfn(v), 1);
-			s->pages++;
-			continue;
-		}
-		if (t->final) {
-			/* Read only: the dirty bit stays for the next kernel. */
-			tracker_mark(t, pte_pfn(v), 1);
-			s->pages++;
-			continue;
-		}
-		if (!test_and_clear_bit(_PAGE_BIT_DIRTY, (unsigned long *)&pte->pte))
-			continue;
-		/*
-		 * The dirty bit was Linux's only record that this page differs
-		 * from its backing store (file, swap) or that a MADV_FREE page
-		 * was written again: move that record to the folio.
-		 */
-		page = tracker_normal_page(s->vma, v);
-		if (page)
-			folio_mark_dirty(page_folio(page));
-		tracker_mark(t, pte_pfn(v), 1);
-		s->pages++;
-	}
-	pte_unmap_unlock(start, ptl);
-}
-
-static void scan_user_pmd(struct mm_scan *s, pud_t *pud, unsigned long addr,
-			  unsigned long end)
-{
-	pmd_t *pmd = pmd_offset(pud, addr);
-	unsigned long next;
-
-	do {
-		pmd_t v = READ_ONCE(*pmd);
-
-		next = pmd_addr_end(addr, end);
-		if (s->t->final)
-			tracker_mark(s->t, PHYS_PFN(__pa(pmd)), 1);
-		if (pmd_none(v) || !pmd_present(v))
-			continue;
-		if (pmd_large(v) || pmd_bad(v)) {
-			/* No transparent huge pages in this guest: count it. */
-			s->t->large_leaves++;
-			continue;
-		}
-		scan_user_pte(s, pmd, addr, next);
-	} while (pmd++, addr = next, addr != end);
-}
-
-static void scan_user_range(struct mm_scan *s, unsigned long addr,
-			    unsigned long end)
-{
-	pgd_t *pgd = pgd_offset(s->mm, addr);
-	unsigned long next;
-
-	do {
-		p4d_t *p4d;
-		unsigned long p4d_next, pud_next;
-		unsigned long a = addr;
-
-		next = pgd_addr_end(addr, end);
-		if (s->t->final)
-			tracker_mark(s->t, PHYS_PFN(__pa(pgd)), 1);
-		if (pgd_none(*pgd) || pgd_bad(*pgd))
-			continue;
-		p4d = p4d_offset(pgd, a);
-		do {
-			pud_t *pud;
-
-			p4d_next = p4d_addr_end(a, next);
-			if (s->t->final)
-				tracker_mark(s->t, PHYS_PFN(__pa(p4d)), 1);
-			if (p4d_none(*p4d) || p4d_bad(*p4d))
-				continue;
-			pud = pud_offset(p4d, a);
-			do {
-				pud_next = pud_addr_end(a, p4d_next);
-				if (s->t->final)
-					tracker_mark(s->t, PHYS_PFN(__pa(pud)), 1);
-				if (pud_none(*pud) || pud_bad(*pud))
-					continue;
-				scan_user_pmd(s, pud, a, pud_next);
-			} while (pud++, a = pud_next, a != p4d_next);
-		} while (p4d++, a = p4d_next, a != next);
-	} while (pgd++, addr = next, addr != end);
-}
-
-/*
- * Scan one address space.  Outside the freeze we may sleep for its lock;
- * at the freeze (interrupts off, other CPUs stopped) we only try it.  A
- * writer caught holding it is in the middle of changing the layout, so its
- * VMAs cannot be trusted, but its page tables can: every CPU is stopped
- * outside any page-table lock, and a table is unlinked before it is freed.
- * Such an address space (counted in busy_mms) is walked whole, without
- * VMAs: reading dirty bits needs no more.
- */
-static u32 scan_mm(struct selfmig_tracker *t, struct mm_struct *mm, bool atomic)
-{
-	struct mm_scan s = { .t = t, .mm = mm };
-	struct vm_area_struct *vma;
-
-	VMA_ITERATOR(vmi, mm, 0);
-
-	if (atomic) {
-		if (!mmap_read_trylock(mm)) {
-			t->busy_mms++;
-			scan_user_range(&s, 0, TASK_SIZE_MAX);
-			return s.pages;
-		}
-	} else {
-		mmap_read_lock(mm);
-	}
-	for_each_vma(vmi, vma) {
-		s.vma = vma;
-		scan_user_range(&s, vma->vm_start, vma->vm_end);
-	}
-	mmap_read_unlock(mm);
-	return s.pages;
-}
-
-static void proc_note(struct selfmig_tracker *t, struct task_struct *p,
-		      u32 pages)
-{
-	struct selfmig_proc_count *e;
-
-	if (!pages)
-		return;
-	if (t->nr_cur < SELFMIG_MAX_PROCS) {
-		e = &t->cur[t->nr_cur++];
-	} else {
-		/* Keep the heaviest: replace the lightest if this one is heavier. */
-		u32 i, min = 0;
-
-		for (i = 1; i < SELFMIG_MAX_PROCS; i++)
-			if (t->cur[i].pages < t->cur[min].pages)
-				min = i;
-		if (t->cur[min].pages >= pages)
-			return;
-		e = &t->cur[min];
-	}
-	e->pid = task_tgid_nr(p);
-	e->pages = pages;
-	get_task_comm(e->comm, p);
-}
-
-static int proc_cmp(const void *a, const void *b)
-{
-	const struct selfmig_proc_count *x = a, *y = b;
-
-	return x->pages < y->pages ? 1 : x->pages > y->pages ? -1 : 0;
-}
-
-/* Atomic context: walk the task list directly (everything is stopped). */
-static void scan_users_atomic(struct selfmig_tracker *t)
-{
-	struct task_struct *p;
-
-	rcu_read_lock();
-	for_each_process(p) {
-		struct mm_struct *mm = READ_ONCE(p->mm);
-
-		if (!mm || (p->flags & PF_KTHREAD))
-			continue;
-		proc_note(t, p, scan_mm(t, mm, true));
-	}
-	rcu_read_unlock();
-}
-
-/*
- * Sleeping context: take references to a batch of address spaces under RCU,
- * then scan them with their locks.
- */
-#define MM_BATCH 32
-static void scan_users(struct selfmig_tracker *t)
-{
-	struct {
-		struct mm_struct *mm;
-		struct task_struct *task;
-	} batch[MM_BATCH];
-	pid_t next_pid = 0;
-	int n, i;
-
-	do {
-		struct task_struct *p;
-
-		n = 0;
-		rcu_read_lock();
-		for_each_process(p) {
-			struct mm_struct *mm;
-
-			if (task_tgid_nr(p) < next_pid || (p->flags & PF_KTHREAD))
-				continue;
-			if (n == MM_BATCH)
-				break;
-			mm = get_task_mm(p);
-			if (!mm)
-				continue;
-			get_task_struct(p);
-			batch[n].mm = mm;
-			batch[n].task = p;
-			n++;
-		}
-		rcu_read_unlock();
-		for (i = 0; i < n; i++) {
-			proc_note(t, batch[i].task, scan_mm(t, batch[i].mm, false));
-			if (task_tgid_nr(batch[i].task) >= next_pid)
-				next_pid = task_tgid_nr(batch[i].task) + 1;
-			mmput(batch[i].mm);
-			put_task_struct(batch[i].task);
-		}
-	} while (n == MM_BATCH);
+	if (pfn < t->nr_pfns)
+		set_bit(pfn, t->foreign_seen);
 }
 
 /* ------------------------------------------------------------------ */
@@ -558,6 +70,13 @@ static void scan_users(struct selfmig_tracker *t)
 static void tracker_flush_cpu(void *unused)
 {
 	__flush_tlb_all();
+}
+
+static int proc_cmp(const void *a, const void *b)
+{
+	const struct selfmig_proc_count *x = a, *y = b;
+
+	return x->pages < y->pages ? 1 : x->pages > y->pages ? -1 : 0;
 }
 
 /* Add the frames others wrote or may write to the pending set. */
@@ -633,9 +152,9 @@ unsigned long selfmig_tracker_scan(struct selfmig_tracker *t)
 	t->busy_mms = 0;
 
 	if (scan_mask & 1)
-		scan_kernel(t);
+		tracker_scan_kernel(t);
 	if (scan_mask & 2)
-		scan_users(t);
+		tracker_scan_users(t);
 	selfmig_tracker_take_foreign(t);
 	selfmig_tracker_discardable(t, NULL);
 	if (scan_mask & 32)
@@ -684,7 +203,7 @@ void selfmig_tracker_scan_final(struct selfmig_tracker *t,
 	t->busy_mms = 0;
 	w = bitmap_weight(t->pending, t->nr_pfns);
 	t->final_from[SELFMIG_FINAL_BEFORE] = w;
-	scan_users_atomic(t);
+	tracker_scan_users_atomic(t);
 	t->final_from[SELFMIG_FINAL_USERS] = bitmap_weight(t->pending, t->nr_pfns) - w;
 	w += t->final_from[SELFMIG_FINAL_USERS];
 	selfmig_tracker_mark_buffer(t, t, sizeof(*t));
@@ -698,7 +217,7 @@ void selfmig_tracker_scan_final(struct selfmig_tracker *t,
 	w += t->final_from[SELFMIG_FINAL_OWN];
 	bitmap_zero(t->ktables_now, t->nr_pfns);
 	t->final_tables = 0;
-	scan_kernel(t);
+	tracker_scan_kernel(t);
 	/*
 	 * A frame sent as a leaf table that is no longer one was sent in
 	 * canonical form, which its bytes need not have now.

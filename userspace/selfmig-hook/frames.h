@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Which frames of a guest are populated, as dom0 learns it by mapping them
- * (frames.c, no hypervisor calls; hook_xen.c maps).
+ * (frames.c, no hypervisor calls; frames_xen.c maps).
  *
  * A foreign mapping answers for each frame.  Xen answers EINVAL for a gfn
  * with no page behind it (a hole, or a frame ballooned out); that, and only

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * selfmig-hook: the calls into libxenctrl, libxenguest, libxenforeignmemory,
- * libxenstore and libxl (hook_xen.c).  Every function that can fail writes a
- * one-line message into err.
+ * libxenstore and libxl (hook_xen.c: the domain; save_xen.c: its save image;
+ * frames_xen.c: its memory).  Every function that can fail writes a one-line
+ * message into err.
  */
 #ifndef SELFMIG_HOOK_XEN_H
 #define SELFMIG_HOOK_XEN_H

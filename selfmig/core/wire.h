@@ -3,7 +3,9 @@
  * Encoder and decoder of the selfmig page stream (see selfmig_wire.h for the
  * format).  The code is shared by the guest kernel module (sender) and the
  * userspace receiver; it never allocates memory and never compresses: the
- * caller owns every buffer and does any zlib work itself.
+ * caller owns every buffer and does any zlib work itself.  The errors and
+ * header builders are in wire.c, the encoder in wire_enc.c, the decoder in
+ * wire_dec.c.
  */
 #ifndef SELFMIG_CORE_WIRE_H
 #define SELFMIG_CORE_WIRE_H

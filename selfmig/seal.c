@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The stream's seal (version 3 of selfmig_wire.h): the key, derived from
+ * The stream's seal (version 3 of docs/wire-format.md): the key, derived from
  * dom0's secret with HKDF-SHA256 through the crypto API's hmac(sha256), and
  * ChaCha20-Poly1305 over each part, through the kernel's library functions.
  *

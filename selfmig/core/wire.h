@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Encoder and decoder of the selfmig page stream (see selfmig_wire.h for the
- * format).  The code is shared by the guest kernel module (sender) and the
- * userspace receiver; it never allocates memory and never compresses: the
- * caller owns every buffer and does any zlib work itself.  The errors and
- * header builders are in wire.c, the encoder in wire_enc.c, the decoder in
- * wire_dec.c.
+ * Encoder and decoder of the selfmig page stream, whose format
+ * docs/wire-format.md specifies.  The code is shared by the guest kernel
+ * module (sender) and the userspace receiver; it never allocates memory and
+ * never compresses: the caller owns every buffer and does any zlib work
+ * itself.  The errors and header builders are in wire.c, the encoder in
+ * wire_enc.c, the decoder in wire_dec.c.
  */
 #ifndef SELFMIG_CORE_WIRE_H
 #define SELFMIG_CORE_WIRE_H
@@ -102,7 +102,7 @@ struct smw_end_info {
  * key from the migration id and the stream salt, once the stream header
  * has passed its own checks and before its tag is opened; 0, or nonzero
  * if it cannot.  open() decrypts buf[0..len) in place and checks tag, with
- * ad[0..ad_len) as associated data and the 96-bit nonce of selfmig_wire.h
+ * ad[0..ad_len) as associated data and the 96-bit nonce of docs/wire-format.md
  * built from nonce; it returns 0 if the tag matches and nonzero otherwise
  * (buf is then garbage).
  */

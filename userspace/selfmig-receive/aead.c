@@ -2,7 +2,7 @@
 /*
  * The page stream's seal through OpenSSL's libcrypto: HKDF-SHA256 for the
  * key, ChaCha20-Poly1305 (RFC 8439) for each part.  The nonce is the 96-bit
- * one of selfmig_wire.h: four zero bytes, then the 64-bit counter,
+ * one of docs/wire-format.md: four zero bytes, then the 64-bit counter,
  * little-endian; the module's kernel library builds the same.
  */
 #include <openssl/core_names.h>

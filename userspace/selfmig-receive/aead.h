@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The page stream's seal (version 3 of selfmig_wire.h) in userspace: the
+ * The page stream's seal (version 3 of docs/wire-format.md) in userspace: the
  * key derived from the migration's secret, and ChaCha20-Poly1305 to open
  * and seal parts, both through OpenSSL's libcrypto.
  */
@@ -37,7 +37,7 @@ int smr_aead_begin(void *ctx, const u8 id[SMW_ID_LEN],
 		   const u8 salt[SMW_SALT_LEN]);
 
 /*
- * Seal buf[0..len) in place under key and nonce (as selfmig_wire.h builds
+ * Seal buf[0..len) in place under key and nonce (as docs/wire-format.md builds
  * it), with ad as associated data, and write the tag.  For tools and
  * tests: the stream's sender is the module.  0, or -1.
  */

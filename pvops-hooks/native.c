@@ -171,7 +171,7 @@ static int native_read_key(const u8 id[SMW_ID_LEN], u8 key[SMW_KEY_LEN])
 	memzero_explicit(native_key, sizeof(native_key));
 	if (ret) {
 		pr_err("parameter key is not a valid key line\n");
-		return -EINVAL;
+		return -EACCES;
 	}
 	if (memcmp(kid, id, SMW_ID_LEN)) {
 		pr_err("parameter key is for migration %*phN, not %*phN\n",

@@ -96,7 +96,7 @@ static int selfmig_xen_read_key(const u8 id[SMW_ID_LEN], u8 key[SMW_KEY_LEN])
 	u8 kid[SMW_ID_LEN];
 	unsigned int len;
 	char *val;
-	int ret;
+	int ret = 0;
 
 	val = xenbus_read(XBT_NIL, "control/selfmig", "key", &len);
 	if (IS_ERR(val)) {
@@ -104,9 +104,9 @@ static int selfmig_xen_read_key(const u8 id[SMW_ID_LEN], u8 key[SMW_KEY_LEN])
 		       PTR_ERR(val));
 		return -EACCES;
 	}
-	ret = smk_parse(val, len, kid, key);
-	if (ret) {
+	if (smk_parse(val, len, kid, key)) {
 		pr_err("control/selfmig/key is not a valid key line\n");
+		ret = -EACCES;
 		goto out;
 	}
 	if (memcmp(kid, id, SMW_ID_LEN)) {

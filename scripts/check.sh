@@ -152,9 +152,19 @@ expect_fail noboot-fails 'guest domain died before it answered.*(Kernel panic|se
 tally "a guest that never boots fails the scenario" $?
 
 # A dom0 that stops answering must cost only its own scenario: the host fails
-# it, restarts the machine, and runs the rest.
-TESTBED_GRACE_S=20 tests/xen/run --deadline "$deadline" "${hap[@]}" testbed-wedge boot \
+# it, restarts the machine, and runs the rest.  Before it, a scenario that
+# outruns its limit: dom0 must report what each process waited for.
+TESTBED_GRACE_S=20 tests/xen/run --deadline "$deadline" "${hap[@]}" testbed-hang testbed-wedge boot \
 	> build/logs/check-wedge.txt 2>&1
+hr=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["reason"])' \
+	build/logs/testbed-hang/result.json 2>/dev/null)
+echo "   hang: testbed-hang: $hr"
+grep -E '^  \| dom0-hang: (xenstored answers|the 9p share takes writes)$' build/logs/check-wedge.txt
+grep -E '^  \| dom0-hang: pid [0-9]+ S .*cat /tmp/testbed-hang.fifo' build/logs/check-wedge.txt
+[[ "$hr" == "scenario timed out"* ]] &&
+	[ "$(grep -cE '^  \| dom0-hang: (xenstored answers|the 9p share takes writes)$' build/logs/check-wedge.txt)" = 2 ] &&
+	grep -qE '^  \| dom0-hang: pid [0-9]+ S .*cat /tmp/testbed-hang.fifo' build/logs/check-wedge.txt
+tally "a scenario over its limit fails with dom0's report of what it waited for" $?
 wr=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["reason"])' \
 	build/logs/testbed-wedge/result.json 2>/dev/null)
 bp=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pass"])' \

@@ -3,6 +3,8 @@
 # Userspace layout rules (kept simple on purpose):
 #   userspace/<prog>/main.c   makes a program build/bin/<prog> (dom0 side, dynamic);
 #   programs named in GUEST_PROGS are also built static into build/guest-bin/;
+#   userspace/receiver/ is a library (the page-stream receiver), built as
+#   build/lib/libreceiver.a and linked by selfmig-receive and selfmig-hook;
 #   every other userspace/*/*.c file, except *_xen.c (needs libxen*), and
 #   every selfmig/core/*.c is linkable into the unit tests tests/unit/test_*.c.
 
@@ -11,7 +13,7 @@ TOP       := $(CURDIR)
 B         := build
 CC        ?= gcc
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-CPPFLAGS  := -D_GNU_SOURCE -Iselfmig/uapi -Iselfmig/core -Iuserspace/common
+CPPFLAGS  := -D_GNU_SOURCE -Iselfmig/uapi -Iselfmig/core -Iuserspace/common -Iuserspace/receiver
 # Fault injection points (userspace/selfmig-hook/fault.h), armed only by
 # SELFMIG_FAULT in the environment; `make FAULTS=0` builds without them.
 FAULTS    ?= 1
@@ -29,14 +31,18 @@ LIBS_selfmig-receive := -lz -lcrypto
 XENLIBS     := -lxenctrl -lxenguest -lxenstore -lxenforeignmemory -lxentoollog
 LIBS_selfmig-verify := $(XENLIBS) -lz
 LIBS_selfmig-hook := $(XENLIBS) -lxenlight -lz -lcrypto
-# selfmig-hook self decodes the guest's page stream with the receiver's code.
-EXTRA_SRC_selfmig-hook := $(addprefix userspace/selfmig-receive/,receiver.c inflate.c meta.c report.c net.c serve.c aead.c)
+# The receiver library: selfmig-receive is its command line, and
+# selfmig-hook self decodes the guest's page stream with it.
+RECV_SRC    := $(wildcard userspace/receiver/*.c)
+RECV_LIB    := $(B)/lib/libreceiver.a
+LIBA_selfmig-receive := $(RECV_LIB)
+LIBA_selfmig-hook := $(RECV_LIB)
 LIBS_selfmig := -lxenstore -lz
 LIBS_selfmigd := -lxenstore -lxentoolcore -lpthread -lz
 
 CORE_SRC    := $(wildcard selfmig/core/*.c)
 COMMON_SRC  := $(wildcard userspace/common/*.c)
-LIB_SRC     := $(CORE_SRC) $(COMMON_SRC) \
+LIB_SRC     := $(CORE_SRC) $(COMMON_SRC) $(RECV_SRC) \
                $(filter-out %/main.c %_xen.c,$(foreach d,$(PROG_DIRS),$(wildcard userspace/$(d)/*.c)))
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 UNIT_BINS   := $(patsubst tests/unit/%.c,$(B)/unit/%,$(UNIT_SRC))
@@ -69,10 +75,17 @@ deps:
 	@scripts/deps.sh
 
 # ---------------------------------------------------------------- userspace
+$(B)/lib/obj/%.o: userspace/receiver/%.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+$(RECV_LIB): $(patsubst userspace/receiver/%.c,$(B)/lib/obj/%.o,$(RECV_SRC))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
 define prog_rule
-$(B)/bin/$(1): $(wildcard userspace/$(1)/*.c) $$(EXTRA_SRC_$(1)) $(CORE_SRC) $(COMMON_SRC) $(HDRS)
+$(B)/bin/$(1): $(wildcard userspace/$(1)/*.c) $$(LIBA_$(1)) $(CORE_SRC) $(COMMON_SRC) $(HDRS)
 	@mkdir -p $$(@D)
-	$$(CC) $$(CPPFLAGS) $$(CFLAGS) -o $$@ $(wildcard userspace/$(1)/*.c) $$(EXTRA_SRC_$(1)) $(CORE_SRC) $(COMMON_SRC) \
+	$$(CC) $$(CPPFLAGS) $$(CFLAGS) -o $$@ $(wildcard userspace/$(1)/*.c) $$(LIBA_$(1)) $(CORE_SRC) $(COMMON_SRC) \
 		$$(or $$(LIBS_$(1)),$$(LIBS_default))
 $(B)/guest-bin/$(1): $(wildcard userspace/$(1)/*.c) $(CORE_SRC) $(COMMON_SRC) $(HDRS)
 	@mkdir -p $$(@D)

@@ -46,7 +46,7 @@
 #include "fuzz_common.h"
 #include "xenstream.h"
 #include "../../userspace/selfmig-hook/forward.h"
-#include "../../userspace/selfmig-receive/receiver.h"
+#include "receiver.h"
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)

@@ -23,8 +23,8 @@
 
 #include "fuzz_common.h"
 #include "crc32c.h"
-#include "../../userspace/selfmig-receive/receiver.h"
-#include "../../userspace/selfmig-receive/aead.h"
+#include "receiver.h"
+#include "aead.h"
 
 static char image_path[300], meta_path[300];
 

@@ -20,7 +20,7 @@
 #include "notice.h"
 #include "xenstream.h"
 #include "../unit/testbuf.h"
-#include "../../userspace/selfmig-receive/aead.h"
+#include "aead.h"
 
 #define PAGES 16U
 

@@ -15,7 +15,7 @@
 
 #include "tap.h"
 #include "wire.h"
-#include "../../userspace/selfmig-receive/aead.h"
+#include "aead.h"
 
 /* Hex digits (whitespace ignored) into out; the number of bytes. */
 static size_t unhex(const char *s, u8 *out, size_t cap)

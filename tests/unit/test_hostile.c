@@ -28,8 +28,8 @@
 
 #include "tap.h"
 #include "wire.h"
-#include "../../userspace/selfmig-receive/receiver.h"
-#include "../../userspace/selfmig-receive/net.h"
+#include "receiver.h"
+#include "net.h"
 
 static const u8 test_id[SMW_ID_LEN] = {
 	0x5e, 0x1f, 0x00, 0x15, 0x00, 0x11, 0x22, 0x33,

@@ -22,9 +22,9 @@
 #include "crc32c.h"
 #include "wire.h"
 #include "authkey.h"
-#include "../../userspace/selfmig-receive/receiver.h"
-#include "../../userspace/selfmig-receive/net.h"
-#include "../../userspace/selfmig-receive/aead.h"
+#include "receiver.h"
+#include "net.h"
+#include "aead.h"
 
 #define PAGES 64U
 

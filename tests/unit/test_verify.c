@@ -21,7 +21,7 @@
 #include "finalset.h"
 #include "../../userspace/selfmig-verify/verify.h"
 #include "../../userspace/selfmig-verify/dump.h"
-#include "../../userspace/selfmig-receive/receiver.h"
+#include "receiver.h"
 
 #define G		2500ULL		/* guest frames: three map batches */
 #define PG		4096U

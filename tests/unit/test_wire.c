@@ -18,7 +18,7 @@
 #include "crc32c.h"
 #include "wire.h"
 #include "authkey.h"
-#include "../../userspace/selfmig-receive/aead.h"
+#include "aead.h"
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                             */

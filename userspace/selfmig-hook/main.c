@@ -69,7 +69,7 @@
 
 #include "authkey.h"
 #include "fault.h"
-#include "../selfmig-receive/receiver.h"
+#include "receiver.h"
 #include "guard.h"
 #include "hook_xen.h"
 #include "xenstream.h"

@@ -40,8 +40,8 @@
 #include "switch.h"
 #include "xenstream.h"
 #include "xlrecv.h"
-#include "../selfmig-receive/net.h"
-#include "../selfmig-receive/receiver.h"
+#include "net.h"
+#include "receiver.h"
 
 static bool bit(const uint8_t *bm, uint64_t i)
 {

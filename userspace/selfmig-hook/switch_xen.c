@@ -11,7 +11,7 @@
 #include "hook_xen.h"
 #include "switch.h"
 #include "xlrecv.h"
-#include "../selfmig-receive/receiver.h"
+#include "receiver.h"
 
 static double now_s(void)
 {

@@ -175,7 +175,7 @@ int smg_round_line(const char *line, struct smg_round *o)
 	int n = 0;
 
 	memset(o, 0, sizeof(*o));
-	/* selfmig-receive's round line (userspace/selfmig-receive/receiver.c) */
+	/* selfmig-receive's round line (userspace/receiver/receiver.c) */
 	if (sscanf(line, "round %u%*[^:]: %llu pages sent (%llu zero), %llu bytes raw, %llu on wire, scanned %llu, dirty %llu, %lf ms, %lf MiB/s%n",
 		   &o->round, &o->pages_sent, &zero, &raw, &wire, &scanned,
 		   &o->pages_dirty, &o->ms, &o->mib_s, &n) != 9 &&

@@ -17,6 +17,12 @@ pages=$(get memory_pages)
 [ "$pages" -gt $(( MEMORY * 256 * 7 / 10 )) ] && [ "$pages" -le $(( MEMORY * 256 )) ] ||
 	fail "guest reports $pages RAM pages for $MEMORY MiB"
 
+step "checking docs/interface.md against the module's files and parameters"
+guest_sh 'cd /sys/kernel/selfmig && for f in *; do m=$(stat -c %a "$f"); n=-; case $m in *4*) n=$(wc -l < "$f") ;; esac; echo "file $f $m $n"; done; cd /sys/module/selfmig/parameters && for f in *; do echo "param $f $(stat -c %a "$f")"; done' \
+	> "$LOGDIR/interface.txt" || fail "cannot list the module's files in the guest"
+/host/tests/xen/interface-check /host/docs/interface.md "$LOGDIR/interface.txt" ||
+	fail "docs/interface.md does not match the module (see above; the listing is interface.txt)"
+
 step "checking the module's self-tests"
 guest_sh 'dmesg' > "$LOGDIR/guest-dmesg.txt"
 grep -q 'selfmig: self-tests: pass' "$LOGDIR/guest-dmesg.txt" ||

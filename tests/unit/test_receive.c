@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "args.h"
 #include "testbuf.h"
 #include "tap.h"
 #include "crc32c.h"
@@ -754,14 +755,14 @@ static void test_misc(void)
 	uLongf zlen = sizeof(z);
 
 	tap_test("migration id parsing");
-	CHECK_EQ(smr_parse_id("deadbeef00112233445566778899aabb", id), 0);
+	CHECK_EQ(smc_parse_id("deadbeef00112233445566778899aabb", id), 0);
 	CHECK(memcmp(id, test_id, SMW_ID_LEN) == 0);
-	CHECK_EQ(smr_parse_id("DEADBEEF-0011-2233-4455-66778899AABB", id), 0);
+	CHECK_EQ(smc_parse_id("DEADBEEF-0011-2233-4455-66778899AABB", id), 0);
 	CHECK(memcmp(id, test_id, SMW_ID_LEN) == 0);
-	CHECK_EQ(smr_parse_id("deadbeef", id), -EINVAL);
-	CHECK_EQ(smr_parse_id("deadbeef00112233445566778899aabbcc", id),
+	CHECK_EQ(smc_parse_id("deadbeef", id), -EINVAL);
+	CHECK_EQ(smc_parse_id("deadbeef00112233445566778899aabbcc", id),
 		 -EINVAL);
-	CHECK_EQ(smr_parse_id("deadbeef00112233445566778899aabx", id),
+	CHECK_EQ(smc_parse_id("deadbeef00112233445566778899aabx", id),
 		 -EINVAL);
 
 	tap_test("listen address parsing");

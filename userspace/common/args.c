@@ -2,6 +2,7 @@
 /*
  * The command-line grammar the project's programs share; see args.h.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -174,4 +175,31 @@ int smc_getopt(int argc, char *const argv[], const char *shortopts,
 		snprintf(err, errlen, "unknown option '-%c'", optopt);
 	}
 	return '?';
+}
+
+int smc_parse_id(const char *hex, uint8_t id[SMC_ID_LEN])
+{
+	unsigned int n = 0, v;
+	char c;
+
+	for (; (c = *hex) != '\0'; hex++) {
+		if (c == '-')
+			continue;
+		if (c >= '0' && c <= '9')
+			v = (unsigned int)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v = (unsigned int)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v = (unsigned int)(c - 'A' + 10);
+		else
+			return -EINVAL;
+		if (n >= 2 * SMC_ID_LEN)
+			return -EINVAL;
+		if (n % 2 == 0)
+			id[n / 2] = (uint8_t)(v << 4);
+		else
+			id[n / 2] |= (uint8_t)v;
+		n++;
+	}
+	return n == 2 * SMC_ID_LEN ? 0 : -EINVAL;
 }

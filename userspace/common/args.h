@@ -38,4 +38,11 @@ int smc_parse_i64(const char *opt, const char *s, int64_t min, int64_t max,
 int smc_getopt(int argc, char *const argv[], const char *shortopts,
 	       const struct option *longopts, char *err, size_t errlen);
 
+/*
+ * A migration's id: 32 hex digits, either case, '-' separators allowed
+ * (as a UUID is written), into 16 bytes.  0, or -EINVAL.
+ */
+#define SMC_ID_LEN	16
+int smc_parse_id(const char *hex, uint8_t id[SMC_ID_LEN]);
+
 #endif /* SELFMIG_COMMON_ARGS_H */

@@ -700,30 +700,3 @@ int smr_parse_seconds(const char *s, unsigned int *ms)
 	*ms = (unsigned int)(v * 1000.0 + 0.5);
 	return 0;
 }
-
-int smr_parse_id(const char *hex, u8 id[SMW_ID_LEN])
-{
-	unsigned int n = 0, v;
-	char c;
-
-	for (; (c = *hex) != '\0'; hex++) {
-		if (c == '-')
-			continue;
-		if (c >= '0' && c <= '9')
-			v = (unsigned int)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v = (unsigned int)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			v = (unsigned int)(c - 'A' + 10);
-		else
-			return -EINVAL;
-		if (n >= 2 * SMW_ID_LEN)
-			return -EINVAL;
-		if (n % 2 == 0)
-			id[n / 2] = (u8)(v << 4);
-		else
-			id[n / 2] |= (u8)v;
-		n++;
-	}
-	return n == 2 * SMW_ID_LEN ? 0 : -EINVAL;
-}

@@ -198,9 +198,6 @@ int smr_write_json(const struct smr_receiver *r, const char *path);
 /* Seconds (a decimal number, 0.01 to 86400) into milliseconds; 0 or -EINVAL. */
 int smr_parse_seconds(const char *s, unsigned int *ms);
 
-/* Parse 32 hex digits ('-' separators allowed) into id; 0 or -EINVAL. */
-int smr_parse_id(const char *hex, u8 id[SMW_ID_LEN]);
-
 /* Inflate src into exactly dst_len bytes at dst; 0 or a negative code. */
 int smr_inflate_exact(const u8 *src, u32 src_len, u8 *dst, u32 dst_len);
 

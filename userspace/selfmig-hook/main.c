@@ -67,6 +67,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "authkey.h"
 #include "fault.h"
 #include "receiver.h"
@@ -665,7 +666,7 @@ static int cmd_key(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (smr_parse_id(id_hex, id)) {
+	if (smc_parse_id(id_hex, id)) {
 		fprintf(stderr, "selfmig-hook: --id takes 32 hex digits\n");
 		return 2;
 	}

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "fault.h"
 #include "finalset.h"
 #include "forward.h"
@@ -353,7 +354,7 @@ int hk_cmd_self(int argc, char **argv)
 		return 2;
 	}
 	memset(&rcfg, 0, sizeof(rcfg));
-	if (smr_parse_id(id_hex, rcfg.id)) {
+	if (smc_parse_id(id_hex, rcfg.id)) {
 		fprintf(stderr, "selfmig-hook: --id takes 32 hex digits\n");
 		return 2;
 	}

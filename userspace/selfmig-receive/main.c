@@ -38,6 +38,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "authkey.h"
 #include "net.h"
 #include "receiver.h"
@@ -259,7 +260,7 @@ int main(int argc, char **argv)
 			cfg.image_path = optarg;
 			break;
 		case 'I':
-			if (smr_parse_id(optarg, cfg.id)) {
+			if (smc_parse_id(optarg, cfg.id)) {
 				fprintf(stderr, PROG ": --id wants 32 hex digits\n");
 				return 2;
 			}

@@ -325,6 +325,11 @@ int selfmig_xfer_round_end(struct selfmig_mig *m, struct smw_round_stats *st)
 	if (ret)
 		return ret;
 	st->round = m->enc.round;
+	/* What the encoder counted, for "rounds" too, not only for the wire. */
+	st->pages_sent = m->enc.round_pages;
+	st->pages_zero = m->enc.round_zero;
+	st->bytes_uncompressed = m->enc.round_raw_bytes;
+	st->bytes_compressed = m->enc.round_wire_bytes;
 	ret = selfmig_xfer_wire(m, smw_enc_round_end(&m->enc, hdr, payload, st));
 	if (ret)
 		return ret;

@@ -59,6 +59,12 @@ static int __init selfmig_init(void)
 		pr_err("cannot create /sys/kernel/selfmig: %d\n", ret);
 		return ret;
 	}
+	ret = selfmig_genl_init();
+	if (ret) {
+		pr_err("cannot register the generic netlink family: %d\n", ret);
+		selfmig_sysfs_exit();
+		return ret;
+	}
 
 	pr_info("version %s loaded: guest type %s, %lu RAM pages, %u cpus\n",
 		SELFMIG_VERSION, selfmig_platform()->name, totalram_pages(),
@@ -68,6 +74,7 @@ static int __init selfmig_init(void)
 
 static void __exit selfmig_exit(void)
 {
+	selfmig_genl_exit();
 	selfmig_sysfs_exit();
 	selfmig_migrate_exit();
 	pr_info("unloaded\n");

@@ -170,6 +170,10 @@ void selfmig_fail_cause(char *buf, size_t len, int err, int wire_err);
 
 int selfmig_sysfs_init(void);
 void selfmig_sysfs_exit(void);
+void selfmig_config_params(struct selfmig_config *cfg);
+int selfmig_control_start(struct selfmig_config *cfg);
+int selfmig_genl_init(void);
+void selfmig_genl_exit(void);
 
 int selfmig_selftest_run(void);
 

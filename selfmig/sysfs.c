@@ -102,6 +102,44 @@ static int parse_u32(const char *v, u32 *out)
 	return kstrtou32(v, 10, out);
 }
 
+/**
+ * selfmig_config_params() - a migration's settings before it gives its own
+ * @cfg: filled with the defaults and the module parameters' values
+ */
+void selfmig_config_params(struct selfmig_config *cfg)
+{
+	selfmig_config_defaults(cfg);
+	cfg->start_rate_mbit = start_rate_mbit;
+	cfg->max_bandwidth_mbit = max_bandwidth_mbit;
+	cfg->downtime_ms = downtime_ms;
+	cfg->max_rounds = max_rounds;
+	cfg->max_bytes_factor = max_bytes_factor;
+	cfg->compress = compress;
+}
+
+/**
+ * selfmig_control_start() - start a migration asked for through sysfs or
+ * netlink, with the secret that dom0 handed out for its id
+ * @cfg: its settings; the secret is read into it and wiped before return
+ *
+ * Return: 0, or the error of reading the secret (with require_key) or of
+ * starting.
+ */
+int selfmig_control_start(struct selfmig_config *cfg)
+{
+	int ret;
+
+	ret = selfmig_platform()->read_key(cfg->id, cfg->key);
+	if (ret && require_key)
+		return ret;
+	cfg->auth = !ret;
+	if (ret)
+		pr_warn("migrating without a secret: the stream is neither encrypted nor authenticated (require_key=0)\n");
+	ret = selfmig_migrate_start(cfg);
+	memzero_explicit(cfg->key, sizeof(cfg->key));
+	return ret;
+}
+
 /*
  * "migrate" takes space-separated key=value settings:
  *   dest=A.B.C.D:PORT (required)   id=32 hex digits (required)
@@ -115,14 +153,7 @@ static int parse_migrate(char *buf, struct selfmig_config *cfg)
 	u32 v;
 	int ret = 0;
 
-	selfmig_config_defaults(cfg);
-	cfg->start_rate_mbit = start_rate_mbit;
-	cfg->max_bandwidth_mbit = max_bandwidth_mbit;
-	cfg->downtime_ms = downtime_ms;
-	cfg->max_rounds = max_rounds;
-	cfg->max_bytes_factor = max_bytes_factor;
-	cfg->compress = compress;
-
+	selfmig_config_params(cfg);
 	while ((tok = strsep(&buf, " \t\n")) != NULL) {
 		if (!*tok)
 			continue;
@@ -199,14 +230,7 @@ static ssize_t migrate_store(struct kobject *k, struct kobj_attribute *a,
 	kfree(copy);
 	if (ret)
 		return ret;
-	ret = selfmig_platform()->read_key(cfg.id, cfg.key);
-	if (ret && require_key)
-		return ret;
-	cfg.auth = !ret;
-	if (ret)
-		pr_warn("migrating without a secret: the stream is neither encrypted nor authenticated (require_key=0)\n");
-	ret = selfmig_migrate_start(&cfg);
-	memzero_explicit(cfg.key, sizeof(cfg.key));
+	ret = selfmig_control_start(&cfg);
 	return ret ? ret : count;
 }
 

@@ -25,7 +25,7 @@ SANFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sa
 
 # Programs, their extra libraries, and which of them run inside the guest.
 PROG_DIRS   := $(patsubst userspace/%/main.c,%,$(wildcard userspace/*/main.c))
-GUEST_PROGS ?= $(filter sm-echo selfmig-counter selfmig-workload selfmigd sm-sched sm-web sm-netcfg,$(PROG_DIRS))
+GUEST_PROGS ?= $(filter sm-echo selfmig-counter selfmig-workload selfmigd sm-sched sm-web sm-netcfg selfmigctl,$(PROG_DIRS))
 LIBS_default := -lz
 LIBS_selfmig-receive := -lz -lcrypto
 XENLIBS     := -lxenctrl -lxenguest -lxenstore -lxenforeignmemory -lxentoollog
@@ -39,6 +39,11 @@ LIBA_selfmig-receive := $(RECV_LIB)
 LIBA_selfmig-hook := $(RECV_LIB)
 LIBS_selfmig := -lxenstore -lz
 LIBS_selfmigd := -lxenstore -lxentoolcore -lpthread -lz
+# selfmigctl talks to selfmig.ko's generic netlink family through libnl-genl.
+# Static libnl-3 carries resolver helpers (getaddrinfo) that selfmigctl never
+# calls, and ld warns about them on every static link: --no-warnings.
+LIBS_selfmigctl := -lnl-genl-3 -lnl-3 -lpthread -lm -Wl,--no-warnings
+$(B)/bin/selfmigctl $(B)/guest-bin/selfmigctl: CPPFLAGS += -I/usr/include/libnl3
 
 CORE_SRC    := $(wildcard selfmig/core/*.c)
 COMMON_SRC  := $(wildcard userspace/common/*.c)

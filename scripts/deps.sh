@@ -13,6 +13,8 @@ pkgs=(
 	linux-source-6.1 build-essential dpkg-dev flex bison bc libelf-dev libssl-dev kmod xz-utils
 	# userspace
 	libxen-dev zlib1g-dev python3
+	# selfmigctl: selfmig.ko's generic netlink family
+	libnl-genl-3-dev
 	# fuzzing (libFuzzer)
 	clang libclang-rt-14-dev
 	# benchmarks' plots

@@ -74,13 +74,27 @@ static int selfmig_nl_abort(struct sk_buff *skb, struct genl_info *info)
 	return selfmig_migrate_abort();
 }
 
+/* A u64 attribute of a nest and its value, for put_counts(). */
+struct nl_count {
+	int type;
+	u64 v;
+};
+
+static int put_counts(struct sk_buff *msg, const struct nl_count *c, size_t n,
+		      int pad)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (nla_put_u64_64bit(msg, c[i].type, c[i].v, pad))
+			return -EMSGSIZE;
+	return 0;
+}
+
 /* The result nest of @m; under selfmig_mig_lock. */
 static int put_result(struct sk_buff *msg, const struct selfmig_mig *m)
 {
-	const struct {
-		int type;
-		u64 v;
-	} counts[] = {
+	const struct nl_count counts[] = {
 		{ SELFMIG_R_GUEST_PAGES, m->nr_pfns },
 		{ SELFMIG_R_USED_PAGES, m->used_pages },
 		{ SELFMIG_R_USED_PEAK, m->used_peak },
@@ -100,7 +114,6 @@ static int put_result(struct sk_buff *msg, const struct selfmig_mig *m)
 		{ SELFMIG_R_TOTAL_MS, div_u64(m->total_ns, NSEC_PER_MSEC) },
 	};
 	struct nlattr *nest;
-	size_t i;
 
 	nest = nla_nest_start(msg, SELFMIG_A_RESULT);
 	if (!nest)
@@ -111,10 +124,8 @@ static int put_result(struct sk_buff *msg, const struct selfmig_mig *m)
 	    nla_put_u32(msg, SELFMIG_R_ROUNDS, m->nr_rounds) ||
 	    nla_put_u8(msg, SELFMIG_R_CANCELLED, !!m->cancelled))
 		goto cancel;
-	for (i = 0; i < ARRAY_SIZE(counts); i++)
-		if (nla_put_u64_64bit(msg, counts[i].type, counts[i].v,
-				      SELFMIG_R_PAD))
-			goto cancel;
+	if (put_counts(msg, counts, ARRAY_SIZE(counts), SELFMIG_R_PAD))
+		goto cancel;
 	nla_nest_end(msg, nest);
 	return 0;
 cancel:
@@ -151,10 +162,7 @@ fail:
 
 static int put_round(struct sk_buff *msg, u32 r, const struct smw_round_stats *s)
 {
-	const struct {
-		int type;
-		u64 v;
-	} counts[] = {
+	const struct nl_count counts[] = {
 		{ SELFMIG_RD_SCANNED, s->pages_scanned },
 		{ SELFMIG_RD_DIRTY, s->pages_dirty },
 		{ SELFMIG_RD_SENT, s->pages_sent },
@@ -165,15 +173,11 @@ static int put_round(struct sk_buff *msg, u32 r, const struct smw_round_stats *s
 		{ SELFMIG_RD_RATE_MBIT, div_u64(s->rate, 1000000) },
 	};
 	struct nlattr *nest;
-	size_t i;
 
 	nest = nla_nest_start(msg, SELFMIG_A_ROUND);
-	if (!nest || nla_put_u32(msg, SELFMIG_RD_INDEX, r))
+	if (!nest || nla_put_u32(msg, SELFMIG_RD_INDEX, r) ||
+	    put_counts(msg, counts, ARRAY_SIZE(counts), SELFMIG_RD_PAD))
 		goto cancel;
-	for (i = 0; i < ARRAY_SIZE(counts); i++)
-		if (nla_put_u64_64bit(msg, counts[i].type, counts[i].v,
-				      SELFMIG_RD_PAD))
-			goto cancel;
 	nla_nest_end(msg, nest);
 	return 0;
 cancel:

@@ -39,11 +39,19 @@ LIBA_selfmig-receive := $(RECV_LIB)
 LIBA_selfmig-hook := $(RECV_LIB)
 LIBS_selfmig := -lxenstore -lz
 LIBS_selfmigd := -lxenstore -lxentoolcore -lpthread -lz
-# selfmigctl talks to selfmig.ko's generic netlink family through libnl-genl.
-# Static libnl-3 carries resolver helpers (getaddrinfo) that selfmigctl never
-# calls, and ld warns about them on every static link: --no-warnings.
-LIBS_selfmigctl := -lnl-genl-3 -lnl-3 -lpthread -lm -Wl,--no-warnings
-$(B)/bin/selfmigctl $(B)/guest-bin/selfmigctl: CPPFLAGS += -I/usr/include/libnl3
+# The client of selfmig.ko's generic netlink family (userspace/smctl/, over
+# libnl-genl), a library that selfmigctl and selfmigd link.  Static libnl-3
+# carries resolver helpers (getaddrinfo) that neither calls, and ld warns
+# about them on every static link: --no-warnings.
+SMCTL_SRC   := $(wildcard userspace/smctl/*.c)
+SMCTL_LIB   := $(B)/lib/libsmctl.a
+NL_CPPFLAGS := -I/usr/include/libnl3 -Iuserspace/smctl
+NL_LIBS     := -lnl-genl-3 -lnl-3 -lpthread -lm -Wl,--no-warnings
+LIBA_selfmigctl := $(SMCTL_LIB)
+LIBA_selfmigd := $(SMCTL_LIB)
+LIBS_selfmigctl := $(NL_LIBS)
+LIBS_selfmigd += $(NL_LIBS)
+$(B)/bin/selfmigctl $(B)/guest-bin/selfmigctl $(B)/bin/selfmigd $(B)/guest-bin/selfmigd: CPPFLAGS += $(NL_CPPFLAGS)
 
 CORE_SRC    := $(wildcard selfmig/core/*.c)
 COMMON_SRC  := $(wildcard userspace/common/*.c)
@@ -86,16 +94,22 @@ $(B)/lib/obj/%.o: userspace/receiver/%.c $(HDRS)
 $(RECV_LIB): $(patsubst userspace/receiver/%.c,$(B)/lib/obj/%.o,$(RECV_SRC))
 	@rm -f $@
 	$(AR) rcs $@ $^
+$(B)/lib/smctl-obj/%.o: userspace/smctl/%.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(NL_CPPFLAGS) $(CFLAGS) -c -o $@ $<
+$(SMCTL_LIB): $(patsubst userspace/smctl/%.c,$(B)/lib/smctl-obj/%.o,$(SMCTL_SRC))
+	@rm -f $@
+	$(AR) rcs $@ $^
 
 define prog_rule
 $(B)/bin/$(1): $(wildcard userspace/$(1)/*.c) $$(LIBA_$(1)) $(CORE_SRC) $(COMMON_SRC) $(HDRS)
 	@mkdir -p $$(@D)
 	$$(CC) $$(CPPFLAGS) $$(CFLAGS) -o $$@ $(wildcard userspace/$(1)/*.c) $$(LIBA_$(1)) $(CORE_SRC) $(COMMON_SRC) \
 		$$(or $$(LIBS_$(1)),$$(LIBS_default))
-$(B)/guest-bin/$(1): $(wildcard userspace/$(1)/*.c) $(CORE_SRC) $(COMMON_SRC) $(HDRS)
+$(B)/guest-bin/$(1): $(wildcard userspace/$(1)/*.c) $$(LIBA_$(1)) $(CORE_SRC) $(COMMON_SRC) $(HDRS)
 	@mkdir -p $$(@D)
 	$$(CC) $$(CPPFLAGS) $$(CFLAGS) -static -o $$@ $(filter-out %_xen.c,$(wildcard userspace/$(1)/*.c)) \
-		$(CORE_SRC) $(COMMON_SRC) $$(or $$(LIBS_$(1)),$$(LIBS_default))
+		$$(LIBA_$(1)) $(CORE_SRC) $(COMMON_SRC) $$(or $$(LIBS_$(1)),$$(LIBS_default))
 endef
 $(foreach p,$(PROG_DIRS),$(eval $(call prog_rule,$(p))))
 

@@ -10,6 +10,7 @@
  * reports its state.  It undoes every measure on "done", on "abort", at the
  * request's deadline, and on SIGTERM.  It works with or without selfmig.ko.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -22,9 +23,11 @@
 
 #include <xenstore.h>
 
+#include "args.h"
 #include "conf.h"
 #include "notice.h"
 #include "policy.h"
+#include "smctl.h"
 #include "sys.h"
 
 #define K_FEATURE	"control/feature-selfmig"
@@ -32,8 +35,6 @@
 #define K_ACK		"control/selfmig/ack"
 #define K_STATE		"control/selfmig/state"
 #define MODULE_STATE	"/sys/kernel/selfmig/state"
-#define MODULE_ROUNDS	"/sys/kernel/selfmig/rounds"
-#define MODULE_MIGRATE	"/sys/kernel/selfmig/migrate"
 #define MAX_PIDS	4096
 #define POLL_MS		200
 
@@ -356,30 +357,46 @@ static const char *check_writer(char *why, size_t len)
  */
 static const char *start_self_migration(const struct smn_request *r)
 {
-	char cmd[SMN_VAL_LEN + SMN_ID_HEX + 112];
-	int fd, n, err;
-	ssize_t w;
+	struct smctl_settings st = {
+		.start_rate_mbit = SMCTL_DEFAULT, .max_bandwidth_mbit = SMCTL_DEFAULT,
+		.downtime_ms = SMCTL_DEFAULT, .max_rounds = SMCTL_DEFAULT,
+		.max_bytes_factor = SMCTL_DEFAULT,
+		.freeze = 1,	/* suspend after pre-copy, publish the final set */
+	};
+	const char *colon = strrchr(r->listen, ':');
+	char host[INET_ADDRSTRLEN], err[160];
+	struct in_addr addr;
+	struct smctl c;
+	uint64_t port;
+	int ret;
 
-	/* freeze=1: suspend after pre-copy and publish the final set. */
-	n = snprintf(cmd, sizeof(cmd), "dest=%s id=%s freeze=1", r->listen, r->id);
-	if (r->downtime_ms)
-		n += snprintf(cmd + n, sizeof(cmd) - (size_t)n, " downtime_ms=%llu",
-			      (unsigned long long)r->downtime_ms);
-	if (r->bandwidth_mbit)
-		n += snprintf(cmd + n, sizeof(cmd) - (size_t)n, " max_bandwidth=%llu",
-			      (unsigned long long)r->bandwidth_mbit);
-	fd = open(MODULE_MIGRATE, O_WRONLY | O_CLOEXEC);
-	if (fd < 0) {
-		smd_log("migrate: cannot open %s: %s (is selfmig.ko loaded?)",
-			MODULE_MIGRATE, strerror(errno));
+	if (!colon || (size_t)(colon - r->listen) >= sizeof(host)) {
+		smd_log("migrate: '%s' is not A.B.C.D:PORT", r->listen);
 		return "cannot-migrate";
 	}
-	w = write(fd, cmd, (size_t)n);
-	err = errno;
-	close(fd);
-	if (w != n) {
-		smd_log("migrate: the module refused '%s': %s", cmd,
-			w < 0 ? strerror(err) : "short write");
+	memcpy(host, r->listen, (size_t)(colon - r->listen));
+	host[colon - r->listen] = '\0';
+	if (inet_pton(AF_INET, host, &addr) != 1 ||
+	    smc_parse_u64(NULL, colon + 1, 1, 65535, &port, NULL, 0) ||
+	    smc_parse_id(r->id, st.id)) {
+		smd_log("migrate: '%s' or id '%s' is malformed", r->listen, r->id);
+		return "cannot-migrate";
+	}
+	st.addr = addr.s_addr;
+	st.port = (uint16_t)port;
+	if (r->downtime_ms)
+		st.downtime_ms = (int64_t)r->downtime_ms;
+	if (r->bandwidth_mbit)
+		st.max_bandwidth_mbit = (int64_t)r->bandwidth_mbit;
+	if (smctl_open(&c, err, sizeof(err))) {
+		smd_log("migrate: %s", err);
+		return "cannot-migrate";
+	}
+	ret = smctl_migrate(&c, &st);
+	smctl_close(&c);
+	if (ret) {
+		smd_log("migrate: the module refused to copy this guest to %s: %s",
+			r->listen, strerror(-ret));
 		return "cannot-migrate";
 	}
 	smd_log("migrate: copying this guest to %s (migration %s)", r->listen, r->id);
@@ -499,20 +516,25 @@ static void handle_request(void)
 	publish_state();
 }
 
+static void count_round(const struct smctl_round *rd, void *arg)
+{
+	(void)rd;
+	(*(unsigned int *)arg)++;
+}
+
+/* The rounds of the current migration so far; 0 if the module says none. */
 static unsigned int module_rounds(void)
 {
-	char buf[8192];
-	unsigned int lines = 0;
-	ssize_t n, i;
-	int fd = open(MODULE_ROUNDS, O_RDONLY | O_CLOEXEC);
+	unsigned int n = 0;
+	struct smctl c;
+	char err[160];
 
-	if (fd < 0)
+	if (smctl_open(&c, err, sizeof(err)))
 		return 0;
-	n = read(fd, buf, sizeof(buf));
-	close(fd);
-	for (i = 0; i < n; i++)
-		lines += buf[i] == '\n';
-	return lines ? lines - 1 : 0;
+	if (smctl_rounds(&c, count_round, &n))
+		n = 0;
+	smctl_close(&c);
+	return n;
 }
 
 static void on_signal(int sig)

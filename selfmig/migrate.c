@@ -16,6 +16,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
+#include <linux/err.h>
 #include <linux/kthread.h>
 #include <linux/moduleparam.h>
 #include <linux/mm.h>
@@ -31,6 +32,25 @@
 #include "migrate.h"
 
 #define SELFMIG_RESUME_WAIT_S	900
+
+/**
+ * selfmig_fail_cause() - a failure's cause, for its message
+ * @buf: where to write it
+ * @len: the size of @buf
+ * @err: the failure's errno
+ * @wire_err: 0, or the wire encoder's code (enum smw_err) behind @err
+ *
+ * An errno is printed as %pe prints it ("-ECONNRESET", or "-104" without
+ * CONFIG_SYMBOLIC_ERRNAME); the encoder's codes are the project's own, not
+ * errnos, and go by their own names ("wire bad_count").
+ */
+void selfmig_fail_cause(char *buf, size_t len, int err, int wire_err)
+{
+	if (wire_err)
+		snprintf(buf, len, "wire %s", smw_errname(wire_err));
+	else
+		snprintf(buf, len, "%pe", ERR_PTR(err));
+}
 
 #ifdef SELFMIG_FAULTS
 /*

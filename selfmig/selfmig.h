@@ -162,9 +162,6 @@ struct selfmig_config {
 int selfmig_migrate_start(const struct selfmig_config *cfg);
 int selfmig_migrate_abort(void);
 void selfmig_migrate_exit(void);
-ssize_t selfmig_migrate_show_rounds(char *buf);
-ssize_t selfmig_migrate_show_procs(char *buf);
-ssize_t selfmig_migrate_show_result(char *buf);
 void selfmig_config_defaults(struct selfmig_config *cfg);
 void selfmig_fail_cause(char *buf, size_t len, int err, int wire_err);
 

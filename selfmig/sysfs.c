@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /sys/kernel/selfmig/: the module's read-only state, one value per file, and
- * "status", all of them as "key value" lines.  Documented in docs/interface.md.
+ * "status", all of them as "key value" lines; the module parameters that
+ * are a migration's defaults.  Commands and the migration's reports go
+ * through generic netlink (genl.c).  Documented in docs/interface.md.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -10,8 +12,6 @@
 #include <linux/sysfs.h>
 #include <linux/mm.h>
 #include <linux/cpumask.h>
-#include <linux/capability.h>
-#include <linux/inet.h>
 #include <linux/moduleparam.h>
 #include <linux/string.h>
 
@@ -97,11 +97,6 @@ static bool require_key = true;
 module_param(require_key, bool, 0644);
 MODULE_PARM_DESC(require_key, "Refuse a migration without a secret from dom0 in control/selfmig/key (default on)");
 
-static int parse_u32(const char *v, u32 *out)
-{
-	return kstrtou32(v, 10, out);
-}
-
 /**
  * selfmig_config_params() - a migration's settings before it gives its own
  * @cfg: filled with the defaults and the module parameters' values
@@ -140,129 +135,6 @@ int selfmig_control_start(struct selfmig_config *cfg)
 	return ret;
 }
 
-/*
- * "migrate" takes space-separated key=value settings:
- *   dest=A.B.C.D:PORT (required)   id=32 hex digits (required)
- *   start_rate=MBIT max_bandwidth=MBIT downtime_ms=MS max_rounds=N
- *   max_bytes_factor=N compress=0|1 freeze=0|1 (verify=, its first name)
- */
-static int parse_migrate(char *buf, struct selfmig_config *cfg)
-{
-	bool have_dest = false, have_id = false;
-	char *tok, *val;
-	u32 v;
-	int ret = 0;
-
-	selfmig_config_params(cfg);
-	while ((tok = strsep(&buf, " \t\n")) != NULL) {
-		if (!*tok)
-			continue;
-		val = strchr(tok, '=');
-		if (!val) {
-			pr_err("migrate: '%s' is not key=value\n", tok);
-			return -EINVAL;
-		}
-		*val++ = 0;
-		if (!strcmp(tok, "dest")) {
-			char *colon = strrchr(val, ':');
-			const char *end;
-			u16 port;
-
-			if (!colon || kstrtou16(colon + 1, 10, &port) || !port ||
-			    !in4_pton(val, colon - val, (u8 *)&cfg->dest_addr, -1, &end) ||
-			    end != colon) {
-				pr_err("migrate: dest '%s' is not A.B.C.D:PORT\n", val);
-				return -EINVAL;
-			}
-			cfg->dest_port = port;
-			have_dest = true;
-		} else if (!strcmp(tok, "id")) {
-			if (strlen(val) != 32 || hex2bin(cfg->id, val, 16)) {
-				pr_err("migrate: id must be 32 hex digits\n");
-				return -EINVAL;
-			}
-			have_id = true;
-		} else if (!strcmp(tok, "start_rate")) {
-			ret = kstrtou64(val, 10, &cfg->start_rate_mbit);
-		} else if (!strcmp(tok, "max_bandwidth")) {
-			ret = kstrtou64(val, 10, &cfg->max_bandwidth_mbit);
-		} else if (!strcmp(tok, "downtime_ms")) {
-			ret = parse_u32(val, &cfg->downtime_ms);
-		} else if (!strcmp(tok, "max_rounds")) {
-			ret = parse_u32(val, &cfg->max_rounds);
-		} else if (!strcmp(tok, "max_bytes_factor")) {
-			ret = parse_u32(val, &cfg->max_bytes_factor);
-		} else if (!strcmp(tok, "compress")) {
-			ret = parse_u32(val, &v);
-			cfg->compress = v;
-		} else if (!strcmp(tok, "freeze") || !strcmp(tok, "verify")) {
-			ret = parse_u32(val, &v);
-			cfg->verify = v;
-		} else {
-			pr_err("migrate: unknown setting '%s'\n", tok);
-			return -EINVAL;
-		}
-		if (ret) {
-			pr_err("migrate: bad value for %s: '%s'\n", tok, val);
-			return ret;
-		}
-	}
-	if (!have_dest || !have_id) {
-		pr_err("migrate: dest= and id= are required\n");
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static ssize_t migrate_store(struct kobject *k, struct kobj_attribute *a,
-			     const char *buf, size_t count)
-{
-	struct selfmig_config cfg;
-	char *copy;
-	int ret;
-
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-	copy = kstrndup(buf, count, GFP_KERNEL);
-	if (!copy)
-		return -ENOMEM;
-	ret = parse_migrate(copy, &cfg);
-	kfree(copy);
-	if (ret)
-		return ret;
-	ret = selfmig_control_start(&cfg);
-	return ret ? ret : count;
-}
-
-static ssize_t abort_store(struct kobject *k, struct kobj_attribute *a,
-			   const char *buf, size_t count)
-{
-	int ret;
-
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-	ret = selfmig_migrate_abort();
-	return ret ? ret : count;
-}
-
-static ssize_t rounds_show(struct kobject *k, struct kobj_attribute *a,
-			   char *buf)
-{
-	return selfmig_migrate_show_rounds(buf);
-}
-
-static ssize_t procs_show(struct kobject *k, struct kobj_attribute *a,
-			  char *buf)
-{
-	return selfmig_migrate_show_procs(buf);
-}
-
-static ssize_t result_show(struct kobject *k, struct kobj_attribute *a,
-			   char *buf)
-{
-	return selfmig_migrate_show_result(buf);
-}
-
 static struct kobj_attribute selfmig_attrs[] = {
 	__ATTR_RO(version),
 	__ATTR_RO(guest_type),
@@ -272,11 +144,6 @@ static struct kobj_attribute selfmig_attrs[] = {
 	__ATTR_RO(cpus),
 	__ATTR_RO(state),
 	__ATTR_RO(status),
-	__ATTR_WO(migrate),
-	__ATTR_WO(abort),
-	__ATTR_RO(rounds),
-	__ATTR_RO(procs),
-	__ATTR_RO(result),
 };
 
 static struct attribute *selfmig_attr_list[ARRAY_SIZE(selfmig_attrs) + 1];

@@ -17,9 +17,9 @@
  *   SELFMIG_A_MAX_BANDWIDTH_MBIT (0: unlimited), SELFMIG_A_DOWNTIME_MS,
  *   SELFMIG_A_MAX_ROUNDS, SELFMIG_A_MAX_BYTES_FACTOR (0: off),
  *   SELFMIG_A_COMPRESS (0 or 1), SELFMIG_A_FREEZE (0 or 1).  The secret
- *   comes from dom0 as for the sysfs file, never through this family.
- *   Errors as for /sys/kernel/selfmig/migrate: EINVAL (the extended ack
- *   names the attribute), EBUSY, EPERM, EACCES.
+ *   comes from dom0 (control/selfmig/key), never through this family.
+ *   Errors: EINVAL (the extended ack names the attribute), EBUSY while a
+ *   migration runs, EPERM, EACCES without a valid secret.
  *
  * SELFMIG_CMD_ABORT (do; CAP_SYS_ADMIN)
  *   Stops the migration under way.  ESRCH when none is, EBUSY once the
@@ -80,9 +80,9 @@ enum selfmig_attr {
 #define SELFMIG_A_MAX (__SELFMIG_A_MAX - 1)
 
 /*
- * The outcome of the current or last migration; the same values, under
- * the same names in lower case, as /sys/kernel/selfmig/result.  Counts
- * are u64 unless marked.
+ * The outcome of the current or last migration (docs/interface.md says
+ * what each means, under its name in lower case).  Counts are u64 unless
+ * marked.
  */
 enum selfmig_result_attr {
 	SELFMIG_R_UNSPEC,

@@ -122,6 +122,20 @@ guest_wait_ready() {
 # The shell runs in the guest's cgroup "foreground" (guest-init), which
 # selfmigd's policy exempts, and so does whatever it starts: a process that
 # selfmigd is to treat as any other is started with `run-in / COMMAND`.
+# migrate_opts: MIGRATE_ARGS, the module's settings as key=value words (as
+# make precopy-matrix gives them), as selfmigctl migrate's options; freeze
+# is the caller's to give.
+migrate_opts() {
+	for kv in $MIGRATE_ARGS; do
+		k=${kv%%=*} v=${kv#*=}
+		case "$k" in
+		compress) [ "$v" = 0 ] || printf ' --compress' ;;
+		freeze|verify) ;;
+		*) printf ' --%s %s' "$(echo "$k" | tr _ -)" "$v" ;;
+		esac
+	done
+}
+
 guest_sh() {
 	printf '%s\nexit\n' "$1" | timeout 60 nc -w 30 "$GUEST_IP" "$GUEST_CTL_PORT"
 }
@@ -204,7 +218,7 @@ selfmig_verify_run() {
 		--json "$LOGDIR/receive-$w-$i.json" > "$LOGDIR/receive-$w-$i.log" 2>&1 &
 	recv=$!
 	recv_listening "$LOGDIR/receive-$w-$i.log" $recv
-	guest_sh "echo 'dest=169.254.0.1:7001 id=$id verify=1${MIGRATE_ARGS:+ $MIGRATE_ARGS}' > /sys/kernel/selfmig/migrate" ||
+	guest_sh "selfmigctl migrate --dest 169.254.0.1:7001 --id $id --freeze$(migrate_opts)" ||
 		{ log "cannot start the migration in the guest"; kill $recv; return 1; }
 	# The receiver ends with the stream; the guest then suspends.  A guest
 	# whose migration failed early says so in its result.
@@ -212,7 +226,7 @@ selfmig_verify_run() {
 	while kill -0 $recv 2>/dev/null; do
 		sleep 1; t=$((t + 1))
 		if [ $((t % 10)) = 0 ]; then
-			err=$(guest_sh 'cat /sys/kernel/selfmig/result' 2>/dev/null | awk '$1 == "error" { print $2 }')
+			err=$(guest_sh 'selfmigctl result' 2>/dev/null | awk '$1 == "error" { print $2 }')
 			if [ -n "$err" ] && [ "$err" != 0 ]; then
 				log "the guest's migration failed (error $err)"
 				kill $recv
@@ -237,7 +251,7 @@ selfmig_verify_run() {
 	cat "$LOGDIR/verify-$w-$i.log" | tail -n 5
 	sm-probe --target "$GUEST_IP:$ECHO_PORT" --wait-ready 60 > /dev/null 2>&1 ||
 		{ log "guest does not answer after the freeze"; return 1; }
-	res=$(guest_sh 'cat /sys/kernel/selfmig/result')
+	res=$(guest_sh 'selfmigctl result')
 	echo "$res" > "$LOGDIR/result-$w-$i.txt"
 	rm -f "$img" "$img.meta"
 	get() { v=$(echo "$res" | awk -v k="$1" '$1 == k { print $2 }'); echo "${v:-0}"; }
@@ -586,7 +600,7 @@ guest_migration_wait_end() {
 		[ $t -lt 120 ] || fail "the guest's migration did not end (state '$GUEST_STATE')"
 		sleep 1; t=$((t + 1))
 	done
-	guest_sh 'cat /sys/kernel/selfmig/result' > "$LOGDIR/guest-result.txt"
+	guest_sh 'selfmigctl result' > "$LOGDIR/guest-result.txt"
 	GUEST_MESSAGE=$(awk '$1 == "message" { $1 = ""; print }' "$LOGDIR/guest-result.txt")
 	field_str guest_message "$GUEST_MESSAGE"
 }
@@ -683,7 +697,7 @@ fault_precopy() {
 		--key-file /tmp/fault-key --once > "$LOGDIR/receive.log" 2>&1 &
 	recv=$!
 	recv_listening "$LOGDIR/receive.log" $recv
-	guest_sh "echo 'dest=169.254.0.1:7001 id=$id' > /sys/kernel/selfmig/migrate" > /dev/null
+	guest_sh "selfmigctl migrate --dest 169.254.0.1:7001 --id $id" > /dev/null
 	t=0
 	while kill -0 $recv 2>/dev/null; do
 		[ $t -lt 300 ] || { kill $recv; fail "the receiver did not end within 300 s"; }

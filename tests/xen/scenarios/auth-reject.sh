@@ -70,7 +70,7 @@ rm -f /tmp/k1-other
 selfmig-hook key "$GUEST" --id "$id1" || fail "cannot hand the guest its secret"
 selfmig-hook key "$GUEST" --id "$id1" -o /tmp/k1-other --no-publish || fail "cannot make a second secret"
 receive wrong "$id1" /tmp/k1-other
-guest_sh "echo 'dest=169.254.0.1:7001 id=$id1' > /sys/kernel/selfmig/migrate" > /dev/null
+guest_sh "selfmigctl migrate --dest 169.254.0.1:7001 --id $id1" > /dev/null
 recv_end wrong
 [ "$RECV_RC" = 1 ] || fail "the receiver exited $RECV_RC for a stream under the wrong secret"
 echo "$RECV_ERR" | grep -q '(auth_tag) at stream header' || fail "wrong secret: not refused as auth_tag at the header: $RECV_ERR"
@@ -85,13 +85,13 @@ selfmig-hook key "$GUEST" --id "$id2" -o /tmp/k2 || fail "cannot hand out the se
 ( nc -l -p 7003 | head -c 1000000 > /tmp/capture ) &
 cap=$!
 sleep 1
-guest_sh "echo 'dest=169.254.0.1:7003 id=$id2' > /sys/kernel/selfmig/migrate" > /dev/null
+guest_sh "selfmigctl migrate --dest 169.254.0.1:7003 --id $id2" > /dev/null
 t=0
 while [ "$(stat -c %s /tmp/capture 2>/dev/null || echo 0)" -lt 1000000 ]; do
 	[ $t -lt 120 ] || break
 	sleep 1; t=$((t + 1))
 done
-guest_sh 'echo 1 > /sys/kernel/selfmig/abort' > /dev/null 2>&1
+guest_sh 'selfmigctl abort' > /dev/null 2>&1
 kill $cap 2>/dev/null; wait $cap 2>/dev/null
 guest_idle
 size=$(stat -c %s /tmp/capture)
@@ -132,7 +132,7 @@ step "3. a secret the guest could have written itself"
 id4=$(new_id)
 selfmig-hook key "$GUEST" --id "$id4" || fail "cannot hand out the secret"
 xenstore-chmod "/local/domain/$d/control/selfmig/key" "n$d" || fail "cannot chmod the key node"
-out=$(guest_sh "echo 'dest=169.254.0.1:7001 id=$id4' > /sys/kernel/selfmig/migrate 2>&1; echo rc=\$?")
+out=$(guest_sh "selfmigctl migrate --dest 169.254.0.1:7001 --id $id4 2>&1; echo rc=\$?")
 log "guest: $out"
 echo "$out" | grep -q 'rc=0' && fail "the guest started a migration with a key it could write"
 guest_sh 'dmesg | tail -n 5' | grep -q 'writable by this guest, so it is not from dom0' ||
@@ -142,7 +142,7 @@ xenstore-rm "/local/domain/$d/control/selfmig/key"
 field not_from_dom0_rejected true
 
 step "4. no secret at all"
-out=$(guest_sh "echo 'dest=169.254.0.1:7001 id=$id4' > /sys/kernel/selfmig/migrate 2>&1; echo rc=\$?")
+out=$(guest_sh "selfmigctl migrate --dest 169.254.0.1:7001 --id $id4 2>&1; echo rc=\$?")
 echo "$out" | grep -q 'rc=0' && fail "the guest started a migration without a secret"
 guest_sh 'dmesg | tail -n 5' | grep -q 'no migration secret from dom0' ||
 	fail "the guest's log does not say the secret is missing"
@@ -150,9 +150,10 @@ guest_sh 'dmesg | tail -n 5' | grep -q 'no migration secret from dom0' ||
 step "5. the control interface refuses an unprivileged process"
 id5=$(new_id)
 selfmig-hook key "$GUEST" --id "$id5" || fail "cannot hand out the secret"
-out=$(guest_sh "setpriv --reuid=1000 --regid=1000 --clear-groups sh -c \"echo 'dest=169.254.0.1:7001 id=$id5' > /sys/kernel/selfmig/migrate\" 2>&1; echo rc=\$?")
+out=$(guest_sh "setpriv --reuid=1000 --regid=1000 --clear-groups selfmigctl migrate --dest 169.254.0.1:7001 --id $id5 2>&1; echo rc=\$?")
 log "guest, as uid 1000: $out"
 echo "$out" | grep -q 'rc=0' && fail "an unprivileged process started a migration"
+echo "$out" | grep -q 'Operation not permitted' || fail "the refusal of an unprivileged process is not EPERM: $out"
 echo "$out" | grep -q 'rc=' || fail "cannot run a command as uid 1000 in the guest: $out"
 [ "$(guest_state)" = idle ] || fail "the guest is not idle after refusing"
 xenstore-rm "/local/domain/$d/control/selfmig/key"

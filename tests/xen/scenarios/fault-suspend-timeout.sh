@@ -43,6 +43,6 @@ else
 fi
 fault_outcome "$FAULT_RC"
 fault_same_domain "case 2"
-guest_sh 'cat /sys/kernel/selfmig/result' > "$LOGDIR/guest-result-2.txt"
+guest_sh 'selfmigctl result' > "$LOGDIR/guest-result-2.txt"
 log "case 2: guest module: $(tr '\n' ' ' < "$LOGDIR/guest-result-2.txt" | cut -c1-160)"
 ok

@@ -4,7 +4,7 @@
 # What the unit tests cannot reach of issue 15 (docs/interface.md, States):
 #  1. a pre-copy with freeze=0 that succeeds ends in idle with error 0, and
 #     the next migration starts (it used to stay in stopping: EBUSY after);
-#  2. a reader of /sys/kernel/selfmig/procs in a loop while migrations end
+#  2. a reader of the busiest processes (selfmigctl procs) in a loop while migrations end
 #     (the tracker was freed under it; only a KASAN guest kernel would see
 #     that use-after-free, this kernel reads stale memory unnoticed);
 #  3. an abort in pre-copy is honoured within seconds (ECANCELED, failed,
@@ -29,9 +29,9 @@ wait_idle() {
 		sleep 1; t=$((t + 1))
 	done
 }
-# result KEY: one value of /sys/kernel/selfmig/result
+# result KEY: one value of selfmigctl result
 result() {
-	guest_sh 'cat /sys/kernel/selfmig/result' | tr -d '\r' |
+	guest_sh 'selfmigctl result' | tr -d '\r' |
 		awk -v k="$1" '$1 == k { $1 = ""; sub(/^ /, ""); print }'
 }
 # receiver NAME ID: a keyed receiver for one connection; sets RECV
@@ -45,7 +45,7 @@ receiver() {
 }
 # migrate NAME ID [SETTINGS]: start a migration in the guest; it must start
 migrate() {
-	out=$(guest_sh "echo 'dest=169.254.0.1:7001 id=$2 freeze=0 $3' > /sys/kernel/selfmig/migrate 2>&1; echo rc=\$?")
+	out=$(guest_sh "selfmigctl migrate --dest 169.254.0.1:7001 --id $2 $3 2>&1; echo rc=\$?")
 	echo "$out" | grep -q 'rc=0' || { kill "$RECV" 2>/dev/null; fail "migration $1 did not start: $out"; }
 }
 # precopy NAME: a pre-copy with freeze=0 that must succeed and end in idle
@@ -66,8 +66,8 @@ precopy() {
 	log "$1: complete, the guest is idle again"
 }
 
-step "reading /sys/kernel/selfmig/procs in a loop in the guest"
-guest_sh 'setsid sh -c "while [ -e /sys/kernel/selfmig/procs ]; do cat /sys/kernel/selfmig/procs > /dev/null 2>&1; done" < /dev/null > /dev/null 2>&1 &' > /dev/null
+step "reading the busiest processes (selfmigctl procs) in a loop in the guest"
+guest_sh 'setsid sh -c "while [ -e /sys/kernel/selfmig ]; do selfmigctl procs > /dev/null 2>&1; done" < /dev/null > /dev/null 2>&1 &' > /dev/null
 
 precopy first
 precopy second
@@ -77,11 +77,11 @@ step "an abort in pre-copy"
 id=$(new_id)
 receiver abort "$id"
 # 10 Mbit/s: round 0 alone would take minutes.
-migrate abort "$id" "start_rate=10 max_bandwidth=10"
+migrate abort "$id" "--start-rate 10 --max-bandwidth 10"
 sleep 5
 st=$(guest_state)
 [ "$st" = precopy ] || { kill "$RECV"; fail "the slow migration is in state '$st', not precopy"; }
-out=$(guest_sh 'echo 1 > /sys/kernel/selfmig/abort 2>&1; echo rc=$?')
+out=$(guest_sh 'selfmigctl abort 2>&1; echo rc=$?')
 echo "$out" | grep -q 'rc=0' || { kill "$RECV"; fail "an abort in pre-copy was refused: $out"; }
 wait_idle 30
 kill "$RECV" 2>/dev/null; wait "$RECV" 2>/dev/null
@@ -91,7 +91,7 @@ log "aborted: $(result message)"
 field abort_in_precopy true
 
 step "an abort with no migration is refused, with its reason"
-out=$(guest_sh 'echo 1 > /sys/kernel/selfmig/abort 2>&1; echo rc=$?')
+out=$(guest_sh 'selfmigctl abort 2>&1; echo rc=$?')
 echo "$out" | grep -q 'rc=0' && fail "an abort with no migration was accepted"
 guest_sh 'dmesg | tail -n 5' | grep -q 'abort refused in state idle: no migration is under way' ||
 	fail "the guest's log does not say why the abort was refused"

@@ -43,7 +43,7 @@ for spec in receiver-crash:8 "receiver-crash:round:$ABORT_ROUND" receiver-crash:
 	[ "$(xl domid "$GUEST" 2>/dev/null)" = "$domid0" ] ||
 		fail "case $k: the guest is no longer domain $domid0"
 	tcp_check
-	guest_sh 'cat /sys/kernel/selfmig/result' > "$LOGDIR/guest-result-$k.txt"
+	guest_sh 'selfmigctl result' > "$LOGDIR/guest-result-$k.txt"
 	st=$(sed -n 's/^state //p' "$LOGDIR/guest-result-$k.txt")
 	log "case $k ($spec): exit $mrc; guest module: $(tr '\n' ' ' < "$LOGDIR/guest-result-$k.txt" | cut -c1-160)"
 	field_str "case${k}_error" "$(grep '^selfmig: ' "$LOGDIR/migrate-$k.log" | tail -n 1)"

@@ -48,7 +48,7 @@ sm-probe --target "$GUEST_IP:$ECHO_PORT" --wait-ready 60 > /dev/null ||
 	{ touch /tmp/probe.stop; fail "the migrated guest does not answer"; }
 sleep 3
 probe_stop
-guest_sh 'cat /sys/kernel/selfmig/result' > "$LOGDIR/guest-result.txt"
+guest_sh 'selfmigctl result' > "$LOGDIR/guest-result.txt"
 witness_after
 [ "$SELF_TCP" = 1 ] && tcp_check
 workload_end

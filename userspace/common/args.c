@@ -203,3 +203,9 @@ int smc_parse_id(const char *hex, uint8_t id[SMC_ID_LEN])
 	}
 	return n == 2 * SMC_ID_LEN ? 0 : -EINVAL;
 }
+
+int smc_usage_exit(int opt, void (*usage)(FILE *f))
+{
+	usage(opt == 'h' ? stdout : stderr);
+	return opt == 'h' ? 0 : SMC_EXIT_USAGE;
+}

@@ -11,6 +11,7 @@
 
 #include <getopt.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #define SMC_EXIT_USAGE	2	/* every program's status for a usage error */
@@ -37,6 +38,13 @@ int smc_parse_i64(const char *opt, const char *s, int64_t min, int64_t max,
  */
 int smc_getopt(int argc, char *const argv[], const char *shortopts,
 	       const struct option *longopts, char *err, size_t errlen);
+
+/*
+ * The end of every program's option switch: -h/--help (opt 'h') prints the
+ * usage to standard output and gives 0; anything else prints it to standard
+ * error and gives SMC_EXIT_USAGE.  The status to exit with.
+ */
+int smc_usage_exit(int opt, void (*usage)(FILE *f));
 
 /*
  * A migration's id: 32 hex digits, either case, '-' separators allowed

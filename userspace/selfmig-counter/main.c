@@ -27,6 +27,8 @@
 #include <unistd.h>
 #include <fcntl.h>
 
+#include "args.h"
+
 static volatile sig_atomic_t g_usr1, g_stop;
 
 static void on_usr1(int sig)
@@ -130,12 +132,8 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return smc_usage_exit(c, usage);
 		}
 	}
 	if (optind < argc || !*path) {

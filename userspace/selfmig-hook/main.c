@@ -293,12 +293,8 @@ static int cmd_save(int argc, char **argv)
 		case 'j':
 			json = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return smc_usage_exit(c, usage);
 		}
 	}
 	if (optind != argc - 1 || !out) {
@@ -498,12 +494,8 @@ static int cmd_migrate(int argc, char **argv)
 			if (hk_parse_io_timeout(optarg, &io_ms))
 				return 2;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return smc_usage_exit(c, usage);
 		}
 	}
 	if (optind != argc - 1) {

@@ -327,12 +327,8 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return smc_usage_exit(c, usage);
 		}
 	}
 	if (new_key) {

@@ -32,6 +32,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "dump.h"
 #include "verify.h"
 #include "verify_xen.h"
@@ -155,12 +156,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'k':
 			o->keep_dir = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
 		default:
-			usage(stderr);
-			return -1;
+			exit(smc_usage_exit(c, usage));
 		}
 	}
 	if (optind < argc) {

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "args.h"
 #include "classify.h"
 
 static void usage(FILE *f)
@@ -54,12 +55,8 @@ int main(int argc, char **argv)
 		case 'd':
 			dir = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return smc_usage_exit(c, usage);
 		}
 	}
 	if (!reason || !dir || optind != argc) {

@@ -21,6 +21,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "args.h"
+
 #define DEFAULT_PORT	7777
 #define MAX_CONNS	64
 #define CONN_BUF	(64 * 1024)
@@ -276,12 +278,8 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return smc_usage_exit(c, usage);
 		}
 	}
 	if (optind < argc) {

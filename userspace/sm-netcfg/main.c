@@ -22,6 +22,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "args.h"
+
 static int ethtool(int fd, const char *ifname, struct ethtool_value *v)
 {
 	struct ifreq ifr;
@@ -60,12 +62,8 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return smc_usage_exit(c, usage);
 		}
 	}
 	if (optind != argc - 1) {

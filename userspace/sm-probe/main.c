@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "probe.h"
 
 #define DEFAULT_PORT		7777
@@ -202,12 +203,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'T':
 			o->tcp = 1;
 			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
 		default:
-			usage(stderr);
-			return -1;
+			exit(smc_usage_exit(c, usage));
 		}
 	}
 	if (optind < argc) {

@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "xenstream.h"
 
 #define PROG "sm-web"
@@ -293,8 +294,7 @@ int main(int argc, char **argv)
 		case 'T': timeout_ms = strtoul(optarg, NULL, 10); break;
 		case 'j': json = optarg; break;
 		case 'i': interval_ms = strtoul(optarg, NULL, 10); break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		default: return smc_usage_exit(c, usage);
 		}
 	}
 	if (optind != argc || !bytes || bytes > (64ul << 20) || !timeout_ms ||

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "args.h"
+
 #define ERR(...) snprintf(err, errlen, __VA_ARGS__)
 
 static const char *const point_names[] = {
@@ -131,6 +133,21 @@ int hk_fault_from_env(struct hk_fault *f, char *err, size_t errlen)
 	ERR("SELFMIG_FAULT is set, but this build has no fault points (build with FAULTS=1)");
 	return -1;
 #endif
+}
+
+int hk_fault_for_cmd(struct hk_fault *f, bool self)
+{
+	char err[512];
+
+	if (hk_fault_from_env(f, err, sizeof(err))) {
+		fprintf(stderr, "selfmig-hook: %s\n", err);
+		return SMC_EXIT_USAGE;
+	}
+	if (f->point == HK_FAULT_FLUSH_FAIL && !self) {
+		fprintf(stderr, "selfmig-hook: SELFMIG_FAULT=flush-fail is a point of self only\n");
+		return SMC_EXIT_USAGE;
+	}
+	return 0;
 }
 
 int hk_fault_sink_write(void *ctx, const void *buf, size_t len)

@@ -97,6 +97,12 @@ int hk_fault_parse(const char *spec, struct hk_fault *f, char *err,
  */
 int hk_fault_from_env(struct hk_fault *f, char *err, size_t errlen);
 
+/*
+ * hk_fault_from_env() for one subcommand, flush-fail being a point of
+ * self only: 0, or SMC_EXIT_USAGE after saying why on stderr.
+ */
+int hk_fault_for_cmd(struct hk_fault *f, bool self);
+
 const char *hk_fault_name(enum hk_fault_point p);
 const char *hk_stage_name(enum hk_stage s);
 

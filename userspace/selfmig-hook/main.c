@@ -79,7 +79,7 @@
 #include "suspend.h"
 #include "switch.h"
 
-static void usage(FILE *f)
+void hk_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: selfmig-hook save DOMAIN -o FILE [--suspend] [--wait-s N]\n"
@@ -125,14 +125,14 @@ static int cmd_check(int argc, char **argv)
 		if (!strcmp(argv[i], "--libxl"))
 			libxl_only = true;
 		else if (argv[i][0] == '-' || path) {
-			usage(stderr);
+			hk_usage(stderr);
 			return 2;
 		} else {
 			path = argv[i];
 		}
 	}
 	if (!path) {
-		usage(stderr);
+		hk_usage(stderr);
 		return 2;
 	}
 	fd = open(path, O_RDONLY);
@@ -211,7 +211,7 @@ static int cmd_resume(int argc, char **argv)
 	int st, rc = 1;
 
 	if (argc != 2 || argv[1][0] == '-') {
-		usage(stderr);
+		hk_usage(stderr);
 		return 2;
 	}
 	x = hk_xen_open(err, sizeof(err));
@@ -249,10 +249,10 @@ static int cmd_save(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *out = NULL, *json = NULL, *dom;
+	const char *out = NULL, *dom;
 	char *name = NULL;
 	bool do_suspend = false, we_suspended = false;
-	unsigned long wait_s = 60;
+	struct hk_opts o = { .wait_s = 60 };
 	enum after after = AFTER_LEAVE;
 	struct hk_save_stats st;
 	struct hk_xen *x;
@@ -274,10 +274,6 @@ static int cmd_save(int argc, char **argv)
 		case 's':
 			do_suspend = true;
 			break;
-		case 'w':
-			if (hk_parse_wait(optarg, &wait_s))
-				return 2;
-			break;
 		case 'a':
 			if (!strcmp(optarg, "leave"))
 				after = AFTER_LEAVE;
@@ -290,15 +286,16 @@ static int cmd_save(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case 'j':
-			json = optarg;
-			break;
 		default:
-			return smc_usage_exit(c, usage);
+			r = hk_shared_opt(c, optarg, &o);
+			if (r < 0)
+				return SMC_EXIT_USAGE;
+			if (r > 0)
+				return smc_usage_exit(c, hk_usage);
 		}
 	}
 	if (optind != argc - 1 || !out) {
-		usage(stderr);
+		hk_usage(stderr);
 		return 2;
 	}
 	dom = argv[optind];
@@ -307,14 +304,8 @@ static int cmd_save(int argc, char **argv)
 		return 2;
 	}
 
-	if (hk_fault_from_env(&fault, err, sizeof(err))) {
-		fprintf(stderr, "selfmig-hook: %s\n", err);
-		return 2;
-	}
-	if (fault.point == HK_FAULT_FLUSH_FAIL) {
-		fprintf(stderr, "selfmig-hook: SELFMIG_FAULT=flush-fail is a point of self only\n");
-		return 2;
-	}
+	if (hk_fault_for_cmd(&fault, false))
+		return SMC_EXIT_USAGE;
 	x = hk_xen_open(err, sizeof(err));
 	if (!x) {
 		fprintf(stderr, "selfmig-hook: %s\n", err);
@@ -329,7 +320,7 @@ static int cmd_save(int argc, char **argv)
 			goto fail;
 		}
 		{
-			struct hk_guard_cfg gc = { domid, name, (unsigned int)wait_s,
+			struct hk_guard_cfg gc = { domid, name, (unsigned int)o.wait_s,
 						   HK_GUARD_ANSWER_WAIT_S, -1, -1 };
 
 			r = hk_guard_start(&guard, &gc, err, sizeof(err));
@@ -346,7 +337,7 @@ static int cmd_save(int argc, char **argv)
 	if (do_suspend) {
 		fprintf(stderr, "selfmig-hook: asking domain %u to suspend\n", domid);
 		hk_guard_set(&guard, HK_GUARD_SUSPENDED);
-		r = suspend_guest(x, domid, name, wait_s, &fault, err, sizeof(err));
+		r = suspend_guest(x, domid, name, o.wait_s, &fault, err, sizeof(err));
 		if (r) {
 			close(fd);
 			unlink(tmp);
@@ -386,11 +377,11 @@ static int cmd_save(int argc, char **argv)
 	fprintf(stderr, "selfmig-hook: wrote %s: %llu of %llu frames, %llu bytes, in %.1f s\n",
 		out, (unsigned long long)st.pages, (unsigned long long)st.gpfns,
 		(unsigned long long)st.bytes, t_done - (t_susp ? t_susp : t0));
-	if (json) {
-		FILE *f = fopen(json, "w");
+	if (o.json) {
+		FILE *f = fopen(o.json, "w");
 
 		if (!f) {
-			fprintf(stderr, "selfmig-hook: %s: %s\n", json, strerror(errno));
+			fprintf(stderr, "selfmig-hook: %s: %s\n", o.json, strerror(errno));
 		} else {
 			fprintf(f, "{\"domid\":%u,\"frames\":%llu,\"pages\":%llu,"
 				"\"bytes\":%llu,\"config_bytes\":%u,\"cpuid_leaves\":%u,"
@@ -459,9 +450,9 @@ static int cmd_migrate(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *rune = "xl migrate-receive", *rlog = NULL, *json = NULL;
-	unsigned int io_ms = XLR_WRITE_TIMEOUT_MS;
-	unsigned long wait_s = 60;
+	struct hk_opts o = {
+		.rune = "xl migrate-receive", .wait_s = 60, .io_ms = XLR_WRITE_TIMEOUT_MS,
+	};
 	struct hk_save_stats st;
 	struct hk_switch sw = { 0 };
 	struct sxs_sink sink;
@@ -476,40 +467,18 @@ static int cmd_migrate(int argc, char **argv)
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-			rune = optarg;
-			break;
-		case 'l':
-			rlog = optarg;
-			break;
-		case 'w':
-			if (hk_parse_wait(optarg, &wait_s))
-				return 2;
-			break;
-		case 'j':
-			json = optarg;
-			break;
-		case 't':
-			if (hk_parse_io_timeout(optarg, &io_ms))
-				return 2;
-			break;
-		default:
-			return smc_usage_exit(c, usage);
-		}
+		sr = hk_shared_opt(c, optarg, &o);
+		if (sr < 0)
+			return SMC_EXIT_USAGE;
+		if (sr > 0)
+			return smc_usage_exit(c, hk_usage);
 	}
 	if (optind != argc - 1) {
-		usage(stderr);
+		hk_usage(stderr);
 		return 2;
 	}
-	if (hk_fault_from_env(&fault, err, sizeof(err))) {
-		fprintf(stderr, "selfmig-hook: %s\n", err);
-		return 2;
-	}
-	if (fault.point == HK_FAULT_FLUSH_FAIL) {
-		fprintf(stderr, "selfmig-hook: SELFMIG_FAULT=flush-fail is a point of self only\n");
-		return 2;
-	}
+	if (hk_fault_for_cmd(&fault, false))
+		return SMC_EXIT_USAGE;
 	hk_xen_fault_bad_record = fault.point == HK_FAULT_RESTORE_FAIL;
 	signal(SIGPIPE, SIG_IGN);	/* a dead receiver is an error, not a kill */
 	sw.x = hk_xen_open(err, sizeof(err));
@@ -526,17 +495,17 @@ static int cmd_migrate(int argc, char **argv)
 	}
 	sw.name = name;
 	t0 = now_s();
-	fprintf(stderr, "selfmig-hook: starting the receiver: %s\n", rune);
-	if (xlr_start(&r, rune, rlog, err, sizeof(err)))
+	fprintf(stderr, "selfmig-hook: starting the receiver: %s\n", o.rune);
+	if (xlr_start(&r, o.rune, o.rlog, err, sizeof(err)))
 		goto fail;
-	r.write_timeout_ms = io_ms;
+	r.write_timeout_ms = o.io_ms;
 	sw.xr = &r;
 	/*
 	 * The guard keeps the receiver's output, to hear its answer if the
 	 * hook dies after the permission, and closes its input.
 	 */
 	{
-		struct hk_guard_cfg gc = { sw.domid, name, (unsigned int)wait_s,
+		struct hk_guard_cfg gc = { sw.domid, name, (unsigned int)o.wait_s,
 					   HK_GUARD_ANSWER_WAIT_S, r.from, r.to };
 
 		if (hk_guard_start(&guard, &gc, err, sizeof(err)))
@@ -549,7 +518,7 @@ static int cmd_migrate(int argc, char **argv)
 	hk_fault_die_at(&fault, HK_STAGE_RECEIVING);
 	fprintf(stderr, "selfmig-hook: asking domain %u (%s) to suspend\n", sw.domid, name);
 	hk_guard_set(&guard, HK_GUARD_SUSPENDED);
-	sr = suspend_guest(sw.x, sw.domid, name, wait_s, &fault, err, sizeof(err));
+	sr = suspend_guest(sw.x, sw.domid, name, o.wait_s, &fault, err, sizeof(err));
 	if (sr < -1)
 		goto fail_loud;
 	if (sr) {
@@ -581,8 +550,8 @@ static int cmd_migrate(int argc, char **argv)
 	fprintf(stderr, "selfmig-hook: migrated: %llu pages, %llu bytes; guest stopped for %.0f ms (suspend to unpause), total %.0f ms\n",
 		(unsigned long long)st.pages, (unsigned long long)st.bytes,
 		(sw.t_run - t_susp) * 1000, (sw.t_run - t0) * 1000);
-	if (json) {
-		FILE *f = fopen(json, "w");
+	if (o.json) {
+		FILE *f = fopen(o.json, "w");
 
 		if (f) {
 			fprintf(f, "{\"domid\":%u,\"pages\":%llu,\"bytes\":%llu,"
@@ -594,7 +563,7 @@ static int cmd_migrate(int argc, char **argv)
 				(sw.t_run - t_susp) * 1000, (sw.t_run - t0) * 1000);
 			fclose(f);
 		} else {
-			fprintf(stderr, "selfmig-hook: %s: %s\n", json, strerror(errno));
+			fprintf(stderr, "selfmig-hook: %s: %s\n", o.json, strerror(errno));
 		}
 	}
 	goto out;
@@ -650,12 +619,12 @@ static int cmd_key(int argc, char **argv)
 			publish = false;
 			break;
 		default:
-			usage(stderr);
+			hk_usage(stderr);
 			return 2;
 		}
 	}
 	if (optind != argc - 1 || !id_hex || (!publish && !out)) {
-		usage(stderr);
+		hk_usage(stderr);
 		return 2;
 	}
 	if (smc_parse_id(id_hex, id)) {
@@ -707,7 +676,7 @@ wipe:
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		usage(stderr);
+		hk_usage(stderr);
 		return 2;
 	}
 	if (!strcmp(argv[1], "save"))
@@ -723,10 +692,10 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "check"))
 		return cmd_check(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		usage(stdout);
+		hk_usage(stdout);
 		return 0;
 	}
 	fprintf(stderr, "selfmig-hook: unknown command '%s'\n", argv[1]);
-	usage(stderr);
+	hk_usage(stderr);
 	return 2;
 }

@@ -10,6 +10,11 @@
  */
 #define HK_SELF_SUSPEND_WAIT_S	60u
 
+#include <stdio.h>
+
 int hk_cmd_self(int argc, char **argv);
+
+/* The usage of every subcommand (main.c), for -h/--help and usage errors. */
+void hk_usage(FILE *f);
 
 #endif /* SELFMIG_HOOK_SELF_H */

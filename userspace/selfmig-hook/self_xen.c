@@ -279,13 +279,14 @@ int hk_cmd_self(int argc, char **argv)
 		{ "json", required_argument, NULL, 'j' },
 		{ "verify", no_argument, NULL, 'V' },
 		{ "io-timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	unsigned int io_ms = XLR_WRITE_TIMEOUT_MS;
 	uint64_t max_pages = 0, page_limit;
-	const char *listen_spec = NULL, *id_hex = NULL, *json = NULL;
-	const char *rune = "xl migrate-receive", *rlog = NULL;
-	unsigned long wait_s = 120;
+	const char *listen_spec = NULL, *id_hex = NULL;
+	struct hk_opts ho = {
+		.rune = "xl migrate-receive", .wait_s = 120, .io_ms = XLR_WRITE_TIMEOUT_MS,
+	};
 	struct hk_save_stats st = { 0 };
 	struct smr_receiver recv;
 	struct smr_config rcfg;
@@ -311,10 +312,10 @@ int hk_cmd_self(int argc, char **argv)
 	bool verify = false;
 	double t_verify = 0;
 	uint32_t domid = 0;
-	int c, lfd = -1, cfd = -1, rc = 1;
+	int c, sr, lfd = -1, cfd = -1, rc = 1;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'L':
 			listen_spec = optarg;
@@ -322,46 +323,26 @@ int hk_cmd_self(int argc, char **argv)
 		case 'i':
 			id_hex = optarg;
 			break;
-		case 'r':
-			rune = optarg;
-			break;
-		case 'l':
-			rlog = optarg;
-			break;
-		case 'w':
-			if (hk_parse_wait(optarg, &wait_s))
-				return 2;
-			break;
-		case 'j':
-			json = optarg;
-			break;
 		case 'V':
 			verify = true;
 			break;
-		case 't':
-			if (hk_parse_io_timeout(optarg, &io_ms))
-				return 2;
-			break;
 		default:
-			fprintf(stderr, "usage: selfmig-hook self DOMAIN --listen ADDR:PORT --id HEX\n"
-				"                    [--rune CMD] [--receiver-log FILE] [--wait-s N] [--json FILE]\n"
-				"                    [--io-timeout S] [--verify]\n");
-			return 2;
+			sr = hk_shared_opt(c, optarg, &ho);
+			if (sr < 0)
+				return SMC_EXIT_USAGE;
+			if (sr > 0)
+				return smc_usage_exit(c, hk_usage);
 		}
 	}
-	if (optind != argc - 1 || !listen_spec || !id_hex) {
-		fprintf(stderr, "usage: selfmig-hook self DOMAIN --listen ADDR:PORT --id HEX ...\n");
-		return 2;
-	}
+	if (optind != argc - 1 || !listen_spec || !id_hex)
+		return smc_usage_exit('?', hk_usage);
 	memset(&rcfg, 0, sizeof(rcfg));
 	if (smc_parse_id(id_hex, rcfg.id)) {
 		fprintf(stderr, "selfmig-hook: --id takes 32 hex digits\n");
 		return 2;
 	}
-	if (hk_fault_from_env(&sf.f, err, sizeof(err))) {
-		fprintf(stderr, "selfmig-hook: %s\n", err);
-		return 2;
-	}
+	if (hk_fault_for_cmd(&sf.f, true))
+		return SMC_EXIT_USAGE;
 	signal(SIGPIPE, SIG_IGN);
 	t0 = now_s();
 	x = hk_xen_open(err, sizeof(err));
@@ -397,7 +378,7 @@ int hk_cmd_self(int argc, char **argv)
 		goto fail;
 	page_limit = hk_guest_page_limit(max_pages);
 	rcfg.max_pages = page_limit;
-	rcfg.io_timeout_ms = io_ms;
+	rcfg.io_timeout_ms = ho.io_ms;
 	if (hk_xen_populated(x, domid, &populated, &nr, err, sizeof(err)))
 		goto fail;
 	h = malloc(sizeof(*h));
@@ -405,10 +386,10 @@ int hk_cmd_self(int argc, char **argv)
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
-	fprintf(stderr, "selfmig-hook: starting the receiver: %s\n", rune);
-	if (xlr_start(&xr, rune, rlog, err, sizeof(err)))
+	fprintf(stderr, "selfmig-hook: starting the receiver: %s\n", ho.rune);
+	if (xlr_start(&xr, ho.rune, ho.rlog, err, sizeof(err)))
 		goto fail;
-	xr.write_timeout_ms = io_ms;
+	xr.write_timeout_ms = ho.io_ms;
 	/*
 	 * The guard, before the guest is touched: it keeps the receiver's
 	 * output (its answer after the permission) and closes its input.
@@ -442,7 +423,7 @@ int hk_cmd_self(int argc, char **argv)
 	 * connection (or a silent one) is refused without holding it up.
 	 */
 	{
-		struct smr_serve_opts so = { (unsigned int)wait_s * 1000, stderr };
+		struct smr_serve_opts so = { (unsigned int)ho.wait_s * 1000, stderr };
 
 		cfd = smr_accept_stream(lfd, &rcfg, &so, &recv, peer, sizeof(peer),
 					err, sizeof(err));
@@ -614,8 +595,8 @@ int hk_cmd_self(int argc, char **argv)
 		(unsigned long long)recv.st.stream_bytes,
 		(unsigned long long)(final_pages + unsent_copied + extra),
 		(sw.t_run - t_susp) * 1000, (sw.t_run - t0) * 1000);
-	if (json) {
-		FILE *jf = fopen(json, "w");
+	if (ho.json) {
+		FILE *jf = fopen(ho.json, "w");
 
 		if (jf) {
 			fprintf(jf, "{\"domid\":%u,\"rounds\":%llu,\"precopy_pages\":%llu,"

@@ -29,10 +29,24 @@ struct hk_switch {
 	double t_ready, t_run;	/* destination restored; destination runs */
 };
 
-/* 1..3600 seconds from s into *v; 0, or -1 with a message on stderr. */
-int hk_parse_wait(const char *s, unsigned long *v);
-/* --io-timeout: seconds (0.01..86400) into milliseconds; 0, or -1 with a message. */
-int hk_parse_io_timeout(const char *s, unsigned int *ms);
+/*
+ * The options the switching subcommands share; each takes those of them
+ * its option table lists, over the defaults its caller sets.
+ */
+struct hk_opts {
+	const char *rune;	/* --rune: the destination's receive command */
+	const char *rlog;	/* --receiver-log FILE; NULL: none */
+	const char *json;	/* --json FILE; NULL: none */
+	unsigned long wait_s;	/* --wait-s: 1..3600 */
+	unsigned int io_ms;	/* --io-timeout: seconds, 0.01..86400 */
+};
+
+/*
+ * getopt_long's answer c with its arg, if it is one of the shared options
+ * ('r', 'l', 'j', 'w', 't'): 0 taken, -1 a bad value (said on stderr), 1 not
+ * one of them.
+ */
+int hk_shared_opt(int c, const char *arg, struct hk_opts *o);
 
 /*
  * 0: the destination runs and the source is destroyed.  -1: failed, err

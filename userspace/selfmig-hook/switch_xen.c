@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "args.h"
 #include "fault.h"
 #include "guard.h"
 #include "hook_xen.h"
@@ -21,26 +22,35 @@ static double now_s(void)
 	return (double)t.tv_sec + t.tv_nsec / 1e9;
 }
 
-int hk_parse_wait(const char *s, unsigned long *v)
+int hk_shared_opt(int c, const char *arg, struct hk_opts *o)
 {
-	char *end;
+	uint64_t v;
 
-	errno = 0;
-	*v = strtoul(s, &end, 10);
-	if (errno || *end || !*v || *v > 3600) {
-		fprintf(stderr, "selfmig-hook: --wait-s takes 1..3600\n");
-		return -1;
+	switch (c) {
+	case 'r':
+		o->rune = arg;
+		return 0;
+	case 'l':
+		o->rlog = arg;
+		return 0;
+	case 'j':
+		o->json = arg;
+		return 0;
+	case 'w':
+		if (smc_parse_u64(NULL, arg, 1, 3600, &v, NULL, 0)) {
+			fprintf(stderr, "selfmig-hook: --wait-s takes 1..3600\n");
+			return -1;
+		}
+		o->wait_s = (unsigned long)v;
+		return 0;
+	case 't':
+		if (smr_parse_seconds(arg, &o->io_ms)) {
+			fprintf(stderr, "selfmig-hook: --io-timeout takes seconds, 0.01..86400\n");
+			return -1;
+		}
+		return 0;
 	}
-	return 0;
-}
-
-int hk_parse_io_timeout(const char *s, unsigned int *ms)
-{
-	if (smr_parse_seconds(s, ms)) {
-		fprintf(stderr, "selfmig-hook: --io-timeout takes seconds, 0.01..86400\n");
-		return -1;
-	}
-	return 0;
+	return 1;
 }
 
 static void guard(struct hk_switch *s, enum hk_guard_state st)

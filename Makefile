@@ -37,6 +37,12 @@ RECV_SRC    := $(wildcard userspace/receiver/*.c)
 RECV_LIB    := $(B)/lib/libreceiver.a
 LIBA_selfmig-receive := $(RECV_LIB)
 LIBA_selfmig-hook := $(RECV_LIB)
+# dom0's handles on Xen (userspace/dom0xen/), which both dom0 programs that
+# map a guest's frames open the same way.
+XENH_SRC    := $(wildcard userspace/dom0xen/*.c)
+XENH_LIB    := $(B)/lib/libxenh.a
+LIBA_selfmig-hook += $(XENH_LIB)
+LIBA_selfmig-verify := $(XENH_LIB)
 LIBS_selfmig := -lxenstore -lz
 LIBS_selfmigd := -lxenstore -lxentoolcore -lpthread -lz
 # The client of selfmig.ko's generic netlink family (userspace/smctl/, over
@@ -52,6 +58,7 @@ LIBA_selfmigd := $(SMCTL_LIB)
 LIBS_selfmigctl := $(NL_LIBS)
 LIBS_selfmigd += $(NL_LIBS)
 $(B)/bin/selfmigctl $(B)/guest-bin/selfmigctl $(B)/bin/selfmigd $(B)/guest-bin/selfmigd: CPPFLAGS += $(NL_CPPFLAGS)
+$(B)/bin/selfmig-hook $(B)/bin/selfmig-verify: CPPFLAGS += -Iuserspace/dom0xen
 
 CORE_SRC    := $(wildcard selfmig/core/*.c)
 COMMON_SRC  := $(wildcard userspace/common/*.c)
@@ -92,6 +99,12 @@ $(B)/lib/obj/%.o: userspace/receiver/%.c $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 $(RECV_LIB): $(patsubst userspace/receiver/%.c,$(B)/lib/obj/%.o,$(RECV_SRC))
+	@rm -f $@
+	$(AR) rcs $@ $^
+$(B)/lib/xenh-obj/%.o: userspace/dom0xen/%.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Iuserspace/dom0xen $(CFLAGS) -c -o $@ $<
+$(XENH_LIB): $(patsubst userspace/dom0xen/%.c,$(B)/lib/xenh-obj/%.o,$(XENH_SRC))
 	@rm -f $@
 	$(AR) rcs $@ $^
 $(B)/lib/smctl-obj/%.o: userspace/smctl/%.c $(HDRS)

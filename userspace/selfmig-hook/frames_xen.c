@@ -39,7 +39,7 @@ int hk_xen_max_pages(struct hk_xen *x, uint32_t domid, uint64_t *pages,
 {
 	xc_dominfo_t info;
 
-	if (xc_domain_getinfo(x->xch, domid, 1, &info) != 1 || info.domid != domid) {
+	if (xc_domain_getinfo(x->h.xch, domid, 1, &info) != 1 || info.domid != domid) {
 		ERR("cannot read domain %u's maximum memory: %s", domid,
 		    strerror(errno ? errno : ESRCH));
 		return -1;
@@ -62,7 +62,7 @@ static int probe_batch(struct hk_xen *x, uint32_t domid, const uint64_t *pfns,
 
 	for (i = 0; i < n; i++)
 		p[i] = pfns[i];
-	map = xenforeignmemory_map(x->fmem, domid, PROT_READ, n, p, errs);
+	map = xenforeignmemory_map(x->h.fmem, domid, PROT_READ, n, p, errs);
 	if (!map) {
 		/* Holes fail one by one, in errs; this is not that. */
 		ERR("cannot map frames %#llx-%#llx of domain %u to see which are populated: %s",
@@ -73,7 +73,7 @@ static int probe_batch(struct hk_xen *x, uint32_t domid, const uint64_t *pfns,
 	r = hk_mark_batch(bm, pfns, errs, n, found, &bad);
 	if (r)
 		hk_frame_failed(pfns[bad], domid, errs[bad], err, errlen);
-	xenforeignmemory_unmap(x->fmem, map, n);
+	xenforeignmemory_unmap(x->h.fmem, map, n);
 	return r;
 }
 
@@ -84,7 +84,7 @@ int hk_xen_populated(struct hk_xen *x, uint32_t domid, uint8_t **bitmap,
 	xen_pfn_t nr = 0;
 	uint8_t *bm;
 
-	if (xc_domain_nr_gpfns(x->xch, domid, &nr) < 0) {
+	if (xc_domain_nr_gpfns(x->h.xch, domid, &nr) < 0) {
 		ERR("cannot read domain %u's physical map size: %s", domid,
 		    strerror(errno));
 		return -1;
@@ -120,7 +120,7 @@ int hk_xen_populated_again(struct hk_xen *x, uint32_t domid, uint8_t **bitmap,
 	unsigned int n;
 
 	*found = 0;
-	if (xc_domain_nr_gpfns(x->xch, domid, &nr) < 0) {
+	if (xc_domain_nr_gpfns(x->h.xch, domid, &nr) < 0) {
 		ERR("cannot read domain %u's physical map size: %s", domid,
 		    strerror(errno));
 		return -1;
@@ -151,7 +151,7 @@ int hk_xen_read_pages(struct hk_xen *x, uint32_t domid, const uint64_t *pfns,
 	}
 	for (i = 0; i < n; i++)
 		p[i] = pfns[i];
-	map = xenforeignmemory_map(x->fmem, domid, PROT_READ, n, p, errs);
+	map = xenforeignmemory_map(x->h.fmem, domid, PROT_READ, n, p, errs);
 	if (!map) {
 		ERR("mapping %u frames of domain %u: %s", n, domid, strerror(errno));
 		return -1;
@@ -160,13 +160,13 @@ int hk_xen_read_pages(struct hk_xen *x, uint32_t domid, const uint64_t *pfns,
 		if (errs[i]) {
 			ERR("frame %#llx of domain %u cannot be mapped: %s",
 			    (unsigned long long)pfns[i], domid, strerror(-errs[i]));
-			xenforeignmemory_unmap(x->fmem, map, n);
+			xenforeignmemory_unmap(x->h.fmem, map, n);
 			return -1;
 		}
 		memcpy(buf + (size_t)i * SXS_PAGE_SIZE, map + (size_t)i * SXS_PAGE_SIZE,
 		       SXS_PAGE_SIZE);
 	}
-	xenforeignmemory_unmap(x->fmem, map, n);
+	xenforeignmemory_unmap(x->h.fmem, map, n);
 	return 0;
 }
 
@@ -182,7 +182,7 @@ int hk_xen_final_set(struct hk_xen *x, uint32_t domid, struct smfs_header *h,
 
 	snprintf(path, sizeof(path), "/local/domain/%u/control/selfmig/final-set",
 		 domid);
-	val = xs_read(x->xsh, XBT_NULL, path, &len);
+	val = xs_read(x->h.xsh, XBT_NULL, path, &len);
 	if (!val) {
 		ERR("cannot read %s: %s", path, strerror(errno));
 		return -1;

@@ -38,14 +38,7 @@ void hk_xen_close(struct hk_xen *x)
 		return;
 	if (x->lx)
 		libxl_ctx_free(x->lx);
-	if (x->xsh)
-		xs_close(x->xsh);
-	if (x->fmem)
-		xenforeignmemory_close(x->fmem);
-	if (x->xch)
-		xc_interface_close(x->xch);
-	if (x->log)
-		xtl_logger_destroy((xentoollog_logger *)x->log);
+	sxh_close(&x->h);
 	free(x);
 }
 
@@ -57,25 +50,10 @@ struct hk_xen *hk_xen_open(char *err, size_t errlen)
 		ERR("out of memory");
 		return NULL;
 	}
-	x->log = xtl_createlogger_stdiostream(stderr, XTL_ERROR, 0);
-	x->xch = xc_interface_open((xentoollog_logger *)x->log, NULL, 0);
-	if (!x->xch) {
-		ERR("cannot open the hypervisor interface: %s (not dom0, or not root?)",
-		    strerror(errno));
+	if (sxh_open(&x->h, err, errlen))
 		goto fail;
-	}
-	x->fmem = xenforeignmemory_open((xentoollog_logger *)x->log, 0);
-	if (!x->fmem) {
-		ERR("cannot open foreign memory mapping: %s", strerror(errno));
-		goto fail;
-	}
-	x->xsh = xs_open(0);
-	if (!x->xsh) {
-		ERR("cannot connect to xenstore: %s", strerror(errno));
-		goto fail;
-	}
 	if (libxl_ctx_alloc(&x->lx, LIBXL_VERSION, 0,
-			    (xentoollog_logger *)x->log)) {
+			    (xentoollog_logger *)x->h.log)) {
 		ERR("cannot open libxl");
 		x->lx = NULL;
 		goto fail;
@@ -86,47 +64,17 @@ fail:
 	return NULL;
 }
 
-static int domain_info(struct hk_xen *x, uint32_t domid, xc_domaininfo_t *info)
-{
-	int n = xc_domain_getinfolist(x->xch, domid, 1, info);
-
-	if (n < 0)
-		return -1;
-	return n == 1 && info->domain == domid;
-}
-
 int hk_xen_resolve(struct hk_xen *x, const char *spec, uint32_t *domid,
 		   char *err, size_t errlen)
 {
-	char *end;
-	unsigned long v;
-	uint32_t id;
-
-	errno = 0;
-	v = strtoul(spec, &end, 10);
-	if (*spec && !*end && !errno && v < DOMID_FIRST_RESERVED) {
-		xc_domaininfo_t info;
-
-		if (domain_info(x, (uint32_t)v, &info) != 1) {
-			ERR("no domain with id %lu", v);
-			return -1;
-		}
-		*domid = (uint32_t)v;
-		return 0;
-	}
-	if (libxl_name_to_domid(x->lx, spec, &id)) {
-		ERR("no domain named '%s'", spec);
-		return -1;
-	}
-	*domid = id;
-	return 0;
+	return sxh_resolve(&x->h, spec, domid, err, errlen);
 }
 
 /* Shut down with reason suspend: 1; running: 0; anything else: -1. */
 int hk_suspended(struct hk_xen *x, uint32_t domid, char *err, size_t errlen)
 {
 	xc_domaininfo_t info;
-	int r = domain_info(x, domid, &info);
+	int r = sxh_domain_info(&x->h, domid, &info);
 
 	if (r != 1) {
 		ERR("domain %u vanished", domid);
@@ -155,7 +103,7 @@ int hk_xen_request_suspend(struct hk_xen *x, uint32_t domid, char *err,
 	if (r)
 		return r < 0 ? -1 : 1;
 	snprintf(path, sizeof(path), "/local/domain/%u/control/shutdown", domid);
-	if (!xs_write(x->xsh, XBT_NULL, path, "suspend", 7)) {
+	if (!xs_write(x->h.xsh, XBT_NULL, path, "suspend", 7)) {
 		ERR("cannot write %s: %s", path, strerror(errno));
 		return -1;
 	}
@@ -168,7 +116,7 @@ static int xdom_state(void *ctx, char *err, size_t errlen)
 {
 	struct hk_xen_dom *d = ctx;
 	xc_domaininfo_t info;
-	int r = domain_info(d->x, d->domid, &info);
+	int r = sxh_domain_info(&d->x->h, d->domid, &info);
 
 	if (r != 1) {
 		ERR("it no longer exists");
@@ -205,32 +153,32 @@ static int xdom_withdraw(void *ctx)
 
 	snprintf(path, sizeof(path), "/local/domain/%u/control/shutdown", d->domid);
 	for (tries = 0; tries < 20; tries++) {
-		xs_transaction_t t = xs_transaction_start(d->x->xsh);
+		xs_transaction_t t = xs_transaction_start(d->x->h.xsh);
 		unsigned int len = 0;
 		bool pending;
 		char *v;
 
 		if (t == XBT_NULL)
 			return HK_WITHDRAW_FAILED;
-		v = xs_read(d->x->xsh, t, path, &len);
+		v = xs_read(d->x->h.xsh, t, path, &len);
 		if (!v) {
 			/* No node, no request: a guest cannot create one there. */
 			int e = errno;
 
-			xs_transaction_end(d->x->xsh, t, true);
+			xs_transaction_end(d->x->h.xsh, t, true);
 			return e == ENOENT ? HK_WITHDRAWN : HK_WITHDRAW_FAILED;
 		}
 		pending = len == 7 && !memcmp(v, "suspend", 7);
 		free(v);
 		if (!pending) {
-			xs_transaction_end(d->x->xsh, t, true);
+			xs_transaction_end(d->x->h.xsh, t, true);
 			return HK_TAKEN;
 		}
-		if (!xs_write(d->x->xsh, t, path, "", 0)) {
-			xs_transaction_end(d->x->xsh, t, true);
+		if (!xs_write(d->x->h.xsh, t, path, "", 0)) {
+			xs_transaction_end(d->x->h.xsh, t, true);
 			return HK_WITHDRAW_FAILED;
 		}
-		if (xs_transaction_end(d->x->xsh, t, false))
+		if (xs_transaction_end(d->x->h.xsh, t, false))
 			return HK_WITHDRAWN;
 		if (errno != EAGAIN)
 			return HK_WITHDRAW_FAILED;
@@ -281,7 +229,7 @@ void hk_xen_dom_ops(struct hk_xen_dom *d, struct hk_xen *x, uint32_t domid,
 
 int hk_xen_resume(struct hk_xen *x, uint32_t domid, char *err, size_t errlen)
 {
-	if (xc_domain_resume(x->xch, domid, 1) < 0) {
+	if (xc_domain_resume(x->h.xch, domid, 1) < 0) {
 		ERR("resuming domain %u: %s", domid, strerror(errno));
 		return -1;
 	}
@@ -347,19 +295,19 @@ int hk_xen_publish_key(struct hk_xen *x, uint32_t domid, const char *line,
 	snprintf(path, sizeof(path), "/local/domain/%u/control/selfmig/key", domid);
 	/* Written and locked down in one transaction: never guest-writable. */
 	for (tries = 0; tries < 5; tries++) {
-		xs_transaction_t t = xs_transaction_start(x->xsh);
+		xs_transaction_t t = xs_transaction_start(x->h.xsh);
 
 		if (t == XBT_NULL)
 			break;
-		if (!xs_write(x->xsh, t, path, line, strlen(line)) ||
-		    !xs_set_permissions(x->xsh, t, path, p, 2)) {
+		if (!xs_write(x->h.xsh, t, path, line, strlen(line)) ||
+		    !xs_set_permissions(x->h.xsh, t, path, p, 2)) {
 			int e = errno;
 
-			xs_transaction_end(x->xsh, t, true);
+			xs_transaction_end(x->h.xsh, t, true);
 			ERR("cannot write %s: %s", path, strerror(e));
 			return -1;
 		}
-		if (xs_transaction_end(x->xsh, t, false))
+		if (xs_transaction_end(x->h.xsh, t, false))
 			return 0;
 		if (errno != EAGAIN)
 			break;
@@ -373,5 +321,5 @@ void hk_xen_withdraw_key(struct hk_xen *x, uint32_t domid)
 	char path[96];
 
 	snprintf(path, sizeof(path), "/local/domain/%u/control/selfmig/key", domid);
-	xs_rm(x->xsh, XBT_NULL, path);
+	xs_rm(x->h.xsh, XBT_NULL, path);
 }

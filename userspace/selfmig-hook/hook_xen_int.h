@@ -14,16 +14,11 @@
 #include <stdio.h>
 
 #include <libxl.h>
-#include <xenctrl.h>
-#include <xenforeignmemory.h>
-#include <xenstore.h>
-#include <xentoollog.h>
+
+#include "xenh.h"
 
 struct hk_xen {
-	xentoollog_logger_stdiostream *log;
-	xc_interface *xch;
-	xenforeignmemory_handle *fmem;
-	struct xs_handle *xsh;
+	struct sxh h;		/* the handles selfmig-verify opens too */
 	libxl_ctx *lx;
 };
 

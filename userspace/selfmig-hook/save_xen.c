@@ -40,7 +40,7 @@ int hk_xen_write_static(struct hk_xen *x, uint32_t domid, struct sxs_sink *s,
 	uint32_t nl = 0, nm = 0;
 	int rc = -1;
 
-	if (xc_cpu_policy_get_size(x->xch, &nl, &nm)) {
+	if (xc_cpu_policy_get_size(x->h.xch, &nl, &nm)) {
 		ERR("cannot read the CPU policy size: %s", strerror(errno));
 		goto out;
 	}
@@ -51,8 +51,8 @@ int hk_xen_write_static(struct hk_xen *x, uint32_t domid, struct sxs_sink *s,
 		ERR("out of memory");
 		goto out;
 	}
-	if (xc_cpu_policy_get_domain(x->xch, domid, pol) ||
-	    xc_cpu_policy_serialise(x->xch, pol, leaves, &nl, msrs, &nm)) {
+	if (xc_cpu_policy_get_domain(x->h.xch, domid, pol) ||
+	    xc_cpu_policy_serialise(x->h.xch, pol, leaves, &nl, msrs, &nm)) {
 		ERR("cannot read domain %u's CPU policy: %s", domid,
 		    strerror(errno));
 		goto out;
@@ -92,7 +92,7 @@ static int write_all_pages(struct hk_xen *x, uint32_t domid,
 	int errs[SXS_BATCH_MAX];
 	static uint8_t buf[SXS_BATCH_MAX * SXS_PAGE_SIZE];
 
-	if (xc_domain_nr_gpfns(x->xch, domid, &nr) < 0) {
+	if (xc_domain_nr_gpfns(x->h.xch, domid, &nr) < 0) {
 		ERR("cannot read domain %u's physical map size: %s", domid,
 		    strerror(errno));
 		return -1;
@@ -106,7 +106,7 @@ static int write_all_pages(struct hk_xen *x, uint32_t domid,
 
 		for (i = 0; i < n; i++)
 			pfns[i] = base + i;
-		map = xenforeignmemory_map(x->fmem, domid, PROT_READ, n, pfns, errs);
+		map = xenforeignmemory_map(x->h.fmem, domid, PROT_READ, n, pfns, errs);
 		if (!map) {
 			/* Holes fail one by one, in errs; this is not that. */
 			ERR("mapping frames %#lx-%#lx of domain %u: %s",
@@ -121,7 +121,7 @@ static int write_all_pages(struct hk_xen *x, uint32_t domid,
 				continue;
 			if (kind == HK_FRAME_FAILED) {
 				hk_frame_failed(base + i, domid, errs[i], err, errlen);
-				xenforeignmemory_unmap(x->fmem, map, n);
+				xenforeignmemory_unmap(x->h.fmem, map, n);
 				return -1;
 			}
 			sel[k] = base + i;
@@ -129,7 +129,7 @@ static int write_all_pages(struct hk_xen *x, uint32_t domid,
 			       map + (size_t)i * SXS_PAGE_SIZE, SXS_PAGE_SIZE);
 			k++;
 		}
-		xenforeignmemory_unmap(x->fmem, map, n);
+		xenforeignmemory_unmap(x->h.fmem, map, n);
 		if (k && sxs_write_pages(s, sel, NULL, k, buf)) {
 			ERR("writing the stream: %s", sxs_write_strerror(errno));
 			return -1;
@@ -162,14 +162,14 @@ int hk_xen_write_cpu_state(struct hk_xen *x, uint32_t domid, struct sxs_sink *s,
 	uint8_t *ctx;
 	int sz;
 
-	if (xc_domain_get_tsc_info(x->xch, domid, &tsc.mode, &tsc.nsec, &tsc.khz,
+	if (xc_domain_get_tsc_info(x->h.xch, domid, &tsc.mode, &tsc.nsec, &tsc.khz,
 				   &tsc.incarnation)) {
 		ERR("cannot read domain %u's TSC info: %s", domid, strerror(errno));
 		return -1;
 	}
 	if (sxs_write_tsc_info(s, &tsc))
 		goto wfail;
-	sz = xc_domain_hvm_getcontext(x->xch, domid, NULL, 0);
+	sz = xc_domain_hvm_getcontext(x->h.xch, domid, NULL, 0);
 	if (sz <= 0) {
 		ERR("cannot read domain %u's HVM context size: %s", domid,
 		    strerror(errno));
@@ -180,7 +180,7 @@ int hk_xen_write_cpu_state(struct hk_xen *x, uint32_t domid, struct sxs_sink *s,
 		ERR("out of memory");
 		return -1;
 	}
-	sz = xc_domain_hvm_getcontext(x->xch, domid, ctx, (uint32_t)sz);
+	sz = xc_domain_hvm_getcontext(x->h.xch, domid, ctx, (uint32_t)sz);
 	if (sz <= 0) {
 		ERR("cannot read domain %u's HVM context: %s", domid,
 		    strerror(errno));
@@ -196,7 +196,7 @@ int hk_xen_write_cpu_state(struct hk_xen *x, uint32_t domid, struct sxs_sink *s,
 	for (i = 0; i < sizeof(hvm_param_list) / sizeof(hvm_param_list[0]); i++) {
 		uint64_t v = 0;
 
-		if (xc_hvm_param_get(x->xch, domid, hvm_param_list[i], &v)) {
+		if (xc_hvm_param_get(x->h.xch, domid, hvm_param_list[i], &v)) {
 			ERR("cannot read domain %u's HVM param %u: %s", domid,
 			    hvm_param_list[i], strerror(errno));
 			return -1;
@@ -235,7 +235,7 @@ int hk_xen_save(struct hk_xen *x, uint32_t domid, struct sxs_sink *s,
 	if (!json)
 		return -1;
 	st->config_bytes = (uint32_t)strlen(json) + 1;
-	ver = xc_version(x->xch, XENVER_version, NULL);
+	ver = xc_version(x->h.xch, XENVER_version, NULL);
 	if (sxs_write_xl_header(s, json, st->config_bytes, true) ||
 	    sxs_write_libxl_start(s) ||
 	    sxs_write_libxc_start(s, (uint32_t)ver >> 16, (uint32_t)ver & 0xffff)) {
@@ -269,7 +269,7 @@ int hk_xen_write_prologue(struct hk_xen *x, uint32_t domid, struct sxs_sink *s,
 	if (!json)
 		return -1;
 	st->config_bytes = (uint32_t)strlen(json) + 1;
-	ver = xc_version(x->xch, XENVER_version, NULL);
+	ver = xc_version(x->h.xch, XENVER_version, NULL);
 	if (sxs_write_xl_header(s, json, st->config_bytes, true) ||
 	    sxs_write_libxl_start(s) ||
 	    sxs_write_libxc_start(s, (uint32_t)ver >> 16, (uint32_t)ver & 0xffff)) {

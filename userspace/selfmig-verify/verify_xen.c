@@ -24,16 +24,14 @@
 #include <xen/sched.h>
 
 #include "verify_xen.h"
+#include "xenh.h"
 
 #define SMV_POLL_NS	100000000L	/* 100 ms between domain checks */
 #define SMV_MAP_MAX	(SMV_BATCH_PAGES > 2 * SMFS_MAX_BITMAP_PAGES ? \
 			 SMV_BATCH_PAGES : 2 * SMFS_MAX_BITMAP_PAGES)
 
 struct smv_xen {
-	xentoollog_logger_stdiostream *log;
-	xc_interface *xch;
-	xenforeignmemory_handle *fmem;
-	struct xs_handle *xsh;
+	struct sxh h;			/* the handles selfmig-hook opens too */
 	u32 domid;			/* of the mapper */
 	xen_pfn_t pfns[SMV_MAP_MAX];
 };
@@ -47,114 +45,25 @@ struct smv_xen *smv_xen_open(char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	x->log = xtl_createlogger_stdiostream(stderr, XTL_ERROR, 0);
-	x->xch = xc_interface_open((xentoollog_logger *)x->log, NULL, 0);
-	if (!x->xch) {
-		snprintf(err, errlen,
-			 "cannot open the hypervisor interface: %s (not dom0, or not root?)",
-			 strerror(errno));
-		goto fail;
-	}
-	x->fmem = xenforeignmemory_open((xentoollog_logger *)x->log, 0);
-	if (!x->fmem) {
-		snprintf(err, errlen, "cannot open foreign memory mapping: %s",
-			 strerror(errno));
-		goto fail;
-	}
-	x->xsh = xs_open(0);
-	if (!x->xsh) {
-		snprintf(err, errlen, "cannot connect to xenstore: %s",
-			 strerror(errno));
-		goto fail;
+	if (sxh_open(&x->h, err, errlen)) {
+		free(x);
+		return NULL;
 	}
 	return x;
-fail:
-	smv_xen_close(x);
-	return NULL;
 }
 
 void smv_xen_close(struct smv_xen *x)
 {
 	if (!x)
 		return;
-	if (x->xsh)
-		xs_close(x->xsh);
-	if (x->fmem)
-		xenforeignmemory_close(x->fmem);
-	if (x->xch)
-		xc_interface_close(x->xch);
-	if (x->log)
-		xtl_logger_destroy((xentoollog_logger *)x->log);
+	sxh_close(&x->h);
 	free(x);
-}
-
-/* 1 if the domain exists, 0 if not, -1 on error; fills *info. */
-static int smv_xen_info(struct smv_xen *x, u32 domid, xc_domaininfo_t *info)
-{
-	int n;
-
-	n = xc_domain_getinfolist(x->xch, domid, 1, info);
-	if (n < 0)
-		return -1;
-	return n == 1 && info->domain == domid;
 }
 
 int smv_xen_resolve(struct smv_xen *x, const char *spec, u32 *domid,
 		    char *err, size_t errlen)
 {
-	xc_domaininfo_t info;
-	unsigned int num = 0, i, found = 0;
-	char **ents, path[64], *name;
-	unsigned int len;
-	u32 id = 0, cand;
-	int ret;
-
-	if (smv_parse_domid(spec, &id) == 0) {
-		ret = smv_xen_info(x, id, &info);
-		if (ret < 0) {
-			snprintf(err, errlen, "getting domain %u info: %s", id,
-				 strerror(errno));
-			return -1;
-		}
-		if (!ret) {
-			snprintf(err, errlen, "no domain with id %u", id);
-			return -1;
-		}
-		*domid = id;
-		return 0;
-	}
-	ents = xs_directory(x->xsh, XBT_NULL, "/local/domain", &num);
-	if (!ents) {
-		snprintf(err, errlen, "cannot list /local/domain in xenstore: %s",
-			 strerror(errno));
-		return -1;
-	}
-	for (i = 0; i < num; i++) {
-		if (smv_parse_domid(ents[i], &cand))
-			continue;
-		snprintf(path, sizeof(path), "/local/domain/%u/name", cand);
-		name = xs_read(x->xsh, XBT_NULL, path, &len);
-		if (!name)
-			continue;
-		if (strlen(name) == len && strcmp(name, spec) == 0) {
-			if (found++ == 0)
-				id = cand;
-		}
-		free(name);
-	}
-	free(ents);
-	if (found == 0) {
-		snprintf(err, errlen, "no domain named '%s' in xenstore", spec);
-		return -1;
-	}
-	if (found > 1) {
-		snprintf(err, errlen,
-			 "%u domains are named '%s'; give the numeric id", found,
-			 spec);
-		return -1;
-	}
-	*domid = id;
-	return 0;
+	return sxh_resolve(&x->h, spec, domid, err, errlen);
 }
 
 static const char *smv_reason_name(unsigned int reason)
@@ -196,7 +105,7 @@ int smv_xen_wait_suspended(struct smv_xen *x, u32 domid, unsigned long wait_s,
 	int ret;
 
 	for (;;) {
-		ret = smv_xen_info(x, domid, &info);
+		ret = sxh_domain_info(&x->h, domid, &info);
 		if (ret < 0) {
 			snprintf(err, errlen, "getting domain %u info: %s",
 				 domid, strerror(errno));
@@ -243,7 +152,7 @@ int smv_xen_final_set_gfn(struct smv_xen *x, u32 domid, u64 *gfn, char *err,
 	unsigned int len = 0, i;
 
 	snprintf(path, sizeof(path), "/local/domain/%u/%s", domid, SMV_XS_KEY);
-	val = xs_read(x->xsh, XBT_NULL, path, &len);
+	val = xs_read(x->h.xsh, XBT_NULL, path, &len);
 	if (!val) {
 		snprintf(err, errlen, "cannot read %s from xenstore: %s", path,
 			 strerror(errno));
@@ -273,7 +182,7 @@ static void *smv_xen_map(void *ctx, const u64 *gfns, u32 n, int *err)
 	}
 	for (i = 0; i < n; i++)
 		x->pfns[i] = (xen_pfn_t)gfns[i];
-	return xenforeignmemory_map(x->fmem, x->domid, PROT_READ, n, x->pfns,
+	return xenforeignmemory_map(x->h.fmem, x->domid, PROT_READ, n, x->pfns,
 				    err);
 }
 
@@ -281,7 +190,7 @@ static void smv_xen_unmap(void *ctx, void *addr, u32 n)
 {
 	struct smv_xen *x = ctx;
 
-	xenforeignmemory_unmap(x->fmem, addr, n);
+	xenforeignmemory_unmap(x->h.fmem, addr, n);
 }
 
 void smv_xen_mapper(struct smv_xen *x, u32 domid, struct smv_mapper *m)
@@ -294,7 +203,7 @@ void smv_xen_mapper(struct smv_xen *x, u32 domid, struct smv_mapper *m)
 
 int smv_xen_resume(struct smv_xen *x, u32 domid, char *err, size_t errlen)
 {
-	if (xc_domain_resume(x->xch, domid, 1) < 0) {
+	if (xc_domain_resume(x->h.xch, domid, 1) < 0) {
 		snprintf(err, errlen, "resuming domain %u failed: %s", domid,
 			 strerror(errno));
 		return -1;

@@ -220,8 +220,7 @@ int hk_xen_save(struct hk_xen *x, uint32_t domid, struct sxs_sink *s,
 		struct hk_save_stats *st, hk_progress_fn progress, char *err,
 		size_t errlen)
 {
-	int ver, r;
-	char *json;
+	int r;
 
 	memset(st, 0, sizeof(*st));
 	r = hk_suspended(x, domid, err, errlen);
@@ -231,20 +230,7 @@ int hk_xen_save(struct hk_xen *x, uint32_t domid, struct sxs_sink *s,
 			    domid);
 		return -1;
 	}
-	json = hk_xen_config_json(x, domid, err, errlen);
-	if (!json)
-		return -1;
-	st->config_bytes = (uint32_t)strlen(json) + 1;
-	ver = xc_version(x->h.xch, XENVER_version, NULL);
-	if (sxs_write_xl_header(s, json, st->config_bytes, true) ||
-	    sxs_write_libxl_start(s) ||
-	    sxs_write_libxc_start(s, (uint32_t)ver >> 16, (uint32_t)ver & 0xffff)) {
-		free(json);
-		ERR("writing the stream: %s", sxs_write_strerror(errno));
-		return -1;
-	}
-	free(json);
-	if (hk_xen_write_static(x, domid, s, st, err, errlen) ||
+	if (hk_xen_write_prologue(x, domid, s, st, err, errlen) ||
 	    write_all_pages(x, domid, s, st, progress, err, errlen) ||
 	    hk_xen_write_cpu_state(x, domid, s, st, err, errlen))
 		return -1;

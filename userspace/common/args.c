@@ -61,6 +61,17 @@ int smc_parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max,
 	return 0;
 }
 
+int smc_opt_u64(const char *prog, const char *opt, const char *s, uint64_t min,
+		uint64_t max, uint64_t *out)
+{
+	char err[160];
+
+	if (!smc_parse_u64(opt, s, min, max, out, err, sizeof(err)))
+		return 0;
+	fprintf(stderr, "%s: %s\n", prog, err);
+	return -1;
+}
+
 int smc_parse_i64(const char *opt, const char *s, int64_t min, int64_t max,
 		  int64_t *out, char *err, size_t errlen)
 {

@@ -25,6 +25,13 @@
 int smc_parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max,
 		  uint64_t *out, char *err, size_t errlen);
 
+/*
+ * smc_parse_u64() for a program's option: on a bad value, "PROG: reason"
+ * on standard error and -1.
+ */
+int smc_opt_u64(const char *prog, const char *opt, const char *s, uint64_t min,
+		uint64_t max, uint64_t *out);
+
 /* The same with an optional leading '-'. */
 int smc_parse_i64(const char *opt, const char *s, int64_t min, int64_t max,
 		  int64_t *out, char *err, size_t errlen);

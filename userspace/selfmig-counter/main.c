@@ -108,14 +108,13 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = "/run/selfmig-counter";
-	unsigned long interval_ms = 10;
+	uint64_t interval_ms = 10;
 	char tmp[PATH_MAX], line[96];
 	struct sigaction sa;
 	struct timespec next;
 	uint64_t counter = 0, interval_ns;
 	size_t len = 0;
 	int c, failing = 0;
-	char *end;
 
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
@@ -123,14 +122,9 @@ int main(int argc, char **argv)
 			path = optarg;
 			break;
 		case 'i':
-			errno = 0;
-			interval_ms = strtoul(optarg, &end, 10);
-			if (errno || end == optarg || *end || interval_ms < 1 ||
-			    interval_ms > 3600000) {
-				fprintf(stderr, "selfmig-counter: bad --interval-ms '%s'\n",
-					optarg);
-				return 2;
-			}
+			if (smc_opt_u64("selfmig-counter", "--interval-ms", optarg,
+					1, 3600000, &interval_ms))
+				return SMC_EXIT_USAGE;
 			break;
 		default:
 			return smc_usage_exit(c, usage);

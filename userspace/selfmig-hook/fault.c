@@ -70,12 +70,9 @@ int hk_fault_parse(const char *spec, struct hk_fault *f, char *err,
 		return 0;
 	}
 	if (f->point == HK_FAULT_RECEIVER_CRASH && !strncmp(arg, "round:", 6)) {
-		char *end;
-		unsigned long v;
+		uint64_t v;
 
-		errno = 0;
-		v = strtoul(arg + 6, &end, 10);
-		if (errno || end == arg + 6 || *end || v > 100000 || arg[6] == '-') {
+		if (smc_parse_u64(NULL, arg + 6, 0, 100000, &v, NULL, 0)) {
 			ERR("SELFMIG_FAULT: receiver-crash:round: takes a round number (0..100000), not '%.40s'",
 			    arg + 6);
 			return -1;
@@ -87,19 +84,16 @@ int hk_fault_parse(const char *spec, struct hk_fault *f, char *err,
 	switch (f->point) {
 	case HK_FAULT_CONN_DROP:
 	case HK_FAULT_RECEIVER_CRASH: {
-		char *end;
-		unsigned long v;
+		uint64_t v;
 
-		errno = 0;
-		v = strtoul(arg, &end, 10);
-		if (errno || end == arg || *end || v > 65536 || *arg == '-') {
+		if (smc_parse_u64(NULL, arg, 0, 65536, &v, NULL, 0)) {
 			ERR("SELFMIG_FAULT: %s takes a size in MiB (0..65536)%s, not '%.40s'",
 			    point_names[i],
 			    f->point == HK_FAULT_RECEIVER_CRASH ? ", round:N or suspended" : "",
 			    arg);
 			return -1;
 		}
-		f->after_bytes = (uint64_t)v << 20;
+		f->after_bytes = v << 20;
 		return 0;
 	}
 	case HK_FAULT_HOOK_DIE:

@@ -130,22 +130,6 @@ wipe:
 	return rc;
 }
 
-/* A decimal number in lo..hi; 0 or -1. */
-static int parse_u64(const char *s, u64 lo, u64 hi, u64 *out)
-{
-	unsigned long long v;
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static void report_error(const struct smr_receiver *r)
 {
 	char line[512];
@@ -294,25 +278,21 @@ int main(int argc, char **argv)
 			cfg.keep_bad_dir = optarg;
 			break;
 		case 'P':
-			if (parse_u64(optarg, 1, SMW_MAX_GUEST_PAGES, &num)) {
-				fprintf(stderr, PROG ": --max-pages wants 1..%llu\n",
-					SMW_MAX_GUEST_PAGES);
-				return 2;
-			}
+			if (smc_opt_u64(PROG, "--max-pages", optarg, 1,
+					SMW_MAX_GUEST_PAGES, &num))
+				return SMC_EXIT_USAGE;
 			cfg.max_pages = num;
 			break;
 		case 'R':
-			if (parse_u64(optarg, 1, 0xffffffffULL, &num)) {
-				fprintf(stderr, PROG ": --max-rounds wants 1..4294967295\n");
-				return 2;
-			}
+			if (smc_opt_u64(PROG, "--max-rounds", optarg, 1, UINT32_MAX,
+					&num))
+				return SMC_EXIT_USAGE;
 			cfg.max_rounds = (u32)num;
 			break;
 		case 'F':
-			if (parse_u64(optarg, 1, 1024, &num)) {
-				fprintf(stderr, PROG ": --max-bytes-factor wants 1..1024\n");
-				return 2;
-			}
+			if (smc_opt_u64(PROG, "--max-bytes-factor", optarg, 1, 1024,
+					&num))
+				return SMC_EXIT_USAGE;
 			cfg.max_bytes_factor = (u32)num;
 			break;
 		case 't':

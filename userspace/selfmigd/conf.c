@@ -33,31 +33,11 @@ void smd_conf_defaults(struct smd_conf *c)
 static int parse_ulong(const char *v, unsigned long lo, unsigned long hi,
 		       unsigned long *out)
 {
-	char *ep;
-	unsigned long x;
+	uint64_t x;
 
-	if (*v < '0' || *v > '9')
+	if (smc_parse_u64(NULL, v, lo, hi, &x, NULL, 0))
 		return -1;
-	errno = 0;
-	x = strtoul(v, &ep, 10);
-	if (errno || *ep || x < lo || x > hi)
-		return -1;
-	*out = x;
-	return 0;
-}
-
-static int parse_ull(const char *v, unsigned long long *out)
-{
-	char *ep;
-	unsigned long long x;
-
-	if (*v < '0' || *v > '9')
-		return -1;
-	errno = 0;
-	x = strtoull(v, &ep, 10);
-	if (errno || *ep)
-		return -1;
-	*out = x;
+	*out = (unsigned long)x;
 	return 0;
 }
 
@@ -68,7 +48,7 @@ static int add_proc_id(struct smd_conf *c, const char *v, const char **why)
 	char pid[16];
 	size_t plen = colon ? (size_t)(colon - v) : 0;
 	unsigned long p;
-	unsigned long long start;
+	uint64_t start;
 
 	if (!colon) {
 		*why = "foreground_pid wants PID:STARTTIME, STARTTIME being field 22 of /proc/PID/stat";
@@ -82,7 +62,7 @@ static int add_proc_id(struct smd_conf *c, const char *v, const char **why)
 		*why = "foreground_pid: the pid must be a number from 1 to 4194304";
 		return -1;
 	}
-	if (parse_ull(colon + 1, &start)) {
+	if (smc_parse_u64(NULL, colon + 1, 0, UINT64_MAX, &start, NULL, 0)) {
 		*why = "foreground_pid: the start time must be a number (clock ticks, field 22 of /proc/PID/stat)";
 		return -1;
 	}

@@ -45,14 +45,9 @@ static void usage(FILE *f)
 
 static int parse_port(const char *s)
 {
-	char *end;
-	long v;
+	uint64_t v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < 1 || v > 65535)
-		return -1;
-	return (int)v;
+	return smc_parse_u64(NULL, s, 1, 65535, &v, NULL, 0) ? -1 : (int)v;
 }
 
 static int open_udp(int port)

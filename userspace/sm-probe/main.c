@@ -115,20 +115,15 @@ static int parse_target(const char *s, struct sockaddr_in *sa, char *label,
 {
 	char host[INET_ADDRSTRLEN];
 	const char *colon = strrchr(s, ':');
-	unsigned long port = DEFAULT_PORT;
+	uint64_t port = DEFAULT_PORT;
 	size_t hl = colon ? (size_t)(colon - s) : strlen(s);
-	char *end;
 
 	if (hl == 0 || hl >= sizeof(host))
 		return -1;
 	memcpy(host, s, hl);
 	host[hl] = '\0';
-	if (colon) {
-		errno = 0;
-		port = strtoul(colon + 1, &end, 10);
-		if (errno || end == colon + 1 || *end || port == 0 || port > 65535)
-			return -1;
-	}
+	if (colon && smc_parse_u64(NULL, colon + 1, 1, 65535, &port, NULL, 0))
+		return -1;
 	memset(sa, 0, sizeof(*sa));
 	sa->sin_family = AF_INET;
 	sa->sin_port = htons((uint16_t)port);
@@ -152,8 +147,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	int have_target = 0, have_duration = 0, c;
-	unsigned long us;
-	char *end;
+	uint64_t us;
 
 	memset(o, 0, sizeof(*o));
 	o->interval_ns = 1000 * 1000ull;
@@ -169,15 +163,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			have_target = 1;
 			break;
 		case 'i':
-			errno = 0;
-			us = strtoul(optarg, &end, 10);
-			if (errno || end == optarg || *end || us < 50 ||
-			    us > 10000000) {
-				fprintf(stderr, "sm-probe: bad --interval-us '%s' (50..10000000)\n",
-					optarg);
+			if (smc_opt_u64("sm-probe", "--interval-us", optarg, 50,
+					10000000, &us))
 				return -1;
-			}
-			o->interval_ns = (uint64_t)us * 1000;
+			o->interval_ns = us * 1000;
 			break;
 		case 'd':
 			if (parse_seconds(optarg, &o->duration_ns) ||

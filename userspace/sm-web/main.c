@@ -203,7 +203,7 @@ static int get(const char *target, const char *until, const char *json,
 	const char *colon = strrchr(target, ':');
 	size_t cap = bytes + 4096;
 	uint8_t *buf = malloc(cap + 1);
-	unsigned long port;
+	uint64_t port;
 
 	if (!buf || !colon || (size_t)(colon - target) >= sizeof(host)) {
 		fprintf(stderr, PROG ": --target takes IP:PORT\n");
@@ -212,8 +212,8 @@ static int get(const char *target, const char *until, const char *json,
 	}
 	memcpy(host, target, (size_t)(colon - target));
 	host[colon - target] = 0;
-	port = strtoul(colon + 1, NULL, 10);
-	if (inet_pton(AF_INET, host, &a.sin_addr) != 1 || !port || port > 65535) {
+	if (inet_pton(AF_INET, host, &a.sin_addr) != 1 ||
+	    smc_parse_u64(NULL, colon + 1, 1, 65535, &port, NULL, 0)) {
 		fprintf(stderr, PROG ": --target takes IP:PORT\n");
 		free(buf);
 		return 2;
@@ -275,9 +275,9 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *target = NULL, *until = NULL, *json = NULL;
-	unsigned long port = 0, bytes = 65536, seed = 1, timeout_ms = 2000, interval_ms = 0;
+	uint64_t port = 0, bytes = 65536, seed = 1, timeout_ms = 2000, interval_ms = 0;
 	uint8_t *body;
-	int c, rc;
+	int c, rc, r = 0;
 
 	if (argc < 2 || (strcmp(argv[1], "serve") && strcmp(argv[1], "get"))) {
 		usage(stderr);
@@ -286,22 +286,21 @@ int main(int argc, char **argv)
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'p': port = strtoul(optarg, NULL, 10); break;
-		case 'b': bytes = strtoul(optarg, NULL, 10); break;
-		case 's': seed = strtoul(optarg, NULL, 10); break;
+		case 'p': r = smc_opt_u64(PROG, "--port", optarg, 1, 65535, &port); break;
+		case 'b': r = smc_opt_u64(PROG, "--bytes", optarg, 1, 64u << 20, &bytes); break;
+		case 's': r = smc_opt_u64(PROG, "--seed", optarg, 0, UINT32_MAX, &seed); break;
 		case 't': target = optarg; break;
 		case 'u': until = optarg; break;
-		case 'T': timeout_ms = strtoul(optarg, NULL, 10); break;
+		case 'T': r = smc_opt_u64(PROG, "--timeout-ms", optarg, 1, 600000, &timeout_ms); break;
 		case 'j': json = optarg; break;
-		case 'i': interval_ms = strtoul(optarg, NULL, 10); break;
+		case 'i': r = smc_opt_u64(PROG, "--interval-ms", optarg, 0, 60000, &interval_ms); break;
 		default: return smc_usage_exit(c, usage);
 		}
+		if (r)
+			return SMC_EXIT_USAGE;
 	}
-	if (optind != argc || !bytes || bytes > (64ul << 20) || !timeout_ms ||
-	    timeout_ms > 600000 || interval_ms > 60000) {
-		usage(stderr);
-		return 2;
-	}
+	if (optind != argc)
+		return smc_usage_exit('?', usage);
 	body = malloc(bytes);
 	if (!body)
 		return 1;

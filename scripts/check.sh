@@ -175,6 +175,23 @@ tally "a silent dom0 fails only its own scenario" $?
 
 echo "check: took $SECONDS s"
 [ ${#failed[@]} -eq 0 ] || printf 'failed: %s\n' "${failed[@]}"
+# Where each failed testbed scenario stopped, again here at the end: a CI log
+# may keep only its last lines, and build/logs does not outlive the run.
+for f in "${failed[@]}"; do
+	s=${f#scenario }
+	[ "$s" != "$f" ] && [ -d "build/logs/$s" ] || continue
+	echo "failed: $s: $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["reason"][:300])' \
+		"build/logs/$s/result.json" 2>/dev/null)"
+	[ -s "build/logs/$s/scenario.log" ] &&
+		tail -n 8 "build/logs/$s/scenario.log" | tr -d '\r' | cut -c1-160 | sed "s/^/  $s log | /"
+	c=build/logs/$s/console.txt
+	[ -s "$c" ] || continue
+	if grep -q "^dom0-hang: $s still running" "$c"; then
+		tr -d '\r' < "$c" | grep '^dom0-hang:' | tail -n 20 | cut -c1-160 | sed "s/^/  $s console | /"
+	else
+		tail -n 10 "$c" | tr -d '\r' | cut -c1-160 | sed "s/^/  $s console | /"
+	fi
+done
 # The testbed's retries during this check (tests/xen/run retries only what
 # build/bin/sm-classify calls the emulated machine's fault), one line, with
 # the classifier's line of each; the "N passed, N failed" line stays last.

@@ -175,6 +175,61 @@ new_id() { # 32 hex digits
 	od -An -N16 -tx1 /dev/urandom | tr -d ' \n'
 }
 
+# ---- the module's generic netlink family, through selfmigctl in the guest
+
+# ctl ARGS: selfmigctl in the guest; its output, then "rc=N"
+ctl() { guest_sh "selfmigctl $* 2>&1; echo rc=\$?" | tr -d '\r'; }
+
+# ctl_value KEY: one value of "selfmigctl result" (state, error, message, ...)
+ctl_value() { ctl result | awk -v k="$1" '$1 == k { $1 = ""; sub(/^ /, ""); print }'; }
+
+# ctl_wait_idle LIMIT: until the guest's module is idle, at most LIMIT s
+ctl_wait_idle() {
+	_t=0
+	while [ "$(ctl_value state)" != idle ]; do
+		[ $_t -lt "$1" ] || fail "the guest's migration did not end within $1 s: state '$(ctl_value state)'"
+		sleep 1; _t=$((_t + 1))
+	done
+}
+
+# keyed_receiver NAME ID: selfmig-receive for one connection on
+# 169.254.0.1:7001 into /tmp/recv-img, with dom0's secret for migration ID;
+# its log is receive-NAME.log; sets RECV
+keyed_receiver() {
+	rm -f "/tmp/recv-key-$1" /tmp/recv-img
+	selfmig-hook key "$GUEST" --id "$2" -o "/tmp/recv-key-$1" || fail "cannot hand out the secret"
+	selfmig-receive --listen 169.254.0.1:7001 --image /tmp/recv-img --id "$2" \
+		--key-file "/tmp/recv-key-$1" --once > "$LOGDIR/receive-$1.log" 2>&1 &
+	RECV=$!
+	recv_listening "$LOGDIR/receive-$1.log" $RECV
+}
+
+# ctl_slow_migration NAME: a migration at 10 Mbit/s (round 0 alone would
+# take minutes) to keyed_receiver NAME, which must be in pre-copy after 5 s;
+# sets id and RECV
+ctl_slow_migration() {
+	id=$(new_id)
+	keyed_receiver "$1" "$id"
+	out=$(ctl migrate --dest 169.254.0.1:7001 --id "$id" --start-rate 10 --max-bandwidth 10)
+	echo "$out" | grep -qx 'rc=0' || { kill "$RECV"; fail "selfmigctl migrate did not start: $out"; }
+	sleep 5
+	st=$(ctl_value state)
+	[ "$st" = precopy ] || { kill "$RECV"; fail "the slow migration is in state '$st', not precopy"; }
+}
+
+# ctl_abort_running: abort the migration of ctl_slow_migration; it must end
+# within 30 s with ECANCELED
+ctl_abort_running() {
+	out=$(ctl abort)
+	echo "$out" | grep -qx 'rc=0' || { kill "$RECV"; fail "an abort in pre-copy was refused: $out"; }
+	ctl_wait_idle 30
+	kill "$RECV" 2>/dev/null; wait "$RECV" 2>/dev/null
+	err=$(ctl_value error)
+	[ "$err" = -125 ] || fail "the aborted migration ended with error '$err', not -125 (ECANCELED): $(ctl_value message)"
+	log "aborted: $(ctl_value message)"
+	field abort_in_precopy true
+}
+
 # selfmig_verify_run WORKLOAD RUN: one pre-copy to a receiver in dom0, the
 # freeze, and the comparison of every guest page.  Sets VERIFY_MISSED and
 # VERIFY_JSON (one JSON object for the run); returns non-zero on failure.

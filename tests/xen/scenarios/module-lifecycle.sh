@@ -18,51 +18,22 @@ guest_wait_ready 240
 witness_before
 selfmig_keys || fail "cannot create the guest's selfmig keys"
 
-guest_state() { guest_sh 'cat /sys/kernel/selfmig/state' | tr -d '\r\n '; }
-# wait_idle LIMIT: until the guest's state is idle, at most LIMIT s
-wait_idle() {
-	t=0
-	while :; do
-		st=$(guest_state)
-		[ "$st" = idle ] && return 0
-		[ $t -lt "$1" ] || fail "the guest's migration did not end: state '$st'"
-		sleep 1; t=$((t + 1))
-	done
-}
-# result KEY: one value of selfmigctl result
-result() {
-	guest_sh 'selfmigctl result' | tr -d '\r' |
-		awk -v k="$1" '$1 == k { $1 = ""; sub(/^ /, ""); print }'
-}
-# receiver NAME ID: a keyed receiver for one connection; sets RECV
-receiver() {
-	rm -f "/tmp/life-key-$1" /tmp/life-img
-	selfmig-hook key "$GUEST" --id "$2" -o "/tmp/life-key-$1" || fail "cannot hand out the secret"
-	selfmig-receive --listen 169.254.0.1:7001 --image /tmp/life-img --id "$2" \
-		--key-file "/tmp/life-key-$1" --once > "$LOGDIR/receive-$1.log" 2>&1 &
-	RECV=$!
-	recv_listening "$LOGDIR/receive-$1.log" $RECV
-}
-# migrate NAME ID [SETTINGS]: start a migration in the guest; it must start
-migrate() {
-	out=$(guest_sh "selfmigctl migrate --dest 169.254.0.1:7001 --id $2 $3 2>&1; echo rc=\$?")
-	echo "$out" | grep -q 'rc=0' || { kill "$RECV" 2>/dev/null; fail "migration $1 did not start: $out"; }
-}
 # precopy NAME: a pre-copy with freeze=0 that must succeed and end in idle
 precopy() {
 	step "a pre-copy without a freeze: $1"
 	id=$(new_id)
-	receiver "$1" "$id"
-	migrate "$1" "$id"
+	keyed_receiver "$1" "$id"
+	out=$(ctl migrate --dest 169.254.0.1:7001 --id "$id")
+	echo "$out" | grep -qx 'rc=0' || { kill "$RECV" 2>/dev/null; fail "migration $1 did not start: $out"; }
 	t=0
 	while kill -0 "$RECV" 2>/dev/null; do
 		[ $t -lt 400 ] || { kill "$RECV"; fail "the receiver of $1 did not end within 400 s"; }
 		sleep 1; t=$((t + 1))
 	done
 	wait "$RECV" || fail "the receiver of $1 failed: $(tail -n 2 "$LOGDIR/receive-$1.log")"
-	wait_idle 120
-	err=$(result error)
-	[ "$err" = 0 ] || fail "$1 ended with error $err: $(result message)"
+	ctl_wait_idle 120
+	err=$(ctl_value error)
+	[ "$err" = 0 ] || fail "$1 ended with error $err: $(ctl_value message)"
 	log "$1: complete, the guest is idle again"
 }
 
@@ -74,21 +45,8 @@ precopy second
 field precopy_only_twice true
 
 step "an abort in pre-copy"
-id=$(new_id)
-receiver abort "$id"
-# 10 Mbit/s: round 0 alone would take minutes.
-migrate abort "$id" "--start-rate 10 --max-bandwidth 10"
-sleep 5
-st=$(guest_state)
-[ "$st" = precopy ] || { kill "$RECV"; fail "the slow migration is in state '$st', not precopy"; }
-out=$(guest_sh 'selfmigctl abort 2>&1; echo rc=$?')
-echo "$out" | grep -q 'rc=0' || { kill "$RECV"; fail "an abort in pre-copy was refused: $out"; }
-wait_idle 30
-kill "$RECV" 2>/dev/null; wait "$RECV" 2>/dev/null
-err=$(result error)
-[ "$err" = -125 ] || fail "the aborted migration ended with error '$err', not -125 (ECANCELED): $(result message)"
-log "aborted: $(result message)"
-field abort_in_precopy true
+ctl_slow_migration abort
+ctl_abort_running
 
 step "an abort with no migration is refused, with its reason"
 out=$(guest_sh 'selfmigctl abort 2>&1; echo rc=$?')
@@ -105,13 +63,13 @@ guest_sh '[ -e /sys/kernel/selfmig ] && echo still-there' | grep -q still-there 
 # shellcheck disable=SC2016 # expanded in the guest
 out=$(guest_sh 'insmod /lib/modules/selfmig.ko selftest=1 $(cat /etc/selfmig-module-args 2>/dev/null) 2>&1; echo rc=$?')
 echo "$out" | grep -q 'rc=0' || fail "insmod selfmig.ko failed: $out"
-[ "$(guest_state)" = idle ] || fail "the reloaded module is not idle"
+[ "$(ctl_value state)" = idle ] || fail "the reloaded module is not idle"
 guest_sh 'dmesg | tail -n 20' | grep -q 'selfmig: self-tests: pass' ||
 	fail "the reloaded module's self-tests did not pass"
 field reload true
 
 precopy after-reload
 
-rm -f /tmp/life-key-* /tmp/life-img
+rm -f /tmp/recv-key-* /tmp/recv-img
 witness_after
 ok

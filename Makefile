@@ -167,11 +167,12 @@ $(B)/unit-san/%: tests/unit/%.c $(UNIT_SANOBJ) $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests/unit -std=c11 $(WARN) $(SANFLAGS) -o $@ $< $(UNIT_SANOBJ) -lz -lcrypto
 
-unit-build: $(UNIT_BINS) $(UNIT_SAN)
+# tests/unit/cli-check asks every program for --help and a bad option.
+unit-build: $(UNIT_BINS) $(UNIT_SAN) $(addprefix $(B)/bin/,$(PROG_DIRS))
 
 unit:
 	@$(MAKE) -s -j$$(nproc) unit-build
-	@tests/unit/run $(UNIT_BINS) $(UNIT_SAN)
+	@tests/unit/run $(UNIT_BINS) $(UNIT_SAN) tests/unit/cli-check
 
 # ---------------------------------------------------------------- fuzzing (clang's libFuzzer)
 FUZZ_CC      ?= clang

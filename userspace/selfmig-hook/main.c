@@ -113,28 +113,28 @@ static void progress(uint64_t done, uint64_t total, uint64_t pages)
 
 static int cmd_check(int argc, char **argv)
 {
+	static const struct option check_opts[] = {
+		{ "libxl", no_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct sxs_walk_stats st;
 	bool libxl_only = false;
 	const char *path = NULL;
 	char err[256];
 	struct stat sb;
 	uint8_t *map;
-	int fd, i, rc;
+	int c, fd, rc;
 
-	for (i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--libxl"))
-			libxl_only = true;
-		else if (argv[i][0] == '-' || path) {
-			hk_usage(stderr);
-			return 2;
-		} else {
-			path = argv[i];
-		}
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", check_opts, NULL)) != -1) {
+		if (c != 'l')
+			return smc_usage_exit(c, hk_usage);
+		libxl_only = true;
 	}
-	if (!path) {
-		hk_usage(stderr);
-		return 2;
-	}
+	if (optind != argc - 1)
+		return smc_usage_exit('?', hk_usage);
+	path = argv[optind];
 	fd = open(path, O_RDONLY);
 	if (fd < 0 || fstat(fd, &sb)) {
 		fprintf(stderr, "selfmig-hook: %s: %s\n", path, strerror(errno));
@@ -200,6 +200,11 @@ static int suspend_guest(struct hk_xen *x, uint32_t domid, const char *name,
 	return hk_susp_runs_on(s) ? -1 : -2;
 }
 
+static const struct option help_only[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
 /* selfmig-hook resume DOMAIN: a suspended domain runs on, its suspend cancelled. */
 static int cmd_resume(int argc, char **argv)
 {
@@ -208,19 +213,21 @@ static int cmd_resume(int argc, char **argv)
 	struct hk_xen *x;
 	uint32_t domid;
 	char err[512];
-	int st, rc = 1;
+	int c, st, rc = 1;
 
-	if (argc != 2 || argv[1][0] == '-') {
-		hk_usage(stderr);
-		return 2;
-	}
+	optind = 1;
+	c = getopt_long(argc, argv, "h", help_only, NULL);
+	if (c != -1)
+		return smc_usage_exit(c, hk_usage);
+	if (optind != argc - 1)
+		return smc_usage_exit('?', hk_usage);
 	x = hk_xen_open(err, sizeof(err));
-	if (!x || hk_xen_resolve(x, argv[1], &domid, err, sizeof(err))) {
+	if (!x || hk_xen_resolve(x, argv[optind], &domid, err, sizeof(err))) {
 		fprintf(stderr, "selfmig-hook: %s\n", err);
 		hk_xen_close(x);
 		return 1;
 	}
-	hk_xen_dom_ops(&d, x, domid, argv[1], &o);
+	hk_xen_dom_ops(&d, x, domid, argv[optind], &o);
 	st = o.state(o.ctx, err, sizeof(err));
 	if (st == HK_DOM_RUNNING)
 		fprintf(stderr, "selfmig-hook: domain %u runs; it is not suspended\n", domid);
@@ -596,6 +603,7 @@ static int cmd_key(int argc, char **argv)
 		{ "id", required_argument, NULL, 'i' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "no-publish", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *id_hex = NULL, *out = NULL;
@@ -607,7 +615,7 @@ static int cmd_key(int argc, char **argv)
 	int c, fd, rc = 1;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			id_hex = optarg;
@@ -619,8 +627,7 @@ static int cmd_key(int argc, char **argv)
 			publish = false;
 			break;
 		default:
-			hk_usage(stderr);
-			return 2;
+			return smc_usage_exit(c, hk_usage);
 		}
 	}
 	if (optind != argc - 1 || !id_hex || (!publish && !out)) {
@@ -690,7 +697,7 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "resume"))
 		return cmd_resume(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "check"))
-		return cmd_check(argc - 2, argv + 2);
+		return cmd_check(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		hk_usage(stdout);
 		return 0;

@@ -279,6 +279,8 @@ int main(int argc, char **argv)
 	uint8_t *body;
 	int c, rc, r = 0;
 
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
+		return smc_usage_exit('h', usage);
 	if (argc < 2 || (strcmp(argv[1], "serve") && strcmp(argv[1], "get"))) {
 		usage(stderr);
 		return 2;

@@ -426,6 +426,19 @@ source_died() {
 	return 0
 }
 
+# clocks [FIELD]: the guest's wall clock against dom0's, to the log and as
+# FIELD (clock_skew_s; guest minus dom0, seconds; the request's round trip
+# is under a second).  A notice's deadline is a Unix time that dom0 sets
+# and the guest keeps (docs/notices.md).
+clocks() {
+	_d0=$(date +%s)
+	_g=$(guest_sh 'date +%s' | tr -d '\r\n ')
+	_d1=$(date +%s)
+	case "$_g" in ''|*[!0-9]*) log "clocks: the guest did not tell its time"; return 0 ;; esac
+	log "clocks: guest $_g, dom0 $_d0..$_d1 (guest - dom0: $((_g - _d0)) s)"
+	field "${1:-clock_skew_s}" $((_g - _d0))
+}
+
 # policy_guest: a fresh guest (any old one destroyed) with selfmigd running and
 # the processes of policy_setup; sets BEFORE to their snapshot.
 policy_guest() {
@@ -435,6 +448,7 @@ policy_guest() {
 	guest_create
 	guest_wait_ready 240
 	selfmigd_wait
+	clocks
 	policy_setup
 	BEFORE=$(policy_snapshot)
 	echo "$BEFORE" > "$LOGDIR/snapshot-before.txt"

@@ -53,6 +53,7 @@ sleep 3
 [ "$(cg_frozen background)" = "frozen 1" ] ||
 	fail "cgroup background is not frozen after the second notice ($(( $(date +%s) - t0 )) s after it was sent)"
 while [ $(( $(date +%s) - t0 )) -lt 26 ]; do sleep 1; done
+clocks clock_skew_at_deadline_s
 policy_check_restored deadline
 
 step "3. an assisted migration"

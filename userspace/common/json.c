@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* JSON strings for the programs' reports: see json.h. */
 #include "json.h"
 
 void smc_json_str(FILE *f, const char *s)

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/* The receiver's sockets: an address split, a listener and its one connection. */
 #ifndef SELFMIG_RECEIVE_NET_H
 #define SELFMIG_RECEIVE_NET_H
 

@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	struct smn_request r;
 	struct smn_msg m;
 	struct smd_conf c;
-	struct smd_stat st;
+	struct smc_stat st;
 
 	if (!len)
 		return 0;
@@ -44,8 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		smd_conf_parse(&c, text, len, err, sizeof(err));
 		break;
 	case 3:
-		smd_stat_parse(text, len, &st);
-		smd_cgroup_parse(text, len, path, sizeof(path));
+		smc_stat_parse(text, len, &st);
+		smc_cgroup_parse(text, len, path, sizeof(path));
 		break;
 	}
 	return 0;

@@ -154,7 +154,7 @@ static void test_conf(void)
 
 static void test_stat(void)
 {
-	struct smd_stat st;
+	struct smc_stat st;
 	char path[64];
 	const char *line =
 		"123 (a (weird) name) S 1 123 123 0 -1 4194560 100 0 0 0 5 6 0 0 "
@@ -162,7 +162,7 @@ static void test_stat(void)
 		"0 0 17 0 0 3";
 
 	tap_test("stat: comm with spaces and parentheses, nice, start, policy");
-	CHECK(smd_stat_parse(line, strlen(line), &st) == 0);
+	CHECK(smc_stat_parse(line, strlen(line), &st) == 0);
 	CHECK(st.pid == 123 && !strcmp(st.comm, "a (weird) name"));
 	CHECK(st.state == 'S' && st.ppid == 1 && st.flags == 4194560UL);
 	CHECK(st.nice == 0 && st.start == 4567 && st.policy == 3);
@@ -171,19 +171,19 @@ static void test_stat(void)
 	{
 		const char *l2 = "9 (x) R 1 9 9 0 -1 0 0 0 0 0 0 0 0 0 39 -5 1 0 77";
 
-		CHECK(smd_stat_parse(l2, strlen(l2), &st) == 0 && st.nice == -5 &&
+		CHECK(smc_stat_parse(l2, strlen(l2), &st) == 0 && st.nice == -5 &&
 		      st.start == 77 && st.policy == 0);
-		CHECK(smd_stat_parse("9 (x) R 1 9", 11, &st) == -1);
-		CHECK(smd_stat_parse("nonsense", 8, &st) == -1);
-		CHECK(smd_stat_parse("9 x) R", 6, &st) == -1);
+		CHECK(smc_stat_parse("9 (x) R 1 9", 11, &st) == -1);
+		CHECK(smc_stat_parse("nonsense", 8, &st) == -1);
+		CHECK(smc_stat_parse("9 x) R", 6, &st) == -1);
 	}
 
 	tap_test("cgroup: the v2 line");
-	CHECK(smd_cgroup_parse("0::/a/b\n", 8, path, sizeof(path)) == 0 && !strcmp(path, "/a/b"));
-	CHECK(smd_cgroup_parse("1:name=x:/y\n0::/\n", 17, path, sizeof(path)) == 0 &&
+	CHECK(smc_cgroup_parse("0::/a/b\n", 8, path, sizeof(path)) == 0 && !strcmp(path, "/a/b"));
+	CHECK(smc_cgroup_parse("1:name=x:/y\n0::/\n", 17, path, sizeof(path)) == 0 &&
 	      !strcmp(path, "/"));
-	CHECK(smd_cgroup_parse("1:cpu:/y\n", 9, path, sizeof(path)) == -1);
-	CHECK(smd_cgroup_parse("0::/abc", 7, path, 3) == -1);
+	CHECK(smc_cgroup_parse("1:cpu:/y\n", 9, path, sizeof(path)) == -1);
+	CHECK(smc_cgroup_parse("0::/abc", 7, path, 3) == -1);
 	CHECK(smd_cgroup_within("/a/b", "/a") && smd_cgroup_within("/a", "/a/"));
 	CHECK(!smd_cgroup_within("/ab", "/a") && smd_cgroup_within("/x", "/"));
 }
@@ -192,7 +192,7 @@ static void test_exempt(void)
 {
 	struct smd_conf c;
 	struct smd_self self = { .id = { { 1000, 777 }, { 900, 500 } }, .n = 2 };
-	struct smd_stat st;
+	struct smc_stat st;
 	char err[320];
 
 	CHECK(conf_text(&c, "foreground_pid = 60:4567\nforeground_cgroup = /sys/fs/cgroup/game\n"
@@ -213,7 +213,7 @@ static void test_exempt(void)
 	st.pid = 1;
 	CHECK(smd_exempt(&c, &self, &st, "/") && !strcmp(smd_exempt(&c, &self, &st, "/"), "init"));
 	st.pid = 50;
-	st.flags = SMD_PF_KTHREAD;
+	st.flags = SMC_PF_KTHREAD;
 	CHECK(!strcmp(smd_exempt(&c, &self, &st, "/"), "kernel thread"));
 	st.flags = 0;
 	st.ppid = 2;
@@ -266,7 +266,7 @@ static void test_exempt(void)
 }
 
 /* A made-up process tree for smd_self_collect: 300 -> 200 -> 100 -> 1. */
-static int fake_stat(int pid, struct smd_stat *st)
+static int fake_stat(int pid, struct smc_stat *st)
 {
 	static const struct { int pid, ppid; unsigned long long start; } t[] = {
 		{ 300, 200, 30 }, { 200, 100, 20 }, { 100, 1, 10 }, { 1, 0, 1 },
@@ -314,7 +314,7 @@ static void test_renamed_process(void)
 {
 	struct smd_conf c;
 	struct smd_self self;
-	struct smd_stat st, me;
+	struct smc_stat st, me;
 	char comm[16] = "";
 	int ready[2], hold[2];
 	pid_t child;

@@ -7,7 +7,7 @@
 
 #include "procstat.h"
 
-int smd_stat_parse(const char *buf, size_t len, struct smd_stat *st)
+int smc_stat_parse(const char *buf, size_t len, struct smc_stat *st)
 {
 	const char *lp, *rp, *p, *end = buf + len;
 	unsigned long long v[40];
@@ -72,7 +72,7 @@ int smd_stat_parse(const char *buf, size_t len, struct smd_stat *st)
 	return 0;
 }
 
-int smd_cgroup_parse(const char *buf, size_t len, char *path, size_t plen)
+int smc_cgroup_parse(const char *buf, size_t len, char *path, size_t plen)
 {
 	size_t pos = 0;
 

@@ -8,12 +8,12 @@
 
 #include <stddef.h>
 
-#define SMD_COMM_LEN	16
+#define SMC_COMM_LEN	16
 
 /* What selfmigd needs from /proc/PID/stat. */
-struct smd_stat {
+struct smc_stat {
 	int pid;
-	char comm[SMD_COMM_LEN];
+	char comm[SMC_COMM_LEN];
 	char state;			/* R, S, D, T, t, Z, ... */
 	int ppid;
 	unsigned long flags;		/* PF_* */
@@ -22,12 +22,12 @@ struct smd_stat {
 	unsigned int policy;
 };
 
-#define SMD_PF_KTHREAD	0x00200000UL
+#define SMC_PF_KTHREAD	0x00200000UL
 
 /* Parse one /proc/PID/stat line (comm may hold spaces and parentheses). */
-int smd_stat_parse(const char *buf, size_t len, struct smd_stat *st);
+int smc_stat_parse(const char *buf, size_t len, struct smc_stat *st);
 
 /* Parse /proc/PID/cgroup for the v2 path ("0::/a/b" gives "/a/b"). */
-int smd_cgroup_parse(const char *buf, size_t len, char *path, size_t plen);
+int smc_cgroup_parse(const char *buf, size_t len, char *path, size_t plen);
 
 #endif /* SELFMIG_COMMON_PROCSTAT_H */

@@ -190,7 +190,7 @@ static void quiesce(void)
 		return;
 	n = smd_list_pids(pids, MAX_PIDS);
 	for (i = 0; i < n; i++) {
-		struct smd_stat st;
+		struct smc_stat st;
 		char cg[SMD_PATH_LEN];
 		const char *why;
 
@@ -218,7 +218,7 @@ static void sample(int act)
 	find_self(0);
 	n = smd_list_pids(pids, MAX_PIDS);
 	for (i = 0; i < n && k < 256; i++) {
-		struct smd_stat st;
+		struct smc_stat st;
 		char cg[SMD_PATH_LEN];
 		long pages;
 
@@ -256,7 +256,7 @@ static void sample(int act)
 	memcpy(d.samples, s, hot * sizeof(s[0]));
 	d.nsamples = hot;
 	for (i = 0; i < hot; i++) {
-		struct smd_stat st;
+		struct smc_stat st;
 
 		/* Gone since, or its pid handed to another process: not that one. */
 		if (smd_read_stat(s[i].pid, &st) || st.start != s[i].start)
@@ -274,7 +274,7 @@ static void sample(int act)
  */
 static void stun_one(int pid, unsigned long long start, unsigned long rate)
 {
-	struct smd_stat st;
+	struct smc_stat st;
 	struct smd_task_save *t;
 
 	if (smd_read_stat(pid, &st) || st.start != start)

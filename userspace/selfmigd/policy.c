@@ -41,9 +41,9 @@ int smd_in_quiesce_comm(const struct smd_conf *c, const char *comm)
 }
 
 unsigned int smd_self_collect(struct smd_self *s, int pid,
-			      int (*read_stat)(int pid, struct smd_stat *st))
+			      int (*read_stat)(int pid, struct smc_stat *st))
 {
-	struct smd_stat st;
+	struct smc_stat st;
 
 	s->n = 0;
 	while (pid > 1 && s->n < SMD_SELF_MAX && !read_stat(pid, &st) && st.pid == pid) {
@@ -55,13 +55,13 @@ unsigned int smd_self_collect(struct smd_self *s, int pid,
 	return s->n;
 }
 
-static int same_proc(const struct smd_proc_id *id, const struct smd_stat *st)
+static int same_proc(const struct smd_proc_id *id, const struct smc_stat *st)
 {
 	return id->pid == st->pid && id->start == st->start;
 }
 
 const char *smd_exempt(const struct smd_conf *c, const struct smd_self *self,
-		       const struct smd_stat *st, const char *cgroup)
+		       const struct smc_stat *st, const char *cgroup)
 {
 	unsigned int i;
 
@@ -70,7 +70,7 @@ const char *smd_exempt(const struct smd_conf *c, const struct smd_self *self,
 	for (i = 0; self && i < self->n; i++)
 		if (same_proc(&self->id[i], st))
 			return i ? "an ancestor of selfmigd" : "selfmigd";
-	if ((st->flags & SMD_PF_KTHREAD) || st->ppid == 2 || st->pid == 2)
+	if ((st->flags & SMC_PF_KTHREAD) || st->ppid == 2 || st->pid == 2)
 		return "kernel thread";
 	if (st->state == 'Z' || st->state == 'X')
 		return "exited";

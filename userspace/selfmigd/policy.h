@@ -28,7 +28,7 @@ struct smd_self {
  * read, and after SMD_SELF_MAX.  Returns how many were found.
  */
 unsigned int smd_self_collect(struct smd_self *s, int pid,
-			      int (*read_stat)(int pid, struct smd_stat *st));
+			      int (*read_stat)(int pid, struct smc_stat *st));
 
 /*
  * Why a task must never be frozen, stunned or deprioritised, or NULL if it
@@ -38,7 +38,7 @@ unsigned int smd_self_collect(struct smd_self *s, int pid,
  * name (st->comm) plays no part: any process can take any name.
  */
 const char *smd_exempt(const struct smd_conf *c, const struct smd_self *self,
-		       const struct smd_stat *st, const char *cgroup);
+		       const struct smc_stat *st, const char *cgroup);
 
 /* Whether comm names a task of the quiesce set. */
 int smd_in_quiesce_comm(const struct smd_conf *c, const char *comm);

@@ -74,7 +74,7 @@ static int write_file(const char *path, const char *s)
 	return n == (ssize_t)strlen(s) ? 0 : -1;
 }
 
-int smd_read_stat(int pid, struct smd_stat *st)
+int smd_read_stat(int pid, struct smc_stat *st)
 {
 	char path[64], buf[1024];
 	ssize_t n;
@@ -83,7 +83,7 @@ int smd_read_stat(int pid, struct smd_stat *st)
 	n = read_file(path, buf, sizeof(buf));
 	if (n <= 0)
 		return -1;
-	return smd_stat_parse(buf, (size_t)n, st);
+	return smc_stat_parse(buf, (size_t)n, st);
 }
 
 int smd_read_cgroup(int pid, char *out, size_t plen)
@@ -95,7 +95,7 @@ int smd_read_cgroup(int pid, char *out, size_t plen)
 	n = read_file(path, buf, sizeof(buf));
 	if (n <= 0)
 		return -1;
-	return smd_cgroup_parse(buf, (size_t)n, out, plen);
+	return smc_cgroup_parse(buf, (size_t)n, out, plen);
 }
 
 size_t smd_list_pids(int *pids, size_t max)
@@ -185,7 +185,7 @@ static const char *policy_name(int p)
 }
 
 int smd_lower(struct smd_ledger *l, const struct smd_conf *c,
-	      const struct smd_stat *st, unsigned long rate)
+	      const struct smc_stat *st, unsigned long rate)
 {
 	struct smd_task_save *t;
 	char path[64];
@@ -333,7 +333,7 @@ static const char *cg_holds_exempt(const struct smd_conf *c, const struct smd_se
 	size_t n = smd_list_pids(pids, 4096), i;
 
 	for (i = 0; i < n; i++) {
-		struct smd_stat st;
+		struct smc_stat st;
 		char cg[SMD_PATH_LEN];
 		const char *why;
 
@@ -396,7 +396,7 @@ int smd_freeze_cgroup(struct smd_ledger *l, const struct smd_conf *c,
 }
 
 int smd_freeze_task(struct smd_ledger *l, const struct smd_conf *c,
-		    const struct smd_stat *st, const char *name)
+		    const struct smc_stat *st, const char *name)
 {
 	char full[SMD_PATH_LEN], p[SMD_PATH_LEN + 32], pid[16];
 	struct smd_task_save *t;
@@ -444,7 +444,7 @@ int smd_freeze_task(struct smd_ledger *l, const struct smd_conf *c,
 static int restore_task_cgroup(const struct smd_conf *c, struct smd_task_save *t)
 {
 	char full[SMD_PATH_LEN], p[SMD_PATH_LEN + 32], pid[16];
-	struct smd_stat st;
+	struct smc_stat st;
 
 	if (smd_read_stat(t->pid, &st) || st.start != t->start) {
 		smd_log("pid %d (%s) exited; nothing to move back", t->pid, t->comm);
@@ -467,7 +467,7 @@ static int restore_task_cgroup(const struct smd_conf *c, struct smd_task_save *t
 
 static int restore_task_sched(struct smd_task_save *t)
 {
-	struct smd_stat st;
+	struct smc_stat st;
 	unsigned int i;
 	int fails = 0;
 

@@ -12,7 +12,7 @@
 /* Log one line to selfmigd's log (stderr, the guest console on the testbed). */
 void smd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-int smd_read_stat(int pid, struct smd_stat *st);
+int smd_read_stat(int pid, struct smc_stat *st);
 int smd_read_cgroup(int pid, char *path, size_t plen);
 
 /* Fill pids[] with every process id; returns the count. */
@@ -24,7 +24,7 @@ long smd_sd_count(int pid);
 
 /* Lower a process's priority (every thread) as the policy says. */
 int smd_lower(struct smd_ledger *l, const struct smd_conf *c,
-	      const struct smd_stat *st, unsigned long rate);
+	      const struct smc_stat *st, unsigned long rate);
 
 /*
  * Freeze a configured cgroup (path relative to the cgroup root or full),
@@ -35,7 +35,7 @@ int smd_freeze_cgroup(struct smd_ledger *l, const struct smd_conf *c,
 
 /* Move a process into selfmigd's own cgroup NAME and freeze that cgroup. */
 int smd_freeze_task(struct smd_ledger *l, const struct smd_conf *c,
-		    const struct smd_stat *st, const char *name);
+		    const struct smc_stat *st, const char *name);
 
 /* Wait until every cgroup frozen by us reports it; -1 if some did not in ms. */
 int smd_wait_frozen(const struct smd_ledger *l, unsigned int ms);

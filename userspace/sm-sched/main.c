@@ -29,7 +29,7 @@
 static int show(int pid)
 {
 	char path[64], buf[1024], cg[SMD_PATH_LEN];
-	struct smd_stat st;
+	struct smc_stat st;
 	ssize_t n;
 	int fd;
 
@@ -41,7 +41,7 @@ static int show(int pid)
 	}
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
-	if (n <= 0 || smd_stat_parse(buf, (size_t)n, &st)) {
+	if (n <= 0 || smc_stat_parse(buf, (size_t)n, &st)) {
 		printf("%d unreadable\n", pid);
 		return 1;
 	}
@@ -50,7 +50,7 @@ static int show(int pid)
 	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
 	if (fd >= 0)
 		close(fd);
-	if (n <= 0 || smd_cgroup_parse(buf, (size_t)n, cg, sizeof(cg)))
+	if (n <= 0 || smc_cgroup_parse(buf, (size_t)n, cg, sizeof(cg)))
 		snprintf(cg, sizeof(cg), "?");
 	printf("%d %s %c %ld %u %s\n", st.pid, st.comm, st.state, st.nice, st.policy, cg);
 	return 0;

@@ -27,6 +27,89 @@ static void with_crc(const char *body, char *out, size_t len)
 		 (unsigned int)smw_crc32c(0, tmp, strlen(tmp)));
 }
 
+/*
+ * body, re-checksummed, is refused by parse (as a message, or as a request
+ * if req), with why in the reason unless why is NULL.
+ */
+static int refused(int req, const char *body, const char *why)
+{
+	struct smn_request r;
+	struct smn_msg m;
+	char buf[SMN_MAX_LEN + 64], err[160];
+	int rc;
+
+	with_crc(body, buf, sizeof(buf));
+	if (req)
+		rc = smn_request_parse(buf, strlen(buf), &r, err, sizeof(err));
+	else
+		rc = parse(buf, &m, err, sizeof(err));
+	return rc == -1 && (!why || strstr(err, why));
+}
+
+static int msg_refused(const char *body, const char *why)
+{
+	return refused(0, body, why);
+}
+
+static int req_refused(const char *body, const char *why)
+{
+	return refused(1, body, why);
+}
+
+/* A request of mode self and nothing else set. */
+static void req_init(struct smn_request *r, uint32_t seq, enum smn_phase phase)
+{
+	memset(r, 0, sizeof(*r));
+	r->seq = seq;
+	r->phase = phase;
+	r->mode = SMN_MODE_SELF;
+}
+
+/* A migrate request up to its listen field. */
+#define MIG_ID "selfmig/1 seq=1 phase=migrate mode=self id=0123456789abcdef0123456789abcdef"
+
+/*
+ * Requests that are refused (re-checksummed), with a word of the reason
+ * (NULL: any); migrate marks those of phase migrate.
+ */
+static const struct {
+	int migrate;
+	const char *body, *why;
+} req_bad[] = {
+	{ 0, "selfmig/1 seq=1 phase=teleport", "unknown phase" },
+	{ 0, "selfmig/1 seq=1", "missing phase" },
+	{ 0, "selfmig/1 seq=1 phase=notice", "without a destination" },
+	{ 0, "selfmig/1 phase=done", "seq" },
+	{ 0, "selfmig/1 seq=4294967296 phase=done", NULL },
+	{ 0, "selfmig/1 seq=-1 phase=done", NULL },
+	{ 0, "selfmig/1 seq=1 phase=done mode=teleport", "unknown mode" },
+	{ 0, "selfmig/1 seq=1 phase=done deadline=soon", "deadline" },
+	{ 1, "selfmig/1 seq=1 phase=migrate id=0123456789abcdef0123456789abcdef listen=h:7001", "mode other than self" },
+	{ 1, MIG_ID, "listen" },
+	{ 1, MIG_ID " listen=h:0", "listen" },
+	{ 1, MIG_ID " listen=:7001", NULL },
+	{ 1, MIG_ID " listen=h:65536", NULL },
+	{ 1, "selfmig/1 seq=1 phase=migrate mode=self id=0123456789ABCDEF0123456789abcdef listen=h:7001", "id of 32 hex" },
+	{ 1, "selfmig/1 seq=1 phase=migrate mode=self id=0123456789abcdef0123456789abcde listen=h:7001", NULL },
+	{ 1, MIG_ID "0 listen=h:7001", NULL },
+	{ 1, MIG_ID " listen=h:7001 downtime_ms=0", "downtime_ms" },
+	{ 1, MIG_ID " listen=h:7001 max_bandwidth=1000001", "max_bandwidth" },
+};
+
+/* Every request of req_bad with this migrate mark is refused. */
+static void check_req_refusals(int migrate)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(req_bad) / sizeof(req_bad[0]); i++) {
+		if (req_bad[i].migrate != migrate)
+			continue;
+		if (!req_refused(req_bad[i].body, req_bad[i].why))
+			tap_fail(__FILE__, __LINE__, "request not refused as wanted: %s",
+				 req_bad[i].body);
+	}
+}
+
 int main(void)
 {
 	struct smn_msg m = { 0 }, m2;
@@ -72,16 +155,11 @@ int main(void)
 	CHECK(parse("selfmig/1x seq=1 crc=00000000", &m2, err, sizeof(err)) == -1);
 	CHECK(parse("selfmig/1 seq=1", &m2, err, sizeof(err)) == -1 && strstr(err, "no crc"));
 	CHECK(parse("selfmig/1 seq=1 crc=zzzzzzzz", &m2, err, sizeof(err)) == -1);
-	with_crc("selfmig/1  seq=1", buf, sizeof(buf));
-	CHECK(parse(buf, &m2, err, sizeof(err)) == -1 && strstr(err, "one space"));
-	with_crc("selfmig/1 seq", buf, sizeof(buf));
-	CHECK(parse(buf, &m2, err, sizeof(err)) == -1 && strstr(err, "without '='"));
-	with_crc("selfmig/1 seq=1 seq=2", buf, sizeof(buf));
-	CHECK(parse(buf, &m2, err, sizeof(err)) == -1 && strstr(err, "repeated"));
-	with_crc("selfmig/1 SEQ=1", buf, sizeof(buf));
-	CHECK(parse(buf, &m2, err, sizeof(err)) == -1 && strstr(err, "bad key"));
-	with_crc("selfmig/1 crc=1", buf, sizeof(buf));
-	CHECK(parse(buf, &m2, err, sizeof(err)) == -1);
+	CHECK(msg_refused("selfmig/1  seq=1", "one space"));
+	CHECK(msg_refused("selfmig/1 seq", "without '='"));
+	CHECK(msg_refused("selfmig/1 seq=1 seq=2", "repeated"));
+	CHECK(msg_refused("selfmig/1 SEQ=1", "bad key"));
+	CHECK(msg_refused("selfmig/1 crc=1", NULL));
 	memset(big, 'a', sizeof(big));
 	memcpy(big, "selfmig/1 k=", 12);
 	big[sizeof(big) - 1] = 0;
@@ -126,10 +204,7 @@ int main(void)
 	}
 
 	tap_test("requests: round trip");
-	memset(&r, 0, sizeof(r));
-	r.seq = 42;
-	r.phase = SMN_PHASE_NOTICE;
-	r.mode = SMN_MODE_SELF;
+	req_init(&r, 42, SMN_PHASE_NOTICE);
 	strcpy(r.dest, "localhost");
 	r.deadline = 1800000000ULL;
 	n = smn_request_format(&r, buf, sizeof(buf));
@@ -139,34 +214,10 @@ int main(void)
 	CHECK(!strcmp(r2.dest, "localhost") && r2.deadline == 1800000000ULL);
 
 	tap_test("requests: refusals name the reason");
-	with_crc("selfmig/1 seq=1 phase=teleport", buf, sizeof(buf));
-	CHECK(smn_request_parse(buf, strlen(buf), &r2, err, sizeof(err)) == -1 &&
-	      strstr(err, "unknown phase"));
-	with_crc("selfmig/1 seq=1", buf, sizeof(buf));
-	CHECK(smn_request_parse(buf, strlen(buf), &r2, err, sizeof(err)) == -1 &&
-	      strstr(err, "missing phase"));
-	with_crc("selfmig/1 seq=1 phase=notice", buf, sizeof(buf));
-	CHECK(smn_request_parse(buf, strlen(buf), &r2, err, sizeof(err)) == -1 &&
-	      strstr(err, "without a destination"));
-	with_crc("selfmig/1 phase=done", buf, sizeof(buf));
-	CHECK(smn_request_parse(buf, strlen(buf), &r2, err, sizeof(err)) == -1 &&
-	      strstr(err, "seq"));
-	with_crc("selfmig/1 seq=4294967296 phase=done", buf, sizeof(buf));
-	CHECK(smn_request_parse(buf, strlen(buf), &r2, err, sizeof(err)) == -1);
-	with_crc("selfmig/1 seq=-1 phase=done", buf, sizeof(buf));
-	CHECK(smn_request_parse(buf, strlen(buf), &r2, err, sizeof(err)) == -1);
-	with_crc("selfmig/1 seq=1 phase=done mode=teleport", buf, sizeof(buf));
-	CHECK(smn_request_parse(buf, strlen(buf), &r2, err, sizeof(err)) == -1 &&
-	      strstr(err, "unknown mode"));
-	with_crc("selfmig/1 seq=1 phase=done deadline=soon", buf, sizeof(buf));
-	CHECK(smn_request_parse(buf, strlen(buf), &r2, err, sizeof(err)) == -1 &&
-	      strstr(err, "deadline"));
+	check_req_refusals(0);
 
 	tap_test("requests: phase migrate, round trip and refusals");
-	memset(&r, 0, sizeof(r));
-	r.seq = 43;
-	r.phase = SMN_PHASE_MIGRATE;
-	r.mode = SMN_MODE_SELF;
+	req_init(&r, 43, SMN_PHASE_MIGRATE);
 	strcpy(r.listen, "169.254.0.1:7001");
 	strcpy(r.id, "0123456789abcdef0123456789abcdef");
 	r.downtime_ms = 80;
@@ -182,32 +233,7 @@ int main(void)
 	with_crc("selfmig/1 seq=1 phase=migrate mode=self id=0123456789abcdef0123456789abcdef listen=h:7001", buf, sizeof(buf));
 	CHECK(smn_request_parse(buf, strlen(buf), &r2, err, sizeof(err)) == 0 &&
 	      r2.downtime_ms == 0 && r2.bandwidth_mbit == 0);
-	with_crc("selfmig/1 seq=1 phase=migrate id=0123456789abcdef0123456789abcdef listen=h:7001", buf, sizeof(buf));
-	CHECK(smn_request_parse(buf, strlen(buf), &r2, err, sizeof(err)) == -1 &&
-	      strstr(err, "mode other than self"));
-	with_crc("selfmig/1 seq=1 phase=migrate mode=self id=0123456789abcdef0123456789abcdef", buf, sizeof(buf));
-	CHECK(smn_request_parse(buf, strlen(buf), &r2, err, sizeof(err)) == -1 &&
-	      strstr(err, "listen"));
-	with_crc("selfmig/1 seq=1 phase=migrate mode=self id=0123456789abcdef0123456789abcdef listen=h:0", buf, sizeof(buf));
-	CHECK(smn_request_parse(buf, strlen(buf), &r2, err, sizeof(err)) == -1 &&
-	      strstr(err, "listen"));
-	with_crc("selfmig/1 seq=1 phase=migrate mode=self id=0123456789abcdef0123456789abcdef listen=:7001", buf, sizeof(buf));
-	CHECK(smn_request_parse(buf, strlen(buf), &r2, err, sizeof(err)) == -1);
-	with_crc("selfmig/1 seq=1 phase=migrate mode=self id=0123456789abcdef0123456789abcdef listen=h:65536", buf, sizeof(buf));
-	CHECK(smn_request_parse(buf, strlen(buf), &r2, err, sizeof(err)) == -1);
-	with_crc("selfmig/1 seq=1 phase=migrate mode=self id=0123456789ABCDEF0123456789abcdef listen=h:7001", buf, sizeof(buf));
-	CHECK(smn_request_parse(buf, strlen(buf), &r2, err, sizeof(err)) == -1 &&
-	      strstr(err, "id of 32 hex"));
-	with_crc("selfmig/1 seq=1 phase=migrate mode=self id=0123456789abcdef0123456789abcde listen=h:7001", buf, sizeof(buf));
-	CHECK(smn_request_parse(buf, strlen(buf), &r2, err, sizeof(err)) == -1);
-	with_crc("selfmig/1 seq=1 phase=migrate mode=self id=0123456789abcdef0123456789abcdef0 listen=h:7001", buf, sizeof(buf));
-	CHECK(smn_request_parse(buf, strlen(buf), &r2, err, sizeof(err)) == -1);
-	with_crc("selfmig/1 seq=1 phase=migrate mode=self id=0123456789abcdef0123456789abcdef listen=h:7001 downtime_ms=0", buf, sizeof(buf));
-	CHECK(smn_request_parse(buf, strlen(buf), &r2, err, sizeof(err)) == -1 &&
-	      strstr(err, "downtime_ms"));
-	with_crc("selfmig/1 seq=1 phase=migrate mode=self id=0123456789abcdef0123456789abcdef listen=h:7001 max_bandwidth=1000001", buf, sizeof(buf));
-	CHECK(smn_request_parse(buf, strlen(buf), &r2, err, sizeof(err)) == -1 &&
-	      strstr(err, "max_bandwidth"));
+	check_req_refusals(1);
 
 	tap_test("requests: defaults and unknown keys");
 	with_crc("selfmig/1 seq=4294967295 phase=abort future=1", buf, sizeof(buf));

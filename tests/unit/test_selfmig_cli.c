@@ -919,17 +919,59 @@ static void test_xl_argv(void)
 	CHECK(!smg_shell_safe("a'b"));
 }
 
+/* r's report, as text or as JSON, as a malloc'ed string. */
+static char *report_of(const struct smg_report *r, int json)
+{
+	struct capture c;
+
+	if (json)
+		smg_report_json(cap_open(&c), r);
+	else
+		smg_report_text(cap_open(&c), r);
+	return cap_close(&c);
+}
+
+/*
+ * r's report: as text, text (with part: text within it); as JSON, valid and
+ * json (with part: json within it).
+ */
+static void check_report(const struct smg_report *r, int part,
+			 const char *text, const char *json)
+{
+	char *s;
+
+	s = report_of(r, 0);
+	if (part)
+		CHECK(strstr(s, text) != NULL);
+	else
+		CHECK_STR(s, text);
+	free(s);
+	s = report_of(r, 1);
+	CHECK(json_valid(s));
+	if (part)
+		CHECK(strstr(s, json) != NULL);
+	else
+		CHECK_STR(s, json);
+	free(s);
+}
+
+/* A fresh report of this mode, domain and dest. */
+static void report_start(struct smg_report *r, enum smn_mode mode,
+			 const char *domain, const char *dest)
+{
+	smg_report_init(r);
+	r->mode = mode;
+	r->domain = domain;
+	r->dest = dest;
+}
+
 static void test_report(void)
 {
 	struct smg_report r;
-	struct capture c;
 	char *s;
 
 	tap_test("report: text and JSON, with and without figures");
-	smg_report_init(&r);
-	r.mode = SMN_MODE_ASSISTED;
-	r.domain = "guest1";
-	r.dest = "localhost";
+	report_start(&r, SMN_MODE_ASSISTED, "guest1", "localhost");
 	r.guest_helped = 1;
 	r.notice_ack_ms = 12;
 	r.stop_ack_ms = 3;
@@ -937,62 +979,42 @@ static void test_report(void)
 	r.xl_exit = 0;
 	r.total_ms = 8123;
 	r.ok = 1;
-	smg_report_text(cap_open(&c), &r);
-	s = cap_close(&c);
-	CHECK_STR(s, "mode: assisted\ndomain: guest1\ndest: localhost\n"
-		  "guest_helped: true\nnotice_ack_ms: 12\nstop_ack_ms: 3\n"
-		  "done_ack_ms: 40\nxl_exit: 0\ntotal_ms: 8123\nok: true\n");
-	free(s);
-	smg_report_json(cap_open(&c), &r);
-	s = cap_close(&c);
-	CHECK_STR(s, "{\"mode\":\"assisted\",\"domain\":\"guest1\",\"dest\":\"localhost\","
-		  "\"guest_helped\":true,\"notice_ack_ms\":12,\"stop_ack_ms\":3,"
-		  "\"done_ack_ms\":40,\"xl_exit\":0,\"total_ms\":8123,\"ok\":true}\n");
-	CHECK(json_valid(s));
-	free(s);
+	check_report(&r, 0,
+		     "mode: assisted\ndomain: guest1\ndest: localhost\n"
+		     "guest_helped: true\nnotice_ack_ms: 12\nstop_ack_ms: 3\n"
+		     "done_ack_ms: 40\nxl_exit: 0\ntotal_ms: 8123\nok: true\n",
+		     "{\"mode\":\"assisted\",\"domain\":\"guest1\",\"dest\":\"localhost\","
+		     "\"guest_helped\":true,\"notice_ack_ms\":12,\"stop_ack_ms\":3,"
+		     "\"done_ack_ms\":40,\"xl_exit\":0,\"total_ms\":8123,\"ok\":true}\n");
 
 	/* transparent, xl failed: no acks */
-	smg_report_init(&r);
-	r.mode = SMN_MODE_TRANSPARENT;
-	r.domain = "g";
-	r.dest = "host2";
+	report_start(&r, SMN_MODE_TRANSPARENT, "g", "host2");
 	r.xl_exit = 1;
 	r.total_ms = 0;
-	smg_report_text(cap_open(&c), &r);
-	s = cap_close(&c);
-	CHECK_STR(s, "mode: transparent\ndomain: g\ndest: host2\nguest_helped: false\n"
-		  "notice_ack_ms: -\nstop_ack_ms: -\ndone_ack_ms: -\nxl_exit: 1\n"
-		  "total_ms: 0\nok: false\n");
-	free(s);
-	smg_report_json(cap_open(&c), &r);
-	s = cap_close(&c);
-	CHECK_STR(s, "{\"mode\":\"transparent\",\"domain\":\"g\",\"dest\":\"host2\","
-		  "\"guest_helped\":false,\"notice_ack_ms\":null,\"stop_ack_ms\":null,"
-		  "\"done_ack_ms\":null,\"xl_exit\":1,\"total_ms\":0,\"ok\":false}\n");
-	CHECK(json_valid(s));
-	free(s);
+	check_report(&r, 0,
+		     "mode: transparent\ndomain: g\ndest: host2\nguest_helped: false\n"
+		     "notice_ack_ms: -\nstop_ack_ms: -\ndone_ack_ms: -\nxl_exit: 1\n"
+		     "total_ms: 0\nok: false\n",
+		     "{\"mode\":\"transparent\",\"domain\":\"g\",\"dest\":\"host2\","
+		     "\"guest_helped\":false,\"notice_ack_ms\":null,\"stop_ack_ms\":null,"
+		     "\"done_ack_ms\":null,\"xl_exit\":1,\"total_ms\":0,\"ok\":false}\n");
 
 	/* defaults: nothing measured; names that need escaping */
 	smg_report_init(&r);
 	r.domain = "we\"ird\\name";
 	r.dest = "a\tb";
-	smg_report_json(cap_open(&c), &r);
-	s = cap_close(&c);
+	s = report_of(&r, 1);
 	CHECK(json_valid(s));
 	CHECK(strstr(s, "\"domain\":\"we\\\"ird\\\\name\"") != NULL);
 	CHECK(strstr(s, "\"dest\":\"a\\u0009b\"") != NULL);
 	CHECK(strstr(s, "\"xl_exit\":null,\"total_ms\":null") != NULL);
 	free(s);
-	smg_report_text(cap_open(&c), &r);
-	s = cap_close(&c);
+	s = report_of(&r, 0);
 	CHECK(strstr(s, "\nxl_exit: -\ntotal_ms: -\nok: false\n") != NULL);
 	free(s);
 
 	/* self mode: the hook's figures follow */
-	smg_report_init(&r);
-	r.mode = SMN_MODE_SELF;
-	r.domain = "g";
-	r.dest = "localhost";
+	report_start(&r, SMN_MODE_SELF, "g", "localhost");
 	r.total_ms = 9000;
 	r.rounds = 7;
 	r.stream_bytes = 300000000;
@@ -1000,31 +1022,19 @@ static void test_report(void)
 	r.final_set_pages = 400;
 	r.guest_pages = 65536;
 	r.ok = 1;
-	smg_report_text(cap_open(&c), &r);
-	s = cap_close(&c);
-	CHECK(strstr(s, "total_ms: 9000\nrounds: 7\nstream_bytes: 300000000\n"
+	check_report(&r, 1,
+		     "total_ms: 9000\nrounds: 7\nstream_bytes: 300000000\n"
 		     "hook_pages: 420\nfinal_set_pages: 400\nguest_pages: 65536\n"
-		     "stopped_ms: -\nok: true\n") != NULL);
-	free(s);
-	smg_report_json(cap_open(&c), &r);
-	s = cap_close(&c);
-	CHECK(json_valid(s));
-	CHECK(strstr(s, "\"rounds\":7,\"stream_bytes\":300000000,\"hook_pages\":420,"
+		     "stopped_ms: -\nok: true\n",
+		     "\"rounds\":7,\"stream_bytes\":300000000,\"hook_pages\":420,"
 		     "\"final_set_pages\":400,\"guest_pages\":65536,\"stopped_ms\":null,"
-		     "\"ok\":true}") != NULL);
-	free(s);
+		     "\"ok\":true}");
 
 	/* --verify's figures appear when the hook reports them */
 	smg_report_take_hook(&r, "{\"rounds\":7,\"verify_checked_pages\":12000,\"verify_missed_pages\":0}");
-	smg_report_text(cap_open(&c), &r);
-	s = cap_close(&c);
-	CHECK(strstr(s, "stopped_ms: -\nverify_checked_pages: 12000\nverify_missed_pages: 0\nok: true\n") != NULL);
-	free(s);
-	smg_report_json(cap_open(&c), &r);
-	s = cap_close(&c);
-	CHECK(json_valid(s));
-	CHECK(strstr(s, "\"verify_checked_pages\":12000,\"verify_missed_pages\":0,\"ok\":true}") != NULL);
-	free(s);
+	check_report(&r, 1,
+		     "stopped_ms: -\nverify_checked_pages: 12000\nverify_missed_pages: 0\nok: true\n",
+		     "\"verify_checked_pages\":12000,\"verify_missed_pages\":0,\"ok\":true}");
 }
 
 static void test_status(void)

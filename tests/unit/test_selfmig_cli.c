@@ -850,68 +850,74 @@ static void test_perms(void)
 	CHECK_STR(smg_keys[SMG_KEY_FINAL_SET].path, "control/selfmig/final-set");
 }
 
+static const char *xl_av[SMG_XL_ARGC_MAX];
+static char xl_host[64], xl_err[256];
+
+/* smg_xl_argv into xl_av and xl_err, with hostlen bytes of xl_host. */
+static int xl_argv(const char *xl, const struct smg_migrate_opts *o,
+		   const char *domain, const char *path, size_t hostlen)
+{
+	return smg_xl_argv(xl, o, domain, path, xl_host, hostlen, xl_av, xl_err,
+			   sizeof(xl_err));
+}
+
+/* From xl_av[from] on, xl_av holds the words given up to a NULL, and ends. */
+static void check_xl_av(int from, ...)
+{
+	const char *want;
+	va_list ap;
+	int i = from;
+
+	va_start(ap, from);
+	do {
+		want = va_arg(ap, const char *);
+		if (want ? !xl_av[i] || strcmp(xl_av[i], want) : xl_av[i] != NULL)
+			tap_fail(__FILE__, __LINE__, "xl argv[%d] is '%s', want '%s'",
+				 i, xl_av[i] ? xl_av[i] : "(null)",
+				 want ? want : "(null)");
+		i++;
+	} while (want);
+	va_end(ap);
+}
+
 static void test_xl_argv(void)
 {
 	struct smg_migrate_opts o;
-	const char *av[SMG_XL_ARGC_MAX];
-	char host[64], e[256];
 
 	tap_test("xl argv: localhost through env, --xl-ssh, remote, -vvv");
 	memset(&o, 0, sizeof(o));
 	o.dest = "localhost";
-	CHECK_EQ(smg_xl_argv("xl", &o, "5", "/usr/sbin:/usr/bin", host, sizeof(host),
-			     av, e, sizeof(e)), 0);
-	CHECK_STR(av[0], "xl");
-	CHECK_STR(av[1], "migrate");
-	CHECK_STR(av[2], "-s");
-	CHECK_STR(av[3], "env");
-	CHECK_STR(av[4], "5");
-	CHECK_STR(av[5], "PATH=/usr/sbin:/usr/bin");
-	CHECK(av[6] == NULL);
+	CHECK_EQ(xl_argv("xl", &o, "5", "/usr/sbin:/usr/bin", sizeof(xl_host)), 0);
+	check_xl_av(0, "xl", "migrate", "-s", "env", "5", "PATH=/usr/sbin:/usr/bin",
+		    NULL);
 
 	o.verbose = 1;
-	CHECK_EQ(smg_xl_argv("/opt/xl", &o, "5", "/bin", host, sizeof(host),
-			     av, e, sizeof(e)), 0);
-	CHECK_STR(av[0], "/opt/xl");
-	CHECK_STR(av[1], "-vvv");
-	CHECK_STR(av[2], "migrate");
-	CHECK_STR(av[6], "PATH=/bin");
-	CHECK(av[7] == NULL);
+	CHECK_EQ(xl_argv("/opt/xl", &o, "5", "/bin", sizeof(xl_host)), 0);
+	CHECK_STR(xl_av[0], "/opt/xl");
+	CHECK_STR(xl_av[1], "-vvv");
+	CHECK_STR(xl_av[2], "migrate");
+	check_xl_av(6, "PATH=/bin", NULL);
 
 	/* --xl-ssh: passed as -s, the host as given, also for localhost */
 	o.verbose = 0;
 	o.xl_ssh = "ssh -p 2222";
-	CHECK_EQ(smg_xl_argv("xl", &o, "5", "/bin", host, sizeof(host), av, e,
-			     sizeof(e)), 0);
-	CHECK_STR(av[2], "-s");
-	CHECK_STR(av[3], "ssh -p 2222");
-	CHECK_STR(av[4], "5");
-	CHECK_STR(av[5], "localhost");
-	CHECK(av[6] == NULL);
+	CHECK_EQ(xl_argv("xl", &o, "5", "/bin", sizeof(xl_host)), 0);
+	check_xl_av(2, "-s", "ssh -p 2222", "5", "localhost", NULL);
 
 	/* another host: plain xl migrate (ssh), PATH not needed */
 	o.xl_ssh = NULL;
 	o.dest = "host2";
-	CHECK_EQ(smg_xl_argv("xl", &o, "12", NULL, host, sizeof(host), av, e,
-			     sizeof(e)), 0);
-	CHECK_STR(av[1], "migrate");
-	CHECK_STR(av[2], "12");
-	CHECK_STR(av[3], "host2");
-	CHECK(av[4] == NULL);
+	CHECK_EQ(xl_argv("xl", &o, "12", NULL, sizeof(xl_host)), 0);
+	check_xl_av(1, "migrate", "12", "host2", NULL);
 
 	/* a PATH the shell would split, none, or too long */
 	o.dest = "localhost";
-	CHECK_EQ(smg_xl_argv("xl", &o, "5", "/my dir:/bin", host, sizeof(host),
-			     av, e, sizeof(e)), -1);
-	CHECK(strstr(e, "--xl-ssh") != NULL);
-	CHECK_EQ(smg_xl_argv("xl", &o, "5", "/bin;rm", host, sizeof(host), av, e,
-			     sizeof(e)), -1);
-	CHECK_EQ(smg_xl_argv("xl", &o, "5", NULL, host, sizeof(host), av, e,
-			     sizeof(e)), -1);
-	CHECK_EQ(smg_xl_argv("xl", &o, "5", "", host, sizeof(host), av, e,
-			     sizeof(e)), -1);
-	CHECK_EQ(smg_xl_argv("xl", &o, "5", "/usr/local/sbin:/usr/local/bin", host,
-			     10, av, e, sizeof(e)), -1);
+	CHECK_EQ(xl_argv("xl", &o, "5", "/my dir:/bin", sizeof(xl_host)), -1);
+	CHECK(strstr(xl_err, "--xl-ssh") != NULL);
+	CHECK_EQ(xl_argv("xl", &o, "5", "/bin;rm", sizeof(xl_host)), -1);
+	CHECK_EQ(xl_argv("xl", &o, "5", NULL, sizeof(xl_host)), -1);
+	CHECK_EQ(xl_argv("xl", &o, "5", "", sizeof(xl_host)), -1);
+	CHECK_EQ(xl_argv("xl", &o, "5", "/usr/local/sbin:/usr/local/bin", 10), -1);
 	CHECK(smg_dest_is_local("localhost"));
 	CHECK(!smg_dest_is_local("localhost2"));
 	CHECK(smg_shell_safe("/usr/local/bin:/a-b_c.d,e+f=g@h%i"));
@@ -965,6 +971,15 @@ static void report_start(struct smg_report *r, enum smn_mode mode,
 	r->dest = dest;
 }
 
+/* How the migration ended. */
+static void report_end(struct smg_report *r, int xl_exit, long long total_ms,
+		       int ok)
+{
+	r->xl_exit = xl_exit;
+	r->total_ms = total_ms;
+	r->ok = ok;
+}
+
 static void test_report(void)
 {
 	struct smg_report r;
@@ -976,9 +991,7 @@ static void test_report(void)
 	r.notice_ack_ms = 12;
 	r.stop_ack_ms = 3;
 	r.done_ack_ms = 40;
-	r.xl_exit = 0;
-	r.total_ms = 8123;
-	r.ok = 1;
+	report_end(&r, 0, 8123, 1);
 	check_report(&r, 0,
 		     "mode: assisted\ndomain: guest1\ndest: localhost\n"
 		     "guest_helped: true\nnotice_ack_ms: 12\nstop_ack_ms: 3\n"
@@ -989,8 +1002,7 @@ static void test_report(void)
 
 	/* transparent, xl failed: no acks */
 	report_start(&r, SMN_MODE_TRANSPARENT, "g", "host2");
-	r.xl_exit = 1;
-	r.total_ms = 0;
+	report_end(&r, 1, 0, 0);
 	check_report(&r, 0,
 		     "mode: transparent\ndomain: g\ndest: host2\nguest_helped: false\n"
 		     "notice_ack_ms: -\nstop_ack_ms: -\ndone_ack_ms: -\nxl_exit: 1\n"
@@ -1015,13 +1027,12 @@ static void test_report(void)
 
 	/* self mode: the hook's figures follow */
 	report_start(&r, SMN_MODE_SELF, "g", "localhost");
-	r.total_ms = 9000;
 	r.rounds = 7;
 	r.stream_bytes = 300000000;
 	r.hook_pages = 420;
 	r.final_set_pages = 400;
 	r.guest_pages = 65536;
-	r.ok = 1;
+	report_end(&r, -1, 9000, 1);
 	check_report(&r, 1,
 		     "total_ms: 9000\nrounds: 7\nstream_bytes: 300000000\n"
 		     "hook_pages: 420\nfinal_set_pages: 400\nguest_pages: 65536\n"

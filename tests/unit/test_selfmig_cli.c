@@ -45,6 +45,13 @@ static int parse(const char *first, ...)
 				 err, what);                               \
 	} while (0)
 
+/* A request for help. */
+#define CHECK_HELP(...)                                                    \
+	do {                                                               \
+		CHECK_EQ(parse(__VA_ARGS__, (const char *)NULL), 0);       \
+		CHECK_EQ(args.cmd, SMG_CMD_HELP);                          \
+	} while (0)
+
 #define CHECK_STR(a, b)                                                    \
 	do {                                                               \
 		const char *_x = (a), *_y = (b);                           \
@@ -223,21 +230,15 @@ static void test_json_checker(void)
 static void test_parse_simple(void)
 {
 	tap_test("parse: help, prepare, status");
-	CHECK_EQ(parse("help", NULL), 0);
-	CHECK_EQ(args.cmd, SMG_CMD_HELP);
-	CHECK_EQ(parse("--help", NULL), 0);
-	CHECK_EQ(args.cmd, SMG_CMD_HELP);
-	CHECK_EQ(parse("-h", NULL), 0);
-	CHECK_EQ(args.cmd, SMG_CMD_HELP);
-	CHECK_EQ(parse("migrate", "--help", NULL), 0);
-	CHECK_EQ(args.cmd, SMG_CMD_HELP);
+	CHECK_HELP("help");
+	CHECK_HELP("--help");
+	CHECK_HELP("-h");
+	CHECK_HELP("migrate", "--help");
 	/* Help wins over what follows it, not over what comes before. */
-	CHECK_EQ(parse("notify", "--help", "--frob", NULL), 0);
-	CHECK_EQ(args.cmd, SMG_CMD_HELP);
+	CHECK_HELP("notify", "--help", "--frob");
 	CHECK(err[0] == 0);
 	CHECK_USAGE("unknown option '--frob'", "notify", "--frob", "--help");
-	CHECK_EQ(parse("notify", "g", "-h", NULL), 0);
-	CHECK_EQ(args.cmd, SMG_CMD_HELP);
+	CHECK_HELP("notify", "g", "-h");
 
 	CHECK_EQ(parse("prepare", "guest1", NULL), 0);
 	CHECK_EQ(args.cmd, SMG_CMD_PREPARE);
@@ -519,13 +520,10 @@ static void test_parse_grammar(void)
 	CHECK_USAGE("--settle-ms '-1': not a whole number", "migrate",
 		    "--settle-ms", "-1", "g", "h");
 	CHECK_USAGE("unknown option '-v' for 'status'", "status", "-v", "g");
-	CHECK_EQ(parse("status", "g", "-h", NULL), 0);
-	CHECK_EQ(args.cmd, SMG_CMD_HELP);
-	CHECK_EQ(parse("migrate", "--help", NULL), 0);
-	CHECK_EQ(args.cmd, SMG_CMD_HELP);
+	CHECK_HELP("status", "g", "-h");
+	CHECK_HELP("migrate", "--help");
 	/* Help wins over what follows it, not over what comes before. */
-	CHECK_EQ(parse("notify", "--help", "--frob", NULL), 0);
-	CHECK_EQ(args.cmd, SMG_CMD_HELP);
+	CHECK_HELP("notify", "--help", "--frob");
 	CHECK(err[0] == 0);
 	CHECK_USAGE("unknown option '--frob'", "notify", "--frob", "--help");
 	CHECK_EQ(parse("migrate", "-v", "g", "h", NULL), 0);
@@ -536,15 +534,21 @@ static void test_parse_grammar(void)
 	CHECK_STR(args.domain, "g");
 }
 
+/* s parses as domid want. */
+static int domid_is(const char *s, unsigned int want)
+{
+	unsigned int d = 99;
+
+	return smg_parse_domid(s, &d) == 1 && d == want;
+}
+
 static void test_numbers(void)
 {
 	unsigned int d = 99;
 
 	tap_test("smg_parse_domid and smg_value_ok");
-	CHECK_EQ(smg_parse_domid("12", &d), 1);
-	CHECK_EQ(d, 12);
-	CHECK_EQ(smg_parse_domid("0", &d), 1);
-	CHECK_EQ(d, 0);
+	CHECK(domid_is("12", 12));
+	CHECK(domid_is("0", 0));
 	CHECK_EQ(smg_parse_domid("32751", &d), 1);
 	CHECK_EQ(smg_parse_domid("32752", &d), -1);
 	CHECK_EQ(smg_parse_domid("guest1", &d), 0);
@@ -571,6 +575,15 @@ static int next_seq(const char *ack, const char *req, const char *state,
 	return smg_next_seq(v, l, 3, now, min, seq);
 }
 
+/* next_seq succeeds and picks want. */
+static int seq_is(const char *ack, const char *req, const char *state,
+		  uint64_t now, uint64_t min, uint64_t want)
+{
+	uint32_t seq;
+
+	return next_seq(ack, req, state, now, min, &seq) == 0 && seq == want;
+}
+
 static void test_next_seq(void)
 {
 	char ack[SMN_MAX_LEN + 1], req[SMN_MAX_LEN + 1];
@@ -579,27 +592,21 @@ static void test_next_seq(void)
 
 	tap_test("seq: the largest of the clock, ack/request/state + 1 and min");
 	/* Fresh keys: the clock. */
-	CHECK_EQ(next_seq(NULL, NULL, NULL, now, 0, &seq), 0);
-	CHECK_EQ(seq, now);
-	CHECK_EQ(next_seq("", "", NULL, now, 0, &seq), 0);
-	CHECK_EQ(seq, now);
+	CHECK(seq_is(NULL, NULL, NULL, now, 0, now));
+	CHECK(seq_is("", "", NULL, now, 0, now));
 	/* The clock truncated to 32 bits. */
-	CHECK_EQ(next_seq(NULL, NULL, NULL, (1ULL << 32) + 5, 0, &seq), 0);
-	CHECK_EQ(seq, 5);
+	CHECK(seq_is(NULL, NULL, NULL, (1ULL << 32) + 5, 0, 5));
 
 	/* Several requests in the same second: ack + 1. */
 	snprintf(ack, sizeof(ack), "%s", msg("seq", "1700000003", "status", "ok", NULL, NULL));
-	CHECK_EQ(next_seq(ack, NULL, NULL, now, 0, &seq), 0);
-	CHECK_EQ(seq, 1700000004);
+	CHECK(seq_is(ack, NULL, NULL, now, 0, 1700000004));
 	/* A rejected ack counts the same. */
 	snprintf(ack, sizeof(ack), "%s",
 		 msg("seq", "1700000007", "status", "rejected", "reason", "old-seq"));
-	CHECK_EQ(next_seq(ack, NULL, NULL, now, 0, &seq), 0);
-	CHECK_EQ(seq, 1700000008);
+	CHECK(seq_is(ack, NULL, NULL, now, 0, 1700000008));
 	/* An unacknowledged request with a larger seq: above it. */
 	snprintf(req, sizeof(req), "%s", msg("seq", "1700000010", "phase", "stop", NULL, NULL));
-	CHECK_EQ(next_seq(ack, req, NULL, now, 0, &seq), 0);
-	CHECK_EQ(seq, 1700000011);
+	CHECK(seq_is(ack, req, NULL, now, 0, 1700000011));
 	/*
 	 * Manual requests overwrote ack and request with small seqs: the
 	 * guest's state still has its last seq.
@@ -607,49 +614,38 @@ static void test_next_seq(void)
 	snprintf(ack, sizeof(ack), "%s",
 		 msg("seq", "1", "status", "rejected", "reason", "old-seq"));
 	snprintf(req, sizeof(req), "%s", msg("seq", "1", "phase", "done", NULL, NULL));
-	CHECK_EQ(next_seq(ack, req, msg("state", "stopping", "seq", "1700000020",
-					"frozen", "0"), now, 0, &seq), 0);
-	CHECK_EQ(seq, 1700000021);
+	CHECK(seq_is(ack, req, msg("state", "stopping", "seq", "1700000020",
+				   "frozen", "0"), now, 0, 1700000021));
 	CHECK_EQ(smg_next_seq(NULL, NULL, 0, now, 0, &seq), 0);
 	CHECK_EQ(seq, now);
 	snprintf(req, sizeof(req), "%s", msg("seq", "1700000010", "phase", "stop", NULL, NULL));
 	/* The clock has moved past both: the clock. */
-	CHECK_EQ(next_seq(ack, req, NULL, now + 100, 0, &seq), 0);
-	CHECK_EQ(seq, now + 100);
+	CHECK(seq_is(ack, req, NULL, now + 100, 0, now + 100));
 	/* Small seqs (set with --seq) do not pull it below the clock. */
 	snprintf(ack, sizeof(ack), "%s", msg("seq", "3", "status", "ok", NULL, NULL));
-	CHECK_EQ(next_seq(ack, NULL, NULL, now, 0, &seq), 0);
-	CHECK_EQ(seq, now);
+	CHECK(seq_is(ack, NULL, NULL, now, 0, now));
 	/* min chains a command's own requests (a migrated guest's empty keys). */
-	CHECK_EQ(next_seq(NULL, NULL, NULL, now, now + 2, &seq), 0);
-	CHECK_EQ(seq, now + 2);
-	CHECK_EQ(next_seq(NULL, NULL, NULL, now, U32MAX, &seq), 0);
-	CHECK_EQ(seq, U32MAX);
+	CHECK(seq_is(NULL, NULL, NULL, now, now + 2, now + 2));
+	CHECK(seq_is(NULL, NULL, NULL, now, U32MAX, U32MAX));
 	CHECK_EQ(next_seq(NULL, NULL, NULL, now, U32MAX + 1, &seq), -1);
 
 	/* Invalid values are ignored: garbage, bad crc, no seq, bad seq. */
-	CHECK_EQ(next_seq("garbage", NULL, NULL, now, 0, &seq), 0);
-	CHECK_EQ(seq, now);
+	CHECK(seq_is("garbage", NULL, NULL, now, 0, now));
 	snprintf(ack, sizeof(ack), "%s", msg("seq", "1800000000", "status", "ok", NULL, NULL));
 	ack[strlen(ack) - 1] ^= 1;
-	CHECK_EQ(next_seq(ack, NULL, NULL, now, 0, &seq), 0);
-	CHECK_EQ(seq, now);
+	CHECK(seq_is(ack, NULL, NULL, now, 0, now));
 	snprintf(ack, sizeof(ack), "%s", msg("status", "ok", NULL, NULL, NULL, NULL));
-	CHECK_EQ(next_seq(ack, NULL, NULL, now, 0, &seq), 0);
-	CHECK_EQ(seq, now);
+	CHECK(seq_is(ack, NULL, NULL, now, 0, now));
 	snprintf(ack, sizeof(ack), "%s", msg("seq", "4294967296", "status", "ok", NULL, NULL));
-	CHECK_EQ(next_seq(ack, NULL, NULL, now, 0, &seq), 0);
-	CHECK_EQ(seq, now);
+	CHECK(seq_is(ack, NULL, NULL, now, 0, now));
 	snprintf(ack, sizeof(ack), "%s", msg("seq", "-5", "status", "ok", NULL, NULL));
-	CHECK_EQ(next_seq(ack, NULL, NULL, now, 0, &seq), 0);
-	CHECK_EQ(seq, now);
+	CHECK(seq_is(ack, NULL, NULL, now, 0, now));
 
 	/* The seq space used up. */
 	snprintf(ack, sizeof(ack), "%s", msg("seq", "4294967295", "status", "ok", NULL, NULL));
 	CHECK_EQ(next_seq(ack, NULL, NULL, now, 0, &seq), -1);
 	snprintf(ack, sizeof(ack), "%s", msg("seq", "4294967294", "status", "ok", NULL, NULL));
-	CHECK_EQ(next_seq(ack, NULL, NULL, now, 0, &seq), 0);
-	CHECK_EQ(seq, U32MAX);
+	CHECK(seq_is(ack, NULL, NULL, now, 0, U32MAX));
 }
 
 static void test_request_text(void)

@@ -272,6 +272,20 @@ static void hkdf_t1(const u8 *ikm, size_t ikm_len, const u8 *salt,
 	hmac256(prk, sizeof(prk), info, info_len, &one, 1, out);
 }
 
+/* smr_stream_key() puts into got HKDF-SHA256(secret, id || salt). */
+static void check_stream_key(const u8 *secret, const u8 *id, const u8 *salt,
+			     u8 *got)
+{
+	u8 hsalt[SMW_ID_LEN + SMW_SALT_LEN], want[32];
+
+	CHECK_EQ(smr_stream_key(secret, id, salt, got), 0);
+	memcpy(hsalt, id, SMW_ID_LEN);
+	memcpy(hsalt + SMW_ID_LEN, salt, SMW_SALT_LEN);
+	hkdf_t1(secret, SMW_KEY_LEN, hsalt, sizeof(hsalt), SMW_KDF_INFO,
+		SMW_KDF_INFO_LEN, want);
+	CHECK(!memcmp(got, want, SMW_KEY_LEN));
+}
+
 static void test_stream_key(void)
 {
 	static const u8 secret_a[SMW_KEY_LEN] = "a secret of 32 bytes, for tests.";
@@ -284,7 +298,6 @@ static void test_stream_key(void)
 		0x70, 0x0b, 0xb6, 0x3f
 	};
 	u8 secret_b[SMW_KEY_LEN], id_b[SMW_ID_LEN], salt_b[SMW_SALT_LEN];
-	u8 hsalt[SMW_ID_LEN + SMW_SALT_LEN];
 	u8 want[32], got[SMW_KEY_LEN], ka[SMW_KEY_LEN], kb[SMW_KEY_LEN];
 	struct smr_aead a;
 	u32 i;
@@ -307,25 +320,15 @@ static void test_stream_key(void)
 
 	tap_test("smr_stream_key is HKDF-SHA256(secret, salt id || stream salt, info SMW_KDF_INFO)");
 	CHECK_EQ(strlen(SMW_KDF_INFO), SMW_KDF_INFO_LEN);
-	CHECK_EQ(sizeof(hsalt), 28);
+	CHECK_EQ(SMW_ID_LEN + SMW_SALT_LEN, 28);
 	for (i = 0; i < SMW_KEY_LEN; i++)
 		secret_b[i] = (u8)(0xa0 ^ (i * 37));
 	for (i = 0; i < SMW_ID_LEN; i++)
 		id_b[i] = (u8)(200 - i * 3);
 	for (i = 0; i < SMW_SALT_LEN; i++)
 		salt_b[i] = (u8)(i * 29 + 3);
-	CHECK_EQ(smr_stream_key(secret_a, id_a, salt_a, got), 0);
-	memcpy(hsalt, id_a, SMW_ID_LEN);
-	memcpy(hsalt + SMW_ID_LEN, salt_a, SMW_SALT_LEN);
-	hkdf_t1(secret_a, SMW_KEY_LEN, hsalt, sizeof(hsalt), SMW_KDF_INFO,
-		SMW_KDF_INFO_LEN, want);
-	CHECK(!memcmp(got, want, SMW_KEY_LEN));
-	CHECK_EQ(smr_stream_key(secret_b, id_b, salt_b, got), 0);
-	memcpy(hsalt, id_b, SMW_ID_LEN);
-	memcpy(hsalt + SMW_ID_LEN, salt_b, SMW_SALT_LEN);
-	hkdf_t1(secret_b, SMW_KEY_LEN, hsalt, sizeof(hsalt), SMW_KDF_INFO,
-		SMW_KDF_INFO_LEN, want);
-	CHECK(!memcmp(got, want, SMW_KEY_LEN));
+	check_stream_key(secret_a, id_a, salt_a, got);
+	check_stream_key(secret_b, id_b, salt_b, got);
 	/* the key is not the secret */
 	CHECK(memcmp(got, secret_b, SMW_KEY_LEN));
 	/* and the stream salt is part of HKDF's salt: not the id alone */
@@ -334,12 +337,7 @@ static void test_stream_key(void)
 	CHECK(memcmp(got, want, SMW_KEY_LEN));
 	/* an all-zero stream salt is still 28 bytes of HKDF salt */
 	memset(salt_b, 0, sizeof(salt_b));
-	CHECK_EQ(smr_stream_key(secret_b, id_b, salt_b, got), 0);
-	memcpy(hsalt, id_b, SMW_ID_LEN);
-	memset(hsalt + SMW_ID_LEN, 0, SMW_SALT_LEN);
-	hkdf_t1(secret_b, SMW_KEY_LEN, hsalt, sizeof(hsalt), SMW_KDF_INFO,
-		SMW_KDF_INFO_LEN, want);
-	CHECK(!memcmp(got, want, SMW_KEY_LEN));
+	check_stream_key(secret_b, id_b, salt_b, got);
 	for (i = 0; i < SMW_SALT_LEN; i++)
 		salt_b[i] = (u8)(i * 29 + 3);
 

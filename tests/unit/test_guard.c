@@ -109,32 +109,39 @@ static void test_survives_group_kill(void)
 	close(ready[0]);
 }
 
+/*
+ * A guard for cfg that reports what it undoes into res[0], told that the
+ * guest was suspended and renamed.
+ */
+static void guard_suspended_renamed(struct hk_guard *g,
+				    const struct hk_guard_cfg *cfg, int res[2])
+{
+	char err[200];
+
+	CHECK(pipe(res) == 0);
+	result_fd = res[1];
+	CHECK_EQ(hk_guard_spawn(g, cfg, report_undo, err, sizeof(err)), 0);
+	close(res[1]);
+	hk_guard_set(g, HK_GUARD_SUSPENDED);
+	hk_guard_set(g, HK_GUARD_RENAMED);
+}
+
 static void test_states(void)
 {
 	struct hk_guard_cfg cfg = { 9, "guest-a", 60, 240, -1, -1 };
 	struct hk_guard g;
-	char err[200], buf[400];
+	char buf[400];
 	int res[2];
 
 	tap_test("done: the guard ends without undoing anything");
-	CHECK(pipe(res) == 0);
-	result_fd = res[1];
-	CHECK_EQ(hk_guard_spawn(&g, &cfg, report_undo, err, sizeof(err)), 0);
-	close(res[1]);
-	hk_guard_set(&g, HK_GUARD_SUSPENDED);
-	hk_guard_set(&g, HK_GUARD_RENAMED);
+	guard_suspended_renamed(&g, &cfg, res);
 	hk_guard_stop(&g);
 	CHECK_EQ(g.fd, -1);
 	CHECK_EQ(read_result(res[0], buf, sizeof(buf)), 0);
 	close(res[0]);
 
 	tap_test("a hook that dies: the last state it recorded is undone");
-	CHECK(pipe(res) == 0);
-	result_fd = res[1];
-	CHECK_EQ(hk_guard_spawn(&g, &cfg, report_undo, err, sizeof(err)), 0);
-	close(res[1]);
-	hk_guard_set(&g, HK_GUARD_SUSPENDED);
-	hk_guard_set(&g, HK_GUARD_RENAMED);
+	guard_suspended_renamed(&g, &cfg, res);
 	hk_guard_set(&g, HK_GUARD_GO);
 	close(g.fd);			/* as the kernel does for a dead hook */
 	CHECK(read_result(res[0], buf, sizeof(buf)) > 0);

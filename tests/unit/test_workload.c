@@ -264,6 +264,19 @@ static int parse(struct smwl_opts *o, char *err, ...)
 	return smwl_parse_args(argc, argv, o, err, 128);
 }
 
+/* The options parsed into o, but port, target and seed. */
+static void check_opts(const struct smwl_opts *o, enum smwl_mode mode,
+		       uint64_t mib, double seconds, double rate_mib_s,
+		       const char *dir, int quiet)
+{
+	CHECK_EQ(o->mode, mode);
+	CHECK_EQ(o->mib, mib);
+	CHECK(o->seconds == seconds);
+	CHECK(o->rate_mib_s == rate_mib_s);
+	CHECK(strcmp(o->dir, dir) == 0);
+	CHECK_EQ(o->quiet, quiet);
+}
+
 static void test_args(void)
 {
 	struct smwl_opts o;
@@ -271,22 +284,12 @@ static void test_args(void)
 
 	tap_test("args: modes, defaults and options");
 	CHECK_EQ(parse(&o, err, "anon-random", NULL), 0);
-	CHECK_EQ(o.mode, SMWL_ANON_RANDOM);
-	CHECK_EQ(o.mib, 32);
-	CHECK(o.seconds == 0);
-	CHECK(o.rate_mib_s == 0);
-	CHECK(strcmp(o.dir, "/tmp") == 0);
-	CHECK_EQ(o.quiet, 0);
+	check_opts(&o, SMWL_ANON_RANDOM, 32, 0, 0, "/tmp", 0);
 	CHECK_EQ(o.port, SMWL_DEFAULT_PORT);
 
 	CHECK_EQ(parse(&o, err, "--quiet", "anon-seq", "--mib", "8", "--seconds=2.5",
 		       "--rate-mib-s", "10", "--dir", "/run", NULL), 0);
-	CHECK_EQ(o.mode, SMWL_ANON_SEQ);
-	CHECK_EQ(o.mib, 8);
-	CHECK(o.seconds == 2.5);
-	CHECK(o.rate_mib_s == 10);
-	CHECK(strcmp(o.dir, "/run") == 0);
-	CHECK_EQ(o.quiet, 1);
+	check_opts(&o, SMWL_ANON_SEQ, 8, 2.5, 10, "/run", 1);
 
 	CHECK_EQ(parse(&o, err, "file-write", NULL), 0);
 	CHECK_EQ(o.mib, 16);

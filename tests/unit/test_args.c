@@ -130,6 +130,13 @@ static int run(const char *first, ...)
 	return -1;
 }
 
+/* A command line smc_getopt refuses, with what in the message. */
+#define CHECK_REFUSED(what, ...)                                           \
+	do {                                                               \
+		CHECK_EQ(run(__VA_ARGS__, (const char *)NULL), '?');       \
+		CHECK_ERR(what);                                           \
+	} while (0)
+
 static void test_getopt(void)
 {
 	tap_test("smc_getopt: good options pass, bad ones are named");
@@ -138,24 +145,16 @@ static void test_getopt(void)
 	CHECK_EQ(run("--no", "--des", "x", NULL), -1);
 	CHECK(err[0] == 0);
 
-	CHECK_EQ(run("--frob", NULL), '?');
-	CHECK_ERR("unknown option '--frob'");
-	CHECK_EQ(run("--frob=1", NULL), '?');
-	CHECK_ERR("unknown option '--frob'");
-	CHECK_EQ(run("-x", NULL), '?');
-	CHECK_ERR("unknown option '-x'");
-	CHECK_EQ(run("--de", "x", NULL), '?');
-	CHECK_ERR("ambiguous option '--de'");
+	CHECK_REFUSED("unknown option '--frob'", "--frob");
+	CHECK_REFUSED("unknown option '--frob'", "--frob=1");
+	CHECK_REFUSED("unknown option '-x'", "-x");
+	CHECK_REFUSED("ambiguous option '--de'", "--de", "x");
 	CHECK_ERR("--dest");
 	CHECK_ERR("--deadline-s");
-	CHECK_EQ(run("--dest", NULL), '?');
-	CHECK_ERR("--dest needs a value");
-	CHECK_EQ(run("--deadl", NULL), '?');
-	CHECK_ERR("--deadline-s needs a value");
-	CHECK_EQ(run("--no-wait=yes", NULL), '?');
-	CHECK_ERR("--no-wait takes no value");
-	CHECK_EQ(run("--help=1", NULL), '?');
-	CHECK_ERR("--help takes no value");
+	CHECK_REFUSED("--dest needs a value", "--dest");
+	CHECK_REFUSED("--deadline-s needs a value", "--deadl");
+	CHECK_REFUSED("--no-wait takes no value", "--no-wait=yes");
+	CHECK_REFUSED("--help takes no value", "--help=1");
 }
 
 int main(void)

@@ -226,50 +226,55 @@ static void test_reason(void)
 	CHECK(strstr(r.why, "no documented crash"));
 }
 
+/*
+ * One line in one log and the verdict on it (with the busybox segfault if
+ * with_bb), and a part of the reason if why; a case with a test starts it.
+ */
+static const struct line_case {
+	const char *test, *name, *log;
+	int with_bb;
+	enum scl_verdict want;
+	const char *why;
+} line_cases[] = {
+	{ "words that only look like warnings or integrity failures", "scenario.log", "[12:00:00] DEBUG: round 3\n", 1, SCL_RETRY, NULL },
+	{ NULL, "scenario.log", "[12:00:00] a checksummed TCP stream from the guest to dom0\n", 1, SCL_RETRY, NULL },
+	{ NULL, "scenario.log", "[12:00:00] dom0: workload exit 0, 0 CORRUPTION lines, 1 segfaults\n", 1, SCL_RETRY, NULL },
+	{ NULL, "guest-console-guest.log", "[ 0.1] Spectre V2 : WARNING: Unprivileged eBPF is enabled\n", 1, SCL_RETRY, NULL },
+	{ NULL, "hook.log", "selfmig-hook: WARNING: ignored in a program's own log\n", 1, SCL_RETRY, NULL },
+	{ "integrity failures in any log are final", "netrecv.log", "CORRUPTION netrecv: message 1614 is bad-checksum (1024 bytes)\n", 1, SCL_FINAL, NULL },
+	{ NULL, "guest-console-guest.log", "workload: CORRUPTION anon: page 3 gen 2: byte 0\n", 1, SCL_FINAL, NULL },
+	{ NULL, "xl-migrate-1.log", "payload checksum mismatch at message 1614\n", 1, SCL_FINAL, NULL },
+	{ NULL, "verify-idle-1.log", "selfmig-verify: /tmp/m: entry table crc mismatch\n", 1, SCL_FINAL, NULL },
+	{ "warnings in kernel logs and scenario.log are final", "dom0-dmesg.txt", "[ 5.0] WARNING: CPU: 1 PID: 9 at mm/page_alloc.c:5 x\n", 1, SCL_FINAL, NULL },
+	{ NULL, "guest-dmesg.txt", "[ 5.0] Oops: 0000 [#1] SMP\n", 1, SCL_FINAL, NULL },
+	{ NULL, "scenario.log", "[ 5.0] UBSAN: shift-out-of-bounds in x.c:1\n", 1, SCL_FINAL, NULL },
+	{ NULL, "xen-dmesg.txt", "(XEN) FATAL TRAP: vector = 14 (page fault)\n", 1, SCL_FINAL, NULL },
+	{ "aborts that are never the testbed's", "hook.log", "selfmig-hook: switch.c:88: sw_step: Assertion `n > 0' failed.\n", 1, SCL_FINAL, "project aborted (selfmig-hook)" },
+	{ NULL, "scenario.log", "*** stack smashing detected ***: terminated\n", 1, SCL_FINAL, NULL },
+	{ NULL, "receive.log", "free(): invalid pointer\n", 1, SCL_FINAL, NULL },
+	{ NULL, "scenario.log", "[12:00:01] xl migrate failed: malloc(): corrupted top size\n", 1, SCL_FINAL, NULL },
+	{ NULL, "guest-console-guest.log", "sleep: malloc(): invalid size (unsorted)\n", 1, SCL_FINAL, NULL },
+	{ NULL, "scenario.log", "*** Error in `/usr/bin/sm-probe': malloc(): memory corruption: 0x01\n", 1, SCL_FINAL, NULL },
+	{ NULL, "scenario.log", "*** Error in `/bin/cat': double free or corruption (out): 0x01\n", 0, SCL_RETRY, NULL },
+	{ NULL, "xl-migrate-1.log", "libxl-save-helper[77]: malloc(): corrupted top size\n", 0, SCL_RETRY, NULL },
+	{ "other traps than segfault and general protection match nothing", "dom0-dmesg.txt", "[ 1.0] traps: sh[5] trap invalid opcode ip:4a4d02 sp:7ffd error:0 in busybox[401000+b1000]\n", 0, SCL_FINAL, "no documented signature (sh)" },
+	{ "a busybox applet faulting outside busybox matches nothing", "dom0-dmesg.txt", "[ 1.0] sh[5]: segfault at 0 ip 7f00 sp 7ffd error 4 in libc.so.6[7f00+1000]\n", 0, SCL_FINAL, NULL },
+};
+
 static void test_lines(void)
 {
+	const struct line_case *c;
 	struct scl_result r;
+	size_t i;
 
-	tap_test("words that only look like warnings or integrity failures");
-	CHECK_EQ(verdict("x", "scenario.log", "[12:00:00] DEBUG: round 3\n", 1, &r), SCL_RETRY);
-	CHECK_EQ(verdict("x", "scenario.log", "[12:00:00] a checksummed TCP stream from the guest to dom0\n", 1, &r), SCL_RETRY);
-	CHECK_EQ(verdict("x", "scenario.log", "[12:00:00] dom0: workload exit 0, 0 CORRUPTION lines, 1 segfaults\n", 1, &r), SCL_RETRY);
-	CHECK_EQ(verdict("x", "guest-console-guest.log", "[ 0.1] Spectre V2 : WARNING: Unprivileged eBPF is enabled\n", 1, &r), SCL_RETRY);
-	CHECK_EQ(verdict("x", "hook.log", "selfmig-hook: WARNING: ignored in a program's own log\n", 1, &r), SCL_RETRY);
-
-	tap_test("integrity failures in any log are final");
-	CHECK_EQ(verdict("x", "netrecv.log", "CORRUPTION netrecv: message 1614 is bad-checksum (1024 bytes)\n", 1, &r), SCL_FINAL);
-	CHECK_EQ(verdict("x", "guest-console-guest.log", "workload: CORRUPTION anon: page 3 gen 2: byte 0\n", 1, &r), SCL_FINAL);
-	CHECK_EQ(verdict("x", "xl-migrate-1.log", "payload checksum mismatch at message 1614\n", 1, &r), SCL_FINAL);
-	CHECK_EQ(verdict("x", "verify-idle-1.log", "selfmig-verify: /tmp/m: entry table crc mismatch\n", 1, &r), SCL_FINAL);
-
-	tap_test("warnings in kernel logs and scenario.log are final");
-	CHECK_EQ(verdict("x", "dom0-dmesg.txt", "[ 5.0] WARNING: CPU: 1 PID: 9 at mm/page_alloc.c:5 x\n", 1, &r), SCL_FINAL);
-	CHECK_EQ(verdict("x", "guest-dmesg.txt", "[ 5.0] Oops: 0000 [#1] SMP\n", 1, &r), SCL_FINAL);
-	CHECK_EQ(verdict("x", "scenario.log", "[ 5.0] UBSAN: shift-out-of-bounds in x.c:1\n", 1, &r), SCL_FINAL);
-	CHECK_EQ(verdict("x", "xen-dmesg.txt", "(XEN) FATAL TRAP: vector = 14 (page fault)\n", 1, &r), SCL_FINAL);
-
-	tap_test("aborts that are never the testbed's");
-	CHECK_EQ(verdict("x", "hook.log", "selfmig-hook: switch.c:88: sw_step: Assertion `n > 0' failed.\n", 1, &r), SCL_FINAL);
-	CHECK(strstr(r.why, "project aborted (selfmig-hook)"));
-	CHECK_EQ(verdict("x", "scenario.log", "*** stack smashing detected ***: terminated\n", 1, &r), SCL_FINAL);
-	CHECK_EQ(verdict("x", "receive.log", "free(): invalid pointer\n", 1, &r), SCL_FINAL);
-	CHECK_EQ(verdict("x", "scenario.log", "[12:00:01] xl migrate failed: malloc(): corrupted top size\n", 1, &r), SCL_FINAL);
-	CHECK_EQ(verdict("x", "guest-console-guest.log", "sleep: malloc(): invalid size (unsorted)\n", 1, &r), SCL_FINAL);
-	CHECK_EQ(verdict("x", "scenario.log", "*** Error in `/usr/bin/sm-probe': malloc(): memory corruption: 0x01\n", 1, &r), SCL_FINAL);
-	CHECK_EQ(verdict("x", "scenario.log", "*** Error in `/bin/cat': double free or corruption (out): 0x01\n", 0, &r), SCL_RETRY);
-	CHECK_EQ(verdict("x", "xl-migrate-1.log", "libxl-save-helper[77]: malloc(): corrupted top size\n", 0, &r), SCL_RETRY);
-
-	tap_test("other traps than segfault and general protection match nothing");
-	CHECK_EQ(verdict("x", "dom0-dmesg.txt",
-			 "[ 1.0] traps: sh[5] trap invalid opcode ip:4a4d02 sp:7ffd error:0 in busybox[401000+b1000]\n",
-			 0, &r), SCL_FINAL);
-	CHECK(strstr(r.why, "no documented signature (sh)"));
-
-	tap_test("a busybox applet faulting outside busybox matches nothing");
-	CHECK_EQ(verdict("x", "dom0-dmesg.txt",
-			 "[ 1.0] sh[5]: segfault at 0 ip 7f00 sp 7ffd error 4 in libc.so.6[7f00+1000]\n",
-			 0, &r), SCL_FINAL);
+	for (i = 0; i < sizeof(line_cases) / sizeof(line_cases[0]); i++) {
+		c = &line_cases[i];
+		if (c->test)
+			tap_test(c->test);
+		CHECK_EQ(verdict("x", c->name, c->log, c->with_bb, &r), c->want);
+		if (c->why && !strstr(r.why, c->why))
+			tap_fail(__FILE__, __LINE__, "why '%s' lacks '%s'", r.why, c->why);
+	}
 }
 
 static void test_cut(void)

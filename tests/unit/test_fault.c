@@ -16,6 +16,14 @@
 #include "tap.h"
 #include "../../userspace/selfmig-hook/fault.h"
 
+/* s parses into f. */
+static int parses(const char *s, struct hk_fault *f)
+{
+	char err[160];
+
+	return hk_fault_parse(s, f, err, sizeof(err)) == 0;
+}
+
 static void test_parse(void)
 {
 	static const char *const bad[] = {
@@ -35,8 +43,7 @@ static void test_parse(void)
 	CHECK_EQ(hk_fault_parse("conn-drop", &f, err, sizeof(err)), 0);
 	CHECK_EQ(f.point, HK_FAULT_CONN_DROP);
 	CHECK_EQ(f.after_bytes, 16ull << 20);
-	CHECK_EQ(hk_fault_parse("conn-drop:0", &f, err, sizeof(err)), 0);
-	CHECK_EQ(f.after_bytes, 0);
+	CHECK(parses("conn-drop:0", &f) && f.after_bytes == 0);
 	CHECK_EQ(hk_fault_parse("receiver-crash:48", &f, err, sizeof(err)), 0);
 	CHECK_EQ(f.point, HK_FAULT_RECEIVER_CRASH);
 	CHECK_EQ(f.after_bytes, 48ull << 20);
@@ -45,29 +52,20 @@ static void test_parse(void)
 	CHECK_EQ(f.point, HK_FAULT_RECEIVER_CRASH);
 	CHECK_EQ(f.when, HK_AT_ROUND);
 	CHECK_EQ(f.round, 3);
-	CHECK_EQ(hk_fault_parse("receiver-crash:round:0", &f, err, sizeof(err)), 0);
-	CHECK_EQ(f.round, 0);
-	CHECK_EQ(hk_fault_parse("receiver-crash:suspended", &f, err, sizeof(err)), 0);
-	CHECK_EQ(f.when, HK_AT_SUSPENDED);
-	CHECK_EQ(hk_fault_parse("restore-fail", &f, err, sizeof(err)), 0);
-	CHECK_EQ(f.point, HK_FAULT_RESTORE_FAIL);
+	CHECK(parses("receiver-crash:round:0", &f) && f.round == 0);
+	CHECK(parses("receiver-crash:suspended", &f) && f.when == HK_AT_SUSPENDED);
+	CHECK(parses("restore-fail", &f) && f.point == HK_FAULT_RESTORE_FAIL);
 	CHECK_EQ(hk_fault_parse("hook-die", &f, err, sizeof(err)), 0);
 	CHECK_EQ(f.point, HK_FAULT_HOOK_DIE);
 	CHECK_EQ(f.stage, HK_STAGE_SENT);
-	CHECK_EQ(hk_fault_parse("hook-die:receiving", &f, err, sizeof(err)), 0);
-	CHECK_EQ(f.stage, HK_STAGE_RECEIVING);
-	CHECK_EQ(hk_fault_parse("hook-die:suspended", &f, err, sizeof(err)), 0);
-	CHECK_EQ(f.stage, HK_STAGE_SUSPENDED);
-	CHECK_EQ(hk_fault_parse("hook-die:go", &f, err, sizeof(err)), 0);
-	CHECK_EQ(f.stage, HK_STAGE_GO);
-	CHECK_EQ(hk_fault_parse("hook-die:permitted", &f, err, sizeof(err)), 0);
-	CHECK_EQ(f.stage, HK_STAGE_PERMITTED);
+	CHECK(parses("hook-die:receiving", &f) && f.stage == HK_STAGE_RECEIVING);
+	CHECK(parses("hook-die:suspended", &f) && f.stage == HK_STAGE_SUSPENDED);
+	CHECK(parses("hook-die:go", &f) && f.stage == HK_STAGE_GO);
+	CHECK(parses("hook-die:permitted", &f) && f.stage == HK_STAGE_PERMITTED);
 	CHECK(strcmp(hk_stage_name(HK_STAGE_PERMITTED), "permitted") == 0);
 
-	CHECK_EQ(hk_fault_parse("suspend-timeout", &f, err, sizeof(err)), 0);
-	CHECK_EQ(f.point, HK_FAULT_SUSPEND_TIMEOUT);
-	CHECK_EQ(hk_fault_parse("flush-fail", &f, err, sizeof(err)), 0);
-	CHECK_EQ(f.point, HK_FAULT_FLUSH_FAIL);
+	CHECK(parses("suspend-timeout", &f) && f.point == HK_FAULT_SUSPEND_TIMEOUT);
+	CHECK(parses("flush-fail", &f) && f.point == HK_FAULT_FLUSH_FAIL);
 
 	tap_test("parse: bad values are refused with a reason");
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

@@ -18,17 +18,25 @@
 /* Values that are not states: the end marker, past it, and negative. */
 static const int not_states[] = { SELFMIG_NR_STATES, SELFMIG_NR_STATES + 1, 64, -1 };
 
+/*
+ * The intended table, one row per state: its documented name, and the
+ * states that may follow it, by their first letters (I N P S U R F; U for
+ * suspended, S for stopping).
+ */
+static const struct {
+	const char *name, *follows;
+} states[NR] = {
+	[SELFMIG_IDLE]		= { "idle", "NP" },
+	[SELFMIG_NOTIFIED]	= { "notified", "PFI" },
+	[SELFMIG_PRECOPY]	= { "precopy", "SF" },
+	[SELFMIG_STOPPING]	= { "stopping", "URF" },
+	[SELFMIG_SUSPENDED]	= { "suspended", "RF" },
+	[SELFMIG_RESUMED]	= { "resumed", "I" },
+	[SELFMIG_FAILED]	= { "failed", "I" },
+};
+
 static void test_names(void)
 {
-	static const char * const want[NR] = {
-		[SELFMIG_IDLE] = "idle",
-		[SELFMIG_NOTIFIED] = "notified",
-		[SELFMIG_PRECOPY] = "precopy",
-		[SELFMIG_STOPPING] = "stopping",
-		[SELFMIG_SUSPENDED] = "suspended",
-		[SELFMIG_RESUMED] = "resumed",
-		[SELFMIG_FAILED] = "failed",
-	};
 	size_t i;
 	int s;
 
@@ -36,26 +44,12 @@ static void test_names(void)
 	for (s = 0; s < NR; s++) {
 		const char *n = selfmig_state_name(s);
 
-		CHECK(n && want[s] && !strcmp(n, want[s]));
+		CHECK(n && states[s].name && !strcmp(n, states[s].name));
 	}
 	tap_test("a value that is not a state is named invalid");
 	for (i = 0; i < sizeof(not_states) / sizeof(not_states[0]); i++)
 		CHECK(!strcmp(selfmig_state_name(not_states[i]), "invalid"));
 }
-
-/*
- * The intended table, one row per state: the states that may follow it, by
- * their first letters (I N P S U R F; U for suspended, S for stopping).
- */
-static const char * const follows[NR] = {
-	[SELFMIG_IDLE]		= "NP",
-	[SELFMIG_NOTIFIED]	= "PFI",
-	[SELFMIG_PRECOPY]	= "SF",
-	[SELFMIG_STOPPING]	= "URF",
-	[SELFMIG_SUSPENDED]	= "RF",
-	[SELFMIG_RESUMED]	= "I",
-	[SELFMIG_FAILED]	= "I",
-};
 
 static int letter_state(char c)
 {
@@ -69,7 +63,7 @@ static int want_allowed(int from, int to)
 {
 	const char *p;
 
-	for (p = follows[from]; *p; p++)
+	for (p = states[from].follows; *p; p++)
 		if (letter_state(*p) == to)
 			return 1;
 	return 0;
@@ -84,8 +78,8 @@ static void test_table(void)
 	for (from = 0; from < NR; from++) {
 		const char *p;
 
-		CHECK(follows[from] != NULL);
-		for (p = follows[from]; p && *p; p++)
+		CHECK(states[from].follows != NULL);
+		for (p = states[from].follows; p && *p; p++)
 			CHECK(letter_state(*p) >= 0);
 	}
 
@@ -209,31 +203,38 @@ static void test_endings(void)
 	}
 }
 
+/*
+ * Grow set until it holds every state that allowed transitions lead to from
+ * it (forward), or every state from which they lead into it (backward).
+ */
+static void grow(int set[NR], int forward)
+{
+	int from, to, changed;
+	int *have, *add;
+
+	do {
+		changed = 0;
+		for (from = 0; from < NR; from++)
+			for (to = 0; to < NR; to++) {
+				have = forward ? &set[from] : &set[to];
+				add = forward ? &set[to] : &set[from];
+				if (*have && !*add && selfmig_state_allowed(from, to))
+					*add = changed = 1;
+			}
+	} while (changed);
+}
+
 /* Every state reachable from idle through allowed transitions can reach idle. */
 static void test_no_trap(void)
 {
 	int reach[NR] = { 0 }, back[NR] = { 0 };
-	int from, to, changed, s;
+	int s;
 
 	tap_test("no state reachable from idle is a trap");
 	reach[SELFMIG_IDLE] = 1;
-	do {
-		changed = 0;
-		for (from = 0; from < NR; from++)
-			for (to = 0; to < NR; to++)
-				if (reach[from] && !reach[to] &&
-				    selfmig_state_allowed(from, to))
-					reach[to] = changed = 1;
-	} while (changed);
+	grow(reach, 1);
 	back[SELFMIG_IDLE] = 1;
-	do {
-		changed = 0;
-		for (from = 0; from < NR; from++)
-			for (to = 0; to < NR; to++)
-				if (back[to] && !back[from] &&
-				    selfmig_state_allowed(from, to))
-					back[from] = changed = 1;
-	} while (changed);
+	grow(back, 0);
 	for (s = 0; s < NR; s++) {
 		CHECK(reach[s]);
 		if (reach[s] && !back[s])

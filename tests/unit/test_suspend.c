@@ -28,6 +28,7 @@ struct guest {
 	bool taken;
 	bool resumed;
 	bool resume_fails;
+	bool withdraw_fails;	/* xenstore does not confirm a withdrawal */
 	unsigned int resumes, withdrawals, looks;
 };
 
@@ -104,8 +105,8 @@ static struct hk_dom_ops ops(struct guest *g, const char *name)
 {
 	return (struct hk_dom_ops){
 		.ctx = g, .domid = 7, .name = name, .state = g_state,
-		.withdraw = g_withdraw, .resume = g_resume, .now_ms = g_now,
-		.nap_ms = g_nap,
+		.withdraw = g->withdraw_fails ? g_withdraw_fails : g_withdraw,
+		.resume = g_resume, .now_ms = g_now, .nap_ms = g_nap,
 	};
 }
 
@@ -115,28 +116,42 @@ static struct guest guest(uint64_t takes_at, uint64_t suspends_after)
 			       .dies_at = NEVER, .pending = true };
 }
 
+static char msg[600];
+
+/* hk_await_suspend on g, named name (NULL: none), into msg. */
+static enum hk_susp await(struct guest *g, const char *name,
+			  unsigned int wait_ms, unsigned int grace_ms)
+{
+	struct hk_dom_ops o = ops(g, name);
+
+	return hk_await_suspend(&o, wait_ms, grace_ms, msg, sizeof(msg));
+}
+
+/* await ends in want, after which the guest runs on, or not. */
+static bool awaits(struct guest *g, const char *name, unsigned int wait_ms,
+		   unsigned int grace_ms, enum hk_susp want, bool runs_on)
+{
+	enum hk_susp s = await(g, name, wait_ms, grace_ms);
+
+	return s == want && hk_susp_runs_on(s) == runs_on;
+}
+
 int main(void)
 {
 	struct hk_dom_ops o;
 	struct guest g;
-	char msg[600];
 	enum hk_susp s;
 
 	tap_test("suspended within the deadline: done, nothing withdrawn or resumed");
 	g = guest(1000, 2000);
-	o = ops(&g, "vm1");
-	s = hk_await_suspend(&o, 60000, 60000, msg, sizeof(msg));
-	CHECK_EQ(s, HK_SUSP_DONE);
+	CHECK_EQ(await(&g, "vm1", 60000, 60000), HK_SUSP_DONE);
 	CHECK_EQ(g.withdrawals, 0);
 	CHECK_EQ(g.resumes, 0);
 	CHECK(g.now >= 3000 && g.now < 3100);
 
 	tap_test("a request still pending at the deadline is withdrawn; the guest never suspends");
 	g = guest(90000, 1000);
-	o = ops(&g, "vm1");
-	s = hk_await_suspend(&o, 60000, 60000, msg, sizeof(msg));
-	CHECK_EQ(s, HK_SUSP_RUNS);
-	CHECK(hk_susp_runs_on(s));
+	CHECK(awaits(&g, "vm1", 60000, 60000, HK_SUSP_RUNS, true));
 	CHECK_EQ(g.withdrawals, 1);
 	CHECK_EQ(g.resumes, 0);
 	CHECK(!g.taken);
@@ -148,10 +163,7 @@ int main(void)
 
 	tap_test("late: taken at 59 s, suspended at 65 s: resumed, and it runs on");
 	g = guest(59000, 6000);
-	o = ops(&g, "vm1");
-	s = hk_await_suspend(&o, 60000, 60000, msg, sizeof(msg));
-	CHECK_EQ(s, HK_SUSP_RESUMED);
-	CHECK(hk_susp_runs_on(s));
+	CHECK(awaits(&g, "vm1", 60000, 60000, HK_SUSP_RESUMED, true));
 	CHECK_EQ(g.resumes, 1);
 	CHECK(g.resumed && !is_suspended(&g));
 	CHECK(g.now >= 65000 && g.now < 65100);
@@ -172,10 +184,7 @@ int main(void)
 
 	tap_test("taken but never suspended: unknown after the grace, and the message says what to check");
 	g = guest(30000, NEVER);
-	o = ops(&g, "vm1");
-	s = hk_await_suspend(&o, 60000, 45000, msg, sizeof(msg));
-	CHECK_EQ(s, HK_SUSP_UNKNOWN);
-	CHECK(!hk_susp_runs_on(s));
+	CHECK(awaits(&g, "vm1", 60000, 45000, HK_SUSP_UNKNOWN, false));
 	CHECK_EQ(g.resumes, 0);
 	CHECK(g.now >= 105000 && g.now <= 105000 + HK_SUSPEND_POLL_MS);
 	CHECK(strstr(msg, "domain 7 ('vm1')") != NULL);
@@ -183,55 +192,40 @@ int main(void)
 	CHECK(strstr(msg, "selfmig-hook resume vm1") != NULL);
 	/* Without a name, the domain's id stands in. */
 	g = guest(30000, NEVER);
-	o = ops(&g, NULL);
-	s = hk_await_suspend(&o, 60000, 1000, msg, sizeof(msg));
-	CHECK_EQ(s, HK_SUSP_UNKNOWN);
+	CHECK_EQ(await(&g, NULL, 60000, 1000), HK_SUSP_UNKNOWN);
 	CHECK(strstr(msg, "xl list 7") && strstr(msg, "selfmig-hook resume 7"));
 
 	tap_test("zero wait (suspend-timeout): one look, then the late path");
 	g = guest(5, 10);
-	o = ops(&g, "vm1");
-	s = hk_await_suspend(&o, 0, 60000, msg, sizeof(msg));
-	CHECK_EQ(s, HK_SUSP_RUNS);
+	CHECK_EQ(await(&g, "vm1", 0, 60000), HK_SUSP_RUNS);
 	CHECK_EQ(g.looks, 2);
 	CHECK_EQ(g.now, 0);
 	g = guest(0, 200);
-	o = ops(&g, "vm1");
-	s = hk_await_suspend(&o, 0, 60000, msg, sizeof(msg));
-	CHECK_EQ(s, HK_SUSP_RESUMED);
+	CHECK_EQ(await(&g, "vm1", 0, 60000), HK_SUSP_RESUMED);
 	CHECK(g.now >= 200 && g.now < 300);
 
 	tap_test("a guest that vanishes or cannot be resumed is lost, and said so");
 	g = guest(1000, NEVER);
 	g.dies_at = 70000;
-	o = ops(&g, "vm1");
-	s = hk_await_suspend(&o, 60000, 60000, msg, sizeof(msg));
-	CHECK_EQ(s, HK_SUSP_LOST);
+	CHECK_EQ(await(&g, "vm1", 60000, 60000), HK_SUSP_LOST);
 	CHECK(strstr(msg, "no longer exists") && strstr(msg, "xl list vm1"));
 	g = guest(1000, 70000);
 	g.resume_fails = true;
-	o = ops(&g, "vm1");
-	s = hk_await_suspend(&o, 60000, 60000, msg, sizeof(msg));
-	CHECK_EQ(s, HK_SUSP_LOST);
+	CHECK_EQ(await(&g, "vm1", 60000, 60000), HK_SUSP_LOST);
 	CHECK(strstr(msg, "could not be resumed") && strstr(msg, "selfmig-hook resume vm1"));
 	g = guest(1000, NEVER);
 	g.dies_at = 2000;
-	o = ops(&g, "vm1");
-	s = hk_await_suspend(&o, 60000, 60000, msg, sizeof(msg));
-	CHECK_EQ(s, HK_SUSP_LOST);
+	CHECK_EQ(await(&g, "vm1", 60000, 60000), HK_SUSP_LOST);
 	CHECK_EQ(g.withdrawals, 0);
 
 	tap_test("a withdrawal that xenstore does not confirm counts as taken");
 	g = guest(80000, 5000);
-	o = ops(&g, "vm1");
-	o.withdraw = g_withdraw_fails;
-	s = hk_await_suspend(&o, 60000, 60000, msg, sizeof(msg));
-	CHECK_EQ(s, HK_SUSP_RESUMED);	/* watched, and resumed at 85 s */
+	g.withdraw_fails = true;
+	/* Watched, and resumed at 85 s. */
+	CHECK_EQ(await(&g, "vm1", 60000, 60000), HK_SUSP_RESUMED);
 	CHECK(g.now >= 85000 && g.now < 85100);
 	g = guest(130000, 5000);
-	o = ops(&g, "vm1");
-	o.withdraw = g_withdraw_fails;
-	s = hk_await_suspend(&o, 60000, 60000, msg, sizeof(msg));
-	CHECK_EQ(s, HK_SUSP_UNKNOWN);
+	g.withdraw_fails = true;
+	CHECK_EQ(await(&g, "vm1", 60000, 60000), HK_SUSP_UNKNOWN);
 	return tap_done();
 }

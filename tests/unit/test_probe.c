@@ -25,6 +25,21 @@ static int near(double a, double b)
 	return a - b < 1e-6 && b - a < 1e-6;
 }
 
+/* The longest gap is ms long and starts at at_ms. */
+static int gap_is(const struct smp_result *r, double ms, double at_ms)
+{
+	return near(r->max_gap_ms, ms) && near(r->max_gap_at_ms, at_ms);
+}
+
+/* The answer to the probe seq sent at send_ns, received at now_ns. */
+static enum smp_answer_result answer(struct smp_tracker *t, uint64_t seq,
+				      uint64_t send_ns, uint64_t now_ns)
+{
+	struct smp_packet p = pkt(seq, send_ns);
+
+	return smp_tracker_answer(t, &p, now_ns);
+}
+
 static void test_packet_roundtrip(void)
 {
 	struct smp_packet in = pkt(0x0102030405060708ull, 0x1122334455667788ull), out;
@@ -78,22 +93,29 @@ static void steady(struct smp_tracker *t, uint64_t n, uint64_t skip_from,
 	}
 }
 
+/* A run of steady() stopped at stop_ns, its result in r. */
+static int steady_run(struct smp_tracker *t, struct smp_result *r, uint64_t n,
+		      uint64_t skip_from, uint64_t skip_to, uint64_t stop_ns)
+{
+	smp_tracker_init(t, RUN, T0);
+	steady(t, n, skip_from, skip_to);
+	smp_tracker_stop(t, stop_ns);
+	return smp_tracker_result(t, 0, r);
+}
+
 static void test_gap_middle(void)
 {
 	struct smp_tracker t;
 	struct smp_result r;
 
 	tap_test("gap in the middle: length and start");
-	smp_tracker_init(&t, RUN, T0);
-	steady(&t, 100, 40, 60);	/* answers 39 then 60 missing between */
-	smp_tracker_stop(&t, T0 + 100 * 10 * MS);
-	CHECK_EQ(smp_tracker_result(&t, 0, &r), 0);
+	/* answers 39 then 60 missing between */
+	CHECK_EQ(steady_run(&t, &r, 100, 40, 60, T0 + 100 * 10 * MS), 0);
 	CHECK_EQ(r.sent, 100);
 	CHECK_EQ(r.answered, 80);
 	CHECK_EQ(r.lost, 20);
 	/* Answer 39 at 391 ms, answer 60 at 601 ms. */
-	CHECK(near(r.max_gap_ms, 210.0));
-	CHECK(near(r.max_gap_at_ms, 391.0));
+	CHECK(gap_is(&r, 210.0, 391.0));
 	CHECK(near(r.duration_ms, 1000.0));
 	CHECK(r.have_rtt);
 	CHECK(near(r.rtt_min_ms, 1.0) && near(r.rtt_med_ms, 1.0) &&
@@ -107,21 +129,13 @@ static void test_gap_edges(void)
 	struct smp_result r;
 
 	tap_test("gap from start to first answer");
-	smp_tracker_init(&t, RUN, T0);
-	steady(&t, 50, 0, 30);		/* first answer: seq 30 at 301 ms */
-	smp_tracker_stop(&t, T0 + 500 * MS);
-	smp_tracker_result(&t, 0, &r);
-	CHECK(near(r.max_gap_ms, 301.0));
-	CHECK(near(r.max_gap_at_ms, 0.0));
+	steady_run(&t, &r, 50, 0, 30, T0 + 500 * MS);	/* first answer: seq 30 at 301 ms */
+	CHECK(gap_is(&r, 301.0, 0.0));
 	smp_tracker_free(&t);
 
 	tap_test("gap from last answer to end");
-	smp_tracker_init(&t, RUN, T0);
-	steady(&t, 50, 10, 50);		/* last answer: seq 9 at 91 ms */
-	smp_tracker_stop(&t, T0 + 500 * MS);
-	smp_tracker_result(&t, 0, &r);
-	CHECK(near(r.max_gap_ms, 409.0));
-	CHECK(near(r.max_gap_at_ms, 91.0));
+	steady_run(&t, &r, 50, 10, 50, T0 + 500 * MS);	/* last answer: seq 9 at 91 ms */
+	CHECK(gap_is(&r, 409.0, 91.0));
 	CHECK_EQ(r.lost, 40);
 	smp_tracker_free(&t);
 
@@ -131,8 +145,7 @@ static void test_gap_edges(void)
 	smp_tracker_result(&t, T0 + 200 * MS, &r);	/* not stopped: end given */
 	CHECK_EQ(r.answered, 0);
 	CHECK_EQ(r.lost, 20);
-	CHECK(near(r.max_gap_ms, 200.0));
-	CHECK(near(r.max_gap_at_ms, 0.0));
+	CHECK(gap_is(&r, 200.0, 0.0));
 	CHECK(!r.have_rtt);
 	smp_tracker_free(&t);
 
@@ -147,8 +160,7 @@ static void test_gap_edges(void)
 	}
 	smp_tracker_result(&t, 0, &r);
 	CHECK_EQ(r.answered, 6);
-	CHECK(near(r.max_gap_ms, 59.0));
-	CHECK(near(r.max_gap_at_ms, 41.0));
+	CHECK(gap_is(&r, 59.0, 41.0));
 	CHECK(near(r.rtt_max_ms, 830.0));
 	smp_tracker_free(&t);
 }
@@ -164,8 +176,7 @@ static void test_ignored_answers(void)
 	smp_tracker_init(&t, RUN, T0);
 	for (i = 0; i < 10; i++)
 		smp_tracker_next_seq(&t);
-	p = pkt(0, T0);
-	CHECK_EQ(smp_tracker_answer(&t, &p, T0 + 2 * MS), SMP_ANS_OK);
+	CHECK_EQ(answer(&t, 0, T0, T0 + 2 * MS), SMP_ANS_OK);
 	/* Duplicate much later: must neither count nor close a gap. */
 	p = pkt(3, T0 + 30 * MS);
 	CHECK_EQ(smp_tracker_answer(&t, &p, T0 + 31 * MS), SMP_ANS_OK);
@@ -174,12 +185,9 @@ static void test_ignored_answers(void)
 	p = pkt(4, T0 + 40 * MS);
 	p.run_id ^= 1;
 	CHECK_EQ(smp_tracker_answer(&t, &p, T0 + 61 * MS), SMP_ANS_FOREIGN);
-	p = pkt(10, T0 + 40 * MS);
-	CHECK_EQ(smp_tracker_answer(&t, &p, T0 + 62 * MS), SMP_ANS_FOREIGN);
-	p = pkt(4, T0 - 1);
-	CHECK_EQ(smp_tracker_answer(&t, &p, T0 + 63 * MS), SMP_ANS_FOREIGN);
-	p = pkt(4, T0 + 64 * MS);
-	CHECK_EQ(smp_tracker_answer(&t, &p, T0 + 63 * MS), SMP_ANS_FOREIGN);
+	CHECK_EQ(answer(&t, 10, T0 + 40 * MS, T0 + 62 * MS), SMP_ANS_FOREIGN);
+	CHECK_EQ(answer(&t, 4, T0 - 1, T0 + 63 * MS), SMP_ANS_FOREIGN);
+	CHECK_EQ(answer(&t, 4, T0 + 64 * MS, T0 + 63 * MS), SMP_ANS_FOREIGN);
 	p = pkt(4, T0 + 40 * MS);
 	p.magic = 0;
 	CHECK_EQ(smp_tracker_answer(&t, &p, T0 + 64 * MS), SMP_ANS_FOREIGN);
@@ -189,15 +197,10 @@ static void test_ignored_answers(void)
 	CHECK_EQ(smp_tracker_answer(&t, &p, T0 + 81 * MS), SMP_ANS_DUPLICATE);
 	smp_tracker_stop(&t, T0 + 100 * MS);
 	smp_tracker_result(&t, 0, &r);
-	CHECK_EQ(r.sent, 10);
-	CHECK_EQ(r.answered, 3);
-	CHECK_EQ(r.lost, 7);
-	CHECK_EQ(r.duplicates, 2);
-	CHECK_EQ(r.foreign, 5);
-	CHECK_EQ(r.reordered, 1);
+	CHECK(r.sent == 10 && r.answered == 3 && r.lost == 7);
+	CHECK(r.duplicates == 2 && r.foreign == 5 && r.reordered == 1);
 	/* Gaps: 2, 29, 49 (31 -> 80), 20 (80 -> end). */
-	CHECK(near(r.max_gap_ms, 49.0));
-	CHECK(near(r.max_gap_at_ms, 31.0));
+	CHECK(gap_is(&r, 49.0, 31.0));
 	/* RTTs 2, 1, 60 ms. */
 	CHECK(near(r.rtt_min_ms, 1.0));
 	CHECK(near(r.rtt_med_ms, 2.0));
@@ -230,21 +233,28 @@ static void test_large_sequence(void)
 	smp_tracker_free(&t);
 }
 
+/* smp_rtt_stats of the first n of v are mn, md and mx. */
+static int stats_are(const uint64_t *v, size_t n, uint64_t mn, double md,
+		     uint64_t mx)
+{
+	uint64_t got_mn, got_mx;
+	double got_md;
+
+	return smp_rtt_stats(v, n, &got_mn, &got_md, &got_mx) == 0 &&
+	       got_mn == mn && near(got_md, md) && got_mx == mx;
+}
+
 static void test_rtt_stats(void)
 {
 	uint64_t v[] = { 50, 10, 40, 20 }, mn, mx;
 	double md;
 
 	tap_test("RTT min/median/max");
-	CHECK_EQ(smp_rtt_stats(v, 4, &mn, &md, &mx), 0);
-	CHECK_EQ(mn, 10);
-	CHECK_EQ(mx, 50);
-	CHECK(near(md, 30.0));
+	CHECK(stats_are(v, 4, 10, 30.0, 50));
 	CHECK_EQ(v[0], 50);	/* input untouched */
 	CHECK_EQ(smp_rtt_stats(v, 3, &mn, &md, &mx), 0);
 	CHECK(near(md, 40.0));
-	CHECK_EQ(smp_rtt_stats(v, 1, &mn, &md, &mx), 0);
-	CHECK(near(md, 50.0) && mn == 50 && mx == 50);
+	CHECK(stats_are(v, 1, 50, 50.0, 50));
 	CHECK_EQ(smp_rtt_stats(v, 0, &mn, &md, &mx), -1);
 }
 
@@ -311,8 +321,17 @@ static void test_stream(void)
 
 static void test_format(void)
 {
+	static const char *const json_has[] = {
+		"\"sent\": 5000,", "\"answered\": 4990,", "\"lost\": 10,",
+		"\"max_gap_ms\": 123.400", "\"max_gap_at_ms\": 2345.600",
+		"\"rtt_min_ms\": 0.500", "\"rtt_med_ms\": 1.250",
+		"\"rtt_max_ms\": 30.100", "\"duration_ms\": 5000.000",
+		"\"tcp_bytes_verified\": 777", "\"tcp_mismatch\": false",
+		"\"tcp_reset\": true",
+	};
 	struct smp_result r;
 	char buf[1024];
+	size_t i;
 	int n;
 
 	tap_test("summary line and JSON keys");
@@ -341,18 +360,9 @@ static void test_format(void)
 	n = smp_format_json(&r, buf, sizeof(buf));
 	CHECK_EQ(n, (int)strlen(buf));
 	CHECK(buf[0] == '{' && buf[n - 2] == '}' && buf[n - 1] == '\n');
-	CHECK(strstr(buf, "\"sent\": 5000,") != NULL);
-	CHECK(strstr(buf, "\"answered\": 4990,") != NULL);
-	CHECK(strstr(buf, "\"lost\": 10,") != NULL);
-	CHECK(strstr(buf, "\"max_gap_ms\": 123.400") != NULL);
-	CHECK(strstr(buf, "\"max_gap_at_ms\": 2345.600") != NULL);
-	CHECK(strstr(buf, "\"rtt_min_ms\": 0.500") != NULL);
-	CHECK(strstr(buf, "\"rtt_med_ms\": 1.250") != NULL);
-	CHECK(strstr(buf, "\"rtt_max_ms\": 30.100") != NULL);
-	CHECK(strstr(buf, "\"duration_ms\": 5000.000") != NULL);
-	CHECK(strstr(buf, "\"tcp_bytes_verified\": 777") != NULL);
-	CHECK(strstr(buf, "\"tcp_mismatch\": false") != NULL);
-	CHECK(strstr(buf, "\"tcp_reset\": true") != NULL);
+	for (i = 0; i < sizeof(json_has) / sizeof(json_has[0]); i++)
+		if (!strstr(buf, json_has[i]))
+			tap_fail(__FILE__, __LINE__, "JSON lacks %s", json_has[i]);
 
 	r.have_rtt = false;
 	r.tcp = false;

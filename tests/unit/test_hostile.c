@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "scratch.h"
 #include "tap.h"
 #include "wire.h"
 #include "receiver.h"
@@ -36,7 +37,7 @@ static const u8 test_id[SMW_ID_LEN] = {
 	0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb
 };
 
-static char dir[256], image_path[300], meta_path[300];
+static char dir[256], image_path[SCRATCH_PATH_LEN], meta_path[SCRATCH_PATH_LEN];
 
 static double now_s(void)
 {
@@ -563,13 +564,8 @@ int main(int argc, char **argv)
 	if (argc == 4 && !strcmp(argv[1], "peer"))
 		return peer_main(argv[2], argv[3]);
 	signal(SIGPIPE, SIG_IGN);
-	snprintf(dir, sizeof(dir), "/tmp/selfmig-hostile-XXXXXX");
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
-		return 1;
-	}
-	snprintf(image_path, sizeof(image_path), "%s/image", dir);
-	snprintf(meta_path, sizeof(meta_path), "%s/meta", dir);
+	scratch_make(dir, sizeof(dir), "/tmp", "selfmig-hostile-XXXXXX",
+		     image_path, "image", meta_path, "meta", NULL);
 
 	test_huge_page_count();
 	test_stall();
@@ -577,8 +573,5 @@ int main(int argc, char **argv)
 	test_bytes();
 	test_limits_in_memory();
 
-	unlink(image_path);
-	unlink(meta_path);
-	rmdir(dir);
 	return tap_done();
 }

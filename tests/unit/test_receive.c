@@ -19,6 +19,7 @@
 
 #include "args.h"
 #include "testbuf.h"
+#include "scratch.h"
 #include "tap.h"
 #include "crc32c.h"
 #include "wire.h"
@@ -42,7 +43,8 @@ static const u8 salt_two[SMW_SALT_LEN] = {
 	0x27, 0x18, 0x28, 0x18, 0x28, 0x45, 0x90, 0x45, 0x23, 0x53, 0x60, 0x28
 };
 
-static char dir[256], image_path[300], meta_path[300], stream_path[300];
+static char dir[256], image_path[SCRATCH_PATH_LEN], meta_path[SCRATCH_PATH_LEN];
+static char stream_path[SCRATCH_PATH_LEN];
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                             */
@@ -1111,14 +1113,9 @@ int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
 
-	snprintf(dir, sizeof(dir), "%s/smr-test-XXXXXX", tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
-		return 1;
-	}
-	snprintf(image_path, sizeof(image_path), "%s/image", dir);
-	snprintf(meta_path, sizeof(meta_path), "%s/meta", dir);
-	snprintf(stream_path, sizeof(stream_path), "%s/stream", dir);
+	scratch_make(dir, sizeof(dir), tmp ? tmp : "/tmp", "smr-test-XXXXXX",
+		     image_path, "image", meta_path, "meta", stream_path, "stream",
+		     NULL);
 
 	test_positive();
 	test_run_fd();
@@ -1129,9 +1126,5 @@ int main(void)
 	test_sealed_retry();
 	test_key_file();
 
-	unlink(image_path);
-	unlink(meta_path);
-	unlink(stream_path);
-	rmdir(dir);
 	return tap_done();
 }

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "scratch.h"
 #include "tap.h"
 #include "crc32c.h"
 #include "finalset.h"
@@ -35,9 +36,10 @@ static const u8 test_id[SMFS_ID_LEN] = {
 	0xa5, 0x5a, 0x00, 0xff, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12
 };
 
-static char dir[256], image_path[300], meta_path[300], json_path[300];
+static char dir[256], image_path[SCRATCH_PATH_LEN], meta_path[SCRATCH_PATH_LEN];
+static char json_path[SCRATCH_PATH_LEN];
 static const char *keep_dir;	/* run(): where missed pages are kept, if set */
-static char dump_path[300];
+static char dump_path[SCRATCH_PATH_LEN];
 
 /* ------------------------------------------------------------------ */
 /* The emulated guest                                                  */
@@ -779,15 +781,9 @@ static void test_dump(void)
 
 int main(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/selfmig-verify-test.XXXXXX");
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
-		return 1;
-	}
-	snprintf(image_path, sizeof(image_path), "%s/image", dir);
-	snprintf(meta_path, sizeof(meta_path), "%s/meta", dir);
-	snprintf(json_path, sizeof(json_path), "%s/report.json", dir);
-	snprintf(dump_path, sizeof(dump_path), "%s/dump", dir);
+	scratch_make(dir, sizeof(dir), "/tmp", "selfmig-verify-test.XXXXXX",
+		     image_path, "image", meta_path, "meta", json_path,
+		     "report.json", dump_path, "dump", NULL);
 
 	test_classify();
 	test_parsers();
@@ -797,9 +793,5 @@ int main(void)
 	test_meta_load();
 	test_dump();
 
-	unlink(image_path);
-	unlink(meta_path);
-	unlink(json_path);
-	rmdir(dir);
 	return tap_done();
 }

@@ -467,8 +467,7 @@ static void test_rounds(void)
 	cfg_init(&cfg);
 	CHECK_EQ(serve_once(P_ROUNDS, &cfg, &r, line, sizeof(line), &took),
 		 -SMR_E_ROUND_LIMIT);
-	CHECK_EQ(r.st.rounds, SMR_DEF_MAX_ROUNDS);
-	CHECK_EQ(r.err_seq, SMR_DEF_MAX_ROUNDS);
+	CHECK(r.st.rounds == SMR_DEF_MAX_ROUNDS && r.err_seq == SMR_DEF_MAX_ROUNDS);
 	CHECK(strstr(line, "(round_limit) at record seq 1000") != NULL);
 	CHECK(strstr(line, "a record of round 1000; at most 1000 rounds") != NULL);
 	CHECK(strstr(line, "--max-rounds") != NULL);

@@ -404,54 +404,67 @@ static void test_layout(void)
 	fixture_free(&f);
 }
 
+/* The names of the header reject tests, by their index in reject_cases. */
+static const char *const reject_tests[] = {
+	"reject: bad magic",
+	"reject: bad version",
+	"reject: header_len too small, too large, inconsistent",
+	"reject: header crc",
+	"reject: undefined flags, not COMPLETE",
+	"reject: reserved bytes",
+	"reject: page_count and bitmap_pages mismatch",
+	"reject: bitmap gfn out of range",
+	"reject: count above page_count",
+};
+
+/* A header changed by mut (its crc fixed if fix_crc) parses to want. */
+static const struct reject_case {
+	unsigned int test;	/* in reject_tests */
+	void (*mut)(u8 *hdr);
+	int fix_crc;
+	int want;
+} reject_cases[] = {
+	{ 0, m_magic, 0, -SMFS_E_BAD_MAGIC },
+	{ 0, m_magic, 1, -SMFS_E_BAD_MAGIC },
+	{ 1, m_version, 1, -SMFS_E_BAD_VERSION },
+	{ 1, m_version0, 1, -SMFS_E_BAD_VERSION },
+	{ 2, m_hlen_small, 0, -SMFS_E_HDR_LEN },
+	{ 2, m_hlen_large, 0, -SMFS_E_HDR_LEN },
+	{ 2, m_hlen_huge, 0, -SMFS_E_HDR_LEN },
+	{ 2, m_hlen_bad, 1, -SMFS_E_HDR_LEN_MISMATCH },
+	{ 2, m_hlen_page, 1, -SMFS_E_HDR_LEN_MISMATCH },
+	{ 3, m_id, 0, -SMFS_E_HDR_CRC },
+	{ 3, m_gen, 0, -SMFS_E_HDR_CRC },
+	{ 3, m_flags_zero, 0, -SMFS_E_HDR_CRC },	/* the crc covers COMPLETE */
+	{ 3, m_id, 1, 0 },
+	{ 4, m_flags_extra, 1, -SMFS_E_FLAGS },
+	{ 4, m_flags_zero, 1, -SMFS_E_INCOMPLETE },
+	{ 5, m_reserved_first, 1, -SMFS_E_RESERVED },
+	{ 5, m_reserved_last, 1, -SMFS_E_RESERVED },
+	{ 6, m_pc_zero, 1, -SMFS_E_PAGE_COUNT },
+	{ 6, m_pc_grow, 1, -SMFS_E_BITMAP_PAGES },
+	{ 6, m_pc_shrink, 1, -SMFS_E_BITMAP_PAGES },
+	{ 6, m_pc_max, 1, -SMFS_E_BITMAP_PAGES },
+	{ 6, m_bp_three, 1, -SMFS_E_BITMAP_PAGES },
+	{ 6, m_bp_zero, 1, -SMFS_E_BITMAP_PAGES },
+	{ 6, m_bp_over, 1, -SMFS_E_BITMAP_PAGES },
+	{ 7, m_gfn_dirty, 1, -SMFS_E_GFN_RANGE },
+	{ 7, m_gfn_free, 1, -SMFS_E_GFN_RANGE },
+	{ 8, m_dirty_over, 1, -SMFS_E_DIRTY_COUNT },
+	{ 8, m_free_over, 1, -SMFS_E_FREE_COUNT },
+};
+
 static void test_header_rejects(void)
 {
-	tap_test("reject: bad magic");
-	CHECK_EQ(parse_mutated(m_magic, 0), -SMFS_E_BAD_MAGIC);
-	CHECK_EQ(parse_mutated(m_magic, 1), -SMFS_E_BAD_MAGIC);
+	const struct reject_case *c;
+	size_t i;
 
-	tap_test("reject: bad version");
-	CHECK_EQ(parse_mutated(m_version, 1), -SMFS_E_BAD_VERSION);
-	CHECK_EQ(parse_mutated(m_version0, 1), -SMFS_E_BAD_VERSION);
-
-	tap_test("reject: header_len too small, too large, inconsistent");
-	CHECK_EQ(parse_mutated(m_hlen_small, 0), -SMFS_E_HDR_LEN);
-	CHECK_EQ(parse_mutated(m_hlen_large, 0), -SMFS_E_HDR_LEN);
-	CHECK_EQ(parse_mutated(m_hlen_huge, 0), -SMFS_E_HDR_LEN);
-	CHECK_EQ(parse_mutated(m_hlen_bad, 1), -SMFS_E_HDR_LEN_MISMATCH);
-	CHECK_EQ(parse_mutated(m_hlen_page, 1), -SMFS_E_HDR_LEN_MISMATCH);
-
-	tap_test("reject: header crc");
-	CHECK_EQ(parse_mutated(m_id, 0), -SMFS_E_HDR_CRC);
-	CHECK_EQ(parse_mutated(m_gen, 0), -SMFS_E_HDR_CRC);
-	/* The crc covers COMPLETE: clearing it alone breaks the crc. */
-	CHECK_EQ(parse_mutated(m_flags_zero, 0), -SMFS_E_HDR_CRC);
-	CHECK_EQ(parse_mutated(m_id, 1), 0);
-
-	tap_test("reject: undefined flags, not COMPLETE");
-	CHECK_EQ(parse_mutated(m_flags_extra, 1), -SMFS_E_FLAGS);
-	CHECK_EQ(parse_mutated(m_flags_zero, 1), -SMFS_E_INCOMPLETE);
-
-	tap_test("reject: reserved bytes");
-	CHECK_EQ(parse_mutated(m_reserved_first, 1), -SMFS_E_RESERVED);
-	CHECK_EQ(parse_mutated(m_reserved_last, 1), -SMFS_E_RESERVED);
-
-	tap_test("reject: page_count and bitmap_pages mismatch");
-	CHECK_EQ(parse_mutated(m_pc_zero, 1), -SMFS_E_PAGE_COUNT);
-	CHECK_EQ(parse_mutated(m_pc_grow, 1), -SMFS_E_BITMAP_PAGES);
-	CHECK_EQ(parse_mutated(m_pc_shrink, 1), -SMFS_E_BITMAP_PAGES);
-	CHECK_EQ(parse_mutated(m_pc_max, 1), -SMFS_E_BITMAP_PAGES);
-	CHECK_EQ(parse_mutated(m_bp_three, 1), -SMFS_E_BITMAP_PAGES);
-	CHECK_EQ(parse_mutated(m_bp_zero, 1), -SMFS_E_BITMAP_PAGES);
-	CHECK_EQ(parse_mutated(m_bp_over, 1), -SMFS_E_BITMAP_PAGES);
-
-	tap_test("reject: bitmap gfn out of range");
-	CHECK_EQ(parse_mutated(m_gfn_dirty, 1), -SMFS_E_GFN_RANGE);
-	CHECK_EQ(parse_mutated(m_gfn_free, 1), -SMFS_E_GFN_RANGE);
-
-	tap_test("reject: count above page_count");
-	CHECK_EQ(parse_mutated(m_dirty_over, 1), -SMFS_E_DIRTY_COUNT);
-	CHECK_EQ(parse_mutated(m_free_over, 1), -SMFS_E_FREE_COUNT);
+	for (i = 0; i < sizeof(reject_cases) / sizeof(reject_cases[0]); i++) {
+		c = &reject_cases[i];
+		if (i == 0 || c->test != c[-1].test)
+			tap_test(reject_tests[c->test]);
+		CHECK_EQ(parse_mutated(c->mut, c->fix_crc), c->want);
+	}
 
 	tap_test("reject: NULL arguments");
 	{

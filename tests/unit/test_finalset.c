@@ -316,14 +316,11 @@ static void test_round_trip(void)
 			dg[i] = 10 + i;
 			fg[i] = SMFS_MAX_PAGE_COUNT - 1 - i;
 		}
-		memset(&b, 0, sizeof(b));
-		b.id = test_id;
-		b.page_count = SMFS_MAX_PAGE_COUNT;
-		b.header_gfn = 0;
-		b.dirty_gfns = dg;
-		b.free_gfns = fg;
-		b.dirty_pages = dp;
-		b.free_pages = fp;
+		b = (struct smfs_build){
+			.id = test_id, .page_count = SMFS_MAX_PAGE_COUNT,
+			.header_gfn = 0, .dirty_gfns = dg, .free_gfns = fg,
+			.dirty_pages = dp, .free_pages = fp,
+		};
 		CHECK_EQ(smfs_build_header(hdr, SMFS_PAGE_SIZE, &b), 0);
 		CHECK_EQ(smw_get_le32(hdr + 12), 4096);
 		CHECK_EQ(smfs_parse_header(hdr, SMFS_PAGE_SIZE, h), 0);

@@ -108,6 +108,25 @@ static void test_mul_div(void)
 
 /* ------------------------------------------------------------------ */
 
+/* Row i of a table gave got, and wants want. */
+static void check_row(size_t i, u64 got, u64 want)
+{
+	if (got != want)
+		tap_fail(__FILE__, __LINE__, "row %zu: got %llu, want %llu", i,
+			 (unsigned long long)got, (unsigned long long)want);
+}
+
+/* The default params with these rate bounds, increment and start floor. */
+static void rate_params(struct smrate_params *p, u64 max, u64 min, u64 inc,
+			u32 floor)
+{
+	smrate_params_default(p);
+	p->max_rate_bps = max;
+	p->min_rate_bps = min;
+	p->increment_bps = inc;
+	p->floor_at_start = floor;
+}
+
 static void test_params(void)
 {
 	struct smrate_params d, p;
@@ -170,15 +189,11 @@ static void test_params(void)
 		int err;
 
 		/* Fields the table does not name keep their defaults. */
-		smrate_params_default(&p);
+		rate_params(&p, t[i].max, t[i].min, t[i].inc, t[i].floor);
 		p.start_rate_bps = t[i].start;
-		p.increment_bps = t[i].inc;
-		p.max_rate_bps = t[i].max;
-		p.min_rate_bps = t[i].min;
 		p.downtime_target_ns = t[i].downtime;
 		p.max_rounds = t[i].rounds;
 		p.max_bytes_factor = t[i].factor;
-		p.floor_at_start = t[i].floor;
 		err = smrate_params_check(&p);
 		if (err != t[i].err)
 			tap_fail(__FILE__, __LINE__, "%s: got %d, want %d",
@@ -265,11 +280,7 @@ static void test_round_rate(void)
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		u64 got;
 
-		smrate_params_default(&p);
-		p.max_rate_bps = t[i].max;
-		p.min_rate_bps = t[i].min;
-		p.increment_bps = t[i].inc;
-		p.floor_at_start = t[i].floor;
+		rate_params(&p, t[i].max, t[i].min, t[i].inc, t[i].floor);
 		got = smrate_round_rate(&p, t[i].round, t[i].dirty);
 		if (got != t[i].want)
 			tap_fail(__FILE__, __LINE__, "%s: got %llu, want %llu",
@@ -306,13 +317,29 @@ static void test_round_rate(void)
 
 /* ------------------------------------------------------------------ */
 
+/* A row of a table of f(pages, page_size, x) and what it should be. */
+struct pages_row {
+	u64 pages;
+	u32 page_size;
+	u64 x, want;
+};
+
+/* Test name: each of the n rows of t gives its want. */
+static void check_pages_rows(const char *name,
+			     u64 (*f)(u64 pages, u32 page_size, u64 x),
+			     const struct pages_row *t, size_t n)
+{
+	size_t i;
+
+	tap_test(name);
+	for (i = 0; i < n; i++)
+		check_row(i, f(t[i].pages, t[i].page_size, t[i].x), t[i].want);
+}
+
 static void test_dirty_rate(void)
 {
-	static const struct {
-		u64 pages;
-		u32 page_size;
-		u64 elapsed, want;
-	} t[] = {
+	/* x: the time it took */
+	static const struct pages_row t[] = {
 		{ 0, 4096, SEC, 0 },
 		{ 0, 4096, 0, 0 },			/* nothing, no time */
 		{ 1000, 0, SEC, 0 },
@@ -327,18 +354,9 @@ static void test_dirty_rate(void)
 		{ 1ULL << 40, 4096, 3600 * SEC, 10007999171934ULL },
 		{ 4, 1U << 31, 1, MAX64 },		/* 2^66 bits/ns */
 	};
-	unsigned int i;
 
-	tap_test("dirty_rate: table");
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		u64 got = smrate_dirty_rate_bps(t[i].pages, t[i].page_size,
-						t[i].elapsed);
-
-		if (got != t[i].want)
-			tap_fail(__FILE__, __LINE__, "row %u: got %llu, want %llu",
-				 i, (unsigned long long)got,
-				 (unsigned long long)t[i].want);
-	}
+	check_pages_rows("dirty_rate: table", smrate_dirty_rate_bps, t,
+			 sizeof(t) / sizeof(t[0]));
 }
 
 static void test_ewma(void)
@@ -367,15 +385,9 @@ static void test_ewma(void)
 	unsigned int i;
 
 	tap_test("ewma: table");
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		u64 got = smrate_ewma(t[i].avg, t[i].sample, t[i].num,
-				      t[i].den);
-
-		if (got != t[i].want)
-			tap_fail(__FILE__, __LINE__, "row %u: got %llu, want %llu",
-				 i, (unsigned long long)got,
-				 (unsigned long long)t[i].want);
-	}
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		check_row(i, smrate_ewma(t[i].avg, t[i].sample, t[i].num, t[i].den),
+			  t[i].want);
 
 	tap_test("ewma: result between avg and sample");
 	for (i = 0; i < 100000; i++) {
@@ -392,11 +404,8 @@ static void test_ewma(void)
 
 static void test_downtime(void)
 {
-	static const struct {
-		u64 pages;
-		u32 page_size;
-		u64 rate, want;
-	} t[] = {
+	/* x: the rate */
+	static const struct pages_row t[] = {
 		{ 0, 4096, 1 * GBIT, 0 },
 		{ 0, 4096, 0, 0 },			/* nothing to send */
 		{ 1, 4096, 0, MAX64 },			/* unknown rate */
@@ -411,21 +420,24 @@ static void test_downtime(void)
 		{ MAX64, 4096, MAX64, MAX64 },		/* bytes saturate */
 		{ 1ULL << 52, 4096, 1, MAX64 },		/* time saturates */
 	};
-	unsigned int i;
 
-	tap_test("predicted_downtime: table");
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		u64 got = smrate_predicted_downtime_ns(t[i].pages,
-						       t[i].page_size, t[i].rate);
-
-		if (got != t[i].want)
-			tap_fail(__FILE__, __LINE__, "row %u: got %llu, want %llu",
-				 i, (unsigned long long)got,
-				 (unsigned long long)t[i].want);
-	}
+	check_pages_rows("predicted_downtime: table",
+			 smrate_predicted_downtime_ns, t, sizeof(t) / sizeof(t[0]));
 }
 
 /* ------------------------------------------------------------------ */
+
+/* The progress after round, in pages of 4096 bytes. */
+static struct smrate_progress progress(u32 round, u64 remaining, u64 rate,
+				       u64 sent, u64 mem, u64 prev)
+{
+	return (struct smrate_progress){
+		.round = round, .page_size = 4096,
+		.remaining_dirty_pages = remaining, .rate_bps = rate,
+		.bytes_sent_total = sent, .guest_mem_bytes = mem,
+		.prev_dirty_pages = prev,
+	};
+}
 
 static void test_should_stop(void)
 {
@@ -521,14 +533,8 @@ static void test_should_stop(void)
 		p.max_rate_bps = t[i].max_rate;
 		p.max_rounds = t[i].max_rounds;
 		p.max_bytes_factor = t[i].factor;
-		memset(&g, 0, sizeof(g));
-		g.round = t[i].round;
-		g.page_size = 4096;
-		g.remaining_dirty_pages = t[i].remaining;
-		g.rate_bps = t[i].rate;
-		g.bytes_sent_total = t[i].sent;
-		g.guest_mem_bytes = t[i].mem;
-		g.prev_dirty_pages = t[i].prev;
+		g = progress(t[i].round, t[i].remaining, t[i].rate, t[i].sent,
+			     t[i].mem, t[i].prev);
 		got = smrate_should_stop(&p, &g);
 		if (got != t[i].want)
 			tap_fail(__FILE__, __LINE__, "%s: got %s, want %s",
@@ -560,13 +566,8 @@ static void test_should_stop(void)
 			enum smrate_stop got;
 
 			smrate_params_default(&p);
-			memset(&g, 0, sizeof(g));
-			g.round = 1;
-			g.page_size = 4096;
-			g.remaining_dirty_pages = sh[i].remaining;
-			g.rate_bps = 1000ULL * 1000 * 1000;
-			g.guest_mem_bytes = 1ULL << 30;
-			g.prev_dirty_pages = sh[i].prev;
+			g = progress(1, sh[i].remaining, 1000ULL * 1000 * 1000, 0,
+				     1ULL << 30, sh[i].prev);
 			got = smrate_should_stop(&p, &g);
 			if (got != sh[i].want)
 				tap_fail(__FILE__, __LINE__, "%s: got %s, want %s",
@@ -616,14 +617,7 @@ static void test_should_stop(void)
 				remaining = mem / 4096;
 			rate = smrate_round_rate(&p, round + 1,
 				smrate_dirty_rate_bps(remaining, 4096, dur));
-			memset(&g, 0, sizeof(g));
-			g.round = round;
-			g.page_size = 4096;
-			g.remaining_dirty_pages = remaining;
-			g.rate_bps = rate;
-			g.bytes_sent_total = sent;
-			g.guest_mem_bytes = mem;
-			g.prev_dirty_pages = prev;
+			g = progress(round, remaining, rate, sent, mem, prev);
 			s = smrate_should_stop(&p, &g);
 			if (s != SMRATE_CONTINUE || round > 1000)
 				break;

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,39 +187,53 @@ static void guest_free(struct fake *f)
 	free(f->mem);
 }
 
+/*
+ * Inputs of the image file, its header at header_gfn, with the metadata
+ * file if use_meta; nothing else set.
+ */
+static void inputs_open(struct smv_inputs *in, u64 header_gfn, int use_meta)
+{
+	struct stat sb;
+	u8 *meta = NULL;
+	u32 flags;
+	char err[256];
+
+	memset(in, 0, sizeof(*in));
+	in->image_fd = open(image_path, O_RDONLY);
+	if (in->image_fd < 0 || fstat(in->image_fd, &sb) < 0)
+		abort();
+	if (use_meta) {
+		meta = smv_meta_load(meta_path, &in->meta_pages, &flags, err,
+				     sizeof(err));
+		if (!meta)
+			abort();
+	}
+	in->header_gfn = header_gfn;
+	in->image_size = (u64)sb.st_size;
+	in->meta = meta;
+}
+
+static void inputs_close(struct smv_inputs *in)
+{
+	close(in->image_fd);
+	free((void *)in->meta);
+}
+
 /* Run smv_verify over the fake guest. */
 static int run(struct fake *f, struct smv_report *r, u32 list, int use_meta,
 	       volatile sig_atomic_t *stop)
 {
 	struct smv_mapper m = { f, fake_map, fake_unmap };
 	struct smv_inputs in;
-	struct stat sb;
-	u8 *meta = NULL;
-	u32 flags;
-	char err[256];
-	int fd, ret;
+	int ret;
 
-	memset(&in, 0, sizeof(in));
 	if (smv_report_init(r, 7, list))
 		abort();
 	r->keep_dir = keep_dir;
-	fd = open(image_path, O_RDONLY);
-	if (fd < 0 || fstat(fd, &sb) < 0)
-		abort();
-	if (use_meta) {
-		meta = smv_meta_load(meta_path, &in.meta_pages, &flags, err,
-				     sizeof(err));
-		if (!meta)
-			abort();
-	}
-	in.header_gfn = HDR_GFN;
-	in.image_fd = fd;
-	in.image_size = (u64)sb.st_size;
-	in.meta = meta;
+	inputs_open(&in, HDR_GFN, use_meta);
 	in.stop = stop;
 	ret = smv_verify(&m, &in, r);
-	close(fd);
-	free(meta);
+	inputs_close(&in);
 	return ret;
 }
 
@@ -229,6 +244,33 @@ static int has(const char *hay, const char *needle)
 		return 0;
 	}
 	return 1;
+}
+
+/*
+ * The JSON report at json_path, its first size - 1 bytes, holds each of the
+ * strings given, up to a NULL.
+ */
+static void check_json(size_t size, ...)
+{
+	char *buf = malloc(size);
+	const char *want;
+	va_list ap;
+	size_t n;
+	FILE *jf;
+
+	if (!buf)
+		abort();
+	jf = fopen(json_path, "r");
+	n = jf ? fread(buf, 1, size - 1, jf) : 0;
+	buf[n] = '\0';
+	if (jf)
+		fclose(jf);
+	va_start(ap, size);
+	while ((want = va_arg(ap, const char *)))
+		if (!has(buf, want))
+			tap_fail(__FILE__, __LINE__, "the JSON report lacks %s", want);
+	va_end(ap);
+	free(buf);
 }
 
 /* ------------------------------------------------------------------ */
@@ -277,11 +319,8 @@ static void test_classify(void)
 	smv_account(&r, &s, 4, SMV_MISSED, 6);
 	smv_account(&r, &s, 5, SMV_MISSED, 7);
 	smv_account(&r, &s, 6, SMV_MISSED, 8);
-	CHECK_EQ(r.compared, 6);
-	CHECK_EQ(r.identical, 1);
-	CHECK_EQ(r.differ_in_final_set, 1);
-	CHECK_EQ(r.differ_free, 1);
-	CHECK_EQ(r.missed, 3);
+	CHECK(r.compared == 6 && r.identical == 1 && r.missed == 3);
+	CHECK(r.differ_in_final_set == 1 && r.differ_free == 1);
 	CHECK_EQ(r.list_len, 2);
 	CHECK_EQ(r.list[1].gfn, 5);
 	CHECK_EQ(r.list[1].offset, 7);
@@ -398,31 +437,16 @@ static void test_full_run(void)
 	free(text);
 	r.resumed = 1;
 	CHECK_EQ(smv_write_json(&r, json_path), 0);
-	{
-		char buf[4096];
-		FILE *jf = fopen(json_path, "r");
-		size_t n = jf ? fread(buf, 1, sizeof(buf) - 1, jf) : 0;
-
-		buf[n] = '\0';
-		if (jf)
-			fclose(jf);
-		CHECK(has(buf, "\"status\": \"missed\""));
-		CHECK(has(buf, "\"error\": null"));
-		CHECK(has(buf, "\"domid\": 7,"));
-		CHECK(has(buf, "\"page_count\": 2500,"));
-		CHECK(has(buf, "\"compared\": 2400,"));
-		CHECK(has(buf, "\"identical\": 2391,"));
-		CHECK(has(buf, "\"differ_in_final_set\": 5,"));
-		CHECK(has(buf, "\"differ_free\": 1,"));
-		CHECK(has(buf, "\"missed\": 3,"));
-		CHECK(has(buf, "\"unmapped\": 100,"));
-		CHECK(has(buf, "\"final_set_pages\": 6,"));
-		CHECK(has(buf, "\"free_pages\": 2,"));
-		CHECK(has(buf, "\"missed_gfns\": [300, 301],"));
-		CHECK(has(buf, "{\"gfn\": 300, \"offset\": 17, \"round\": 4}"));
-		CHECK(has(buf, "{\"gfn\": 301, \"offset\": 0, \"round\": \"never\"}"));
-		CHECK(has(buf, "\"resumed\": true\n}"));
-	}
+	check_json(4096, "\"status\": \"missed\"", "\"error\": null",
+		   "\"domid\": 7,", "\"page_count\": 2500,",
+		   "\"compared\": 2400,", "\"identical\": 2391,",
+		   "\"differ_in_final_set\": 5,", "\"differ_free\": 1,",
+		   "\"missed\": 3,", "\"unmapped\": 100,",
+		   "\"final_set_pages\": 6,", "\"free_pages\": 2,",
+		   "\"missed_gfns\": [300, 301],",
+		   "{\"gfn\": 300, \"offset\": 17, \"round\": 4}",
+		   "{\"gfn\": 301, \"offset\": 0, \"round\": \"never\"}",
+		   "\"resumed\": true\n}", NULL);
 	smv_report_free(&r);
 
 	tap_test("--keep-missed: the listed missed pages, both sides, and no more");
@@ -552,20 +576,10 @@ static void test_failures(void)
 	CHECK_EQ(smv_report_init(&r, 9, 0), 0);
 	snprintf(r.error, sizeof(r.error), "bad \"thing\"\n");
 	CHECK_EQ(smv_write_json(&r, json_path), 0);
-	{
-		char buf[2048];
-		FILE *jf = fopen(json_path, "r");
-		size_t n = jf ? fread(buf, 1, sizeof(buf) - 1, jf) : 0;
-
-		buf[n] = '\0';
-		if (jf)
-			fclose(jf);
-		CHECK(has(buf, "\"status\": \"error\""));
-		CHECK(has(buf, "\"error\": \"bad \\\"thing\\\"\\u000a\""));
-		CHECK(has(buf, "\"migration_id\": null"));
-		CHECK(has(buf, "\"missed_gfns\": [],"));
-		CHECK(has(buf, "\"resumed\": false"));
-	}
+	check_json(2048, "\"status\": \"error\"",
+		   "\"error\": \"bad \\\"thing\\\"\\u000a\"",
+		   "\"migration_id\": null", "\"missed_gfns\": [],",
+		   "\"resumed\": false", NULL);
 	smv_report_free(&r);
 }
 
@@ -631,26 +645,11 @@ static int run_dump(struct smv_report *r, u64 header_gfn, FILE *log)
 {
 	struct smv_inputs in;
 	struct smv_dump d;
-	struct stat sb;
-	u8 *meta;
-	u32 flags;
-	char err[256];
-	int fd, ret;
+	int ret;
 
-	memset(&in, 0, sizeof(in));
 	if (smv_report_init(r, 0, 10))
 		abort();
-	fd = open(image_path, O_RDONLY);
-	if (fd < 0 || fstat(fd, &sb) < 0)
-		abort();
-	meta = smv_meta_load(meta_path, &in.meta_pages, &flags, err,
-			     sizeof(err));
-	if (!meta)
-		abort();
-	in.header_gfn = header_gfn;
-	in.image_fd = fd;
-	in.image_size = (u64)sb.st_size;
-	in.meta = meta;
+	inputs_open(&in, header_gfn, 1);
 	in.log = log;
 	if (smv_dump_open(&d, dump_path, r->error, sizeof(r->error))) {
 		ret = -2;
@@ -658,8 +657,7 @@ static int run_dump(struct smv_report *r, u64 header_gfn, FILE *log)
 		ret = smv_dump_verify(&d, &in, r);
 		smv_dump_close(&d);
 	}
-	close(fd);
-	free(meta);
+	inputs_close(&in);
 	return ret;
 }
 

@@ -610,6 +610,28 @@ static u32 raw_pages(u8 *p, const u64 *gfns, u32 n, u32 data_len)
 	return SMW_PAGES_META_LEN(n);
 }
 
+/* Compress len bytes of src at level into z (of cap bytes): their length. */
+static uLongf deflate_to(u8 *z, uLongf cap, const u8 *src, uLong len, int level)
+{
+	uLongf zlen = cap;
+
+	CHECK_EQ(compress2(z, &zlen, src, len, level), Z_OK);
+	return zlen;
+}
+
+/*
+ * After the stream's prefix, a compressed PAGES record of meta bytes of p
+ * and the zlen bytes of z is refused with err at seq 1.
+ */
+static void reject_zlib(struct tstream *t, const struct snap *sn, u8 *p,
+			u32 meta, const u8 *z, u32 zlen, int err)
+{
+	memcpy(p + meta, z, zlen);
+	ts_raw(t, SMW_REC_PAGES, SMW_RECF_COMPRESSED, p, meta + zlen);
+	expect_reject(t, sn->image, sn->rounds, err, 1);
+	ts_free(t);
+}
+
 static void test_record_rejects(void)
 {
 	static u8 p[SMW_MAX_PAYLOAD], z[SMW_PAGES_DATA_MAX + 4096];
@@ -661,14 +683,10 @@ static void test_record_rejects(void)
 	tap_test("reject corrupt zlib data");
 	ts_prefix(&t);
 	meta = raw_pages(p, good_gfns, 3, 3 * SMW_PAGE_SIZE);
-	zlen = sizeof(z);
-	CHECK_EQ(compress2(z, &zlen, p + meta, 3 * SMW_PAGE_SIZE, 6), Z_OK);
+	zlen = deflate_to(z, sizeof(z), p + meta, 3 * SMW_PAGE_SIZE, 6);
 	z[zlen / 2] ^= 0xFF;
 	z[zlen / 2 + 1] ^= 0x5A;
-	memcpy(p + meta, z, zlen);
-	ts_raw(&t, SMW_REC_PAGES, SMW_RECF_COMPRESSED, p, meta + (u32)zlen);
-	expect_reject(&t, sn.image, sn.rounds, -SMW_E_ZLIB_CORRUPT, 1);
-	ts_free(&t);
+	reject_zlib(&t, &sn, p, meta, z, (u32)zlen, -SMW_E_ZLIB_CORRUPT);
 
 	tap_test("reject zlib garbage, cut stream and trailing bytes");
 	for (variant = 0; variant < 3; variant++) {
@@ -676,9 +694,7 @@ static void test_record_rejects(void)
 
 		ts_prefix(&t);
 		meta = raw_pages(p, good_gfns, 3, 3 * SMW_PAGE_SIZE);
-		zlen = sizeof(z);
-		CHECK_EQ(compress2(z, &zlen, p + meta, 3 * SMW_PAGE_SIZE, 6),
-			 Z_OK);
+		zlen = deflate_to(z, sizeof(z), p + meta, 3 * SMW_PAGE_SIZE, 6);
 		clen = (u32)zlen;
 		if (variant == 0) {
 			memset(z, 0xA5, 64);	/* not a zlib header */
@@ -688,10 +704,7 @@ static void test_record_rejects(void)
 		} else {
 			z[clen++] = 0;		/* byte after stream end */
 		}
-		memcpy(p + meta, z, clen);
-		ts_raw(&t, SMW_REC_PAGES, SMW_RECF_COMPRESSED, p, meta + clen);
-		expect_reject(&t, sn.image, sn.rounds, -SMW_E_ZLIB_CORRUPT, 1);
-		ts_free(&t);
+		reject_zlib(&t, &sn, p, meta, z, clen, -SMW_E_ZLIB_CORRUPT);
 	}
 
 	tap_test("reject zlib data inflating past the stated length");
@@ -699,34 +712,22 @@ static void test_record_rejects(void)
 	/* Three RAW pages are declared but four pages' worth compressed. */
 	meta = raw_pages(p, good_gfns, 3, 3 * SMW_PAGE_SIZE);
 	fill_page(p + meta + 3 * SMW_PAGE_SIZE, 999);
-	zlen = sizeof(z);
-	CHECK_EQ(compress2(z, &zlen, p + meta, 4 * SMW_PAGE_SIZE, 6), Z_OK);
-	memcpy(p + meta, z, zlen);
-	ts_raw(&t, SMW_REC_PAGES, SMW_RECF_COMPRESSED, p, meta + (u32)zlen);
-	expect_reject(&t, sn.image, sn.rounds, -SMW_E_ZLIB_OVERFLOW, 1);
-	ts_free(&t);
+	zlen = deflate_to(z, sizeof(z), p + meta, 4 * SMW_PAGE_SIZE, 6);
+	reject_zlib(&t, &sn, p, meta, z, (u32)zlen, -SMW_E_ZLIB_OVERFLOW);
 
 	tap_test("reject a zlib bomb: tiny input, huge output");
 	ts_prefix(&t);
 	meta = raw_pages(p, good_gfns, 1, SMW_PAGE_SIZE);
 	memset(p + meta, 0x42, SMW_MAX_PAYLOAD / 2);
-	zlen = sizeof(z);
-	CHECK_EQ(compress2(z, &zlen, p + meta, SMW_MAX_PAYLOAD / 2, 9), Z_OK);
+	zlen = deflate_to(z, sizeof(z), p + meta, SMW_MAX_PAYLOAD / 2, 9);
 	CHECK(zlen < 4096);
-	memcpy(p + meta, z, zlen);
-	ts_raw(&t, SMW_REC_PAGES, SMW_RECF_COMPRESSED, p, meta + (u32)zlen);
-	expect_reject(&t, sn.image, sn.rounds, -SMW_E_ZLIB_OVERFLOW, 1);
-	ts_free(&t);
+	reject_zlib(&t, &sn, p, meta, z, (u32)zlen, -SMW_E_ZLIB_OVERFLOW);
 
 	tap_test("reject zlib data inflating short of the stated length");
 	ts_prefix(&t);
 	meta = raw_pages(p, good_gfns, 3, 3 * SMW_PAGE_SIZE);
-	zlen = sizeof(z);
-	CHECK_EQ(compress2(z, &zlen, p + meta, 2 * SMW_PAGE_SIZE, 6), Z_OK);
-	memcpy(p + meta, z, zlen);
-	ts_raw(&t, SMW_REC_PAGES, SMW_RECF_COMPRESSED, p, meta + (u32)zlen);
-	expect_reject(&t, sn.image, sn.rounds, -SMW_E_ZLIB_SHORT, 1);
-	ts_free(&t);
+	zlen = deflate_to(z, sizeof(z), p + meta, 2 * SMW_PAGE_SIZE, 6);
+	reject_zlib(&t, &sn, p, meta, z, (u32)zlen, -SMW_E_ZLIB_SHORT);
 
 	tap_test("reject sequence gap and unknown type after a good round");
 	ts_prefix(&t);

@@ -1463,6 +1463,22 @@ static void test_strerror(void)
 	CHECK(strcmp(smw_strerror(0), "no error") == 0);
 }
 
+/*
+ * How a whole stream header for 100 pages decodes with the u32 at off set
+ * to v (and its crc fixed).
+ */
+static int hdr_with(u32 off, u32 v)
+{
+	u8 h[SMW_STREAM_HDR_LEN];
+	struct dec_result r;
+
+	smw_stream_hdr_build(h, test_id, 100);
+	smw_put_le32(h + off, v);
+	reseal_hdr(h);
+	decode(h, sizeof(h), sizeof(h), test_id, &r);
+	return r.ret;
+}
+
 /* Stream header rejections. */
 static void test_header_errors(void)
 {
@@ -1497,23 +1513,9 @@ static void test_header_errors(void)
 	decode(h, sizeof(h), sizeof(h), test_id, &r);
 	CHECK_EQ(r.ret, -SMW_E_HDR_CRC);
 
-	smw_stream_hdr_build(h, test_id, 100);
-	smw_put_le32(h + SMW_SH_HDR_LEN, 72);
-	reseal_hdr(h);
-	decode(h, sizeof(h), sizeof(h), test_id, &r);
-	CHECK_EQ(r.ret, -SMW_E_BAD_HDR_LEN);
-
-	smw_stream_hdr_build(h, test_id, 100);
-	smw_put_le32(h + SMW_SH_FLAGS, 1);
-	reseal_hdr(h);
-	decode(h, sizeof(h), sizeof(h), test_id, &r);
-	CHECK_EQ(r.ret, -SMW_E_HDR_FLAGS);
-
-	smw_stream_hdr_build(h, test_id, 100);
-	smw_put_le32(h + SMW_SH_PAGE_SIZE, 8192);
-	reseal_hdr(h);
-	decode(h, sizeof(h), sizeof(h), test_id, &r);
-	CHECK_EQ(r.ret, -SMW_E_PAGE_SIZE);
+	CHECK_EQ(hdr_with(SMW_SH_HDR_LEN, 72), -SMW_E_BAD_HDR_LEN);
+	CHECK_EQ(hdr_with(SMW_SH_FLAGS, 1), -SMW_E_HDR_FLAGS);
+	CHECK_EQ(hdr_with(SMW_SH_PAGE_SIZE, 8192), -SMW_E_PAGE_SIZE);
 
 	smw_stream_hdr_build(h, test_id, 0);
 	decode(h, sizeof(h), sizeof(h), test_id, &r);

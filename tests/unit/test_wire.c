@@ -1621,6 +1621,18 @@ static void expect_rec_err(struct buf *b, int err, s64 seq, u64 offset)
 	b->len = 0;
 }
 
+/*
+ * Expect a stream of one record, of type and flags with len bytes of p and
+ * seq 0, to fail with err at that record.
+ */
+static void expect_lone_rec_err(struct buf *b, u32 type, u32 flags,
+				const u8 *p, u32 len, int err)
+{
+	put_stream_hdr(b, 100);
+	put_rec(b, type, flags, 0, p, len);
+	expect_rec_err(b, err, 0, SMW_STREAM_HDR_LEN);
+}
+
 static void test_record_errors(void)
 {
 	static u8 p[SMW_MAX_PAYLOAD + 16];
@@ -1656,9 +1668,7 @@ static void test_record_errors(void)
 	expect_rec_err(&b, SMW_E_SEQ_GAP, 1, off1 + SMW_REC_HDR_LEN + len);
 
 	tap_test("unknown and reserved types");
-	put_stream_hdr(&b, 100);
-	put_rec(&b, 5, 0, 0, p, 8);
-	expect_rec_err(&b, SMW_E_UNKNOWN_TYPE, 0, off1);
+	expect_lone_rec_err(&b, 5, 0, p, 8, SMW_E_UNKNOWN_TYPE);
 	put_stream_hdr(&b, 100);
 	put_rec(&b, 0, 0, 0, NULL, 0);
 	expect_rec_err(&b, SMW_E_UNKNOWN_TYPE, 0, off1);
@@ -1675,141 +1685,101 @@ static void test_record_errors(void)
 	expect_rec_err(&b, SMW_E_OVERSIZE, 0, off1);
 
 	tap_test("record flags");
-	put_stream_hdr(&b, 100);
-	put_rec(&b, SMW_REC_PAGES, 2, 0, p, len);
-	expect_rec_err(&b, SMW_E_RECORD_FLAGS, 0, off1);
-	put_stream_hdr(&b, 100);
+	expect_lone_rec_err(&b, SMW_REC_PAGES, 2, p, len, SMW_E_RECORD_FLAGS);
 	make_round_end(p, 0, 0, 0, 0, 0);
-	put_rec(&b, SMW_REC_ROUND_END, SMW_RECF_COMPRESSED, 0, p,
-		SMW_ROUND_END_LEN);
-	expect_rec_err(&b, SMW_E_RECORD_FLAGS, 0, off1);
+	expect_lone_rec_err(&b, SMW_REC_ROUND_END, SMW_RECF_COMPRESSED, p,
+			    SMW_ROUND_END_LEN, SMW_E_RECORD_FLAGS);
 
 	tap_test("PAGES content rejections");
-	put_stream_hdr(&b, 100);
-	put_rec(&b, SMW_REC_PAGES, 0, 0, p, 12);
-	expect_rec_err(&b, SMW_E_BAD_LENGTH, 0, off1);
+	expect_lone_rec_err(&b, SMW_REC_PAGES, 0, p, 12, SMW_E_BAD_LENGTH);
 
-	put_stream_hdr(&b, 100);
 	len = make_pages(p, 0, 2, 99);		/* gfns 99 and 100 */
-	put_rec(&b, SMW_REC_PAGES, 0, 0, p, len);
-	expect_rec_err(&b, SMW_E_GFN_RANGE, 0, off1);
-	put_stream_hdr(&b, 100);
+	expect_lone_rec_err(&b, SMW_REC_PAGES, 0, p, len, SMW_E_GFN_RANGE);
 	len = make_pages(p, 0, 1, 0);
 	smw_put_le64(p + 16, 0xFFFFFFFFFFFFFFFFULL);
-	put_rec(&b, SMW_REC_PAGES, 0, 0, p, len);
-	expect_rec_err(&b, SMW_E_GFN_RANGE, 0, off1);
+	expect_lone_rec_err(&b, SMW_REC_PAGES, 0, p, len, SMW_E_GFN_RANGE);
 
-	put_stream_hdr(&b, 100);
 	len = make_pages(p, 0, 2, 0);
 	smw_put_le32(p + SMW_PG_COUNT, 0);
-	put_rec(&b, SMW_REC_PAGES, 0, 0, p, len);
-	expect_rec_err(&b, SMW_E_BAD_COUNT, 0, off1);
-	put_stream_hdr(&b, 100);
+	expect_lone_rec_err(&b, SMW_REC_PAGES, 0, p, len, SMW_E_BAD_COUNT);
 	len = make_pages(p, 0, 2, 0);
 	smw_put_le32(p + SMW_PG_COUNT, SMW_MAX_BATCH_PAGES + 1);
-	put_rec(&b, SMW_REC_PAGES, 0, 0, p, len);
-	expect_rec_err(&b, SMW_E_BAD_COUNT, 0, off1);
+	expect_lone_rec_err(&b, SMW_REC_PAGES, 0, p, len, SMW_E_BAD_COUNT);
 
 	/* count says 3 but the payload has room for the meta of 2 only. */
-	put_stream_hdr(&b, 100);
 	len = make_pages(p, 0, 2, 0);
 	smw_put_le32(p + SMW_PG_COUNT, 3);
 	smw_put_le32(p + SMW_PG_DATA_LEN, 3 * SMW_PAGE_SIZE);
-	put_rec(&b, SMW_REC_PAGES, 0, 0, p, SMW_PAGES_META_LEN(2) + 5);
-	expect_rec_err(&b, SMW_E_COUNT_MISMATCH, 0, off1);
+	expect_lone_rec_err(&b, SMW_REC_PAGES, 0, p,
+			    SMW_PAGES_META_LEN(2) + 5, SMW_E_COUNT_MISMATCH);
 	/* data_len disagrees with the RAW kinds. */
-	put_stream_hdr(&b, 100);
 	len = make_pages(p, 0, 2, 0);
 	smw_put_le32(p + SMW_PG_DATA_LEN, SMW_PAGE_SIZE);
-	put_rec(&b, SMW_REC_PAGES, 0, 0, p, len - SMW_PAGE_SIZE);
-	expect_rec_err(&b, SMW_E_COUNT_MISMATCH, 0, off1);
+	expect_lone_rec_err(&b, SMW_REC_PAGES, 0, p,
+			    len - SMW_PAGE_SIZE, SMW_E_COUNT_MISMATCH);
 	/* payload one byte short of data_len. */
-	put_stream_hdr(&b, 100);
 	len = make_pages(p, 0, 2, 0);
-	put_rec(&b, SMW_REC_PAGES, 0, 0, p, len - 1);
-	expect_rec_err(&b, SMW_E_COUNT_MISMATCH, 0, off1);
+	expect_lone_rec_err(&b, SMW_REC_PAGES, 0, p,
+			    len - 1, SMW_E_COUNT_MISMATCH);
 	/* compressed with no compressed bytes. */
-	put_stream_hdr(&b, 100);
 	len = make_pages(p, 0, 2, 0);
-	put_rec(&b, SMW_REC_PAGES, SMW_RECF_COMPRESSED, 0, p,
-		SMW_PAGES_META_LEN(2));
-	expect_rec_err(&b, SMW_E_COUNT_MISMATCH, 0, off1);
+	expect_lone_rec_err(&b, SMW_REC_PAGES, SMW_RECF_COMPRESSED, p,
+			    SMW_PAGES_META_LEN(2), SMW_E_COUNT_MISMATCH);
 
-	put_stream_hdr(&b, 100);
 	len = make_pages(p, 0, 2, 0);
 	p[16 + 16 + 1] = 2;
-	put_rec(&b, SMW_REC_PAGES, 0, 0, p, len);
-	expect_rec_err(&b, SMW_E_PAGE_KIND, 0, off1);
+	expect_lone_rec_err(&b, SMW_REC_PAGES, 0, p, len, SMW_E_PAGE_KIND);
 
-	put_stream_hdr(&b, 100);
 	len = make_pages(p, 0, 2, 0);
 	smw_put_le32(p + SMW_PG_RESERVED, 1);
-	put_rec(&b, SMW_REC_PAGES, 0, 0, p, len);
-	expect_rec_err(&b, SMW_E_RESERVED, 0, off1);
+	expect_lone_rec_err(&b, SMW_REC_PAGES, 0, p, len, SMW_E_RESERVED);
 
-	put_stream_hdr(&b, 100);
 	len = make_pages(p, 1, 2, 0);
-	put_rec(&b, SMW_REC_PAGES, 0, 0, p, len);
-	expect_rec_err(&b, SMW_E_BAD_ROUND, 0, off1);
+	expect_lone_rec_err(&b, SMW_REC_PAGES, 0, p, len, SMW_E_BAD_ROUND);
 
 	tap_test("ROUND_END rejections");
-	put_stream_hdr(&b, 100);
 	make_round_end(p, 0, 0, 0, 0, 0);
-	put_rec(&b, SMW_REC_ROUND_END, 0, 0, p, SMW_ROUND_END_LEN - 8);
-	expect_rec_err(&b, SMW_E_BAD_LENGTH, 0, off1);
-	put_stream_hdr(&b, 100);
+	expect_lone_rec_err(&b, SMW_REC_ROUND_END, 0, p,
+			    SMW_ROUND_END_LEN - 8, SMW_E_BAD_LENGTH);
 	make_round_end(p, 1, 0, 0, 0, 0);
-	put_rec(&b, SMW_REC_ROUND_END, 0, 0, p, SMW_ROUND_END_LEN);
-	expect_rec_err(&b, SMW_E_BAD_ROUND, 0, off1);
-	put_stream_hdr(&b, 100);
+	expect_lone_rec_err(&b, SMW_REC_ROUND_END, 0, p,
+			    SMW_ROUND_END_LEN, SMW_E_BAD_ROUND);
 	make_round_end(p, 0, 1, 0, 0, 0);
-	put_rec(&b, SMW_REC_ROUND_END, 0, 0, p, SMW_ROUND_END_LEN);
-	expect_rec_err(&b, SMW_E_STATS_MISMATCH, 0, off1);
-	put_stream_hdr(&b, 100);
+	expect_lone_rec_err(&b, SMW_REC_ROUND_END, 0, p,
+			    SMW_ROUND_END_LEN, SMW_E_STATS_MISMATCH);
 	make_round_end(p, 0, 0, 0, 0, 0);
 	smw_put_le32(p + SMW_RE_FLAGS, 2);
-	put_rec(&b, SMW_REC_ROUND_END, 0, 0, p, SMW_ROUND_END_LEN);
-	expect_rec_err(&b, SMW_E_RESERVED, 0, off1);
+	expect_lone_rec_err(&b, SMW_REC_ROUND_END, 0, p,
+			    SMW_ROUND_END_LEN, SMW_E_RESERVED);
 
 	tap_test("PROC_STATS rejections");
-	put_stream_hdr(&b, 100);
 	memset(p, 0, 64);
-	put_rec(&b, SMW_REC_PROC_STATS, 0, 0, p, 4);
-	expect_rec_err(&b, SMW_E_BAD_LENGTH, 0, off1);
-	put_stream_hdr(&b, 100);
+	expect_lone_rec_err(&b, SMW_REC_PROC_STATS, 0, p, 4, SMW_E_BAD_LENGTH);
 	smw_put_le32(p + 4, 2);
-	put_rec(&b, SMW_REC_PROC_STATS, 0, 0, p, 8 + 24);
-	expect_rec_err(&b, SMW_E_COUNT_MISMATCH, 0, off1);
-	put_stream_hdr(&b, 100);
+	expect_lone_rec_err(&b, SMW_REC_PROC_STATS, 0, p,
+			    8 + 24, SMW_E_COUNT_MISMATCH);
 	smw_put_le32(p + 4, SMW_MAX_PROC_ENTRIES + 1);
-	put_rec(&b, SMW_REC_PROC_STATS, 0, 0, p, 8);
-	expect_rec_err(&b, SMW_E_BAD_COUNT, 0, off1);
-	put_stream_hdr(&b, 100);
+	expect_lone_rec_err(&b, SMW_REC_PROC_STATS, 0, p, 8, SMW_E_BAD_COUNT);
 	smw_put_le32(p, 1);
 	smw_put_le32(p + 4, 0);
-	put_rec(&b, SMW_REC_PROC_STATS, 0, 0, p, 8);
-	expect_rec_err(&b, SMW_E_BAD_ROUND, 0, off1);
+	expect_lone_rec_err(&b, SMW_REC_PROC_STATS, 0, p, 8, SMW_E_BAD_ROUND);
 
 	tap_test("END rejections and trailing data");
-	put_stream_hdr(&b, 100);
 	memset(p, 0, SMW_END_LEN);
 	smw_put_le64(p + SMW_EN_BYTES, off1);
-	put_rec(&b, SMW_REC_END, 0, 0, p, SMW_END_LEN - 1);
-	expect_rec_err(&b, SMW_E_BAD_LENGTH, 0, off1);
+	expect_lone_rec_err(&b, SMW_REC_END, 0, p,
+			    SMW_END_LEN - 1, SMW_E_BAD_LENGTH);
 	put_stream_hdr(&b, 100);
 	put_rec(&b, SMW_REC_END, 0, 0, p, SMW_END_LEN);
 	buf_put(&b, "x", 1);
 	expect_rec_err(&b, SMW_E_TRAILING, 1, off1 + SMW_REC_HDR_LEN +
 		       SMW_END_LEN);
-	put_stream_hdr(&b, 100);
 	smw_put_le64(p + SMW_EN_BYTES, off1 + 1);
-	put_rec(&b, SMW_REC_END, 0, 0, p, SMW_END_LEN);
-	expect_rec_err(&b, SMW_E_TOTALS_MISMATCH, 0, off1);
-	put_stream_hdr(&b, 100);
+	expect_lone_rec_err(&b, SMW_REC_END, 0, p,
+			    SMW_END_LEN, SMW_E_TOTALS_MISMATCH);
 	smw_put_le64(p + SMW_EN_BYTES, off1);
 	smw_put_le32(p + SMW_EN_RESERVED, 7);
-	put_rec(&b, SMW_REC_END, 0, 0, p, SMW_END_LEN);
-	expect_rec_err(&b, SMW_E_RESERVED, 0, off1);
+	expect_lone_rec_err(&b, SMW_REC_END, 0, p, SMW_END_LEN, SMW_E_RESERVED);
 
 	/* END while round 0 holds a batch. */
 	put_stream_hdr(&b, 100);

@@ -767,6 +767,48 @@ static u32 flip_region(struct sealed *z, size_t from, size_t len, u32 step,
 	return bad;
 }
 
+/*
+ * flip_region() over every bit of the meta of each PAGES record (pages), or
+ * of the whole payload of each other record; failures.
+ */
+static u32 flip_heads(struct sealed *z, int pages, int want)
+{
+	const struct sealed_part *q;
+	u32 bad = 0, i;
+
+	for (i = 0; i < z->n; i++) {
+		q = &z->part[i];
+		if ((q->type == SMW_REC_PAGES) == !!pages)
+			bad += flip_region(z, q->at + SMW_REC_HDR_LEN,
+					   pages ? q->meta_len : q->len, 1,
+					   (int)i, want);
+	}
+	return bad;
+}
+
+/*
+ * flip_region() over every step-th bit of the page data after the meta of
+ * each compressed PAGES record (compressed), or of each uncompressed one;
+ * those records counted in *n; failures.
+ */
+static u32 flip_data(struct sealed *z, int compressed, u32 step, int want,
+		     u32 *n)
+{
+	const struct sealed_part *q;
+	u32 bad = 0, i;
+
+	for (i = 0; i < z->n; i++) {
+		q = &z->part[i];
+		if (compressed ? !q->compressed :
+		    q->type != SMW_REC_PAGES || q->compressed)
+			continue;
+		(*n)++;
+		bad += flip_region(z, q->at + SMW_REC_HDR_LEN + q->meta_len,
+				   q->len - q->meta_len, step, (int)i, want);
+	}
+	return bad;
+}
+
 static void test_sealed_bitflips(void)
 {
 	static const struct {
@@ -832,46 +874,18 @@ static void test_sealed_bitflips(void)
 	}
 
 	tap_test("bit flips: PAGES meta (round, count, data_len, gfns, kinds), every bit");
-	bad = 0;
-	for (i = 0; i < z.n; i++)
-		if (z.part[i].type == SMW_REC_PAGES)
-			bad += flip_region(&z, z.part[i].at + SMW_REC_HDR_LEN,
-					   z.part[i].meta_len, 1, (int)i, tagerr);
-	CHECK_EQ(bad, 0);
+	CHECK_EQ(flip_heads(&z, 1, tagerr), 0);
 
 	tap_test("bit flips: PAGES page data, a bit in every 61 bytes");
-	bad = 0;
-	for (i = 0; i < z.n; i++)
-		if (z.part[i].type == SMW_REC_PAGES && !z.part[i].compressed) {
-			pages++;
-			bad += flip_region(&z, z.part[i].at + SMW_REC_HDR_LEN +
-					   z.part[i].meta_len,
-					   z.part[i].len - z.part[i].meta_len,
-					   61 * 8 + 3, (int)i, tagerr);
-		}
+	CHECK_EQ(flip_data(&z, 0, 61 * 8 + 3, tagerr, &pages), 0);
 	CHECK_EQ(pages, 2);
-	CHECK_EQ(bad, 0);
 
 	tap_test("bit flips: compressed page data, every third bit, never inflated");
-	bad = 0;
-	for (i = 0; i < z.n; i++)
-		if (z.part[i].compressed) {
-			bodies++;
-			bad += flip_region(&z, z.part[i].at + SMW_REC_HDR_LEN +
-					   z.part[i].meta_len,
-					   z.part[i].len - z.part[i].meta_len,
-					   3, (int)i, tagerr);
-		}
+	CHECK_EQ(flip_data(&z, 1, 3, tagerr, &bodies), 0);
 	CHECK_EQ(bodies, 1);
-	CHECK_EQ(bad, 0);
 
 	tap_test("bit flips: ROUND_END, PROC_STATS and END payloads, every bit");
-	bad = 0;
-	for (i = 0; i < z.n; i++)
-		if (z.part[i].type != SMW_REC_PAGES)
-			bad += flip_region(&z, z.part[i].at + SMW_REC_HDR_LEN,
-					   z.part[i].len, 1, (int)i, tagerr);
-	CHECK_EQ(bad, 0);
+	CHECK_EQ(flip_heads(&z, 0, tagerr), 0);
 
 	tap_test("bit flips: every record's tag, every bit");
 	bad = 0;

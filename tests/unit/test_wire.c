@@ -1260,6 +1260,22 @@ static void test_le(void)
 	CHECK_EQ(smw_get_le16(b), 0xBEEF);
 }
 
+/*
+ * A stream header of this version for test_id and 0x123456789 pages: all
+ * but bytes 48..59 where they belong, and its crc.
+ */
+static void check_hdr_fields(const u8 *h, u32 version)
+{
+	CHECK(memcmp(h, "SELFMIG\0", 8) == 0);
+	CHECK_EQ(smw_get_le32(h + 8), version);
+	CHECK_EQ(smw_get_le32(h + 12), 64);
+	CHECK_EQ(smw_get_le32(h + 16), 0);
+	CHECK_EQ(smw_get_le32(h + 20), 4096);
+	CHECK(memcmp(h + 24, test_id, 16) == 0);
+	CHECK(smw_get_le64(h + 40) == 0x123456789ULL);
+	CHECK_EQ(smw_get_le32(h + 60), smw_crc32c(0, h, 60));
+}
+
 static void test_header_layout(void)
 {
 	u8 h[SMW_STREAM_HDR_LEN], salt[SMW_SALT_LEN];
@@ -1268,30 +1284,16 @@ static void test_header_layout(void)
 
 	tap_test("stream header layout");
 	smw_stream_hdr_build(h, test_id, 0x123456789ULL);
-	CHECK(memcmp(h, "SELFMIG\0", 8) == 0);
-	CHECK_EQ(smw_get_le32(h + 8), 1);
-	CHECK_EQ(smw_get_le32(h + 12), 64);
-	CHECK_EQ(smw_get_le32(h + 16), 0);
-	CHECK_EQ(smw_get_le32(h + 20), 4096);
-	CHECK(memcmp(h + 24, test_id, 16) == 0);
-	CHECK(smw_get_le64(h + 40) == 0x123456789ULL);
+	check_hdr_fields(h, 1);
 	for (i = 48; i < 60; i++)
 		CHECK_EQ(h[i], 0);
-	CHECK_EQ(smw_get_le32(h + 60), smw_crc32c(0, h, 60));
 
 	tap_test("stream header layout, version 3: the salt at 48..59");
 	for (i = 0; i < SMW_SALT_LEN; i++)
 		salt[i] = (u8)(0xc0 + i);
 	CHECK_EQ(smw_enc_init_sealed(&enc, h, test_id, 0x123456789ULL, salt), 0);
-	CHECK(memcmp(h, "SELFMIG\0", 8) == 0);
-	CHECK_EQ(smw_get_le32(h + 8), 3);
-	CHECK_EQ(smw_get_le32(h + 12), 64);
-	CHECK_EQ(smw_get_le32(h + 16), 0);
-	CHECK_EQ(smw_get_le32(h + 20), 4096);
-	CHECK(memcmp(h + 24, test_id, 16) == 0);
-	CHECK(smw_get_le64(h + 40) == 0x123456789ULL);
+	check_hdr_fields(h, 3);
 	CHECK(memcmp(h + 48, salt, 12) == 0);
-	CHECK_EQ(smw_get_le32(h + 60), smw_crc32c(0, h, 60));
 	CHECK_EQ(enc.sealed, 1);
 	CHECK_EQ(enc.offset, SMW_STREAM_HDR_LEN + SMW_TAG_LEN);
 }

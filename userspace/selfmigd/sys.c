@@ -74,13 +74,20 @@ static int write_file(const char *path, const char *s)
 	return n == (ssize_t)strlen(s) ? 0 : -1;
 }
 
+/* Reads /proc/<pid>/<name> into buf; returns the byte count, or <= 0 on failure. */
+static ssize_t read_proc(int pid, const char *name, char *buf, size_t len)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
+	return read_file(path, buf, len);
+}
+
 int smd_read_stat(int pid, struct smc_stat *st)
 {
-	char path[64], buf[1024];
-	ssize_t n;
+	char buf[1024];
+	ssize_t n = read_proc(pid, "stat", buf, sizeof(buf));
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	n = read_file(path, buf, sizeof(buf));
 	if (n <= 0)
 		return -1;
 	return smc_stat_parse(buf, (size_t)n, st);
@@ -88,11 +95,9 @@ int smd_read_stat(int pid, struct smc_stat *st)
 
 int smd_read_cgroup(int pid, char *out, size_t plen)
 {
-	char path[64], buf[1024];
-	ssize_t n;
+	char buf[1024];
+	ssize_t n = read_proc(pid, "cgroup", buf, sizeof(buf));
 
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
-	n = read_file(path, buf, sizeof(buf));
 	if (n <= 0)
 		return -1;
 	return smc_cgroup_parse(buf, (size_t)n, out, plen);

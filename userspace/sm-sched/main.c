@@ -2,8 +2,9 @@
 /*
  * sm-sched: a small test helper for the guest (busybox has no chrt or nice).
  *
- *   sm-sched [--policy other|batch|idle] [--nice N] [--] COMMAND [ARGS...]
- *       run COMMAND with that scheduling policy and nice value;
+ *   sm-sched [--policy other|batch|idle] [--nice N] [--uid N] [--] COMMAND [ARGS...]
+ *       run COMMAND with that scheduling policy and nice value, and as user
+ *       and group N with no other groups (busybox's setpriv cannot);
  *   sm-sched --show PID...
  *       print "pid comm state nice policy cgroup" for each process, the
  *       fields selfmigd changes and must restore exactly.
@@ -14,6 +15,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -58,9 +60,9 @@ static int show(int pid)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: sm-sched [--policy other|batch|idle] [--nice N] [--] COMMAND [ARGS...]\n"
+	fprintf(f, "usage: sm-sched [--policy other|batch|idle] [--nice N] [--uid N] [--] COMMAND [ARGS...]\n"
 		   "       sm-sched --show PID...\n"
-		   "N is -20 to 19; options stop at COMMAND.  -h, --help shows this.\n");
+		   "--nice is -20 to 19, --uid 1 to 65534; options stop at COMMAND.  -h, --help shows this.\n");
 }
 
 static int usage_error(const char *msg)
@@ -76,13 +78,14 @@ int main(int argc, char **argv)
 		{ "policy", required_argument, NULL, 'p' },
 		{ "nice", required_argument, NULL, 'n' },
 		{ "show", no_argument, NULL, 's' },
+		{ "uid", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int policy = -1, nice_set = 0, showing = 0, c, i, rc = 0;
 	struct sched_param sp = { 0 };
 	int64_t nice_val = 0;
-	uint64_t pid;
+	uint64_t pid, uid = 0;
 	char err[160];
 
 	/* "+": the options end at COMMAND, whose own options are its own. */
@@ -111,6 +114,10 @@ int main(int argc, char **argv)
 		case 's':
 			showing = 1;
 			break;
+		case 'u':
+			if (smc_parse_u64("--uid", optarg, 1, 65534, &uid, err, sizeof(err)))
+				return usage_error(err);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -119,8 +126,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (showing) {
-		if (policy >= 0 || nice_set)
-			return usage_error("--show takes no --policy or --nice");
+		if (policy >= 0 || nice_set || uid)
+			return usage_error("--show takes no --policy, --nice or --uid");
 		/* Every PID is checked before any is shown. */
 		for (i = optind; i < argc; i++)
 			if (smc_parse_u64("--show", argv[i], 1, INT_MAX, &pid, err,
@@ -141,6 +148,11 @@ int main(int argc, char **argv)
 	}
 	if (nice_set && setpriority(PRIO_PROCESS, 0, (int)nice_val)) {
 		fprintf(stderr, "sm-sched: setpriority: %s\n", strerror(errno));
+		return 1;
+	}
+	if (uid && (setgroups(0, NULL) || setgid((gid_t)uid) || setuid((uid_t)uid))) {
+		fprintf(stderr, "sm-sched: becoming uid %llu: %s\n",
+			(unsigned long long)uid, strerror(errno));
 		return 1;
 	}
 	execvp(argv[i], argv + i);

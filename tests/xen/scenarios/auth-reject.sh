@@ -150,11 +150,12 @@ guest_sh 'dmesg | tail -n 5' | grep -q 'no migration secret from dom0' ||
 step "5. the control interface refuses an unprivileged process"
 id5=$(new_id)
 selfmig-hook key "$GUEST" --id "$id5" || fail "cannot hand out the secret"
-out=$(guest_sh "setpriv --reuid=1000 --regid=1000 --clear-groups selfmigctl migrate --dest 169.254.0.1:7001 --id $id5 2>&1; echo rc=\$?")
+out=$(guest_sh "sm-sched --uid 1000 -- selfmigctl migrate --dest 169.254.0.1:7001 --id $id5 2>&1; echo rc=\$?")
 log "guest, as uid 1000: $out"
+echo "$out" | grep -q 'rc=' && ! echo "$out" | grep -q 'sm-sched:' ||
+	fail "cannot run a command as uid 1000 in the guest: $out"
 echo "$out" | grep -q 'rc=0' && fail "an unprivileged process started a migration"
 echo "$out" | grep -q 'Operation not permitted' || fail "the refusal of an unprivileged process is not EPERM: $out"
-echo "$out" | grep -q 'rc=' || fail "cannot run a command as uid 1000 in the guest: $out"
 [ "$(guest_state)" = idle ] || fail "the guest is not idle after refusing"
 xenstore-rm "/local/domain/$d/control/selfmig/key"
 field unprivileged_rejected true

@@ -612,7 +612,14 @@ int main(int argc, char **argv)
 		handle_request();
 		if (d.state == ST_NOTIFIED || d.state == ST_STOPPING) {
 			if (d.deadline && time(NULL) >= d.deadline) {
-				restore("deadline passed without done or abort");
+				char why[96];
+
+				/* How late, by this clock: a slow look at the
+				 * dirtiers delays it (docs/selfmigd.md). */
+				snprintf(why, sizeof(why),
+					 "deadline passed without done or abort (%lld s ago)",
+					 (long long)(time(NULL) - d.deadline));
+				restore(why);
 				publish_state();
 				continue;
 			}

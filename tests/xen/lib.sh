@@ -277,10 +277,17 @@ selfmig_verify_run() {
 		{ log "cannot start the migration in the guest"; kill $recv; return 1; }
 	# The receiver ends with the stream; the guest then suspends.  A guest
 	# whose migration failed early says so in its result.
-	t=0
+	# Every minute the step names the last round the receiver took, so a
+	# scenario that times out says how far pre-copy had come; pre-copy still
+	# running 150 s before the scenario's limit (SCENARIO_END, set by
+	# dom0-run) is aborted, which leaves the time to say so and clean up.
+	t0=$(date +%s) looked=$t0 told=$t0
+	end=$(( ${SCENARIO_END:-$((t0 + 900))} - 150 ))
 	while kill -0 $recv 2>/dev/null; do
-		sleep 1; t=$((t + 1))
-		if [ $((t % 10)) = 0 ]; then
+		sleep 1
+		now=$(date +%s)
+		if [ $((now - looked)) -ge 10 ]; then
+			looked=$now
 			err=$(guest_sh 'selfmigctl result' 2>/dev/null | awk '$1 == "error" { print $2 }')
 			if [ -n "$err" ] && [ "$err" != 0 ]; then
 				log "the guest's migration failed (error $err)"
@@ -288,7 +295,17 @@ selfmig_verify_run() {
 				break
 			fi
 		fi
-		[ $t -lt 600 ] || { log "receiver still running after 600 s"; kill $recv; break; }
+		if [ $((now - told)) -ge 60 ]; then
+			told=$now
+			step "pre-copy of $w run $i for $((now - t0)) s; receiver: $(grep '^round ' "$LOGDIR/receive-$w-$i.log" |
+				tail -n 1 | cut -d, -f1-2)"
+		fi
+		if [ "$now" -ge "$end" ]; then
+			step "pre-copy of $w run $i still running after $((now - t0)) s, 150 s before the scenario's limit: aborted"
+			guest_sh 'selfmigctl abort' > /dev/null 2>&1
+			kill $recv
+			break
+		fi
 	done
 	wait $recv; rrc=$?
 	if [ -n "$tcpd" ]; then

@@ -393,6 +393,16 @@ static void tracker_split(struct selfmig_tracker *t)
  * Context: process context, may sleep.
  * Return: the tracker, or an ERR_PTR().
  */
+static void tracker_free(struct selfmig_tracker *t)
+{
+	vfree(t->ktables_now);
+	vfree(t->ktables);
+	vfree(t->ram);
+	vfree(t->foreign_seen);
+	vfree(t->pending);
+	kfree(t);
+}
+
 struct selfmig_tracker *selfmig_tracker_start(unsigned long nr_pfns)
 {
 	struct selfmig_tracker *t;
@@ -426,12 +436,7 @@ struct selfmig_tracker *selfmig_tracker_start(unsigned long nr_pfns)
 	return t;
 
 err_free:
-	vfree(t->ktables_now);
-	vfree(t->ktables);
-	vfree(t->ram);
-	vfree(t->foreign_seen);
-	vfree(t->pending);
-	kfree(t);
+	tracker_free(t);
 	return ERR_PTR(ret);
 }
 
@@ -440,12 +445,7 @@ void selfmig_tracker_stop(struct selfmig_tracker *t)
 	if (IS_ERR_OR_NULL(t))
 		return;
 	selfmig_platform()->track_stop(t);
-	vfree(t->ktables_now);
-	vfree(t->ktables);
-	vfree(t->ram);
-	vfree(t->foreign_seen);
-	vfree(t->pending);
-	kfree(t);
+	tracker_free(t);
 }
 
 /* The frames that hold a task's kernel stack. */

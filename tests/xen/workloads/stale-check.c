@@ -48,14 +48,16 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
+/* MurmurHash3's 64-bit finaliser: two multiply rounds, then a last shift. */
 static uint64_t mix(uint64_t x)
 {
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ull;
-	x ^= x >> 33;
-	return x;
+	static const uint64_t k[2] = { 0xff51afd7ed558ccdull, 0xc4ceb9fe1a85ec53ull };
+
+	for (int i = 0; i < 2; i++) {
+		x ^= x >> 33;
+		x *= k[i];
+	}
+	return x ^ (x >> 33);
 }
 
 static uint64_t word(uint64_t salt, uint64_t gen, uint64_t page, unsigned int w)

@@ -400,13 +400,13 @@ static void test_ledger(void)
 	CHECK(smd_ledger_task(&l, 5, 101, 0) == NULL);	/* a reused pid */
 	t->lowered = 1;
 	t->moved = 1;
-	CHECK(smd_ledger_lowered(&l) == 1 && smd_ledger_moved(&l) == 1);
+	CHECK(smd_ledger_count(&l).lowered == 1 && smd_ledger_count(&l).moved == 1);
 
 	tap_test("ledger: cgroups, and the limits");
 	g = smd_ledger_cg(&l, "/sys/fs/cgroup/bg", 1);
 	CHECK(g && smd_ledger_cg(&l, "/sys/fs/cgroup/bg", 0) == g);
 	g->frozen = 1;
-	CHECK(smd_ledger_frozen(&l) == 1);
+	CHECK(smd_ledger_count(&l).frozen == 1);
 	memset(path, 'p', sizeof(path));
 	path[sizeof(path) - 1] = 0;
 	CHECK(smd_ledger_cg(&l, path, 1) == NULL);

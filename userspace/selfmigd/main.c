@@ -85,8 +85,8 @@ static void publish_state(void)
 
 	smn_set(&m, "state", state_names[d.state]);
 	smn_set_u64(&m, "seq", d.have_seq ? d.seq : 0);
-	smn_set_u64(&m, "frozen", smd_ledger_frozen(&d.ledger));
-	smn_set_u64(&m, "lowered", smd_ledger_lowered(&d.ledger));
+	smn_set_u64(&m, "frozen", smd_ledger_count(&d.ledger).frozen);
+	smn_set_u64(&m, "lowered", smd_ledger_count(&d.ledger).lowered);
 	smn_set_u64(&m, "stunned", (uint64_t)d.stunned);
 	smn_set_u64(&m, "module", (uint64_t)module_loaded());
 	if (smn_format(&m, buf, sizeof(buf)) > 0 && xs_put(K_STATE, buf))

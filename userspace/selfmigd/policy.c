@@ -146,29 +146,16 @@ struct smd_cg_save *smd_ledger_cg(struct smd_ledger *l, const char *path, int ad
 	return g;
 }
 
-unsigned int smd_ledger_lowered(const struct smd_ledger *l)
+struct smd_ledger_counts smd_ledger_count(const struct smd_ledger *l)
 {
-	unsigned int i, n = 0;
+	struct smd_ledger_counts n = { 0, 0, 0 };
+	unsigned int i;
 
-	for (i = 0; i < l->ntask; i++)
-		n += l->task[i].lowered != 0;
-	return n;
-}
-
-unsigned int smd_ledger_moved(const struct smd_ledger *l)
-{
-	unsigned int i, n = 0;
-
-	for (i = 0; i < l->ntask; i++)
-		n += l->task[i].moved != 0;
-	return n;
-}
-
-unsigned int smd_ledger_frozen(const struct smd_ledger *l)
-{
-	unsigned int i, n = 0;
-
+	for (i = 0; i < l->ntask; i++) {
+		n.lowered += l->task[i].lowered != 0;
+		n.moved += l->task[i].moved != 0;
+	}
 	for (i = 0; i < l->ncg; i++)
-		n += l->cg[i].frozen != 0;
+		n.frozen += l->cg[i].frozen != 0;
 	return n;
 }

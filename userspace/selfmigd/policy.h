@@ -104,8 +104,10 @@ struct smd_ledger {
 struct smd_task_save *smd_ledger_task(struct smd_ledger *l, int pid,
 				      unsigned long long start, int add);
 struct smd_cg_save *smd_ledger_cg(struct smd_ledger *l, const char *path, int add);
-unsigned int smd_ledger_lowered(const struct smd_ledger *l);
-unsigned int smd_ledger_frozen(const struct smd_ledger *l);
-unsigned int smd_ledger_moved(const struct smd_ledger *l);
+/* The tasks the ledger holds as lowered or moved, the cgroups as frozen. */
+struct smd_ledger_counts {
+	unsigned int lowered, moved, frozen;
+};
+struct smd_ledger_counts smd_ledger_count(const struct smd_ledger *l);
 
 #endif /* SELFMIGD_POLICY_H */

@@ -10,6 +10,7 @@
 #include "argv.h"
 #include "tap.h"
 #include "args.h"
+#include "options.h"
 
 static char err[256];
 
@@ -104,13 +105,9 @@ static void test_i64(void)
 	CHECK_EQ(v, 7);
 }
 
-static const struct option lo[] = {
-	{ "dest", required_argument, NULL, 'd' },
-	{ "deadline-s", required_argument, NULL, 'D' },
-	{ "no-wait", no_argument, NULL, 'n' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
+static const int ids[] = { SMC_O_DEST, SMC_O_DEADLINE_S, SMC_O_NO_WAIT, SMC_O_HELP, 0 };
+static struct smc_opts set;
+static const struct option *lo;
 
 /* Run smc_getopt over a NULL-terminated command line; the last result. */
 static int run(const char *first, ...)
@@ -157,8 +154,44 @@ static void test_getopt(void)
 	CHECK_REFUSED("--help takes no value", "--help=1");
 }
 
+/* Every id has one entry, whose name is the id's, and no name is there twice. */
+static void test_table(void)
+{
+	char want[64];
+	const char *n, *m;
+	int id, other, i;
+
+	tap_test("smc_opts: one entry per id, named as the id, no name twice");
+	for (id = 'a'; id < SMC_O_END; id++) {
+		if (id > 'z' && id < SMC_O_AFTER)
+			continue;
+		n = smc_opt_name(id);
+		if (id <= 'z' && id != SMC_O_HELP && id != SMC_O_OUTPUT &&
+		    id != SMC_O_PORT && id != SMC_O_VERBOSE) {
+			CHECK(!strcmp(n, "?"));
+			continue;
+		}
+		CHECK(strcmp(n, "?") != 0);
+		for (other = SMC_O_AFTER; other < SMC_O_END; other++) {
+			m = smc_opt_name(other);
+			CHECK(other == id || strcmp(n, m) != 0);
+		}
+	}
+	/* The enum's spelling is the name's: SMC_O_DEADLINE_S is "deadline-s". */
+	snprintf(want, sizeof(want), "%s", smc_opt_name(SMC_O_DEADLINE_S));
+	CHECK(!strcmp(want, "deadline-s"));
+	CHECK(!strcmp(smc_opt_name(SMC_O_XL_SSH), "xl-ssh"));
+	CHECK(!strcmp(smc_opt_name(SMC_O_HELP), "help"));
+	CHECK(!strcmp(smc_opt_name(SMC_O_END), "?"));
+	for (i = 0; lo[i].name; i++)
+		CHECK(lo[i].val == ids[i]);
+	CHECK_EQ(i, 4);
+}
+
 int main(void)
 {
+	lo = smc_opts(&set, ids);
+	test_table();
 	test_u64();
 	test_i64();
 	test_getopt();

@@ -246,9 +246,9 @@ static void test_parse_simple(void)
 	CHECK_EQ(parse("status", "7", NULL), 0);
 	CHECK_EQ(args.cmd, SMG_CMD_STATUS);
 	CHECK_STR(args.domain, "7");
-	CHECK_EQ(args.json, 0);
-	CHECK_EQ(parse("status", "--json", "g", NULL), 0);
-	CHECK_EQ(args.json, 1);
+	CHECK(args.json == NULL);
+	CHECK_EQ(parse("status", "--json", "-", "g", NULL), 0);
+	CHECK_STR(args.json, "-");
 	CHECK_STR(args.domain, "g");
 	CHECK_EQ(parse("status", "--", "-odd-name", NULL), 0);
 	CHECK_STR(args.domain, "-odd-name");
@@ -265,7 +265,8 @@ static void test_parse_simple_bad(void)
 	CHECK_USAGE("unexpected argument 'b'", "prepare", "a", "b");
 	CHECK_USAGE("unexpected argument", "status", "a", "b", "c");
 	CHECK_USAGE("unknown option '--json'", "prepare", "--json", "g");
-	CHECK_USAGE("--json takes no value", "status", "--json=1", "g");
+	CHECK_USAGE("--json needs a value", "status", "g", "--json");
+	CHECK_USAGE("--help takes no value", "status", "--help=1", "g");
 	CHECK_USAGE("dom0", "status", "0");
 	CHECK_USAGE("out of range", "status", "32752");
 	CHECK_USAGE("out of range", "prepare", "99999999999999999999");

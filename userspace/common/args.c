@@ -188,6 +188,16 @@ int smc_getopt(int argc, char *const argv[], const char *shortopts,
 	return '?';
 }
 
+int smc_name_index(const char *s, const char *const *names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (names[i] && !strcmp(s, names[i]))
+			return (int)i;
+	return -1;
+}
+
 int smc_parse_id(const char *hex, uint8_t id[SMC_ID_LEN])
 {
 	unsigned int n = 0, v;
@@ -219,4 +229,12 @@ int smc_usage_exit(int opt, void (*usage)(FILE *f))
 {
 	usage(opt == 'h' ? stdout : stderr);
 	return opt == 'h' ? 0 : SMC_EXIT_USAGE;
+}
+
+int smc_usage_error(const char *prog, int opt, const char *msg,
+		    void (*usage)(FILE *f))
+{
+	if (opt != 'h')
+		fprintf(stderr, "%s: %s\n", prog, msg);
+	return smc_usage_exit(opt, usage);
 }

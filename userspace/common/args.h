@@ -54,6 +54,23 @@ int smc_getopt(int argc, char *const argv[], const char *shortopts,
 int smc_usage_exit(int opt, void (*usage)(FILE *f));
 
 /*
+ * A usage error: "PROG: msg" and the usage on standard error; gives
+ * SMC_EXIT_USAGE.  With opt 'h' (the end of a switch over smc_getopt(),
+ * msg its err), the usage on standard output instead, and 0.
+ */
+int smc_usage_error(const char *prog, int opt, const char *msg,
+		    void (*usage)(FILE *f));
+
+/*
+ * The index of the keyword s among the n names (a NULL name never matches),
+ * or -1: for a value that names one of a fixed set ("notice", "stop", ...).
+ */
+int smc_name_index(const char *s, const char *const *names, size_t n);
+/* The same over a whole array of names. */
+#define SMC_NAME_INDEX(s, names) \
+	smc_name_index((s), (names), sizeof(names) / sizeof((names)[0]))
+
+/*
  * A migration's id: 32 hex digits, either case, '-' separators allowed
  * (as a UUID is written), into 16 bytes.  0, or -EINVAL.
  */

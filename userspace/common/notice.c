@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "crc32c.h"
 #include "notice.h"
 
@@ -224,26 +225,20 @@ const char *smn_mode_name(enum smn_mode m)
 
 int smn_phase_parse(const char *s, enum smn_phase *p)
 {
-	unsigned int i;
+	int i = smc_name_index(s, phase_names, SMN_PHASE_COUNT_);
 
-	for (i = 0; i < SMN_PHASE_COUNT_; i++)
-		if (!strcmp(s, phase_names[i])) {
-			*p = (enum smn_phase)i;
-			return 0;
-		}
-	return -1;
+	if (i >= 0)
+		*p = (enum smn_phase)i;
+	return i < 0 ? -1 : 0;
 }
 
 int smn_mode_parse(const char *s, enum smn_mode *m)
 {
-	unsigned int i;
+	int i = smc_name_index(s, mode_names, SMN_MODE_COUNT_);
 
-	for (i = 0; i < SMN_MODE_COUNT_; i++)
-		if (!strcmp(s, mode_names[i])) {
-			*m = (enum smn_mode)i;
-			return 0;
-		}
-	return -1;
+	if (i >= 0)
+		*m = (enum smn_mode)i;
+	return i < 0 ? -1 : 0;
 }
 
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)

@@ -28,6 +28,7 @@
 #include <fcntl.h>
 
 #include "args.h"
+#include "options.h"
 
 static volatile sig_atomic_t g_usr1, g_stop;
 
@@ -101,12 +102,11 @@ static int publish(const char *path, const char *tmp, const char *line,
 
 int main(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "file", required_argument, NULL, 'f' },
-		{ "interval-ms", required_argument, NULL, 'i' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	static const int ids[] = {
+		SMC_O_FILE, SMC_O_INTERVAL_MS, SMC_O_HELP, 0
 	};
+	struct smc_opts optset;
+	const struct option *lo = smc_opts(&optset, ids);
 	const char *path = "/run/selfmig-counter";
 	uint64_t interval_ms = 10;
 	char tmp[PATH_MAX], line[96];
@@ -118,10 +118,10 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
-		case 'f':
+		case SMC_O_FILE:
 			path = optarg;
 			break;
-		case 'i':
+		case SMC_O_INTERVAL_MS:
 			if (smc_opt_u64("selfmig-counter", "--interval-ms", optarg,
 					1, 3600000, &interval_ms))
 				return SMC_EXIT_USAGE;

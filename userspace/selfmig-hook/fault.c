@@ -96,15 +96,17 @@ int hk_fault_parse(const char *spec, struct hk_fault *f, char *err,
 		f->after_bytes = v << 20;
 		return 0;
 	}
-	case HK_FAULT_HOOK_DIE:
-		for (i = 0; i < sizeof(stage_names) / sizeof(stage_names[0]); i++)
-			if (!strcmp(arg, stage_names[i])) {
-				f->stage = (enum hk_stage)i;
-				return 0;
-			}
+	case HK_FAULT_HOOK_DIE: {
+		int st = SMC_NAME_INDEX(arg, stage_names);
+
+		if (st >= 0) {
+			f->stage = (enum hk_stage)st;
+			return 0;
+		}
 		ERR("SELFMIG_FAULT: hook-die takes receiving, suspended, sent, go or permitted, not '%.40s'",
 		    arg);
 		return -1;
+	}
 	default:
 		ERR("SELFMIG_FAULT: %s takes no argument", point_names[f->point]);
 		return -1;

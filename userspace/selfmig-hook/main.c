@@ -68,6 +68,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "options.h"
 #include "authkey.h"
 #include "fault.h"
 #include "receiver.h"
@@ -113,11 +114,9 @@ static void progress(uint64_t done, uint64_t total, uint64_t pages)
 
 static int cmd_check(int argc, char **argv)
 {
-	static const struct option check_opts[] = {
-		{ "libxl", no_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	static const int ids[] = { SMC_O_LIBXL, SMC_O_HELP, 0 };
+	struct smc_opts optset;
+	const struct option *check_opts = smc_opts(&optset, ids);
 	struct sxs_walk_stats st;
 	bool libxl_only = false;
 	const char *path = NULL;
@@ -200,14 +199,12 @@ static int suspend_guest(struct hk_xen *x, uint32_t domid, const char *name,
 	return hk_susp_runs_on(s) ? -1 : -2;
 }
 
-static const struct option help_only[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
-
 /* selfmig-hook resume DOMAIN: a suspended domain runs on, its suspend cancelled. */
 static int cmd_resume(int argc, char **argv)
 {
+	static const int ids[] = { SMC_O_HELP, 0 };
+	struct smc_opts optset;
+	const struct option *help_only = smc_opts(&optset, ids);
 	struct hk_xen_dom d;
 	struct hk_dom_ops o;
 	struct hk_xen *x;
@@ -247,15 +244,12 @@ enum after { AFTER_LEAVE, AFTER_RESUME, AFTER_DESTROY };
 
 static int cmd_save(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "suspend", no_argument, NULL, 's' },
-		{ "wait-s", required_argument, NULL, 'w' },
-		{ "after", required_argument, NULL, 'a' },
-		{ "json", required_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	static const int ids[] = {
+		SMC_O_OUTPUT, SMC_O_SUSPEND, SMC_O_WAIT_S, SMC_O_AFTER,
+		SMC_O_JSON, SMC_O_HELP, 0
 	};
+	struct smc_opts optset;
+	const struct option *opts = smc_opts(&optset, ids);
 	const char *out = NULL, *dom;
 	char *name = NULL;
 	bool do_suspend = false, we_suspended = false;
@@ -275,13 +269,13 @@ static int cmd_save(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'o':
+		case SMC_O_OUTPUT:
 			out = optarg;
 			break;
-		case 's':
+		case SMC_O_SUSPEND:
 			do_suspend = true;
 			break;
-		case 'a':
+		case SMC_O_AFTER:
 			if (!strcmp(optarg, "leave"))
 				after = AFTER_LEAVE;
 			else if (!strcmp(optarg, "resume"))
@@ -448,15 +442,12 @@ out_fail:
 
 static int cmd_migrate(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "rune", required_argument, NULL, 'r' },
-		{ "receiver-log", required_argument, NULL, 'l' },
-		{ "wait-s", required_argument, NULL, 'w' },
-		{ "json", required_argument, NULL, 'j' },
-		{ "io-timeout", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	static const int ids[] = {
+		SMC_O_RUNE, SMC_O_RECEIVER_LOG, SMC_O_WAIT_S, SMC_O_JSON,
+		SMC_O_IO_TIMEOUT, SMC_O_HELP, 0
 	};
+	struct smc_opts optset;
+	const struct option *opts = smc_opts(&optset, ids);
 	struct hk_opts o = {
 		.rune = "xl migrate-receive", .wait_s = 60, .io_ms = XLR_WRITE_TIMEOUT_MS,
 	};
@@ -599,13 +590,11 @@ out:
  */
 static int cmd_key(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "id", required_argument, NULL, 'i' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "no-publish", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	static const int ids[] = {
+		SMC_O_ID, SMC_O_OUTPUT, SMC_O_NO_PUBLISH, SMC_O_HELP, 0
 	};
+	struct smc_opts optset;
+	const struct option *opts = smc_opts(&optset, ids);
 	const char *id_hex = NULL, *out = NULL;
 	char line[SMK_LINE_LEN + 2], err[512];
 	uint8_t id[SMW_ID_LEN], key[SMW_KEY_LEN];
@@ -617,13 +606,13 @@ static int cmd_key(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'i':
+		case SMC_O_ID:
 			id_hex = optarg;
 			break;
-		case 'o':
+		case SMC_O_OUTPUT:
 			out = optarg;
 			break;
-		case 'n':
+		case SMC_O_NO_PUBLISH:
 			publish = false;
 			break;
 		default:

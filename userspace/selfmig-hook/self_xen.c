@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "options.h"
 #include "fault.h"
 #include "finalset.h"
 #include "forward.h"
@@ -270,18 +271,13 @@ static int take_stream(struct smr_receiver *r, int fd, struct self_fault *sf,
 
 int hk_cmd_self(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "listen", required_argument, NULL, 'L' },
-		{ "id", required_argument, NULL, 'i' },
-		{ "rune", required_argument, NULL, 'r' },
-		{ "receiver-log", required_argument, NULL, 'l' },
-		{ "wait-s", required_argument, NULL, 'w' },
-		{ "json", required_argument, NULL, 'j' },
-		{ "verify", no_argument, NULL, 'V' },
-		{ "io-timeout", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	static const int ids[] = {
+		SMC_O_LISTEN, SMC_O_ID, SMC_O_RUNE, SMC_O_RECEIVER_LOG,
+		SMC_O_WAIT_S, SMC_O_JSON, SMC_O_VERIFY, SMC_O_IO_TIMEOUT,
+		SMC_O_HELP, 0
 	};
+	struct smc_opts optset;
+	const struct option *opts = smc_opts(&optset, ids);
 	uint64_t max_pages = 0, page_limit;
 	const char *listen_spec = NULL, *id_hex = NULL;
 	struct hk_opts ho = {
@@ -317,13 +313,13 @@ int hk_cmd_self(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'L':
+		case SMC_O_LISTEN:
 			listen_spec = optarg;
 			break;
-		case 'i':
+		case SMC_O_ID:
 			id_hex = optarg;
 			break;
-		case 'V':
+		case SMC_O_VERIFY:
 			verify = true;
 			break;
 		default:

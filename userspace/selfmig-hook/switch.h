@@ -43,8 +43,8 @@ struct hk_opts {
 
 /*
  * getopt_long's answer c with its arg, if it is one of the shared options
- * ('r', 'l', 'j', 'w', 't'): 0 taken, -1 a bad value (said on stderr), 1 not
- * one of them.
+ * (--rune, --receiver-log, --json, --wait-s, --io-timeout; options.h): 0
+ * taken, -1 a bad value (said on stderr), 1 not one of them.
  */
 int hk_shared_opt(int c, const char *arg, struct hk_opts *o);
 

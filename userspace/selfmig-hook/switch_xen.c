@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "args.h"
+#include "options.h"
 #include "fault.h"
 #include "guard.h"
 #include "hook_xen.h"
@@ -27,23 +28,23 @@ int hk_shared_opt(int c, const char *arg, struct hk_opts *o)
 	uint64_t v;
 
 	switch (c) {
-	case 'r':
+	case SMC_O_RUNE:
 		o->rune = arg;
 		return 0;
-	case 'l':
+	case SMC_O_RECEIVER_LOG:
 		o->rlog = arg;
 		return 0;
-	case 'j':
+	case SMC_O_JSON:
 		o->json = arg;
 		return 0;
-	case 'w':
+	case SMC_O_WAIT_S:
 		if (smc_parse_u64(NULL, arg, 1, 3600, &v, NULL, 0)) {
 			fprintf(stderr, "selfmig-hook: --wait-s takes 1..3600\n");
 			return -1;
 		}
 		o->wait_s = (unsigned long)v;
 		return 0;
-	case 't':
+	case SMC_O_IO_TIMEOUT:
 		if (smr_parse_seconds(arg, &o->io_ms)) {
 			fprintf(stderr, "selfmig-hook: --io-timeout takes seconds, 0.01..86400\n");
 			return -1;

@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "options.h"
 #include "authkey.h"
 #include "net.h"
 #include "receiver.h"
@@ -198,28 +199,16 @@ static int serve_file(const char *path, const struct smr_config *cfg,
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "listen", required_argument, NULL, 'l' },
-		{ "from-file", required_argument, NULL, 'f' },
-		{ "image", required_argument, NULL, 'i' },
-		{ "id", required_argument, NULL, 'I' },
-		{ "meta", required_argument, NULL, 'm' },
-		{ "json", required_argument, NULL, 'j' },
-		{ "once", no_argument, NULL, 'o' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "key-file", required_argument, NULL, 'k' },
-		{ "insecure", no_argument, NULL, 'n' },
-		{ "new-key-file", required_argument, NULL, 'K' },
-		{ "tee", required_argument, NULL, 'T' },
-		{ "keep-bad", required_argument, NULL, 'B' },
-		{ "max-pages", required_argument, NULL, 'P' },
-		{ "max-rounds", required_argument, NULL, 'R' },
-		{ "max-bytes-factor", required_argument, NULL, 'F' },
-		{ "io-timeout", required_argument, NULL, 't' },
-		{ "max-seconds", required_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+	static const int ids[] = {
+		SMC_O_LISTEN, SMC_O_FROM_FILE, SMC_O_IMAGE, SMC_O_ID,
+		SMC_O_META, SMC_O_JSON, SMC_O_ONCE, SMC_O_VERBOSE,
+		SMC_O_KEY_FILE, SMC_O_INSECURE, SMC_O_NEW_KEY_FILE, SMC_O_TEE,
+		SMC_O_KEEP_BAD, SMC_O_MAX_PAGES, SMC_O_MAX_ROUNDS,
+		SMC_O_MAX_BYTES_FACTOR, SMC_O_IO_TIMEOUT, SMC_O_MAX_SECONDS,
+		SMC_O_HELP, 0
 	};
+	struct smc_opts optset;
+	const struct option *opts = smc_opts(&optset, ids);
 	const char *listen_spec = NULL, *from = NULL, *json = NULL;
 	const char *key_file = NULL, *new_key = NULL, *tee = NULL;
 	u8 key[SMW_KEY_LEN];
@@ -234,74 +223,74 @@ int main(int argc, char **argv)
 	cfg.out = stdout;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'l':
+		case SMC_O_LISTEN:
 			listen_spec = optarg;
 			break;
-		case 'f':
+		case SMC_O_FROM_FILE:
 			from = optarg;
 			break;
-		case 'i':
+		case SMC_O_IMAGE:
 			cfg.image_path = optarg;
 			break;
-		case 'I':
+		case SMC_O_ID:
 			if (smc_parse_id(optarg, cfg.id)) {
 				fprintf(stderr, PROG ": --id wants 32 hex digits\n");
 				return 2;
 			}
 			have_id = 1;
 			break;
-		case 'm':
+		case SMC_O_META:
 			cfg.meta_path = optarg;
 			break;
-		case 'j':
+		case SMC_O_JSON:
 			json = optarg;
 			break;
-		case 'o':
+		case SMC_O_ONCE:
 			once = 1;
 			break;
-		case 'v':
+		case SMC_O_VERBOSE:
 			cfg.verbose = 1;
 			break;
-		case 'k':
+		case SMC_O_KEY_FILE:
 			key_file = optarg;
 			break;
-		case 'n':
+		case SMC_O_INSECURE:
 			insecure = 1;
 			break;
-		case 'K':
+		case SMC_O_NEW_KEY_FILE:
 			new_key = optarg;
 			break;
-		case 'T':
+		case SMC_O_TEE:
 			tee = optarg;
 			break;
-		case 'B':
+		case SMC_O_KEEP_BAD:
 			cfg.keep_bad_dir = optarg;
 			break;
-		case 'P':
+		case SMC_O_MAX_PAGES:
 			if (smc_opt_u64(PROG, "--max-pages", optarg, 1,
 					SMW_MAX_GUEST_PAGES, &num))
 				return SMC_EXIT_USAGE;
 			cfg.max_pages = num;
 			break;
-		case 'R':
+		case SMC_O_MAX_ROUNDS:
 			if (smc_opt_u64(PROG, "--max-rounds", optarg, 1, UINT32_MAX,
 					&num))
 				return SMC_EXIT_USAGE;
 			cfg.max_rounds = (u32)num;
 			break;
-		case 'F':
+		case SMC_O_MAX_BYTES_FACTOR:
 			if (smc_opt_u64(PROG, "--max-bytes-factor", optarg, 1, 1024,
 					&num))
 				return SMC_EXIT_USAGE;
 			cfg.max_bytes_factor = (u32)num;
 			break;
-		case 't':
+		case SMC_O_IO_TIMEOUT:
 			if (smr_parse_seconds(optarg, &cfg.io_timeout_ms)) {
 				fprintf(stderr, PROG ": --io-timeout wants seconds, 0.01..86400\n");
 				return 2;
 			}
 			break;
-		case 'S':
+		case SMC_O_MAX_SECONDS:
 			if (smr_parse_seconds(optarg, &cfg.max_time_ms)) {
 				fprintf(stderr, PROG ": --max-seconds wants seconds, 0.01..86400\n");
 				return 2;

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "options.h"
 #include "dump.h"
 #include "verify.h"
 #include "verify_xen.h"
@@ -91,20 +92,13 @@ struct options {
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
-	static const struct option longopts[] = {
-		{ "domain", required_argument, NULL, 'd' },
-		{ "dump", required_argument, NULL, 'D' },
-		{ "final-set", required_argument, NULL, 'f' },
-		{ "image", required_argument, NULL, 'i' },
-		{ "meta", required_argument, NULL, 'm' },
-		{ "json", required_argument, NULL, 'j' },
-		{ "resume", no_argument, NULL, 'r' },
-		{ "wait", required_argument, NULL, 'w' },
-		{ "list-missed", required_argument, NULL, 'l' },
-		{ "keep-missed", required_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+	static const int ids[] = {
+		SMC_O_DOMAIN, SMC_O_DUMP, SMC_O_FINAL_SET, SMC_O_IMAGE,
+		SMC_O_META, SMC_O_JSON, SMC_O_RESUME, SMC_O_WAIT,
+		SMC_O_LIST_MISSED, SMC_O_KEEP_MISSED, SMC_O_HELP, 0
 	};
+	struct smc_opts optset;
+	const struct option *longopts = smc_opts(&optset, ids);
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -112,13 +106,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 	o->list = SMV_DEFAULT_LIST;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'd':
+		case SMC_O_DOMAIN:
 			o->domain = optarg;
 			break;
-		case 'D':
+		case SMC_O_DUMP:
 			o->dump = optarg;
 			break;
-		case 'f':
+		case SMC_O_FINAL_SET:
 			/* As the guest prints it; a 0x prefix is tolerated. */
 			if (smv_parse_gfn(strncmp(optarg, "0x", 2) ? optarg : optarg + 2,
 					  &o->final_set)) {
@@ -128,32 +122,32 @@ static int parse_args(int argc, char **argv, struct options *o)
 			}
 			o->have_final_set = 1;
 			break;
-		case 'i':
+		case SMC_O_IMAGE:
 			o->image = optarg;
 			break;
-		case 'm':
+		case SMC_O_META:
 			o->meta = optarg;
 			break;
-		case 'j':
+		case SMC_O_JSON:
 			o->json = optarg;
 			break;
-		case 'r':
+		case SMC_O_RESUME:
 			o->resume = 1;
 			break;
-		case 'w':
+		case SMC_O_WAIT:
 			if (smv_parse_uint(optarg, 86400, &o->wait_s)) {
 				fprintf(stderr, PROG ": --wait: 0 to 86400 seconds\n");
 				return -1;
 			}
 			o->have_wait = 1;
 			break;
-		case 'l':
+		case SMC_O_LIST_MISSED:
 			if (smv_parse_uint(optarg, 1000000, &o->list)) {
 				fprintf(stderr, PROG ": --list-missed: 0 to 1000000\n");
 				return -1;
 			}
 			break;
-		case 'k':
+		case SMC_O_KEEP_MISSED:
 			o->keep_dir = optarg;
 			break;
 		default:

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "options.h"
 #include "wl.h"
 
 /* ------------------------------------------------------------ random */
@@ -354,10 +355,9 @@ const char *smwl_mode_name(enum smwl_mode m)
 
 enum smwl_mode smwl_mode_parse(const char *s)
 {
-	for (int i = 1; i < SMWL_MODE_COUNT; i++)
-		if (strcmp(s, mode_names[i]) == 0)
-			return (enum smwl_mode)i;
-	return SMWL_MODE_NONE;
+	int i = smc_name_index(s, mode_names, SMWL_MODE_COUNT);
+
+	return i > 0 ? (enum smwl_mode)i : SMWL_MODE_NONE;
 }
 
 uint64_t smwl_mode_default_mib(enum smwl_mode m)
@@ -438,24 +438,12 @@ bad:
 	return -1;
 }
 
-/* getopt_long's ids: -h is also a short option. */
-enum {
-	O_POS = 1,		/* the mode, in its place */
-	O_HELP = 'h',
-	O_MIB = 256, O_SECONDS, O_RATE, O_DIR, O_PORT, O_TARGET, O_SEED, O_QUIET,
-};
+/* The options (options.h), and the mode in its place (getopt's "-" mode). */
+enum { O_POS = 1 };
 
-static const struct option long_opts[] = {
-	{ "help", no_argument, NULL, O_HELP },
-	{ "mib", required_argument, NULL, O_MIB },
-	{ "seconds", required_argument, NULL, O_SECONDS },
-	{ "rate-mib-s", required_argument, NULL, O_RATE },
-	{ "dir", required_argument, NULL, O_DIR },
-	{ "port", required_argument, NULL, O_PORT },
-	{ "target", required_argument, NULL, O_TARGET },
-	{ "seed", required_argument, NULL, O_SEED },
-	{ "quiet", no_argument, NULL, O_QUIET },
-	{ NULL, 0, NULL, 0 }
+static const int opt_ids[] = {
+	SMC_O_HELP, SMC_O_MIB, SMC_O_SECONDS, SMC_O_RATE_MIB_S, SMC_O_DIR,
+	SMC_O_PORT, SMC_O_TARGET, SMC_O_SEED, SMC_O_QUIET, 0
 };
 
 static int take_mode(struct smwl_opts *o, const char *a, char *err, size_t errlen)
@@ -474,6 +462,8 @@ static int take_mode(struct smwl_opts *o, const char *a, char *err, size_t errle
 
 int smwl_parse_args(int argc, char **argv, struct smwl_opts *o, char *err, size_t errlen)
 {
+	struct smc_opts optset;
+	const struct option *long_opts = smc_opts(&optset, opt_ids);
 	int mib_set = 0, port_set = 0, c;
 	uint16_t keep;
 	uint64_t v;
@@ -489,41 +479,41 @@ int smwl_parse_args(int argc, char **argv, struct smwl_opts *o, char *err, size_
 		switch (c) {
 		case '?':
 			return -1;
-		case O_HELP:
+		case SMC_O_HELP:
 			return 1;
 		case O_POS:
 			if (take_mode(o, optarg, err, errlen))
 				return -1;
 			break;
-		case O_MIB:
+		case SMC_O_MIB:
 			if (smc_parse_u64("--mib", optarg, 1, 1u << 20, &o->mib,
 					  err, errlen))
 				return -1;
 			mib_set = 1;
 			break;
-		case O_SECONDS:
+		case SMC_O_SECONDS:
 			if (parse_nonneg("--seconds", optarg, &o->seconds, err, errlen))
 				return -1;
 			break;
-		case O_RATE:
+		case SMC_O_RATE_MIB_S:
 			if (parse_nonneg("--rate-mib-s", optarg, &o->rate_mib_s,
 					 err, errlen))
 				return -1;
 			break;
-		case O_DIR:
+		case SMC_O_DIR:
 			if (!*optarg) {
 				seterr(err, errlen, "--dir '': give a directory");
 				return -1;
 			}
 			o->dir = optarg;
 			break;
-		case O_PORT:
+		case SMC_O_PORT:
 			if (smc_parse_u64("--port", optarg, 1, 65535, &v, err, errlen))
 				return -1;
 			o->port = (uint16_t)v;
 			port_set = 1;
 			break;
-		case O_TARGET:
+		case SMC_O_TARGET:
 			keep = o->port;
 			if (parse_target(optarg, o, err, errlen))
 				return -1;
@@ -531,12 +521,12 @@ int smwl_parse_args(int argc, char **argv, struct smwl_opts *o, char *err, size_
 			if (!strchr(optarg, ':') && port_set)
 				o->port = keep;
 			break;
-		case O_SEED:
+		case SMC_O_SEED:
 			if (smc_parse_u64("--seed", optarg, 0, UINT64_MAX, &o->seed,
 					  err, errlen))
 				return -1;
 			break;
-		case O_QUIET:
+		case SMC_O_QUIET:
 			o->quiet = 1;
 			break;
 		}

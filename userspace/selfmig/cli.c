@@ -48,8 +48,9 @@ void smg_usage(FILE *f)
 		"      --raw TEXT      write TEXT as the request (tests of the guest)\n"
 		"      --fields \"K=V ..\" a well-formed request with these fields (tests)\n"
 		"      --no-prepare    leave the keys and their permissions as they are (tests)\n"
-		"  " PROG " status DOMAIN [--json]\n"
-		"      show the keys, messages decoded\n"
+		"  " PROG " status DOMAIN [--json FILE]\n"
+		"      show the keys, messages decoded; --json FILE writes them as a JSON\n"
+		"      object to FILE, or to standard output for -\n"
 		"  " PROG " migrate [OPTION...] DOMAIN DEST\n"
 		"      migrate with xl; in assisted mode the guest is told (notice, stop,\n"
 		"      then done in its new domain, or abort if xl fails)\n"
@@ -117,21 +118,9 @@ long long smg_mono_ms(void)
 
 /* ------------------------------------------------------------ arguments */
 
-/* getopt_long's ids of the options of prepare and status. */
-enum {
-	O_JSON = O_FIRST,
-};
-
-static const struct option opts_prepare[] = {
-	OPT_HELP,
-	OPT_END
-};
-
-static const struct option opts_status[] = {
-	OPT_HELP,
-	{ "json", no_argument, NULL, O_JSON },
-	OPT_END
-};
+/* The options of prepare and status. */
+static const int opts_prepare[] = { SMC_O_HELP, 0 };
+static const int opts_status[] = { SMC_O_HELP, SMC_O_JSON, 0 };
 
 static void add_pos(struct smg_scan *s, const char *val)
 {
@@ -149,7 +138,7 @@ int smg_scan_next(struct smg_scan *s, const char **val)
 	while ((c = smc_getopt(s->argc, s->argv, s->shortopts, s->opts, s->err,
 			       s->errlen)) == O_POS)
 		add_pos(s, optarg);
-	if (c == O_HELP) {
+	if (c == SMC_O_HELP) {
 		s->help = 1;
 		return SCAN_END;
 	}
@@ -256,8 +245,8 @@ static int parse_simple(struct smg_scan *s, struct smg_args *a,
 
 	while ((id = smg_scan_next(s, &val)) > 0) {
 		switch (id) {
-		case O_JSON:
-			a->json = 1;
+		case SMC_O_JSON:
+			a->json = val;
 			break;
 		}
 	}
@@ -310,13 +299,13 @@ int smg_parse_args(int argc, char *const argv[], struct smg_args *a,
 	}
 	if (!strcmp(cmd, "prepare")) {
 		a->cmd = SMG_CMD_PREPARE;
-		s.opts = opts_prepare;
+		s.opts = smc_opts(&s.optset, opts_prepare);
 		return help_or(&s, a, parse_simple(&s, a, "prepare DOMAIN"));
 	}
 	if (!strcmp(cmd, "status")) {
 		a->cmd = SMG_CMD_STATUS;
-		s.opts = opts_status;
-		return help_or(&s, a, parse_simple(&s, a, "status DOMAIN [--json]"));
+		s.opts = smc_opts(&s.optset, opts_status);
+		return help_or(&s, a, parse_simple(&s, a, "status DOMAIN [--json FILE]"));
 	}
 	if (!strcmp(cmd, "notify")) {
 		a->cmd = SMG_CMD_NOTIFY;

@@ -102,7 +102,7 @@ struct smg_migrate_opts {
 struct smg_args {
 	enum smg_cmd cmd;
 	const char *domain;		/* name or numeric domid */
-	int json;			/* status --json */
+	const char *json;		/* status --json FILE; "-": stdout */
 	struct smg_notify_opts notify;
 	struct smg_migrate_opts migrate;
 };

@@ -39,35 +39,11 @@ void smg_catch_signals(void)
 	sigaction(SIGHUP, &sa, NULL);
 }
 
-void __attribute__((format(printf, 1, 2))) smg_error(const char *fmt, ...)
+void smg_line(const char *prefix, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs(PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-void __attribute__((format(printf, 1, 2))) smg_warn(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs(PROG ": warning: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-/* A progress line, on a terminal only. */
-void __attribute__((format(printf, 1, 2))) smg_say(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!smg_show_progress)
-		return;
+	fputs(prefix, stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -185,6 +161,8 @@ int smg_cmd_status(const struct smg_args *a)
 	struct smg_xs *x;
 	unsigned int k;
 	char *v[SMG_NKEYS];
+	int rc = SMG_EXIT_OK;
+	FILE *f;
 
 	memset(&s, 0, sizeof(s));
 	x = smg_open_domain(a->domain, &s.domid, name, sizeof(name));
@@ -195,12 +173,21 @@ int smg_cmd_status(const struct smg_args *a)
 		v[k] = smg_xs_read(x, s.domid, (enum smg_key)k, &s.len[k]);
 		s.val[k] = v[k];
 	}
-	if (a->json)
-		smg_status_json(stdout, &s);
-	else
+	if (!a->json) {
 		smg_status_text(stdout, &s);
+	} else if (!strcmp(a->json, "-")) {
+		smg_status_json(stdout, &s);
+	} else {
+		f = fopen(a->json, "w");
+		if (f)
+			smg_status_json(f, &s);
+		if (!f || fclose(f)) {
+			smg_error("cannot write the status to %s: %s", a->json, strerror(errno));
+			rc = SMG_EXIT_ERROR;
+		}
+	}
 	for (k = 0; k < SMG_NKEYS; k++)
 		free(v[k]);
 	smg_xs_close(x);
-	return SMG_EXIT_OK;
+	return rc;
 }

@@ -29,12 +29,14 @@ extern int smg_show_progress;
 
 /* The first SIGINT/SIGTERM/SIGHUP asks to stop; a second one kills. */
 void smg_catch_signals(void);
+/* One line on stderr: prefix, then the message. */
+void __attribute__((format(printf, 2, 3))) smg_line(const char *prefix, const char *fmt, ...);
 /* "selfmig: ..." on stderr. */
-void __attribute__((format(printf, 1, 2))) smg_error(const char *fmt, ...);
+#define smg_error(...)	smg_line("selfmig: ", __VA_ARGS__)
 /* "selfmig: warning: ..." on stderr. */
-void __attribute__((format(printf, 1, 2))) smg_warn(const char *fmt, ...);
+#define smg_warn(...)	smg_line("selfmig: warning: ", __VA_ARGS__)
 /* A progress line, on a terminal only. */
-void __attribute__((format(printf, 1, 2))) smg_say(const char *fmt, ...);
+#define smg_say(...)	(smg_show_progress ? smg_line("", __VA_ARGS__) : (void)0)
 /* Sleep, cut short by smg_stop_flag. */
 void smg_sleep_ms(long long ms);
 

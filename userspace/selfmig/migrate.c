@@ -13,26 +13,11 @@
 #include "json.h"
 #include "scan.h"
 
-/* getopt_long's ids of migrate's options (and -v). */
-enum {
-	O_MODE = O_FIRST, O_MAXDOWN, O_MAXBW, O_DEADLINE, O_SETTLE,
-	O_JSONFILE, O_XLSSH, O_XLLOG, O_LISTEN, O_VERIFY,
-};
-
-static const struct option opts_migrate[] = {
-	OPT_HELP,
-	{ "mode", required_argument, NULL, O_MODE },
-	{ "max-downtime", required_argument, NULL, O_MAXDOWN },
-	{ "max-bandwidth", required_argument, NULL, O_MAXBW },
-	{ "deadline-s", required_argument, NULL, O_DEADLINE },
-	{ "settle-ms", required_argument, NULL, O_SETTLE },
-	{ "json", required_argument, NULL, O_JSONFILE },
-	{ "xl-ssh", required_argument, NULL, O_XLSSH },
-	{ "xl-log", required_argument, NULL, O_XLLOG },
-	{ "verbose", no_argument, NULL, O_VERBOSE },
-	{ "listen", required_argument, NULL, O_LISTEN },
-	{ "verify", no_argument, NULL, O_VERIFY },
-	OPT_END
+/* migrate's options (and -v). */
+static const int opts_migrate[] = {
+	SMC_O_HELP, SMC_O_MODE, SMC_O_MAX_DOWNTIME, SMC_O_MAX_BANDWIDTH,
+	SMC_O_DEADLINE_S, SMC_O_SETTLE_MS, SMC_O_JSON, SMC_O_XL_SSH,
+	SMC_O_XL_LOG, SMC_O_VERBOSE, SMC_O_LISTEN, SMC_O_VERIFY, 0
 };
 
 int smg_parse_migrate(struct smg_scan *s, struct smg_args *a)
@@ -43,58 +28,58 @@ int smg_parse_migrate(struct smg_scan *s, struct smg_args *a)
 	int id, ret;
 
 	s->shortopts = "-hv";
-	s->opts = opts_migrate;
+	s->opts = smc_opts(&s->optset, opts_migrate);
 	while ((id = smg_scan_next(s, &val)) > 0) {
 		switch (id) {
-		case O_MODE:
+		case SMC_O_MODE:
 			if (smg_parse_mode(s, "--mode", val, &o->mode))
 				return SMG_EXIT_USAGE;
 			break;
-		case O_MAXDOWN:
+		case SMC_O_MAX_DOWNTIME:
 			if (smg_num_value(s, "--max-downtime", val, 1, 60000,
 				      "milliseconds", &o->max_downtime_ms))
 				return SMG_EXIT_USAGE;
 			restricted = "--max-downtime";
 			break;
-		case O_MAXBW:
+		case SMC_O_MAX_BANDWIDTH:
 			if (smg_num_value(s, "--max-bandwidth", val, 1, 1000000,
 				      "Mbit/s", &o->max_bandwidth_mbit))
 				return SMG_EXIT_USAGE;
 			restricted = "--max-bandwidth";
 			break;
-		case O_DEADLINE:
+		case SMC_O_DEADLINE_S:
 			if (smg_num_value(s, "--deadline-s", val, 1, SMG_MAX_DEADLINE_S,
 				      "seconds from now", &o->deadline_s))
 				return SMG_EXIT_USAGE;
 			break;
-		case O_SETTLE:
+		case SMC_O_SETTLE_MS:
 			if (smg_num_value(s, "--settle-ms", val, 0, SMG_MAX_SETTLE_MS,
 				      "milliseconds", &o->settle_ms))
 				return SMG_EXIT_USAGE;
 			break;
-		case O_JSONFILE:
+		case SMC_O_JSON:
 			o->json = val;
 			break;
-		case O_XLSSH:
+		case SMC_O_XL_SSH:
 			if (!*val)
 				return smg_bad_value(s, "--xl-ssh", val,
 						 "give a command, e.g. ssh or env");
 			o->xl_ssh = val;
 			break;
-		case O_XLLOG:
+		case SMC_O_XL_LOG:
 			o->xl_log = val;
 			break;
-		case O_VERBOSE:
+		case SMC_O_VERBOSE:
 			o->verbose = 1;
 			break;
-		case O_LISTEN:
+		case SMC_O_LISTEN:
 			if (!smg_value_ok(val) || !strchr(val, ':'))
 				return smg_bad_value(s, "--listen", val,
 						 "ADDR:PORT on this host that the guest can reach");
 			o->listen = val;
 			restricted = "--listen";
 			break;
-		case O_VERIFY:
+		case SMC_O_VERIFY:
 			o->verify = 1;
 			restricted = "--verify";
 			break;

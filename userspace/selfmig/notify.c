@@ -10,25 +10,11 @@
 
 #include "scan.h"
 
-/* getopt_long's ids of notify's options. */
-enum {
-	O_PHASE = O_FIRST, O_DEST, O_MODE, O_DEADLINE, O_SEQ, O_TIMEOUT,
-	O_NOWAIT, O_RAW, O_FIELDS, O_NOPREP,
-};
-
-static const struct option opts_notify[] = {
-	OPT_HELP,
-	{ "phase", required_argument, NULL, O_PHASE },
-	{ "dest", required_argument, NULL, O_DEST },
-	{ "mode", required_argument, NULL, O_MODE },
-	{ "deadline-s", required_argument, NULL, O_DEADLINE },
-	{ "seq", required_argument, NULL, O_SEQ },
-	{ "timeout", required_argument, NULL, O_TIMEOUT },
-	{ "no-wait", no_argument, NULL, O_NOWAIT },
-	{ "raw", required_argument, NULL, O_RAW },
-	{ "fields", required_argument, NULL, O_FIELDS },
-	{ "no-prepare", no_argument, NULL, O_NOPREP },
-	OPT_END
+/* notify's options. */
+static const int opts_notify[] = {
+	SMC_O_HELP, SMC_O_PHASE, SMC_O_DEST, SMC_O_MODE, SMC_O_DEADLINE_S,
+	SMC_O_SEQ, SMC_O_TIMEOUT, SMC_O_NO_WAIT, SMC_O_RAW, SMC_O_FIELDS,
+	SMC_O_NO_PREPARE, 0
 };
 
 int smg_parse_notify(struct smg_scan *s, struct smg_args *a)
@@ -40,35 +26,35 @@ int smg_parse_notify(struct smg_scan *s, struct smg_args *a)
 	int id, ret, have_fields = 0;
 	uint64_t v;
 
-	s->opts = opts_notify;
+	s->opts = smc_opts(&s->optset, opts_notify);
 	while ((id = smg_scan_next(s, &val)) > 0) {
 		switch (id) {
-		case O_PHASE:
+		case SMC_O_PHASE:
 			if (smn_phase_parse(val, &o->phase))
 				return smg_bad_value(s, "--phase", val,
 						 "not one of notice, stop, done, abort");
 			o->have_phase = 1;
 			have_fields = 1;
 			break;
-		case O_DEST:
+		case SMC_O_DEST:
 			if (!smg_value_ok(val))
 				return smg_bad_value(s, "--dest", val,
 						 "1 to 127 printable characters without spaces");
 			o->dest = val;
 			have_fields = 1;
 			break;
-		case O_MODE:
+		case SMC_O_MODE:
 			if (smg_parse_mode(s, "--mode", val, &o->mode))
 				return SMG_EXIT_USAGE;
 			have_fields = 1;
 			break;
-		case O_DEADLINE:
+		case SMC_O_DEADLINE_S:
 			if (smg_num_value(s, "--deadline-s", val, 1, SMG_MAX_DEADLINE_S,
 				      "seconds from now", &o->deadline_s))
 				return SMG_EXIT_USAGE;
 			have_fields = 1;
 			break;
-		case O_SEQ:
+		case SMC_O_SEQ:
 			if (smg_num_value(s, "--seq", val, 0, UINT32_MAX,
 				      "a request number", &v))
 				return SMG_EXIT_USAGE;
@@ -76,22 +62,22 @@ int smg_parse_notify(struct smg_scan *s, struct smg_args *a)
 			o->have_seq = 1;
 			have_fields = 1;
 			break;
-		case O_TIMEOUT:
+		case SMC_O_TIMEOUT:
 			if (smg_num_value(s, "--timeout", val, 1, SMG_MAX_TIMEOUT_S,
 				      "seconds", &v))
 				return SMG_EXIT_USAGE;
 			o->timeout_s = (unsigned int)v;
 			break;
-		case O_NOWAIT:
+		case SMC_O_NO_WAIT:
 			o->no_wait = 1;
 			break;
-		case O_RAW:
+		case SMC_O_RAW:
 			o->raw = val;
 			break;
-		case O_FIELDS:
+		case SMC_O_FIELDS:
 			o->fields = val;
 			break;
-		case O_NOPREP:
+		case SMC_O_NO_PREPARE:
 			o->no_prepare = 1;
 			break;
 		}

@@ -11,20 +11,18 @@
 #include <stdint.h>
 
 #include "args.h"
+#include "options.h"
 #include "cli.h"
 
 #define PROG "selfmig"
 
-/* getopt_long's ids: -h and -v are also short options. */
+/*
+ * getopt_long's ids: the project's (options.h; -h and -v are short options
+ * too), and O_POS, a positional argument in its place ("-" mode).
+ */
 enum {
-	O_POS = 1,			/* a positional argument, in its place */
-	O_HELP = 'h',
-	O_VERBOSE = 'v',
-	O_FIRST = 256,			/* a subcommand's own options from here */
+	O_POS = 1,
 };
-
-#define OPT_HELP	{ "help", no_argument, NULL, O_HELP }
-#define OPT_END		{ NULL, 0, NULL, 0 }
 
 #define SCAN_END	0
 #define SCAN_ERR	(-1)
@@ -40,6 +38,7 @@ struct smg_scan {
 	char *const *argv;
 	const char *shortopts;
 	const struct option *opts;
+	struct smc_opts optset;		/* what opts points into */
 	const char *pos[MAX_POS];
 	int npos;			/* counts the ones beyond MAX_POS too */
 	int help;			/* -h or --help: scanning stopped there */

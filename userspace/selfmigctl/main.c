@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "options.h"
 #include "smctl.h"
 
 #define PROG "selfmigctl"
@@ -39,9 +40,7 @@ static void usage(FILE *f)
 
 static int usage_error(const char *msg)
 {
-	fprintf(stderr, PROG ": %s\n", msg);
-	usage(stderr);
-	return SMC_EXIT_USAGE;
+	return smc_usage_error(PROG, '?', msg, usage);
 }
 
 static int ctl_open(struct smctl *c)
@@ -90,21 +89,13 @@ static int parse_dest(const char *s, struct in_addr *addr, uint16_t *port)
 
 static int cmd_migrate(int argc, char **argv)
 {
-	enum { O_DEST = 1, O_ID, O_RATE, O_BW, O_DOWNTIME, O_ROUNDS, O_FACTOR,
-	       O_COMPRESS, O_FREEZE };
-	static const struct option opts[] = {
-		{ "dest", required_argument, NULL, O_DEST },
-		{ "id", required_argument, NULL, O_ID },
-		{ "start-rate", required_argument, NULL, O_RATE },
-		{ "max-bandwidth", required_argument, NULL, O_BW },
-		{ "downtime-ms", required_argument, NULL, O_DOWNTIME },
-		{ "max-rounds", required_argument, NULL, O_ROUNDS },
-		{ "max-bytes-factor", required_argument, NULL, O_FACTOR },
-		{ "compress", no_argument, NULL, O_COMPRESS },
-		{ "freeze", no_argument, NULL, O_FREEZE },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+	static const int ids[] = {
+		SMC_O_DEST, SMC_O_ID, SMC_O_START_RATE, SMC_O_MAX_BANDWIDTH,
+		SMC_O_DOWNTIME_MS, SMC_O_MAX_ROUNDS, SMC_O_MAX_BYTES_FACTOR,
+		SMC_O_COMPRESS, SMC_O_FREEZE, SMC_O_HELP, 0
 	};
+	struct smc_opts optset;
+	const struct option *opts = smc_opts(&optset, ids);
 	struct smctl_settings st = {
 		.start_rate_mbit = SMCTL_DEFAULT, .max_bandwidth_mbit = SMCTL_DEFAULT,
 		.downtime_ms = SMCTL_DEFAULT, .max_rounds = SMCTL_DEFAULT,
@@ -114,51 +105,47 @@ static int cmd_migrate(int argc, char **argv)
 	struct in_addr addr;
 	struct smctl c;
 	uint64_t v;
-	char err[160];
+	char err[160], flag[40];
 
 	optind = 0;
 	while ((o = smc_getopt(argc, argv, "h", opts, err, sizeof(err))) != -1) {
 		switch (o) {
-		case O_DEST:
+		case SMC_O_DEST:
 			if (parse_dest(optarg, &addr, &st.port))
 				return usage_error("--dest takes A.B.C.D:PORT, PORT 1-65535");
 			st.addr = addr.s_addr;
 			have_dest = 1;
 			break;
-		case O_ID:
+		case SMC_O_ID:
 			if (smc_parse_id(optarg, st.id))
 				return usage_error("--id takes 32 hex digits");
 			have_id = 1;
 			break;
-		case O_RATE:
-		case O_BW:
-			if (smc_parse_u64(o == O_RATE ? "--start-rate" : "--max-bandwidth",
-					  optarg, o == O_RATE, 1000000, &v, err, sizeof(err)))
+		case SMC_O_START_RATE:
+		case SMC_O_MAX_BANDWIDTH:
+		case SMC_O_DOWNTIME_MS:
+		case SMC_O_MAX_ROUNDS:
+		case SMC_O_MAX_BYTES_FACTOR:
+			snprintf(flag, sizeof(flag), "--%s", smc_opt_name(o));
+			/* Rates up to 1 Tbit/s; a bandwidth or byte factor of 0: no limit. */
+			if (smc_parse_u64(flag, optarg, o != SMC_O_MAX_BANDWIDTH &&
+					  o != SMC_O_MAX_BYTES_FACTOR,
+					  o == SMC_O_START_RATE || o == SMC_O_MAX_BANDWIDTH ?
+					  1000000 : UINT32_MAX, &v, err, sizeof(err)))
 				return usage_error(err);
-			*(o == O_RATE ? &st.start_rate_mbit : &st.max_bandwidth_mbit) = (int64_t)v;
+			*(o == SMC_O_START_RATE ? &st.start_rate_mbit :
+			  o == SMC_O_MAX_BANDWIDTH ? &st.max_bandwidth_mbit :
+			  o == SMC_O_DOWNTIME_MS ? &st.downtime_ms :
+			  o == SMC_O_MAX_ROUNDS ? &st.max_rounds : &st.max_bytes_factor) = (int64_t)v;
 			break;
-		case O_DOWNTIME:
-		case O_ROUNDS:
-		case O_FACTOR:
-			if (smc_parse_u64(o == O_DOWNTIME ? "--downtime-ms" :
-					  o == O_ROUNDS ? "--max-rounds" : "--max-bytes-factor",
-					  optarg, o == O_FACTOR ? 0 : 1, UINT32_MAX, &v,
-					  err, sizeof(err)))
-				return usage_error(err);
-			*(o == O_DOWNTIME ? &st.downtime_ms :
-			  o == O_ROUNDS ? &st.max_rounds : &st.max_bytes_factor) = (int64_t)v;
-			break;
-		case O_COMPRESS:
+		case SMC_O_COMPRESS:
 			st.compress = 1;
 			break;
-		case O_FREEZE:
+		case SMC_O_FREEZE:
 			st.freeze = 1;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
 		default:
-			return usage_error(err);
+			return smc_usage_error(PROG, o, err, usage);
 		}
 	}
 	if (optind != argc)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "options.h"
 #include "conf.h"
 #include "sys.h"
 
@@ -106,6 +107,17 @@ static char *trim(char *s)
 	return s;
 }
 
+static int parse_uint(const char *s, unsigned long min, unsigned long max,
+		      unsigned int *out)
+{
+	unsigned long x;
+
+	if (parse_ulong(s, min, max, &x))
+		return -1;
+	*out = (unsigned int)x;
+	return 0;
+}
+
 static int set_key(struct smd_conf *c, const char *k, const char *v,
 		   unsigned int *seen, const char **why)
 {
@@ -115,6 +127,7 @@ static int set_key(struct smd_conf *c, const char *k, const char *v,
 	};
 	unsigned long x;
 	unsigned int i;
+	int w;
 
 	for (i = 0; i < sizeof(once) / sizeof(once[0]); i++) {
 		if (strcmp(k, once[i]))
@@ -142,55 +155,42 @@ static int set_key(struct smd_conf *c, const char *k, const char *v,
 		return -1;
 	}
 	if (!strcmp(k, "quiesce_phase")) {
-		if (!strcmp(v, "notice"))
-			c->quiesce_when = SMD_AT_NOTICE;
-		else if (!strcmp(v, "stop"))
-			c->quiesce_when = SMD_AT_STOP;
-		else if (!strcmp(v, "never"))
-			c->quiesce_when = SMD_NEVER;
-		else if (!strncmp(v, "round:", 6) &&
-			 !parse_ulong(v + 6, 0, 1000, &x)) {
-			c->quiesce_when = SMD_AT_ROUND;
-			c->quiesce_round = (unsigned int)x;
-		} else {
-			return -1;
+		static const char *const names[] = { "notice", "stop", "never" };
+		static const enum smd_when when[] = { SMD_AT_NOTICE, SMD_AT_STOP, SMD_NEVER };
+
+		if ((w = SMC_NAME_INDEX(v, names)) >= 0) {
+			c->quiesce_when = when[w];
+			return 0;
 		}
+		if (strncmp(v, "round:", 6) || parse_ulong(v + 6, 0, 1000, &x))
+			return -1;
+		c->quiesce_when = SMD_AT_ROUND;
+		c->quiesce_round = (unsigned int)x;
 		return 0;
 	}
 	if (!strcmp(k, "dirty_threshold"))
 		return parse_ulong(v, 1, 1UL << 30, &c->dirty_threshold);
 	if (!strcmp(k, "dirtier_action")) {
-		if (!strcmp(v, "idle"))
-			c->dirtier_action = SMD_ACT_IDLE;
-		else if (!strcmp(v, "nice"))
-			c->dirtier_action = SMD_ACT_NICE;
-		else if (!strcmp(v, "none"))
-			c->dirtier_action = SMD_ACT_NONE;
-		else
+		static const char *const names[] = { "idle", "nice", "none" };
+		static const enum smd_action act[] = { SMD_ACT_IDLE, SMD_ACT_NICE, SMD_ACT_NONE };
+
+		if ((w = SMC_NAME_INDEX(v, names)) < 0)
 			return -1;
+		c->dirtier_action = act[w];
 		return 0;
 	}
 	if (!strcmp(k, "stun")) {
-		if (!strcmp(v, "yes"))
-			c->stun = 1;
-		else if (!strcmp(v, "no"))
-			c->stun = 0;
-		else
+		static const char *const names[] = { "no", "yes" };
+
+		if ((w = SMC_NAME_INDEX(v, names)) < 0)
 			return -1;
+		c->stun = w;
 		return 0;
 	}
-	if (!strcmp(k, "sample_ms")) {
-		if (parse_ulong(v, 100, 60000, &x))
-			return -1;
-		c->sample_ms = (unsigned int)x;
-		return 0;
-	}
-	if (!strcmp(k, "hold_max_s")) {
-		if (parse_ulong(v, 1, 86400, &x))
-			return -1;
-		c->hold_max_s = (unsigned int)x;
-		return 0;
-	}
+	if (!strcmp(k, "sample_ms"))
+		return parse_uint(v, 100, 60000, &c->sample_ms);
+	if (!strcmp(k, "hold_max_s"))
+		return parse_uint(v, 1, 86400, &c->hold_max_s);
 	if (!strcmp(k, "cgroup_root")) {
 		if (*v != '/' || strlen(v) >= SMD_PATH_LEN)
 			return -1;
@@ -335,12 +335,11 @@ int smd_conf_load(struct smd_conf *c, const char *path, int must_exist)
 int smd_parse_args(int argc, char *const argv[], struct smd_args *a,
 		   char *err, size_t errlen)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "check-config", no_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+	static const int ids[] = {
+		SMC_O_CONFIG, SMC_O_CHECK_CONFIG, SMC_O_HELP, 0
 	};
+	struct smc_opts optset;
+	const struct option *opts = smc_opts(&optset, ids);
 	int c;
 
 	memset(a, 0, sizeof(*a));
@@ -350,14 +349,14 @@ int smd_parse_args(int argc, char *const argv[], struct smd_args *a,
 	optind = 0;			/* a fresh scan, for every call */
 	while ((c = smc_getopt(argc, argv, "h", opts, err, errlen)) != -1) {
 		switch (c) {
-		case 'c':
+		case SMC_O_CONFIG:
 			a->conf = optarg;
 			a->explicit = 1;
 			break;
-		case 'k':
+		case SMC_O_CHECK_CONFIG:
 			a->check = 1;
 			break;
-		case 'h':
+		case SMC_O_HELP:
 			return 1;
 		default:
 			return -1;

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 
 #include "args.h"
+#include "options.h"
 #include "classify.h"
 
 static void usage(FILE *f)
@@ -36,12 +37,9 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "reason", required_argument, NULL, 'r' },
-		{ "dir", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	static const int ids[] = { SMC_O_REASON, SMC_O_DIR, SMC_O_HELP, 0 };
+	struct smc_opts optset;
+	const struct option *lo = smc_opts(&optset, ids);
 	const char *reason = NULL, *dir = NULL;
 	struct scl_result res;
 	char err[512];
@@ -49,10 +47,10 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
-		case 'r':
+		case SMC_O_REASON:
 			reason = optarg;
 			break;
-		case 'd':
+		case SMC_O_DIR:
 			dir = optarg;
 			break;
 		default:

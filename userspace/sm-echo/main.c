@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "options.h"
 
 #define DEFAULT_PORT	7777
 #define MAX_CONNS	64
@@ -50,48 +51,48 @@ static int parse_port(const char *s)
 	return smc_parse_u64(NULL, s, 1, 65535, &v, NULL, 0) ? -1 : (int)v;
 }
 
-static int open_udp(int port)
+/* A socket of type (SOCK_DGRAM or SOCK_STREAM) bound to port on every
+ * address, or -1 said on stderr. */
+static int open_bound(int type, int port)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
-	int fd, one = 1, sz = 1 << 20;
+	const char *what = type == SOCK_DGRAM ? "udp" : "tcp";
+	int fd, one = 1;
 
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		perror("sm-echo: udp socket");
+		fprintf(stderr, "sm-echo: %s socket: %s\n", what, strerror(errno));
 		return -1;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
-	/* Learn each datagram's destination so the answer comes from it. */
-	setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
 	sa.sin_port = htons((uint16_t)port);
 	sa.sin_addr.s_addr = htonl(INADDR_ANY);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr, "sm-echo: bind udp port %d: %s\n", port, strerror(errno));
+		fprintf(stderr, "sm-echo: bind %s port %d: %s\n", what, port, strerror(errno));
 		close(fd);
 		return -1;
 	}
 	return fd;
 }
 
+static int open_udp(int port)
+{
+	int fd = open_bound(SOCK_DGRAM, port), one = 1, sz = 1 << 20;
+
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	/* Learn each datagram's destination so the answer comes from it. */
+	setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+	return fd;
+}
+
 static int open_tcp(int port)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	int fd, one = 1;
+	int fd = open_bound(SOCK_STREAM, port);
 
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		perror("sm-echo: tcp socket");
+	if (fd < 0)
 		return -1;
-	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	sa.sin_port = htons((uint16_t)port);
-	sa.sin_addr.s_addr = htonl(INADDR_ANY);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr, "sm-echo: bind tcp port %d: %s\n", port, strerror(errno));
-		close(fd);
-		return -1;
-	}
 	if (listen(fd, 16) < 0) {
 		perror("sm-echo: listen");
 		close(fd);
@@ -255,18 +256,16 @@ static void serve_conn(struct conn *c, short revents)
 
 int main(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "port", required_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	static const int ids[] = { SMC_O_PORT, SMC_O_HELP, 0 };
+	struct smc_opts optset;
+	const struct option *lo = smc_opts(&optset, ids);
 	struct pollfd pfd[2 + MAX_CONNS];
 	int map[2 + MAX_CONNS];
 	int port = DEFAULT_PORT, ufd, lfd, c, i;
 
 	while ((c = getopt_long(argc, argv, "p:h", lo, NULL)) != -1) {
 		switch (c) {
-		case 'p':
+		case SMC_O_PORT:
 			port = parse_port(optarg);
 			if (port < 0) {
 				fprintf(stderr, "sm-echo: bad port '%s'\n", optarg);

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "options.h"
 
 static int ethtool(int fd, const char *ifname, struct ethtool_value *v)
 {
@@ -41,18 +42,16 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "tx-csum", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	static const int ids[] = { SMC_O_TX_CSUM, SMC_O_HELP, 0 };
+	struct smc_opts optset;
+	const struct option *opts = smc_opts(&optset, ids);
 	struct ethtool_value v;
 	int c, fd, set = -1;
 	const char *ifname;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 't':
+		case SMC_O_TX_CSUM:
 			if (!strcmp(optarg, "on")) {
 				set = 1;
 			} else if (!strcmp(optarg, "off")) {

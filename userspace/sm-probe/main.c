@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "options.h"
 #include "probe.h"
 
 #define DEFAULT_PORT		7777
@@ -135,17 +136,13 @@ static int parse_target(const char *s, struct sockaddr_in *sa, char *label,
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	static const struct option lo[] = {
-		{ "target", required_argument, NULL, 't' },
-		{ "interval-us", required_argument, NULL, 'i' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "until-file", required_argument, NULL, 'u' },
-		{ "wait-ready", required_argument, NULL, 'w' },
-		{ "json", required_argument, NULL, 'j' },
-		{ "tcp", no_argument, NULL, 'T' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	static const int ids[] = {
+		SMC_O_TARGET, SMC_O_INTERVAL_US, SMC_O_DURATION,
+		SMC_O_UNTIL_FILE, SMC_O_WAIT_READY, SMC_O_JSON, SMC_O_TCP,
+		SMC_O_HELP, 0
 	};
+	struct smc_opts optset;
+	const struct option *lo = smc_opts(&optset, ids);
 	int have_target = 0, have_duration = 0, c;
 	uint64_t us;
 
@@ -153,7 +150,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	o->interval_ns = 1000 * 1000ull;
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
-		case 't':
+		case SMC_O_TARGET:
 			if (parse_target(optarg, &o->dst, o->target,
 					 sizeof(o->target))) {
 				fprintf(stderr, "sm-probe: bad --target '%s' (want IPv4[:PORT])\n",
@@ -162,13 +159,13 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			}
 			have_target = 1;
 			break;
-		case 'i':
+		case SMC_O_INTERVAL_US:
 			if (smc_opt_u64("sm-probe", "--interval-us", optarg, 50,
 					10000000, &us))
 				return -1;
 			o->interval_ns = us * 1000;
 			break;
-		case 'd':
+		case SMC_O_DURATION:
 			if (parse_seconds(optarg, &o->duration_ns) ||
 			    o->duration_ns == 0) {
 				fprintf(stderr, "sm-probe: bad --duration '%s'\n", optarg);
@@ -176,20 +173,20 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			}
 			have_duration = 1;
 			break;
-		case 'u':
+		case SMC_O_UNTIL_FILE:
 			o->until_file = optarg;
 			break;
-		case 'w':
+		case SMC_O_WAIT_READY:
 			if (parse_seconds(optarg, &o->wait_ns)) {
 				fprintf(stderr, "sm-probe: bad --wait-ready '%s'\n", optarg);
 				return -1;
 			}
 			o->wait_ready = 1;
 			break;
-		case 'j':
+		case SMC_O_JSON:
 			o->json = optarg;
 			break;
-		case 'T':
+		case SMC_O_TCP:
 			o->tcp = 1;
 			break;
 		default:

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "options.h"
 #include "procstat.h"
 
 #define SMD_PATH_LEN 256
@@ -67,21 +68,16 @@ static void usage(FILE *f)
 
 static int usage_error(const char *msg)
 {
-	fprintf(stderr, "sm-sched: %s\n", msg);
-	usage(stderr);
-	return SMC_EXIT_USAGE;
+	return smc_usage_error("sm-sched", '?', msg, usage);
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "policy", required_argument, NULL, 'p' },
-		{ "nice", required_argument, NULL, 'n' },
-		{ "show", no_argument, NULL, 's' },
-		{ "uid", required_argument, NULL, 'u' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+	static const int ids[] = {
+		SMC_O_POLICY, SMC_O_NICE, SMC_O_SHOW, SMC_O_UID, SMC_O_HELP, 0
 	};
+	struct smc_opts optset;
+	const struct option *opts = smc_opts(&optset, ids);
 	int policy = -1, nice_set = 0, showing = 0, c, i, rc = 0;
 	struct sched_param sp = { 0 };
 	int64_t nice_val = 0;
@@ -91,7 +87,7 @@ int main(int argc, char **argv)
 	/* "+": the options end at COMMAND, whose own options are its own. */
 	while ((c = smc_getopt(argc, argv, "+h", opts, err, sizeof(err))) != -1) {
 		switch (c) {
-		case 'p':
+		case SMC_O_POLICY:
 			if (!strcmp(optarg, "other"))
 				policy = SCHED_OTHER;
 			else if (!strcmp(optarg, "batch"))
@@ -105,24 +101,21 @@ int main(int argc, char **argv)
 				return usage_error(err);
 			}
 			break;
-		case 'n':
+		case SMC_O_NICE:
 			if (smc_parse_i64("--nice", optarg, -20, 19, &nice_val, err,
 					  sizeof(err)))
 				return usage_error(err);
 			nice_set = 1;
 			break;
-		case 's':
+		case SMC_O_SHOW:
 			showing = 1;
 			break;
-		case 'u':
+		case SMC_O_UID:
 			if (smc_parse_u64("--uid", optarg, 1, 65534, &uid, err, sizeof(err)))
 				return usage_error(err);
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
 		default:
-			return usage_error(err);
+			return smc_usage_error("sm-sched", c, err, usage);
 		}
 	}
 	if (showing) {

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "options.h"
 #include "xenstream.h"
 
 #define PROG "sm-web"
@@ -262,18 +263,13 @@ static int get(const char *target, const char *until, const char *json,
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "port", required_argument, NULL, 'p' },
-		{ "bytes", required_argument, NULL, 'b' },
-		{ "seed", required_argument, NULL, 's' },
-		{ "target", required_argument, NULL, 't' },
-		{ "until-file", required_argument, NULL, 'u' },
-		{ "timeout-ms", required_argument, NULL, 'T' },
-		{ "json", required_argument, NULL, 'j' },
-		{ "interval-ms", required_argument, NULL, 'i' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	static const int ids[] = {
+		SMC_O_PORT, SMC_O_BYTES, SMC_O_SEED, SMC_O_TARGET,
+		SMC_O_UNTIL_FILE, SMC_O_TIMEOUT_MS, SMC_O_JSON,
+		SMC_O_INTERVAL_MS, SMC_O_HELP, 0
 	};
+	struct smc_opts optset;
+	const struct option *opts = smc_opts(&optset, ids);
 	const char *target = NULL, *until = NULL, *json = NULL;
 	uint64_t port = 0, bytes = 65536, seed = 1, timeout_ms = 2000, interval_ms = 0;
 	uint8_t *body;
@@ -288,14 +284,14 @@ int main(int argc, char **argv)
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'p': r = smc_opt_u64(PROG, "--port", optarg, 1, 65535, &port); break;
-		case 'b': r = smc_opt_u64(PROG, "--bytes", optarg, 1, 64u << 20, &bytes); break;
-		case 's': r = smc_opt_u64(PROG, "--seed", optarg, 0, UINT32_MAX, &seed); break;
-		case 't': target = optarg; break;
-		case 'u': until = optarg; break;
-		case 'T': r = smc_opt_u64(PROG, "--timeout-ms", optarg, 1, 600000, &timeout_ms); break;
-		case 'j': json = optarg; break;
-		case 'i': r = smc_opt_u64(PROG, "--interval-ms", optarg, 0, 60000, &interval_ms); break;
+		case SMC_O_PORT: r = smc_opt_u64(PROG, "--port", optarg, 1, 65535, &port); break;
+		case SMC_O_BYTES: r = smc_opt_u64(PROG, "--bytes", optarg, 1, 64u << 20, &bytes); break;
+		case SMC_O_SEED: r = smc_opt_u64(PROG, "--seed", optarg, 0, UINT32_MAX, &seed); break;
+		case SMC_O_TARGET: target = optarg; break;
+		case SMC_O_UNTIL_FILE: until = optarg; break;
+		case SMC_O_TIMEOUT_MS: r = smc_opt_u64(PROG, "--timeout-ms", optarg, 1, 600000, &timeout_ms); break;
+		case SMC_O_JSON: json = optarg; break;
+		case SMC_O_INTERVAL_MS: r = smc_opt_u64(PROG, "--interval-ms", optarg, 0, 60000, &interval_ms); break;
 		default: return smc_usage_exit(c, usage);
 		}
 		if (r)

@@ -188,6 +188,52 @@ static void test_table(void)
 	CHECK_EQ(i, 4);
 }
 
+static struct smc_optvals vals;
+
+/* smc_optvals over a NULL-terminated command line. */
+static int run_vals(const char *first, ...)
+{
+	char *argv[16];
+	va_list ap;
+	int argc;
+
+	va_start(ap, first);
+	argc = test_argv(argv, 16, "prog", first, ap);
+	va_end(ap);
+	err[0] = 0;
+	return smc_optvals(argc, argv, "h", ids, &vals, err, sizeof(err));
+}
+
+static void test_optvals(void)
+{
+	uint64_t n = 5;
+
+	tap_test("smc_optvals: each option's last value by id, flags as \"\"");
+	CHECK_EQ(run_vals("--dest", "a", "pos", "--no-wait", "--dest=b", NULL), 0);
+	CHECK(vals.val[SMC_O_DEST] && !strcmp(vals.val[SMC_O_DEST], "b"));
+	CHECK(vals.val[SMC_O_NO_WAIT] && !strcmp(vals.val[SMC_O_NO_WAIT], ""));
+	CHECK(vals.val[SMC_O_DEADLINE_S] == NULL && vals.val[SMC_O_HELP] == NULL);
+	CHECK_EQ(optind, 5);			/* "pos", moved after the options */
+	CHECK_EQ(run_vals("-h", NULL), 0);
+	CHECK(vals.val[SMC_O_HELP] != NULL);
+	CHECK_EQ(run_vals("--dest", "a", "--frob", NULL), -1);
+	CHECK_ERR("unknown option '--frob'");
+	CHECK_EQ(run_vals("--dest", NULL), -1);
+	CHECK_ERR("--dest needs a value");
+
+	tap_test("smc_optval_u64: a given value in range, or the default kept");
+	CHECK_EQ(run_vals("--deadline-s", "7", "--dest", "a", NULL), 0);
+	CHECK_EQ(smc_optval_u64("prog", &vals, SMC_O_DEADLINE_S, 1, 10, &n), 0);
+	CHECK_EQ(n, 7);
+	CHECK_EQ(smc_optval_u64("prog", &vals, SMC_O_DEST, 1, 10, &n), -1);
+	CHECK_EQ(run_vals(NULL), 0);
+	CHECK_EQ(smc_optval_u64("prog", &vals, SMC_O_DEADLINE_S, 1, 10, &n), 0);
+	CHECK_EQ(n, 7);
+	CHECK_EQ(run_vals("--deadline-s", "11", NULL), 0);
+	CHECK_EQ(smc_optval_u64("prog", &vals, SMC_O_DEADLINE_S, 1, 10, &n), -1);
+	CHECK_EQ(n, 7);
+}
+
 int main(void)
 {
 	lo = smc_opts(&set, ids);
@@ -195,5 +241,6 @@ int main(void)
 	test_u64();
 	test_i64();
 	test_getopt();
+	test_optvals();
 	return tap_done();
 }

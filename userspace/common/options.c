@@ -5,7 +5,9 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "args.h"
 #include "options.h"
 
 static const struct option all[] = {
@@ -118,6 +120,34 @@ const struct option *smc_opts(struct smc_opts *o, const int *ids)
 	}
 	o->lo[n] = (struct option){ NULL, 0, NULL, 0 };
 	return o->lo;
+}
+
+int smc_optvals(int argc, char *const argv[], const char *shortopts,
+		const int *ids, struct smc_optvals *v, char *err, size_t errlen)
+{
+	struct smc_opts set;
+	const struct option *lo = smc_opts(&set, ids);
+	int c;
+
+	memset(v, 0, sizeof(*v));
+	optind = 0;
+	while ((c = smc_getopt(argc, argv, shortopts, lo, err, errlen)) != -1) {
+		if (c == '?' || c <= 0 || c >= SMC_O_END)
+			return -1;
+		v->val[c] = optarg ? optarg : "";
+	}
+	return 0;
+}
+
+int smc_optval_u64(const char *prog, const struct smc_optvals *v, int id,
+		   uint64_t min, uint64_t max, uint64_t *out)
+{
+	char flag[48];
+
+	if (id <= 0 || id >= SMC_O_END || !v->val[id])
+		return 0;
+	snprintf(flag, sizeof(flag), "--%s", smc_opt_name(id));
+	return smc_opt_u64(prog, flag, v->val[id], min, max, out);
 }
 
 const char *smc_opt_name(int id)

@@ -9,6 +9,7 @@
 #define SELFMIG_COMMON_OPTIONS_H
 
 #include <getopt.h>
+#include <stdint.h>
 
 /*
  * The ids getopt_long returns.  The four with a short form too (-h, -o, -p,
@@ -56,5 +57,31 @@ const struct option *smc_opts(struct smc_opts *o, const int *ids);
 
 /* The name of option id ("json"), or "?" for an id the table does not know. */
 const char *smc_opt_name(int id);
+
+/*
+ * A command line's options by id, for a program whose arguments follow its
+ * options: val[id] is the value last given for option id ("" for one that
+ * takes none), or NULL if it was not given.
+ */
+struct smc_optvals {
+	const char *val[SMC_O_END];
+};
+
+/*
+ * All of argv's options, of the ids (ended by 0), with shortopts as for
+ * smc_getopt(), into v: 0 with optind at the first argument that is not an
+ * option, or -1 with the message in err.  The program checks each value
+ * after, so the order of the options does not matter.
+ */
+int smc_optvals(int argc, char *const argv[], const char *shortopts,
+		const int *ids, struct smc_optvals *v, char *err, size_t errlen);
+
+/*
+ * Option id's value, if it was given, as a whole number in [min, max] into
+ * *out (which keeps its default otherwise): 0, or -1 after "PROG: --NAME
+ * 'VALUE': ..." on standard error.
+ */
+int smc_optval_u64(const char *prog, const struct smc_optvals *v, int id,
+		   uint64_t min, uint64_t max, uint64_t *out);
 
 #endif /* SELFMIG_COMMON_OPTIONS_H */

@@ -105,35 +105,26 @@ int main(int argc, char **argv)
 	static const int ids[] = {
 		SMC_O_FILE, SMC_O_INTERVAL_MS, SMC_O_HELP, 0
 	};
-	struct smc_opts optset;
-	const struct option *lo = smc_opts(&optset, ids);
 	const char *path = "/run/selfmig-counter";
 	uint64_t interval_ms = 10;
-	char tmp[PATH_MAX], line[96];
+	char tmp[PATH_MAX], line[96], err[160];
+	struct smc_optvals v;
 	struct sigaction sa;
 	struct timespec next;
 	uint64_t counter = 0, interval_ns;
 	size_t len = 0;
-	int c, failing = 0;
+	int failing = 0;
 
-	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-		switch (c) {
-		case SMC_O_FILE:
-			path = optarg;
-			break;
-		case SMC_O_INTERVAL_MS:
-			if (smc_opt_u64("selfmig-counter", "--interval-ms", optarg,
-					1, 3600000, &interval_ms))
-				return SMC_EXIT_USAGE;
-			break;
-		default:
-			return smc_usage_exit(c, usage);
-		}
-	}
-	if (optind < argc || !*path) {
-		usage(stderr);
-		return 2;
-	}
+	if (smc_optvals(argc, argv, "h", ids, &v, err, sizeof(err)))
+		return smc_usage_error("selfmig-counter", '?', err, usage);
+	if (v.val[SMC_O_HELP])
+		return smc_usage_exit('h', usage);
+	if (v.val[SMC_O_FILE])
+		path = v.val[SMC_O_FILE];
+	if (smc_optval_u64("selfmig-counter", &v, SMC_O_INTERVAL_MS, 1, 3600000, &interval_ms))
+		return SMC_EXIT_USAGE;
+	if (optind < argc || !*path)
+		return smc_usage_error("selfmig-counter", '?', "takes options only, and a --file that is not empty", usage);
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >=
 	    (int)sizeof(tmp)) {
 		fprintf(stderr, "selfmig-counter: path too long\n");

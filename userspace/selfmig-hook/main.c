@@ -115,22 +115,19 @@ static void progress(uint64_t done, uint64_t total, uint64_t pages)
 static int cmd_check(int argc, char **argv)
 {
 	static const int ids[] = { SMC_O_LIBXL, SMC_O_HELP, 0 };
-	struct smc_opts optset;
-	const struct option *check_opts = smc_opts(&optset, ids);
+	struct smc_optvals ov;
 	struct sxs_walk_stats st;
-	bool libxl_only = false;
+	bool libxl_only;
 	const char *path = NULL;
 	char err[256];
 	struct stat sb;
 	uint8_t *map;
-	int c, fd, rc;
+	int fd, rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", check_opts, NULL)) != -1) {
-		if (c != 'l')
-			return smc_usage_exit(c, hk_usage);
-		libxl_only = true;
-	}
+	rc = hk_take_opts(argc, argv, "h", ids, &ov, NULL);
+	if (rc >= 0)
+		return rc;
+	libxl_only = ov.val[SMC_O_LIBXL] != NULL;
 	if (optind != argc - 1)
 		return smc_usage_exit('?', hk_usage);
 	path = argv[optind];
@@ -203,19 +200,18 @@ static int suspend_guest(struct hk_xen *x, uint32_t domid, const char *name,
 static int cmd_resume(int argc, char **argv)
 {
 	static const int ids[] = { SMC_O_HELP, 0 };
-	struct smc_opts optset;
-	const struct option *help_only = smc_opts(&optset, ids);
+	struct smc_optvals ov;
 	struct hk_xen_dom d;
 	struct hk_dom_ops o;
 	struct hk_xen *x;
 	uint32_t domid;
 	char err[512];
-	int c, st, rc = 1;
+	int st, rc;
 
-	optind = 1;
-	c = getopt_long(argc, argv, "h", help_only, NULL);
-	if (c != -1)
-		return smc_usage_exit(c, hk_usage);
+	rc = hk_take_opts(argc, argv, "h", ids, &ov, NULL);
+	if (rc >= 0)
+		return rc;
+	rc = 1;
 	if (optind != argc - 1)
 		return smc_usage_exit('?', hk_usage);
 	x = hk_xen_open(err, sizeof(err));
@@ -248,11 +244,10 @@ static int cmd_save(int argc, char **argv)
 		SMC_O_OUTPUT, SMC_O_SUSPEND, SMC_O_WAIT_S, SMC_O_AFTER,
 		SMC_O_JSON, SMC_O_HELP, 0
 	};
-	struct smc_opts optset;
-	const struct option *opts = smc_opts(&optset, ids);
-	const char *out = NULL, *dom;
+	struct smc_optvals ov;
+	const char *out, *dom;
 	char *name = NULL;
-	bool do_suspend = false, we_suspended = false;
+	bool do_suspend, we_suspended = false;
 	struct hk_opts o = { .wait_s = 60 };
 	enum after after = AFTER_LEAVE;
 	struct hk_save_stats st;
@@ -264,36 +259,25 @@ static int cmd_save(int argc, char **argv)
 	char err[4400], tmp[4096];
 	uint32_t domid;
 	double t0, t_susp = 0, t_done;
-	int c, fd, r, rc = 1;
+	int fd, r, rc = 1;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-		switch (c) {
-		case SMC_O_OUTPUT:
-			out = optarg;
-			break;
-		case SMC_O_SUSPEND:
-			do_suspend = true;
-			break;
-		case SMC_O_AFTER:
-			if (!strcmp(optarg, "leave"))
-				after = AFTER_LEAVE;
-			else if (!strcmp(optarg, "resume"))
-				after = AFTER_RESUME;
-			else if (!strcmp(optarg, "destroy"))
-				after = AFTER_DESTROY;
-			else {
-				fprintf(stderr, "selfmig-hook: --after takes leave, resume or destroy\n");
-				return 2;
-			}
-			break;
-		default:
-			r = hk_shared_opt(c, optarg, &o);
-			if (r < 0)
-				return SMC_EXIT_USAGE;
-			if (r > 0)
-				return smc_usage_exit(c, hk_usage);
+	r = hk_take_opts(argc, argv, "o:h", ids, &ov, &o);
+	if (r >= 0)
+		return r;
+	out = ov.val[SMC_O_OUTPUT];
+	do_suspend = ov.val[SMC_O_SUSPEND] != NULL;
+	if (ov.val[SMC_O_AFTER]) {
+		static const char *const afters[] = {
+			[AFTER_LEAVE] = "leave", [AFTER_RESUME] = "resume",
+			[AFTER_DESTROY] = "destroy",
+		};
+		int a = SMC_NAME_INDEX(ov.val[SMC_O_AFTER], afters);
+
+		if (a < 0) {
+			fprintf(stderr, "selfmig-hook: --after takes leave, resume or destroy\n");
+			return 2;
 		}
+		after = (enum after)a;
 	}
 	if (optind != argc - 1 || !out) {
 		hk_usage(stderr);
@@ -446,8 +430,7 @@ static int cmd_migrate(int argc, char **argv)
 		SMC_O_RUNE, SMC_O_RECEIVER_LOG, SMC_O_WAIT_S, SMC_O_JSON,
 		SMC_O_IO_TIMEOUT, SMC_O_HELP, 0
 	};
-	struct smc_opts optset;
-	const struct option *opts = smc_opts(&optset, ids);
+	struct smc_optvals ov;
 	struct hk_opts o = {
 		.rune = "xl migrate-receive", .wait_s = 60, .io_ms = XLR_WRITE_TIMEOUT_MS,
 	};
@@ -461,16 +444,12 @@ static int cmd_migrate(int argc, char **argv)
 	struct sxs_sink fdsink;
 	char err[1024], *name = NULL;
 	double t0, t_susp = 0, t_sent = 0;
-	int c, sr, rc = 1;
+	int sr, rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		sr = hk_shared_opt(c, optarg, &o);
-		if (sr < 0)
-			return SMC_EXIT_USAGE;
-		if (sr > 0)
-			return smc_usage_exit(c, hk_usage);
-	}
+	rc = hk_take_opts(argc, argv, "h", ids, &ov, &o);
+	if (rc >= 0)
+		return rc;
+	rc = 1;
 	if (optind != argc - 1) {
 		hk_usage(stderr);
 		return 2;
@@ -593,32 +572,22 @@ static int cmd_key(int argc, char **argv)
 	static const int ids[] = {
 		SMC_O_ID, SMC_O_OUTPUT, SMC_O_NO_PUBLISH, SMC_O_HELP, 0
 	};
-	struct smc_opts optset;
-	const struct option *opts = smc_opts(&optset, ids);
-	const char *id_hex = NULL, *out = NULL;
+	struct smc_optvals ov;
+	const char *id_hex, *out;
 	char line[SMK_LINE_LEN + 2], err[512];
 	uint8_t id[SMW_ID_LEN], key[SMW_KEY_LEN];
-	bool publish = true;
+	bool publish;
 	struct hk_xen *x;
 	uint32_t domid;
-	int c, fd, rc = 1;
+	int fd, rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-		switch (c) {
-		case SMC_O_ID:
-			id_hex = optarg;
-			break;
-		case SMC_O_OUTPUT:
-			out = optarg;
-			break;
-		case SMC_O_NO_PUBLISH:
-			publish = false;
-			break;
-		default:
-			return smc_usage_exit(c, hk_usage);
-		}
-	}
+	rc = hk_take_opts(argc, argv, "o:h", ids, &ov, NULL);
+	if (rc >= 0)
+		return rc;
+	rc = 1;
+	id_hex = ov.val[SMC_O_ID];
+	out = ov.val[SMC_O_OUTPUT];
+	publish = !ov.val[SMC_O_NO_PUBLISH];
 	if (optind != argc - 1 || !id_hex || (!publish && !out)) {
 		hk_usage(stderr);
 		return 2;

@@ -276,10 +276,9 @@ int hk_cmd_self(int argc, char **argv)
 		SMC_O_WAIT_S, SMC_O_JSON, SMC_O_VERIFY, SMC_O_IO_TIMEOUT,
 		SMC_O_HELP, 0
 	};
-	struct smc_opts optset;
-	const struct option *opts = smc_opts(&optset, ids);
+	struct smc_optvals ov;
 	uint64_t max_pages = 0, page_limit;
-	const char *listen_spec = NULL, *id_hex = NULL;
+	const char *listen_spec, *id_hex;
 	struct hk_opts ho = {
 		.rune = "xl migrate-receive", .wait_s = 120, .io_ms = XLR_WRITE_TIMEOUT_MS,
 	};
@@ -308,28 +307,14 @@ int hk_cmd_self(int argc, char **argv)
 	bool verify = false;
 	double t_verify = 0;
 	uint32_t domid = 0;
-	int c, sr, lfd = -1, cfd = -1, rc = 1;
+	int sr, lfd = -1, cfd = -1, rc = 1;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case SMC_O_LISTEN:
-			listen_spec = optarg;
-			break;
-		case SMC_O_ID:
-			id_hex = optarg;
-			break;
-		case SMC_O_VERIFY:
-			verify = true;
-			break;
-		default:
-			sr = hk_shared_opt(c, optarg, &ho);
-			if (sr < 0)
-				return SMC_EXIT_USAGE;
-			if (sr > 0)
-				return smc_usage_exit(c, hk_usage);
-		}
-	}
+	sr = hk_take_opts(argc, argv, "h", ids, &ov, &ho);
+	if (sr >= 0)
+		return sr;
+	listen_spec = ov.val[SMC_O_LISTEN];
+	id_hex = ov.val[SMC_O_ID];
+	verify = ov.val[SMC_O_VERIFY] != NULL;
 	if (optind != argc - 1 || !listen_spec || !id_hex)
 		return smc_usage_exit('?', hk_usage);
 	memset(&rcfg, 0, sizeof(rcfg));

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "options.h"
+
 struct hk_xen;
 struct xlr;
 struct hk_guard;
@@ -42,11 +44,14 @@ struct hk_opts {
 };
 
 /*
- * getopt_long's answer c with its arg, if it is one of the shared options
- * (--rune, --receiver-log, --json, --wait-s, --io-timeout; options.h): 0
- * taken, -1 a bad value (said on stderr), 1 not one of them.
+ * A subcommand's options (argv[0] is the subcommand): those of ids into
+ * ov, and the shared ones among them (--rune, --receiver-log, --json,
+ * --wait-s, --io-timeout) checked into o (which may be NULL if ids has
+ * none).  -1 to go on; or the status to exit with: 0 after --help, 2 after
+ * a usage error, said with the usage.
  */
-int hk_shared_opt(int c, const char *arg, struct hk_opts *o);
+int hk_take_opts(int argc, char **argv, const char *shortopts, const int *ids,
+		 struct smc_optvals *ov, struct hk_opts *o);
 
 /*
  * 0: the destination runs and the source is destroyed.  -1: failed, err

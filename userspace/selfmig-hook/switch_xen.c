@@ -11,6 +11,7 @@
 #include "fault.h"
 #include "guard.h"
 #include "hook_xen.h"
+#include "self.h"
 #include "switch.h"
 #include "xlrecv.h"
 #include "receiver.h"
@@ -23,35 +24,37 @@ static double now_s(void)
 	return (double)t.tv_sec + t.tv_nsec / 1e9;
 }
 
-int hk_shared_opt(int c, const char *arg, struct hk_opts *o)
+int hk_take_opts(int argc, char **argv, const char *shortopts, const int *ids,
+		 struct smc_optvals *ov, struct hk_opts *o)
 {
+	char err[160];
 	uint64_t v;
 
-	switch (c) {
-	case SMC_O_RUNE:
-		o->rune = arg;
-		return 0;
-	case SMC_O_RECEIVER_LOG:
-		o->rlog = arg;
-		return 0;
-	case SMC_O_JSON:
-		o->json = arg;
-		return 0;
-	case SMC_O_WAIT_S:
-		if (smc_parse_u64(NULL, arg, 1, 3600, &v, NULL, 0)) {
+	if (smc_optvals(argc, argv, shortopts, ids, ov, err, sizeof(err)))
+		return smc_usage_error("selfmig-hook", '?', err, hk_usage);
+	if (ov->val[SMC_O_HELP])
+		return smc_usage_exit('h', hk_usage);
+	if (!o)
+		return -1;
+	if (ov->val[SMC_O_RUNE])
+		o->rune = ov->val[SMC_O_RUNE];
+	if (ov->val[SMC_O_RECEIVER_LOG])
+		o->rlog = ov->val[SMC_O_RECEIVER_LOG];
+	if (ov->val[SMC_O_JSON])
+		o->json = ov->val[SMC_O_JSON];
+	if (ov->val[SMC_O_WAIT_S]) {
+		if (smc_parse_u64(NULL, ov->val[SMC_O_WAIT_S], 1, 3600, &v, NULL, 0)) {
 			fprintf(stderr, "selfmig-hook: --wait-s takes 1..3600\n");
-			return -1;
+			return SMC_EXIT_USAGE;
 		}
 		o->wait_s = (unsigned long)v;
-		return 0;
-	case SMC_O_IO_TIMEOUT:
-		if (smr_parse_seconds(arg, &o->io_ms)) {
-			fprintf(stderr, "selfmig-hook: --io-timeout takes seconds, 0.01..86400\n");
-			return -1;
-		}
-		return 0;
 	}
-	return 1;
+	if (ov->val[SMC_O_IO_TIMEOUT] &&
+	    smr_parse_seconds(ov->val[SMC_O_IO_TIMEOUT], &o->io_ms)) {
+		fprintf(stderr, "selfmig-hook: --io-timeout takes seconds, 0.01..86400\n");
+		return SMC_EXIT_USAGE;
+	}
+	return -1;
 }
 
 static void guard(struct hk_switch *s, enum hk_guard_state st)

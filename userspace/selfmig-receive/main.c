@@ -207,98 +207,60 @@ int main(int argc, char **argv)
 		SMC_O_MAX_BYTES_FACTOR, SMC_O_IO_TIMEOUT, SMC_O_MAX_SECONDS,
 		SMC_O_HELP, 0
 	};
-	struct smc_opts optset;
-	const struct option *opts = smc_opts(&optset, ids);
-	const char *listen_spec = NULL, *from = NULL, *json = NULL;
-	const char *key_file = NULL, *new_key = NULL, *tee = NULL;
+	const char *listen_spec, *from, *json, *key_file, *new_key, *tee;
 	u8 key[SMW_KEY_LEN];
 	char err[300];
-	int insecure = 0;
+	int insecure, once, have_id;
+	struct smc_optvals ov;
 	struct smr_config cfg;
 	struct smr_receiver r;
-	int c, once = 0, have_id = 0, ret, cret;
+	int ret, cret;
 	u64 num;
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.out = stdout;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case SMC_O_LISTEN:
-			listen_spec = optarg;
-			break;
-		case SMC_O_FROM_FILE:
-			from = optarg;
-			break;
-		case SMC_O_IMAGE:
-			cfg.image_path = optarg;
-			break;
-		case SMC_O_ID:
-			if (smc_parse_id(optarg, cfg.id)) {
-				fprintf(stderr, PROG ": --id wants 32 hex digits\n");
-				return 2;
-			}
-			have_id = 1;
-			break;
-		case SMC_O_META:
-			cfg.meta_path = optarg;
-			break;
-		case SMC_O_JSON:
-			json = optarg;
-			break;
-		case SMC_O_ONCE:
-			once = 1;
-			break;
-		case SMC_O_VERBOSE:
-			cfg.verbose = 1;
-			break;
-		case SMC_O_KEY_FILE:
-			key_file = optarg;
-			break;
-		case SMC_O_INSECURE:
-			insecure = 1;
-			break;
-		case SMC_O_NEW_KEY_FILE:
-			new_key = optarg;
-			break;
-		case SMC_O_TEE:
-			tee = optarg;
-			break;
-		case SMC_O_KEEP_BAD:
-			cfg.keep_bad_dir = optarg;
-			break;
-		case SMC_O_MAX_PAGES:
-			if (smc_opt_u64(PROG, "--max-pages", optarg, 1,
-					SMW_MAX_GUEST_PAGES, &num))
-				return SMC_EXIT_USAGE;
-			cfg.max_pages = num;
-			break;
-		case SMC_O_MAX_ROUNDS:
-			if (smc_opt_u64(PROG, "--max-rounds", optarg, 1, UINT32_MAX,
-					&num))
-				return SMC_EXIT_USAGE;
-			cfg.max_rounds = (u32)num;
-			break;
-		case SMC_O_MAX_BYTES_FACTOR:
-			if (smc_opt_u64(PROG, "--max-bytes-factor", optarg, 1, 1024,
-					&num))
-				return SMC_EXIT_USAGE;
-			cfg.max_bytes_factor = (u32)num;
-			break;
-		case SMC_O_IO_TIMEOUT:
-			if (smr_parse_seconds(optarg, &cfg.io_timeout_ms)) {
-				fprintf(stderr, PROG ": --io-timeout wants seconds, 0.01..86400\n");
-				return 2;
-			}
-			break;
-		case SMC_O_MAX_SECONDS:
-			if (smr_parse_seconds(optarg, &cfg.max_time_ms)) {
-				fprintf(stderr, PROG ": --max-seconds wants seconds, 0.01..86400\n");
-				return 2;
-			}
-			break;
-		default:
-			return smc_usage_exit(c, usage);
-		}
+	if (smc_optvals(argc, argv, "", ids, &ov, err, sizeof(err)))
+		return smc_usage_error(PROG, '?', err, usage);
+	if (ov.val[SMC_O_HELP])
+		return smc_usage_exit('h', usage);
+	listen_spec = ov.val[SMC_O_LISTEN];
+	from = ov.val[SMC_O_FROM_FILE];
+	cfg.image_path = ov.val[SMC_O_IMAGE];
+	cfg.meta_path = ov.val[SMC_O_META];
+	json = ov.val[SMC_O_JSON];
+	once = !!ov.val[SMC_O_ONCE];
+	cfg.verbose = !!ov.val[SMC_O_VERBOSE];
+	key_file = ov.val[SMC_O_KEY_FILE];
+	insecure = !!ov.val[SMC_O_INSECURE];
+	new_key = ov.val[SMC_O_NEW_KEY_FILE];
+	tee = ov.val[SMC_O_TEE];
+	cfg.keep_bad_dir = ov.val[SMC_O_KEEP_BAD];
+	have_id = !!ov.val[SMC_O_ID];
+	if (have_id && smc_parse_id(ov.val[SMC_O_ID], cfg.id)) {
+		fprintf(stderr, PROG ": --id wants 32 hex digits\n");
+		return 2;
+	}
+	num = 0;
+	if (smc_optval_u64(PROG, &ov, SMC_O_MAX_PAGES, 1, SMW_MAX_GUEST_PAGES, &num))
+		return SMC_EXIT_USAGE;
+	cfg.max_pages = num;
+	num = 0;
+	if (smc_optval_u64(PROG, &ov, SMC_O_MAX_ROUNDS, 1, UINT32_MAX, &num))
+		return SMC_EXIT_USAGE;
+	cfg.max_rounds = (u32)num;
+	num = 0;
+	if (smc_optval_u64(PROG, &ov, SMC_O_MAX_BYTES_FACTOR, 1, 1024, &num))
+		return SMC_EXIT_USAGE;
+	cfg.max_bytes_factor = (u32)num;
+	if (ov.val[SMC_O_IO_TIMEOUT] &&
+	    smr_parse_seconds(ov.val[SMC_O_IO_TIMEOUT], &cfg.io_timeout_ms)) {
+		fprintf(stderr, PROG ": --io-timeout wants seconds, 0.01..86400\n");
+		return 2;
+	}
+	if (ov.val[SMC_O_MAX_SECONDS] &&
+	    smr_parse_seconds(ov.val[SMC_O_MAX_SECONDS], &cfg.max_time_ms)) {
+		fprintf(stderr, PROG ": --max-seconds wants seconds, 0.01..86400\n");
+		return 2;
 	}
 	if (new_key) {
 		if (optind != argc || !have_id || listen_spec || from ||

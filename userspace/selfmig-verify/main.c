@@ -97,62 +97,48 @@ static int parse_args(int argc, char **argv, struct options *o)
 		SMC_O_META, SMC_O_JSON, SMC_O_RESUME, SMC_O_WAIT,
 		SMC_O_LIST_MISSED, SMC_O_KEEP_MISSED, SMC_O_HELP, 0
 	};
-	struct smc_opts optset;
-	const struct option *longopts = smc_opts(&optset, ids);
-	int c;
+	struct smc_optvals ov;
+	const char *v;
+	char err[160];
 
 	memset(o, 0, sizeof(*o));
 	o->wait_s = SMV_DEFAULT_WAIT_S;
 	o->list = SMV_DEFAULT_LIST;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case SMC_O_DOMAIN:
-			o->domain = optarg;
-			break;
-		case SMC_O_DUMP:
-			o->dump = optarg;
-			break;
-		case SMC_O_FINAL_SET:
-			/* As the guest prints it; a 0x prefix is tolerated. */
-			if (smv_parse_gfn(strncmp(optarg, "0x", 2) ? optarg : optarg + 2,
-					  &o->final_set)) {
-				fprintf(stderr, PROG ": --final-set: a gfn in lower-case hex (1 to 16 digits), not '%s'\n",
-					optarg);
-				return -1;
-			}
-			o->have_final_set = 1;
-			break;
-		case SMC_O_IMAGE:
-			o->image = optarg;
-			break;
-		case SMC_O_META:
-			o->meta = optarg;
-			break;
-		case SMC_O_JSON:
-			o->json = optarg;
-			break;
-		case SMC_O_RESUME:
-			o->resume = 1;
-			break;
-		case SMC_O_WAIT:
-			if (smv_parse_uint(optarg, 86400, &o->wait_s)) {
-				fprintf(stderr, PROG ": --wait: 0 to 86400 seconds\n");
-				return -1;
-			}
-			o->have_wait = 1;
-			break;
-		case SMC_O_LIST_MISSED:
-			if (smv_parse_uint(optarg, 1000000, &o->list)) {
-				fprintf(stderr, PROG ": --list-missed: 0 to 1000000\n");
-				return -1;
-			}
-			break;
-		case SMC_O_KEEP_MISSED:
-			o->keep_dir = optarg;
-			break;
-		default:
-			exit(smc_usage_exit(c, usage));
+	if (smc_optvals(argc, argv, "", ids, &ov, err, sizeof(err))) {
+		fprintf(stderr, PROG ": %s\n", err);
+		exit(smc_usage_exit('?', usage));
+	}
+	if (ov.val[SMC_O_HELP])
+		exit(smc_usage_exit('h', usage));
+	o->domain = ov.val[SMC_O_DOMAIN];
+	o->dump = ov.val[SMC_O_DUMP];
+	o->image = ov.val[SMC_O_IMAGE];
+	o->meta = ov.val[SMC_O_META];
+	o->json = ov.val[SMC_O_JSON];
+	o->resume = ov.val[SMC_O_RESUME] != NULL;
+	o->keep_dir = ov.val[SMC_O_KEEP_MISSED];
+	v = ov.val[SMC_O_FINAL_SET];
+	if (v) {
+		/* As the guest prints it; a 0x prefix is tolerated. */
+		if (smv_parse_gfn(strncmp(v, "0x", 2) ? v : v + 2, &o->final_set)) {
+			fprintf(stderr, PROG ": --final-set: a gfn in lower-case hex (1 to 16 digits), not '%s'\n",
+				v);
+			return -1;
 		}
+		o->have_final_set = 1;
+	}
+	v = ov.val[SMC_O_WAIT];
+	if (v) {
+		if (smv_parse_uint(v, 86400, &o->wait_s)) {
+			fprintf(stderr, PROG ": --wait: 0 to 86400 seconds\n");
+			return -1;
+		}
+		o->have_wait = 1;
+	}
+	v = ov.val[SMC_O_LIST_MISSED];
+	if (v && smv_parse_uint(v, 1000000, &o->list)) {
+		fprintf(stderr, PROG ": --list-missed: 0 to 1000000\n");
+		return -1;
 	}
 	if (optind < argc) {
 		fprintf(stderr, PROG ": unexpected argument '%s'\n", argv[optind]);

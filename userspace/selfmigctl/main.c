@@ -94,63 +94,52 @@ static int cmd_migrate(int argc, char **argv)
 		SMC_O_DOWNTIME_MS, SMC_O_MAX_ROUNDS, SMC_O_MAX_BYTES_FACTOR,
 		SMC_O_COMPRESS, SMC_O_FREEZE, SMC_O_HELP, 0
 	};
-	struct smc_opts optset;
-	const struct option *opts = smc_opts(&optset, ids);
+	/* Rates up to 1 Tbit/s; a bandwidth or byte factor of 0: no limit. */
+	static const int num_ids[] = {
+		SMC_O_START_RATE, SMC_O_MAX_BANDWIDTH, SMC_O_DOWNTIME_MS,
+		SMC_O_MAX_ROUNDS, SMC_O_MAX_BYTES_FACTOR,
+	};
+	static const uint64_t num_min[] = { 1, 0, 1, 1, 0 };
+	static const uint64_t num_max[] = { 1000000, 1000000, UINT32_MAX, UINT32_MAX, UINT32_MAX };
 	struct smctl_settings st = {
 		.start_rate_mbit = SMCTL_DEFAULT, .max_bandwidth_mbit = SMCTL_DEFAULT,
 		.downtime_ms = SMCTL_DEFAULT, .max_rounds = SMCTL_DEFAULT,
 		.max_bytes_factor = SMCTL_DEFAULT,
 	};
-	int have_dest = 0, have_id = 0, o;
+	int64_t *const num[] = {
+		&st.start_rate_mbit, &st.max_bandwidth_mbit, &st.downtime_ms,
+		&st.max_rounds, &st.max_bytes_factor,
+	};
+	struct smc_optvals ov;
 	struct in_addr addr;
 	struct smctl c;
+	char err[160];
+	unsigned int i;
 	uint64_t v;
-	char err[160], flag[40];
 
-	optind = 0;
-	while ((o = smc_getopt(argc, argv, "h", opts, err, sizeof(err))) != -1) {
-		switch (o) {
-		case SMC_O_DEST:
-			if (parse_dest(optarg, &addr, &st.port))
-				return usage_error("--dest takes A.B.C.D:PORT, PORT 1-65535");
-			st.addr = addr.s_addr;
-			have_dest = 1;
-			break;
-		case SMC_O_ID:
-			if (smc_parse_id(optarg, st.id))
-				return usage_error("--id takes 32 hex digits");
-			have_id = 1;
-			break;
-		case SMC_O_START_RATE:
-		case SMC_O_MAX_BANDWIDTH:
-		case SMC_O_DOWNTIME_MS:
-		case SMC_O_MAX_ROUNDS:
-		case SMC_O_MAX_BYTES_FACTOR:
-			snprintf(flag, sizeof(flag), "--%s", smc_opt_name(o));
-			/* Rates up to 1 Tbit/s; a bandwidth or byte factor of 0: no limit. */
-			if (smc_parse_u64(flag, optarg, o != SMC_O_MAX_BANDWIDTH &&
-					  o != SMC_O_MAX_BYTES_FACTOR,
-					  o == SMC_O_START_RATE || o == SMC_O_MAX_BANDWIDTH ?
-					  1000000 : UINT32_MAX, &v, err, sizeof(err)))
-				return usage_error(err);
-			*(o == SMC_O_START_RATE ? &st.start_rate_mbit :
-			  o == SMC_O_MAX_BANDWIDTH ? &st.max_bandwidth_mbit :
-			  o == SMC_O_DOWNTIME_MS ? &st.downtime_ms :
-			  o == SMC_O_MAX_ROUNDS ? &st.max_rounds : &st.max_bytes_factor) = (int64_t)v;
-			break;
-		case SMC_O_COMPRESS:
-			st.compress = 1;
-			break;
-		case SMC_O_FREEZE:
-			st.freeze = 1;
-			break;
-		default:
-			return smc_usage_error(PROG, o, err, usage);
-		}
+	if (smc_optvals(argc, argv, "h", ids, &ov, err, sizeof(err)))
+		return usage_error(err);
+	if (ov.val[SMC_O_HELP])
+		return smc_usage_exit('h', usage);
+	if (ov.val[SMC_O_DEST]) {
+		if (parse_dest(ov.val[SMC_O_DEST], &addr, &st.port))
+			return usage_error("--dest takes A.B.C.D:PORT, PORT 1-65535");
+		st.addr = addr.s_addr;
 	}
+	if (ov.val[SMC_O_ID] && smc_parse_id(ov.val[SMC_O_ID], st.id))
+		return usage_error("--id takes 32 hex digits");
+	for (i = 0; i < sizeof(num) / sizeof(num[0]); i++) {
+		if (!ov.val[num_ids[i]])
+			continue;
+		if (smc_optval_u64(PROG, &ov, num_ids[i], num_min[i], num_max[i], &v))
+			return SMC_EXIT_USAGE;
+		*num[i] = (int64_t)v;
+	}
+	st.compress = ov.val[SMC_O_COMPRESS] != NULL;
+	st.freeze = ov.val[SMC_O_FREEZE] != NULL;
 	if (optind != argc)
 		return usage_error("migrate takes options only");
-	if (!have_dest || !have_id)
+	if (!ov.val[SMC_O_DEST] || !ov.val[SMC_O_ID])
 		return usage_error("migrate needs --dest and --id");
 	if (ctl_open(&c))
 		return 1;

@@ -338,30 +338,21 @@ int smd_parse_args(int argc, char *const argv[], struct smd_args *a,
 	static const int ids[] = {
 		SMC_O_CONFIG, SMC_O_CHECK_CONFIG, SMC_O_HELP, 0
 	};
-	struct smc_opts optset;
-	const struct option *opts = smc_opts(&optset, ids);
-	int c;
+	struct smc_optvals ov;
 
 	memset(a, 0, sizeof(*a));
 	a->conf = SMD_CONF_PATH;
 	if (errlen)
 		err[0] = 0;
-	optind = 0;			/* a fresh scan, for every call */
-	while ((c = smc_getopt(argc, argv, "h", opts, err, errlen)) != -1) {
-		switch (c) {
-		case SMC_O_CONFIG:
-			a->conf = optarg;
-			a->explicit = 1;
-			break;
-		case SMC_O_CHECK_CONFIG:
-			a->check = 1;
-			break;
-		case SMC_O_HELP:
-			return 1;
-		default:
-			return -1;
-		}
+	if (smc_optvals(argc, argv, "h", ids, &ov, err, errlen))
+		return -1;
+	if (ov.val[SMC_O_HELP])
+		return 1;
+	if (ov.val[SMC_O_CONFIG]) {
+		a->conf = ov.val[SMC_O_CONFIG];
+		a->explicit = 1;
 	}
+	a->check = ov.val[SMC_O_CHECK_CONFIG] != NULL;
 	if (optind < argc) {
 		snprintf(err, errlen, "unexpected argument '%.64s': selfmigd takes options only",
 			 argv[optind]);

@@ -38,29 +38,19 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	static const int ids[] = { SMC_O_REASON, SMC_O_DIR, SMC_O_HELP, 0 };
-	struct smc_opts optset;
-	const struct option *lo = smc_opts(&optset, ids);
-	const char *reason = NULL, *dir = NULL;
+	const char *reason, *dir;
+	struct smc_optvals v;
 	struct scl_result res;
 	char err[512];
-	int c;
 
-	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-		switch (c) {
-		case SMC_O_REASON:
-			reason = optarg;
-			break;
-		case SMC_O_DIR:
-			dir = optarg;
-			break;
-		default:
-			return smc_usage_exit(c, usage);
-		}
-	}
-	if (!reason || !dir || optind != argc) {
-		usage(stderr);
-		return 2;
-	}
+	if (smc_optvals(argc, argv, "h", ids, &v, err, sizeof(err)))
+		return smc_usage_error("sm-classify", '?', err, usage);
+	if (v.val[SMC_O_HELP])
+		return smc_usage_exit('h', usage);
+	reason = v.val[SMC_O_REASON];
+	dir = v.val[SMC_O_DIR];
+	if (!reason || !dir || optind != argc)
+		return smc_usage_error("sm-classify", '?', "needs --reason and --dir, and nothing else", usage);
 	if (scl_classify_dir(reason, dir, &res, err, sizeof(err)) < 0) {
 		fprintf(stderr, "sm-classify: %s\n", err);
 		return 2;

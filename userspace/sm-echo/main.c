@@ -44,13 +44,6 @@ static void usage(FILE *f)
 		DEFAULT_PORT);
 }
 
-static int parse_port(const char *s)
-{
-	uint64_t v;
-
-	return smc_parse_u64(NULL, s, 1, 65535, &v, NULL, 0) ? -1 : (int)v;
-}
-
 /* A socket of type (SOCK_DGRAM or SOCK_STREAM) bound to port on every
  * address, or -1 said on stderr. */
 static int open_bound(int type, int port)
@@ -257,40 +250,32 @@ static void serve_conn(struct conn *c, short revents)
 int main(int argc, char **argv)
 {
 	static const int ids[] = { SMC_O_PORT, SMC_O_HELP, 0 };
-	struct smc_opts optset;
-	const struct option *lo = smc_opts(&optset, ids);
 	struct pollfd pfd[2 + MAX_CONNS];
 	int map[2 + MAX_CONNS];
-	int port = DEFAULT_PORT, ufd, lfd, c, i;
+	uint64_t port = DEFAULT_PORT;
+	struct smc_optvals ov;
+	char err[160];
+	int ufd, lfd, i;
 
-	while ((c = getopt_long(argc, argv, "p:h", lo, NULL)) != -1) {
-		switch (c) {
-		case SMC_O_PORT:
-			port = parse_port(optarg);
-			if (port < 0) {
-				fprintf(stderr, "sm-echo: bad port '%s'\n", optarg);
-				return 2;
-			}
-			break;
-		default:
-			return smc_usage_exit(c, usage);
-		}
-	}
-	if (optind < argc) {
-		usage(stderr);
-		return 2;
-	}
+	if (smc_optvals(argc, argv, "p:h", ids, &ov, err, sizeof(err)))
+		return smc_usage_error("sm-echo", '?', err, usage);
+	if (ov.val[SMC_O_HELP])
+		return smc_usage_exit('h', usage);
+	if (smc_optval_u64("sm-echo", &ov, SMC_O_PORT, 1, 65535, &port))
+		return SMC_EXIT_USAGE;
+	if (optind < argc)
+		return smc_usage_error("sm-echo", '?', "takes options only", usage);
 	signal(SIGPIPE, SIG_IGN);
 	for (i = 0; i < MAX_CONNS; i++)
 		conns[i].fd = -1;
 
-	ufd = open_udp(port);
+	ufd = open_udp((int)port);
 	if (ufd < 0)
 		return 1;
-	lfd = open_tcp(port);
+	lfd = open_tcp((int)port);
 	if (lfd < 0)
 		return 1;
-	fprintf(stderr, "sm-echo: echoing on udp and tcp port %d\n", port);
+	fprintf(stderr, "sm-echo: echoing on udp and tcp port %d\n", (int)port);
 
 	for (;;) {
 		nfds_t n = 2;

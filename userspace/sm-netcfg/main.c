@@ -43,26 +43,23 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	static const int ids[] = { SMC_O_TX_CSUM, SMC_O_HELP, 0 };
-	struct smc_opts optset;
-	const struct option *opts = smc_opts(&optset, ids);
+	static const char *const onoff[] = { "off", "on" };
 	struct ethtool_value v;
-	int c, fd, set = -1;
+	struct smc_optvals ov;
+	int fd, set = -1;
 	const char *ifname;
+	char err[160];
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case SMC_O_TX_CSUM:
-			if (!strcmp(optarg, "on")) {
-				set = 1;
-			} else if (!strcmp(optarg, "off")) {
-				set = 0;
-			} else {
-				fprintf(stderr, "sm-netcfg: --tx-csum takes on or off, not '%s'\n", optarg);
-				return 2;
-			}
-			break;
-		default:
-			return smc_usage_exit(c, usage);
+	if (smc_optvals(argc, argv, "", ids, &ov, err, sizeof(err)))
+		return smc_usage_error("sm-netcfg", '?', err, usage);
+	if (ov.val[SMC_O_HELP])
+		return smc_usage_exit('h', usage);
+	if (ov.val[SMC_O_TX_CSUM]) {
+		set = SMC_NAME_INDEX(ov.val[SMC_O_TX_CSUM], onoff);
+		if (set < 0) {
+			fprintf(stderr, "sm-netcfg: --tx-csum takes on or off, not '%s'\n",
+				ov.val[SMC_O_TX_CSUM]);
+			return 2;
 		}
 	}
 	if (optind != argc - 1) {

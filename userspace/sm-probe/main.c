@@ -141,68 +141,50 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		SMC_O_UNTIL_FILE, SMC_O_WAIT_READY, SMC_O_JSON, SMC_O_TCP,
 		SMC_O_HELP, 0
 	};
-	struct smc_opts optset;
-	const struct option *lo = smc_opts(&optset, ids);
-	int have_target = 0, have_duration = 0, c;
-	uint64_t us;
+	struct smc_optvals ov;
+	const char *v;
+	char err[160];
+	uint64_t us = 1000;
 
 	memset(o, 0, sizeof(*o));
-	o->interval_ns = 1000 * 1000ull;
-	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-		switch (c) {
-		case SMC_O_TARGET:
-			if (parse_target(optarg, &o->dst, o->target,
-					 sizeof(o->target))) {
-				fprintf(stderr, "sm-probe: bad --target '%s' (want IPv4[:PORT])\n",
-					optarg);
-				return -1;
-			}
-			have_target = 1;
-			break;
-		case SMC_O_INTERVAL_US:
-			if (smc_opt_u64("sm-probe", "--interval-us", optarg, 50,
-					10000000, &us))
-				return -1;
-			o->interval_ns = us * 1000;
-			break;
-		case SMC_O_DURATION:
-			if (parse_seconds(optarg, &o->duration_ns) ||
-			    o->duration_ns == 0) {
-				fprintf(stderr, "sm-probe: bad --duration '%s'\n", optarg);
-				return -1;
-			}
-			have_duration = 1;
-			break;
-		case SMC_O_UNTIL_FILE:
-			o->until_file = optarg;
-			break;
-		case SMC_O_WAIT_READY:
-			if (parse_seconds(optarg, &o->wait_ns)) {
-				fprintf(stderr, "sm-probe: bad --wait-ready '%s'\n", optarg);
-				return -1;
-			}
-			o->wait_ready = 1;
-			break;
-		case SMC_O_JSON:
-			o->json = optarg;
-			break;
-		case SMC_O_TCP:
-			o->tcp = 1;
-			break;
-		default:
-			exit(smc_usage_exit(c, usage));
-		}
+	if (smc_optvals(argc, argv, "h", ids, &ov, err, sizeof(err))) {
+		fprintf(stderr, "sm-probe: %s\n", err);
+		exit(smc_usage_exit('?', usage));
 	}
+	if (ov.val[SMC_O_HELP])
+		exit(smc_usage_exit('h', usage));
+	v = ov.val[SMC_O_TARGET];
+	if (v && parse_target(v, &o->dst, o->target, sizeof(o->target))) {
+		fprintf(stderr, "sm-probe: bad --target '%s' (want IPv4[:PORT])\n", v);
+		return -1;
+	}
+	if (smc_optval_u64("sm-probe", &ov, SMC_O_INTERVAL_US, 50, 10000000, &us))
+		return -1;
+	o->interval_ns = us * 1000;
+	v = ov.val[SMC_O_DURATION];
+	if (v && (parse_seconds(v, &o->duration_ns) || o->duration_ns == 0)) {
+		fprintf(stderr, "sm-probe: bad --duration '%s'\n", v);
+		return -1;
+	}
+	v = ov.val[SMC_O_WAIT_READY];
+	if (v && parse_seconds(v, &o->wait_ns)) {
+		fprintf(stderr, "sm-probe: bad --wait-ready '%s'\n", v);
+		return -1;
+	}
+	o->wait_ready = v != NULL;
+	o->until_file = ov.val[SMC_O_UNTIL_FILE];
+	o->json = ov.val[SMC_O_JSON];
+	o->tcp = ov.val[SMC_O_TCP] != NULL;
 	if (optind < argc) {
 		fprintf(stderr, "sm-probe: unexpected argument '%s'\n", argv[optind]);
 		return -1;
 	}
-	if (!have_target) {
+	if (!ov.val[SMC_O_TARGET]) {
 		fprintf(stderr, "sm-probe: --target is required\n");
 		usage(stderr);
 		return -1;
 	}
-	if (o->wait_ready && (have_duration || o->until_file || o->json || o->tcp)) {
+	if (o->wait_ready && (ov.val[SMC_O_DURATION] || o->until_file || o->json || o->tcp)) {
 		fprintf(stderr, "sm-probe: --wait-ready only combines with --target and --interval-us\n");
 		return -1;
 	}

@@ -76,48 +76,37 @@ int main(int argc, char **argv)
 	static const int ids[] = {
 		SMC_O_POLICY, SMC_O_NICE, SMC_O_SHOW, SMC_O_UID, SMC_O_HELP, 0
 	};
-	struct smc_opts optset;
-	const struct option *opts = smc_opts(&optset, ids);
-	int policy = -1, nice_set = 0, showing = 0, c, i, rc = 0;
+	static const char *const policies[] = { "other", "batch", "idle" };
+	static const int policy_ids[] = { SCHED_OTHER, SCHED_BATCH, SCHED_IDLE };
+	int policy = -1, nice_set, showing, i, rc = 0;
 	struct sched_param sp = { 0 };
+	struct smc_optvals ov;
 	int64_t nice_val = 0;
 	uint64_t pid, uid = 0;
 	char err[160];
 
 	/* "+": the options end at COMMAND, whose own options are its own. */
-	while ((c = smc_getopt(argc, argv, "+h", opts, err, sizeof(err))) != -1) {
-		switch (c) {
-		case SMC_O_POLICY:
-			if (!strcmp(optarg, "other"))
-				policy = SCHED_OTHER;
-			else if (!strcmp(optarg, "batch"))
-				policy = SCHED_BATCH;
-			else if (!strcmp(optarg, "idle"))
-				policy = SCHED_IDLE;
-			else {
-				snprintf(err, sizeof(err),
-					 "--policy '%.64s': not one of other, batch, idle",
-					 optarg);
-				return usage_error(err);
-			}
-			break;
-		case SMC_O_NICE:
-			if (smc_parse_i64("--nice", optarg, -20, 19, &nice_val, err,
-					  sizeof(err)))
-				return usage_error(err);
-			nice_set = 1;
-			break;
-		case SMC_O_SHOW:
-			showing = 1;
-			break;
-		case SMC_O_UID:
-			if (smc_parse_u64("--uid", optarg, 1, 65534, &uid, err, sizeof(err)))
-				return usage_error(err);
-			break;
-		default:
-			return smc_usage_error("sm-sched", c, err, usage);
+	if (smc_optvals(argc, argv, "+h", ids, &ov, err, sizeof(err)))
+		return usage_error(err);
+	if (ov.val[SMC_O_HELP])
+		return smc_usage_exit('h', usage);
+	if (ov.val[SMC_O_POLICY]) {
+		i = SMC_NAME_INDEX(ov.val[SMC_O_POLICY], policies);
+		if (i < 0) {
+			snprintf(err, sizeof(err), "--policy '%.64s': not one of other, batch, idle",
+				 ov.val[SMC_O_POLICY]);
+			return usage_error(err);
 		}
+		policy = policy_ids[i];
 	}
+	nice_set = ov.val[SMC_O_NICE] != NULL;
+	if (nice_set && smc_parse_i64("--nice", ov.val[SMC_O_NICE], -20, 19, &nice_val,
+				      err, sizeof(err)))
+		return usage_error(err);
+	if (ov.val[SMC_O_UID] &&
+	    smc_parse_u64("--uid", ov.val[SMC_O_UID], 1, 65534, &uid, err, sizeof(err)))
+		return usage_error(err);
+	showing = ov.val[SMC_O_SHOW] != NULL;
 	if (showing) {
 		if (policy >= 0 || nice_set || uid)
 			return usage_error("--show takes no --policy, --nice or --uid");

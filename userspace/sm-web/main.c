@@ -268,44 +268,40 @@ int main(int argc, char **argv)
 		SMC_O_UNTIL_FILE, SMC_O_TIMEOUT_MS, SMC_O_JSON,
 		SMC_O_INTERVAL_MS, SMC_O_HELP, 0
 	};
-	struct smc_opts optset;
-	const struct option *opts = smc_opts(&optset, ids);
-	const char *target = NULL, *until = NULL, *json = NULL;
+	const char *target, *until, *json;
 	uint64_t port = 0, bytes = 65536, seed = 1, timeout_ms = 2000, interval_ms = 0;
+	struct smc_optvals ov;
+	char err[160];
 	uint8_t *body;
-	int c, rc, r = 0;
+	int rc;
 
 	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
 		return smc_usage_exit('h', usage);
-	if (argc < 2 || (strcmp(argv[1], "serve") && strcmp(argv[1], "get"))) {
-		usage(stderr);
-		return 2;
-	}
-	optind = 2;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case SMC_O_PORT: r = smc_opt_u64(PROG, "--port", optarg, 1, 65535, &port); break;
-		case SMC_O_BYTES: r = smc_opt_u64(PROG, "--bytes", optarg, 1, 64u << 20, &bytes); break;
-		case SMC_O_SEED: r = smc_opt_u64(PROG, "--seed", optarg, 0, UINT32_MAX, &seed); break;
-		case SMC_O_TARGET: target = optarg; break;
-		case SMC_O_UNTIL_FILE: until = optarg; break;
-		case SMC_O_TIMEOUT_MS: r = smc_opt_u64(PROG, "--timeout-ms", optarg, 1, 600000, &timeout_ms); break;
-		case SMC_O_JSON: json = optarg; break;
-		case SMC_O_INTERVAL_MS: r = smc_opt_u64(PROG, "--interval-ms", optarg, 0, 60000, &interval_ms); break;
-		default: return smc_usage_exit(c, usage);
-		}
-		if (r)
-			return SMC_EXIT_USAGE;
-	}
-	if (optind != argc)
+	if (argc < 2 || (strcmp(argv[1], "serve") && strcmp(argv[1], "get")))
+		return smc_usage_error(PROG, '?', "the first argument is serve or get", usage);
+	/* The subcommand is the options' argv[0]. */
+	if (smc_optvals(argc - 1, argv + 1, "", ids, &ov, err, sizeof(err)))
+		return smc_usage_error(PROG, '?', err, usage);
+	if (ov.val[SMC_O_HELP])
+		return smc_usage_exit('h', usage);
+	if (optind != argc - 1)
 		return smc_usage_exit('?', usage);
+	if (smc_optval_u64(PROG, &ov, SMC_O_PORT, 1, 65535, &port) ||
+	    smc_optval_u64(PROG, &ov, SMC_O_BYTES, 1, 64u << 20, &bytes) ||
+	    smc_optval_u64(PROG, &ov, SMC_O_SEED, 0, UINT32_MAX, &seed) ||
+	    smc_optval_u64(PROG, &ov, SMC_O_TIMEOUT_MS, 1, 600000, &timeout_ms) ||
+	    smc_optval_u64(PROG, &ov, SMC_O_INTERVAL_MS, 0, 60000, &interval_ms))
+		return SMC_EXIT_USAGE;
+	target = ov.val[SMC_O_TARGET];
+	until = ov.val[SMC_O_UNTIL_FILE];
+	json = ov.val[SMC_O_JSON];
 	body = malloc(bytes);
 	if (!body)
 		return 1;
 	body_fill(body, bytes, (uint32_t)seed);
 	signal(SIGPIPE, SIG_IGN);
 	if (!strcmp(argv[1], "serve")) {
-		if (!port || port > 65535) {
+		if (!port) {
 			usage(stderr);
 			free(body);
 			return 2;

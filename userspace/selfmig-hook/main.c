@@ -362,25 +362,17 @@ static int cmd_save(int argc, char **argv)
 	fprintf(stderr, "selfmig-hook: wrote %s: %llu of %llu frames, %llu bytes, in %.1f s\n",
 		out, (unsigned long long)st.pages, (unsigned long long)st.gpfns,
 		(unsigned long long)st.bytes, t_done - (t_susp ? t_susp : t0));
-	if (o.json) {
-		FILE *f = fopen(o.json, "w");
-
-		if (!f) {
-			fprintf(stderr, "selfmig-hook: %s: %s\n", o.json, strerror(errno));
-		} else {
-			fprintf(f, "{\"domid\":%u,\"frames\":%llu,\"pages\":%llu,"
-				"\"bytes\":%llu,\"config_bytes\":%u,\"cpuid_leaves\":%u,"
-				"\"msrs\":%u,\"hvm_context_bytes\":%u,\"hvm_params\":%u,"
-				"\"suspend_ms\":%.0f,\"save_ms\":%.0f}\n",
-				domid, (unsigned long long)st.gpfns,
-				(unsigned long long)st.pages,
-				(unsigned long long)st.bytes, st.config_bytes,
-				st.cpuid_leaves, st.msrs, st.hvm_context_bytes,
-				st.hvm_params, t_susp ? (t_susp - t0) * 1000 : 0,
-				(t_done - (t_susp ? t_susp : t0)) * 1000);
-			fclose(f);
-		}
-	}
+	if (o.json)
+		hk_json_write(o.json, "{\"domid\":%u,\"frames\":%llu,\"pages\":%llu,"
+			"\"bytes\":%llu,\"config_bytes\":%u,\"cpuid_leaves\":%u,"
+			"\"msrs\":%u,\"hvm_context_bytes\":%u,\"hvm_params\":%u,"
+			"\"suspend_ms\":%.0f,\"save_ms\":%.0f}\n",
+			domid, (unsigned long long)st.gpfns,
+			(unsigned long long)st.pages,
+			(unsigned long long)st.bytes, st.config_bytes,
+			st.cpuid_leaves, st.msrs, st.hvm_context_bytes,
+			st.hvm_params, t_susp ? (t_susp - t0) * 1000 : 0,
+			(t_done - (t_susp ? t_susp : t0)) * 1000);
 	rc = 0;
 	switch (after) {
 	case AFTER_LEAVE:
@@ -527,22 +519,14 @@ static int cmd_migrate(int argc, char **argv)
 	fprintf(stderr, "selfmig-hook: migrated: %llu pages, %llu bytes; guest stopped for %.0f ms (suspend to unpause), total %.0f ms\n",
 		(unsigned long long)st.pages, (unsigned long long)st.bytes,
 		(sw.t_run - t_susp) * 1000, (sw.t_run - t0) * 1000);
-	if (o.json) {
-		FILE *f = fopen(o.json, "w");
-
-		if (f) {
-			fprintf(f, "{\"domid\":%u,\"pages\":%llu,\"bytes\":%llu,"
-				"\"send_ms\":%.0f,\"restore_wait_ms\":%.0f,"
-				"\"stopped_ms\":%.0f,\"total_ms\":%.0f}\n",
-				sw.domid, (unsigned long long)st.pages,
-				(unsigned long long)st.bytes,
-				(t_sent - t_susp) * 1000, (sw.t_ready - t_sent) * 1000,
-				(sw.t_run - t_susp) * 1000, (sw.t_run - t0) * 1000);
-			fclose(f);
-		} else {
-			fprintf(stderr, "selfmig-hook: %s: %s\n", o.json, strerror(errno));
-		}
-	}
+	if (o.json)
+		hk_json_write(o.json, "{\"domid\":%u,\"pages\":%llu,\"bytes\":%llu,"
+			"\"send_ms\":%.0f,\"restore_wait_ms\":%.0f,"
+			"\"stopped_ms\":%.0f,\"total_ms\":%.0f}\n",
+			sw.domid, (unsigned long long)st.pages,
+			(unsigned long long)st.bytes,
+			(t_sent - t_susp) * 1000, (sw.t_ready - t_sent) * 1000,
+			(sw.t_run - t_susp) * 1000, (sw.t_run - t0) * 1000);
 	goto out;
 fail_loud:
 	rc = 1;
@@ -640,22 +624,22 @@ wipe:
 
 int main(int argc, char **argv)
 {
+	static const struct {
+		const char *name;
+		int (*run)(int argc, char **argv);
+	} cmds[] = {
+		{ "save", cmd_save }, { "self", hk_cmd_self }, { "migrate", cmd_migrate },
+		{ "key", cmd_key }, { "resume", cmd_resume }, { "check", cmd_check },
+	};
+	size_t i;
+
 	if (argc < 2) {
 		hk_usage(stderr);
 		return 2;
 	}
-	if (!strcmp(argv[1], "save"))
-		return cmd_save(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "self"))
-		return hk_cmd_self(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "migrate"))
-		return cmd_migrate(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "key"))
-		return cmd_key(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "resume"))
-		return cmd_resume(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "check"))
-		return cmd_check(argc - 1, argv + 1);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		hk_usage(stdout);
 		return 0;

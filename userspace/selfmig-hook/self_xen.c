@@ -291,7 +291,7 @@ int hk_cmd_self(int argc, char **argv)
 	struct sxs_sink sink;
 	struct hk_fwd f = { 0 };
 	uint8_t *populated = NULL, *maps = NULL;
-	char err[1024], desc[128], peer[128], *name = NULL;
+	char err[1024], desc[128], peer[128], vjson[160] = "", *name = NULL;
 	bool recv_init = false, key_published = false;
 	struct hk_guard guard = { -1, -1 };
 	uint8_t key[SMW_KEY_LEN];
@@ -576,37 +576,31 @@ int hk_cmd_self(int argc, char **argv)
 		(unsigned long long)recv.st.stream_bytes,
 		(unsigned long long)(final_pages + unsent_copied + extra),
 		(sw.t_run - t_susp) * 1000, (sw.t_run - t0) * 1000);
-	if (ho.json) {
-		FILE *jf = fopen(ho.json, "w");
-
-		if (jf) {
-			fprintf(jf, "{\"domid\":%u,\"rounds\":%llu,\"precopy_pages\":%llu,"
-				"\"guest_stream_bytes\":%llu,\"xen_stream_bytes\":%llu,"
-				"\"hook_pages\":%llu,\"final_set_pages\":%llu,"
-				"\"unsent_pages\":%llu,\"alloc_only_pages\":%llu,"
-				"\"beyond_ram_pages\":%llu,\"guest_pages\":%llu,"
-				"\"precopy_ms\":%.0f,\"switch_send_ms\":%.0f,"
-				"\"restore_wait_ms\":%.0f,\"stopped_ms\":%.0f,\"total_ms\":%.0f",
-				domid, (unsigned long long)recv.st.rounds,
-				(unsigned long long)f.forwarded,
-				(unsigned long long)recv.st.stream_bytes,
-				(unsigned long long)sink.bytes,
-				(unsigned long long)(final_pages + unsent_copied + extra),
-				(unsigned long long)final_pages,
-				(unsigned long long)unsent_copied,
-				(unsigned long long)alloc_only, (unsigned long long)extra,
-				(unsigned long long)h->page_count,
-				(t_end - t_conn) * 1000, (t_sent - t_susp) * 1000,
-				(sw.t_ready - t_sent) * 1000, (sw.t_run - t_susp) * 1000,
-				(sw.t_run - t0) * 1000);
-			if (verify)
-				fprintf(jf, ",\"verify_checked_pages\":%llu,\"verify_missed_pages\":%llu,\"verify_ms\":%.0f",
-					(unsigned long long)vst.checked,
-					(unsigned long long)vst.missed, t_verify * 1000);
-			fputs("}\n", jf);
-			fclose(jf);
-		}
-	}
+	if (verify)
+		snprintf(vjson, sizeof(vjson),
+			 ",\"verify_checked_pages\":%llu,\"verify_missed_pages\":%llu,\"verify_ms\":%.0f",
+			 (unsigned long long)vst.checked, (unsigned long long)vst.missed,
+			 t_verify * 1000);
+	if (ho.json)
+		hk_json_write(ho.json, "{\"domid\":%u,\"rounds\":%llu,\"precopy_pages\":%llu,"
+			"\"guest_stream_bytes\":%llu,\"xen_stream_bytes\":%llu,"
+			"\"hook_pages\":%llu,\"final_set_pages\":%llu,"
+			"\"unsent_pages\":%llu,\"alloc_only_pages\":%llu,"
+			"\"beyond_ram_pages\":%llu,\"guest_pages\":%llu,"
+			"\"precopy_ms\":%.0f,\"switch_send_ms\":%.0f,"
+			"\"restore_wait_ms\":%.0f,\"stopped_ms\":%.0f,\"total_ms\":%.0f%s}\n",
+			domid, (unsigned long long)recv.st.rounds,
+			(unsigned long long)f.forwarded,
+			(unsigned long long)recv.st.stream_bytes,
+			(unsigned long long)sink.bytes,
+			(unsigned long long)(final_pages + unsent_copied + extra),
+			(unsigned long long)final_pages,
+			(unsigned long long)unsent_copied,
+			(unsigned long long)alloc_only, (unsigned long long)extra,
+			(unsigned long long)h->page_count,
+			(t_end - t_conn) * 1000, (t_sent - t_susp) * 1000,
+			(sw.t_ready - t_sent) * 1000, (sw.t_run - t_susp) * 1000,
+			(sw.t_run - t0) * 1000, vjson);
 	rc = 0;
 	goto out;
 fail_loud:

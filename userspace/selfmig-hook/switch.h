@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "options.h"
 
@@ -50,6 +51,9 @@ struct hk_opts {
  * none).  -1 to go on; or the status to exit with: 0 after --help, 2 after
  * a usage error, said with the usage.
  */
+/* The --json report: one line written to path, or a message why not. */
+void __attribute__((format(printf, 2, 3))) hk_json_write(const char *path, const char *fmt, ...);
+
 int hk_take_opts(int argc, char **argv, const char *shortopts, const int *ids,
 		 struct smc_optvals *ov, struct hk_opts *o);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The end of a switch: see switch.h and docs/switch.md. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,23 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+void hk_json_write(const char *path, const char *fmt, ...)
+{
+	FILE *f = fopen(path, "w");
+	va_list ap;
+	int bad;
+
+	if (!f) {
+		fprintf(stderr, "selfmig-hook: --json %s: %s\n", path, strerror(errno));
+		return;
+	}
+	va_start(ap, fmt);
+	bad = vfprintf(f, fmt, ap) < 0;
+	va_end(ap);
+	if (fclose(f) || bad)
+		fprintf(stderr, "selfmig-hook: --json %s: cannot write it\n", path);
 }
 
 int hk_take_opts(int argc, char **argv, const char *shortopts, const int *ids,

@@ -157,6 +157,29 @@ int smg_scan_next(struct smg_scan *s, const char **val)
 	return c;
 }
 
+int smg_scan_all(struct smg_scan *s, struct smc_optvals *ov)
+{
+	const char *val;
+	int id;
+
+	memset(ov, 0, sizeof(*ov));
+	while ((id = smg_scan_next(s, &val)) > 0)
+		if (id < SMC_O_END)
+			ov->val[id] = val ? val : "";
+	return id == SCAN_ERR ? SMG_EXIT_USAGE : 0;
+}
+
+int smg_opt_num(struct smg_scan *s, const struct smc_optvals *ov, int id,
+		uint64_t min, uint64_t max, const char *unit, uint64_t *out)
+{
+	char flag[48];
+
+	if (!ov->val[id])
+		return 0;
+	snprintf(flag, sizeof(flag), "--%s", smc_opt_name(id));
+	return smg_num_value(s, flag, ov->val[id], min, max, unit, out);
+}
+
 int smg_bad_value(struct smg_scan *s, const char *opt, const char *val,
 		  const char *want)
 {

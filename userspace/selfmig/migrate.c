@@ -24,69 +24,45 @@ int smg_parse_migrate(struct smg_scan *s, struct smg_args *a)
 {
 	static const char synopsis[] = "migrate [OPTION...] DOMAIN DEST";
 	struct smg_migrate_opts *o = &a->migrate;
-	const char *restricted = NULL, *val;
-	int id, ret;
+	/* The options that only self mode takes, as a user would name them. */
+	static const int self_only[] = {
+		SMC_O_MAX_DOWNTIME, SMC_O_MAX_BANDWIDTH, SMC_O_LISTEN, SMC_O_VERIFY,
+	};
+	const char *restricted = NULL, *v;
+	struct smc_optvals ov;
+	unsigned int i;
+	int ret;
 
 	s->shortopts = "-hv";
 	s->opts = smc_opts(&s->optset, opts_migrate);
-	while ((id = smg_scan_next(s, &val)) > 0) {
-		switch (id) {
-		case SMC_O_MODE:
-			if (smg_parse_mode(s, "--mode", val, &o->mode))
-				return SMG_EXIT_USAGE;
-			break;
-		case SMC_O_MAX_DOWNTIME:
-			if (smg_num_value(s, "--max-downtime", val, 1, 60000,
-				      "milliseconds", &o->max_downtime_ms))
-				return SMG_EXIT_USAGE;
-			restricted = "--max-downtime";
-			break;
-		case SMC_O_MAX_BANDWIDTH:
-			if (smg_num_value(s, "--max-bandwidth", val, 1, 1000000,
-				      "Mbit/s", &o->max_bandwidth_mbit))
-				return SMG_EXIT_USAGE;
-			restricted = "--max-bandwidth";
-			break;
-		case SMC_O_DEADLINE_S:
-			if (smg_num_value(s, "--deadline-s", val, 1, SMG_MAX_DEADLINE_S,
-				      "seconds from now", &o->deadline_s))
-				return SMG_EXIT_USAGE;
-			break;
-		case SMC_O_SETTLE_MS:
-			if (smg_num_value(s, "--settle-ms", val, 0, SMG_MAX_SETTLE_MS,
-				      "milliseconds", &o->settle_ms))
-				return SMG_EXIT_USAGE;
-			break;
-		case SMC_O_JSON:
-			o->json = val;
-			break;
-		case SMC_O_XL_SSH:
-			if (!*val)
-				return smg_bad_value(s, "--xl-ssh", val,
-						 "give a command, e.g. ssh or env");
-			o->xl_ssh = val;
-			break;
-		case SMC_O_XL_LOG:
-			o->xl_log = val;
-			break;
-		case SMC_O_VERBOSE:
-			o->verbose = 1;
-			break;
-		case SMC_O_LISTEN:
-			if (!smg_value_ok(val) || !strchr(val, ':'))
-				return smg_bad_value(s, "--listen", val,
-						 "ADDR:PORT on this host that the guest can reach");
-			o->listen = val;
-			restricted = "--listen";
-			break;
-		case SMC_O_VERIFY:
-			o->verify = 1;
-			restricted = "--verify";
-			break;
-		}
-	}
-	if (id == SCAN_ERR)
+	if (smg_scan_all(s, &ov))
 		return SMG_EXIT_USAGE;
+	if ((v = ov.val[SMC_O_MODE]) && smg_parse_mode(s, "--mode", v, &o->mode))
+		return SMG_EXIT_USAGE;
+	if (smg_opt_num(s, &ov, SMC_O_MAX_DOWNTIME, 1, 60000, "milliseconds",
+			&o->max_downtime_ms) ||
+	    smg_opt_num(s, &ov, SMC_O_MAX_BANDWIDTH, 1, 1000000, "Mbit/s",
+			&o->max_bandwidth_mbit) ||
+	    smg_opt_num(s, &ov, SMC_O_DEADLINE_S, 1, SMG_MAX_DEADLINE_S,
+			"seconds from now", &o->deadline_s) ||
+	    smg_opt_num(s, &ov, SMC_O_SETTLE_MS, 0, SMG_MAX_SETTLE_MS,
+			"milliseconds", &o->settle_ms))
+		return SMG_EXIT_USAGE;
+	if ((v = ov.val[SMC_O_XL_SSH]) && !*v)
+		return smg_bad_value(s, "--xl-ssh", v, "give a command, e.g. ssh or env");
+	if ((v = ov.val[SMC_O_LISTEN]) && (!smg_value_ok(v) || !strchr(v, ':')))
+		return smg_bad_value(s, "--listen", v,
+				 "ADDR:PORT on this host that the guest can reach");
+	o->json = ov.val[SMC_O_JSON];
+	if (ov.val[SMC_O_XL_SSH])
+		o->xl_ssh = ov.val[SMC_O_XL_SSH];
+	o->xl_log = ov.val[SMC_O_XL_LOG];
+	o->verbose = ov.val[SMC_O_VERBOSE] != NULL;
+	o->listen = ov.val[SMC_O_LISTEN];
+	o->verify = ov.val[SMC_O_VERIFY] != NULL;
+	for (i = 0; i < sizeof(self_only) / sizeof(self_only[0]); i++)
+		if (ov.val[self_only[i]])
+			restricted = smc_opt_name(self_only[i]);
 	ret = smg_scan_domain(s, 2, synopsis, &a->domain);
 	if (ret)
 		return ret;
@@ -98,7 +74,7 @@ int smg_parse_migrate(struct smg_scan *s, struct smg_args *a)
 		return 0;
 	if (restricted) {
 		snprintf(s->err, s->errlen,
-			 "%s applies only to --mode self (xl migrate has no such limit); drop it",
+			 "--%s applies only to --mode self (xl migrate has no such limit); drop it",
 			 restricted);
 		return SMG_EXIT_USAGE;
 	}
@@ -300,22 +276,29 @@ void smg_report_take_hook(struct smg_report *r, const char *hook_json)
 		*self_figure(r, i) = smg_json_figure(hook_json, self_figures[i].hook_key);
 }
 
-void smg_report_text(FILE *f, const struct smg_report *r)
+/* The report's figures, in their order, each through put(). */
+static void put_figures(FILE *f, const struct smg_report *r,
+			void (*put)(FILE *f, const char *key, long long v))
 {
 	size_t i;
 
+	put(f, "notice_ack_ms", r->notice_ack_ms);
+	put(f, "stop_ack_ms", r->stop_ack_ms);
+	put(f, "done_ack_ms", r->done_ack_ms);
+	put(f, "xl_exit", r->xl_exit < 0 ? SMG_NONE : r->xl_exit);
+	put(f, "total_ms", r->total_ms);
+	for (i = 0; r->mode == SMN_MODE_SELF && i < NR_SELF_FIGURES; i++)
+		if (!self_figures[i].optional || self_figure_val(r, i) != SMG_NONE)
+			put(f, self_figures[i].key, self_figure_val(r, i));
+}
+
+void smg_report_text(FILE *f, const struct smg_report *r)
+{
 	fprintf(f, "mode: %s\n", smn_mode_name(r->mode));
 	fprintf(f, "domain: %s\n", r->domain);
 	fprintf(f, "dest: %s\n", r->dest);
 	fprintf(f, "guest_helped: %s\n", r->guest_helped ? "true" : "false");
-	text_num(f, "notice_ack_ms", r->notice_ack_ms);
-	text_num(f, "stop_ack_ms", r->stop_ack_ms);
-	text_num(f, "done_ack_ms", r->done_ack_ms);
-	text_num(f, "xl_exit", r->xl_exit < 0 ? SMG_NONE : r->xl_exit);
-	text_num(f, "total_ms", r->total_ms);
-	for (i = 0; r->mode == SMN_MODE_SELF && i < NR_SELF_FIGURES; i++)
-		if (!self_figures[i].optional || self_figure_val(r, i) != SMG_NONE)
-			text_num(f, self_figures[i].key, self_figure_val(r, i));
+	put_figures(f, r, text_num);
 	fprintf(f, "ok: %s\n", r->ok ? "true" : "false");
 }
 
@@ -329,8 +312,6 @@ static void json_num(FILE *f, const char *key, long long v)
 
 void smg_report_json(FILE *f, const struct smg_report *r)
 {
-	size_t i;
-
 	fputs("{\"mode\":", f);
 	smc_json_str(f, smn_mode_name(r->mode));
 	fputs(",\"domain\":", f);
@@ -338,13 +319,6 @@ void smg_report_json(FILE *f, const struct smg_report *r)
 	fputs(",\"dest\":", f);
 	smc_json_str(f, r->dest);
 	fprintf(f, ",\"guest_helped\":%s", r->guest_helped ? "true" : "false");
-	json_num(f, "notice_ack_ms", r->notice_ack_ms);
-	json_num(f, "stop_ack_ms", r->stop_ack_ms);
-	json_num(f, "done_ack_ms", r->done_ack_ms);
-	json_num(f, "xl_exit", r->xl_exit < 0 ? SMG_NONE : r->xl_exit);
-	json_num(f, "total_ms", r->total_ms);
-	for (i = 0; r->mode == SMN_MODE_SELF && i < NR_SELF_FIGURES; i++)
-		if (!self_figures[i].optional || self_figure_val(r, i) != SMG_NONE)
-			json_num(f, self_figures[i].key, self_figure_val(r, i));
+	put_figures(f, r, json_num);
 	fprintf(f, ",\"ok\":%s}\n", r->ok ? "true" : "false");
 }

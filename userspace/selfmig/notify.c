@@ -22,68 +22,42 @@ int smg_parse_notify(struct smg_scan *s, struct smg_args *a)
 	static const char synopsis[] =
 		"notify DOMAIN --phase notice|stop|done|abort [--dest D] ...";
 	struct smg_notify_opts *o = &a->notify;
+	struct smc_optvals ov;
 	const char *val;
-	int id, ret, have_fields = 0;
-	uint64_t v;
+	int ret, have_fields;
+	uint64_t v = 0;
 
 	s->opts = smc_opts(&s->optset, opts_notify);
-	while ((id = smg_scan_next(s, &val)) > 0) {
-		switch (id) {
-		case SMC_O_PHASE:
-			if (smn_phase_parse(val, &o->phase))
-				return smg_bad_value(s, "--phase", val,
-						 "not one of notice, stop, done, abort");
-			o->have_phase = 1;
-			have_fields = 1;
-			break;
-		case SMC_O_DEST:
-			if (!smg_value_ok(val))
-				return smg_bad_value(s, "--dest", val,
-						 "1 to 127 printable characters without spaces");
-			o->dest = val;
-			have_fields = 1;
-			break;
-		case SMC_O_MODE:
-			if (smg_parse_mode(s, "--mode", val, &o->mode))
-				return SMG_EXIT_USAGE;
-			have_fields = 1;
-			break;
-		case SMC_O_DEADLINE_S:
-			if (smg_num_value(s, "--deadline-s", val, 1, SMG_MAX_DEADLINE_S,
-				      "seconds from now", &o->deadline_s))
-				return SMG_EXIT_USAGE;
-			have_fields = 1;
-			break;
-		case SMC_O_SEQ:
-			if (smg_num_value(s, "--seq", val, 0, UINT32_MAX,
-				      "a request number", &v))
-				return SMG_EXIT_USAGE;
-			o->seq = (uint32_t)v;
-			o->have_seq = 1;
-			have_fields = 1;
-			break;
-		case SMC_O_TIMEOUT:
-			if (smg_num_value(s, "--timeout", val, 1, SMG_MAX_TIMEOUT_S,
-				      "seconds", &v))
-				return SMG_EXIT_USAGE;
-			o->timeout_s = (unsigned int)v;
-			break;
-		case SMC_O_NO_WAIT:
-			o->no_wait = 1;
-			break;
-		case SMC_O_RAW:
-			o->raw = val;
-			break;
-		case SMC_O_FIELDS:
-			o->fields = val;
-			break;
-		case SMC_O_NO_PREPARE:
-			o->no_prepare = 1;
-			break;
-		}
-	}
-	if (id == SCAN_ERR)
+	if (smg_scan_all(s, &ov))
 		return SMG_EXIT_USAGE;
+	if ((val = ov.val[SMC_O_PHASE])) {
+		if (smn_phase_parse(val, &o->phase))
+			return smg_bad_value(s, "--phase", val,
+					 "not one of notice, stop, done, abort");
+		o->have_phase = 1;
+	}
+	if ((val = ov.val[SMC_O_DEST]) && !smg_value_ok(val))
+		return smg_bad_value(s, "--dest", val,
+				 "1 to 127 printable characters without spaces");
+	o->dest = val;
+	if ((val = ov.val[SMC_O_MODE]) && smg_parse_mode(s, "--mode", val, &o->mode))
+		return SMG_EXIT_USAGE;
+	if (smg_opt_num(s, &ov, SMC_O_DEADLINE_S, 1, SMG_MAX_DEADLINE_S,
+			"seconds from now", &o->deadline_s) ||
+	    smg_opt_num(s, &ov, SMC_O_SEQ, 0, UINT32_MAX, "a request number", &v))
+		return SMG_EXIT_USAGE;
+	o->seq = (uint32_t)v;
+	o->have_seq = ov.val[SMC_O_SEQ] != NULL;
+	v = o->timeout_s;
+	if (smg_opt_num(s, &ov, SMC_O_TIMEOUT, 1, SMG_MAX_TIMEOUT_S, "seconds", &v))
+		return SMG_EXIT_USAGE;
+	o->timeout_s = (unsigned int)v;
+	o->no_wait = ov.val[SMC_O_NO_WAIT] != NULL;
+	o->raw = ov.val[SMC_O_RAW];
+	o->fields = ov.val[SMC_O_FIELDS];
+	o->no_prepare = ov.val[SMC_O_NO_PREPARE] != NULL;
+	have_fields = o->have_phase || o->dest || ov.val[SMC_O_MODE] ||
+		      ov.val[SMC_O_DEADLINE_S] || o->have_seq;
 	ret = smg_scan_domain(s, 1, synopsis, &a->domain);
 	if (ret)
 		return ret;

@@ -51,6 +51,15 @@ struct smg_scan {
  * last one or at -h/--help (s->help set), or SCAN_ERR with the message.
  */
 int smg_scan_next(struct smg_scan *s, const char **val);
+/*
+ * Every option of the subcommand into ov, by id (the last value of each;
+ * "" for one without a value), the positional arguments into s->pos: 0, or
+ * SMG_EXIT_USAGE with the message.  Stops at -h/--help (s->help set).
+ */
+int smg_scan_all(struct smg_scan *s, struct smc_optvals *ov);
+/* Option id's value, if given, as a whole number; see smg_num_value(). */
+int smg_opt_num(struct smg_scan *s, const struct smc_optvals *ov, int id,
+		uint64_t min, uint64_t max, const char *unit, uint64_t *out);
 /* "OPT 'VAL': WANT" in s->err; returns SMG_EXIT_USAGE. */
 int smg_bad_value(struct smg_scan *s, const char *opt, const char *val,
 		  const char *want);

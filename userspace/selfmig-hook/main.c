@@ -529,9 +529,7 @@ static int cmd_migrate(int argc, char **argv)
 			(sw.t_run - t_susp) * 1000, (sw.t_run - t0) * 1000);
 	goto out;
 fail_loud:
-	rc = 1;
-	fprintf(stderr, "selfmig-hook: ATTENTION: %s\n", err);
-	hk_switch_abort(&sw);
+	rc = hk_switch_alarm(&sw, err);
 	goto out;
 fail:
 	rc = 1;

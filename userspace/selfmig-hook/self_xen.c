@@ -604,9 +604,7 @@ int hk_cmd_self(int argc, char **argv)
 	rc = 0;
 	goto out;
 fail_loud:
-	rc = 1;
-	fprintf(stderr, "selfmig-hook: ATTENTION: %s\n", err);
-	hk_switch_abort(&sw);
+	rc = hk_switch_alarm(&sw, err);
 	goto out;
 wfail:
 	snprintf(err, sizeof(err), "writing to the receiver: %s", sxs_write_strerror(errno));

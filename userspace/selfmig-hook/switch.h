@@ -69,4 +69,11 @@ int hk_switch_complete(struct hk_switch *s, char *err, size_t errlen);
  * back and resume it if it was suspended. */
 void hk_switch_abort(struct hk_switch *s);
 
+/*
+ * A failure the operator must look at (the switch went wrong where the
+ * guest may be in doubt): "ATTENTION: err" on stderr, then
+ * hk_switch_abort().  The status to exit with, 1.
+ */
+int hk_switch_alarm(struct hk_switch *s, const char *err);
+
 #endif /* SELFMIG_HOOK_SWITCH_H */

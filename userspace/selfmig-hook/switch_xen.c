@@ -149,6 +149,13 @@ int hk_switch_complete(struct hk_switch *s, char *err, size_t errlen)
 	return -1;
 }
 
+int hk_switch_alarm(struct hk_switch *s, const char *err)
+{
+	fprintf(stderr, "selfmig-hook: ATTENTION: %s\n", err);
+	hk_switch_abort(s);
+	return 1;
+}
+
 void hk_switch_abort(struct hk_switch *s)
 {
 	char err[512];

@@ -231,10 +231,8 @@ int smc_usage_exit(int opt, void (*usage)(FILE *f))
 	return opt == 'h' ? 0 : SMC_EXIT_USAGE;
 }
 
-int smc_usage_error(const char *prog, int opt, const char *msg,
-		    void (*usage)(FILE *f))
+int smc_usage_error(const char *prog, const char *msg, void (*usage)(FILE *f))
 {
-	if (opt != 'h')
-		fprintf(stderr, "%s: %s\n", prog, msg);
-	return smc_usage_exit(opt, usage);
+	fprintf(stderr, "%s: %s\n", prog, msg);
+	return smc_usage_exit('?', usage);
 }

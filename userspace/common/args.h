@@ -55,11 +55,9 @@ int smc_usage_exit(int opt, void (*usage)(FILE *f));
 
 /*
  * A usage error: "PROG: msg" and the usage on standard error; gives
- * SMC_EXIT_USAGE.  With opt 'h' (the end of a switch over smc_getopt(),
- * msg its err), the usage on standard output instead, and 0.
+ * SMC_EXIT_USAGE.
  */
-int smc_usage_error(const char *prog, int opt, const char *msg,
-		    void (*usage)(FILE *f));
+int smc_usage_error(const char *prog, const char *msg, void (*usage)(FILE *f));
 
 /*
  * The index of the keyword s among the n names (a NULL name never matches),

@@ -116,7 +116,7 @@ int main(int argc, char **argv)
 	int failing = 0;
 
 	if (smc_optvals(argc, argv, "h", ids, &v, err, sizeof(err)))
-		return smc_usage_error("selfmig-counter", '?', err, usage);
+		return smc_usage_error("selfmig-counter", err, usage);
 	if (v.val[SMC_O_HELP])
 		return smc_usage_exit('h', usage);
 	if (v.val[SMC_O_FILE])
@@ -124,7 +124,7 @@ int main(int argc, char **argv)
 	if (smc_optval_u64("selfmig-counter", &v, SMC_O_INTERVAL_MS, 1, 3600000, &interval_ms))
 		return SMC_EXIT_USAGE;
 	if (optind < argc || !*path)
-		return smc_usage_error("selfmig-counter", '?', "takes options only, and a --file that is not empty", usage);
+		return smc_usage_error("selfmig-counter", "takes options only, and a --file that is not empty", usage);
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >=
 	    (int)sizeof(tmp)) {
 		fprintf(stderr, "selfmig-counter: path too long\n");

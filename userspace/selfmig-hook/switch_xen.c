@@ -49,7 +49,7 @@ int hk_take_opts(int argc, char **argv, const char *shortopts, const int *ids,
 	uint64_t v;
 
 	if (smc_optvals(argc, argv, shortopts, ids, ov, err, sizeof(err)))
-		return smc_usage_error("selfmig-hook", '?', err, hk_usage);
+		return smc_usage_error("selfmig-hook", err, hk_usage);
 	if (ov->val[SMC_O_HELP])
 		return smc_usage_exit('h', hk_usage);
 	if (!o)

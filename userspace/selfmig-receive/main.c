@@ -220,7 +220,7 @@ int main(int argc, char **argv)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.out = stdout;
 	if (smc_optvals(argc, argv, "", ids, &ov, err, sizeof(err)))
-		return smc_usage_error(PROG, '?', err, usage);
+		return smc_usage_error(PROG, err, usage);
 	if (ov.val[SMC_O_HELP])
 		return smc_usage_exit('h', usage);
 	listen_spec = ov.val[SMC_O_LISTEN];

@@ -104,10 +104,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 	memset(o, 0, sizeof(*o));
 	o->wait_s = SMV_DEFAULT_WAIT_S;
 	o->list = SMV_DEFAULT_LIST;
-	if (smc_optvals(argc, argv, "", ids, &ov, err, sizeof(err))) {
-		fprintf(stderr, PROG ": %s\n", err);
-		exit(smc_usage_exit('?', usage));
-	}
+	if (smc_optvals(argc, argv, "", ids, &ov, err, sizeof(err)))
+		exit(smc_usage_error(PROG, err, usage));
 	if (ov.val[SMC_O_HELP])
 		exit(smc_usage_exit('h', usage));
 	o->domain = ov.val[SMC_O_DOMAIN];

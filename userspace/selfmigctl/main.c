@@ -40,7 +40,7 @@ static void usage(FILE *f)
 
 static int usage_error(const char *msg)
 {
-	return smc_usage_error(PROG, '?', msg, usage);
+	return smc_usage_error(PROG, msg, usage);
 }
 
 static int ctl_open(struct smctl *c)

@@ -44,13 +44,13 @@ int main(int argc, char **argv)
 	char err[512];
 
 	if (smc_optvals(argc, argv, "h", ids, &v, err, sizeof(err)))
-		return smc_usage_error("sm-classify", '?', err, usage);
+		return smc_usage_error("sm-classify", err, usage);
 	if (v.val[SMC_O_HELP])
 		return smc_usage_exit('h', usage);
 	reason = v.val[SMC_O_REASON];
 	dir = v.val[SMC_O_DIR];
 	if (!reason || !dir || optind != argc)
-		return smc_usage_error("sm-classify", '?', "needs --reason and --dir, and nothing else", usage);
+		return smc_usage_error("sm-classify", "needs --reason and --dir, and nothing else", usage);
 	if (scl_classify_dir(reason, dir, &res, err, sizeof(err)) < 0) {
 		fprintf(stderr, "sm-classify: %s\n", err);
 		return 2;

@@ -258,13 +258,13 @@ int main(int argc, char **argv)
 	int ufd, lfd, i;
 
 	if (smc_optvals(argc, argv, "p:h", ids, &ov, err, sizeof(err)))
-		return smc_usage_error("sm-echo", '?', err, usage);
+		return smc_usage_error("sm-echo", err, usage);
 	if (ov.val[SMC_O_HELP])
 		return smc_usage_exit('h', usage);
 	if (smc_optval_u64("sm-echo", &ov, SMC_O_PORT, 1, 65535, &port))
 		return SMC_EXIT_USAGE;
 	if (optind < argc)
-		return smc_usage_error("sm-echo", '?', "takes options only", usage);
+		return smc_usage_error("sm-echo", "takes options only", usage);
 	signal(SIGPIPE, SIG_IGN);
 	for (i = 0; i < MAX_CONNS; i++)
 		conns[i].fd = -1;

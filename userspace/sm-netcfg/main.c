@@ -51,7 +51,7 @@ int main(int argc, char **argv)
 	char err[160];
 
 	if (smc_optvals(argc, argv, "", ids, &ov, err, sizeof(err)))
-		return smc_usage_error("sm-netcfg", '?', err, usage);
+		return smc_usage_error("sm-netcfg", err, usage);
 	if (ov.val[SMC_O_HELP])
 		return smc_usage_exit('h', usage);
 	if (ov.val[SMC_O_TX_CSUM]) {

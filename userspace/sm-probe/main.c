@@ -147,10 +147,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	uint64_t us = 1000;
 
 	memset(o, 0, sizeof(*o));
-	if (smc_optvals(argc, argv, "h", ids, &ov, err, sizeof(err))) {
-		fprintf(stderr, "sm-probe: %s\n", err);
-		exit(smc_usage_exit('?', usage));
-	}
+	if (smc_optvals(argc, argv, "h", ids, &ov, err, sizeof(err)))
+		exit(smc_usage_error("sm-probe", err, usage));
 	if (ov.val[SMC_O_HELP])
 		exit(smc_usage_exit('h', usage));
 	v = ov.val[SMC_O_TARGET];

@@ -68,7 +68,7 @@ static void usage(FILE *f)
 
 static int usage_error(const char *msg)
 {
-	return smc_usage_error("sm-sched", '?', msg, usage);
+	return smc_usage_error("sm-sched", msg, usage);
 }
 
 int main(int argc, char **argv)

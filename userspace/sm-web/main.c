@@ -278,10 +278,10 @@ int main(int argc, char **argv)
 	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
 		return smc_usage_exit('h', usage);
 	if (argc < 2 || (strcmp(argv[1], "serve") && strcmp(argv[1], "get")))
-		return smc_usage_error(PROG, '?', "the first argument is serve or get", usage);
+		return smc_usage_error(PROG, "the first argument is serve or get", usage);
 	/* The subcommand is the options' argv[0]. */
 	if (smc_optvals(argc - 1, argv + 1, "", ids, &ov, err, sizeof(err)))
-		return smc_usage_error(PROG, '?', err, usage);
+		return smc_usage_error(PROG, err, usage);
 	if (ov.val[SMC_O_HELP])
 		return smc_usage_exit('h', usage);
 	if (optind != argc - 1)

@@ -30,6 +30,18 @@ void smr_print_summary(const struct smr_receiver *r, FILE *f)
 
 int smr_write_json(const struct smr_receiver *r, const char *path)
 {
+	/* The counters, in the order the report lists them. */
+	const struct smc_json_count fig[] = {
+		{ "page_count", r->page_count },
+		{ "rounds", r->st.rounds },
+		{ "records", r->st.records },
+		{ "pages", r->st.pages },
+		{ "raw_pages", r->st.raw_pages },
+		{ "zero_pages", r->st.zero_pages },
+		{ "compressed_batches", r->st.compressed_batches },
+		{ "page_bytes", r->st.page_bytes },
+		{ "stream_bytes", r->st.stream_bytes },
+	};
 	char line[512];
 	FILE *f;
 	int ok;
@@ -51,20 +63,8 @@ int smr_write_json(const struct smr_receiver *r, const char *path)
 	} else {
 		fprintf(f, "  \"error\": null,\n");
 	}
-	fprintf(f,
-		"  \"page_count\": %llu,\n  \"rounds\": %llu,\n  \"records\": %llu,\n"
-		"  \"pages\": %llu,\n  \"raw_pages\": %llu,\n  \"zero_pages\": %llu,\n"
-		"  \"compressed_batches\": %llu,\n  \"page_bytes\": %llu,\n"
-		"  \"stream_bytes\": %llu,\n  \"elapsed_s\": %.6f\n}\n",
-		(unsigned long long)r->page_count,
-		(unsigned long long)r->st.rounds,
-		(unsigned long long)r->st.records,
-		(unsigned long long)r->st.pages,
-		(unsigned long long)r->st.raw_pages,
-		(unsigned long long)r->st.zero_pages,
-		(unsigned long long)r->st.compressed_batches,
-		(unsigned long long)r->st.page_bytes,
-		(unsigned long long)r->st.stream_bytes, smr_elapsed(r));
+	smc_json_counts(f, fig, sizeof(fig) / sizeof(fig[0]));
+	fprintf(f, "  \"elapsed_s\": %.6f\n}\n", smr_elapsed(r));
 	ok = !ferror(f);
 	if (fclose(f) != 0 || !ok)
 		return -EIO;

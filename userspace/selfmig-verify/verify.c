@@ -405,6 +405,18 @@ void smv_print_report(const struct smv_report *r, FILE *f)
 
 int smv_write_json_file(const struct smv_report *r, FILE *f)
 {
+	/* The counters, in the order the report lists them. */
+	const struct smc_json_count fig[] = {
+		{ "page_count", r->page_count },
+		{ "compared", r->compared },
+		{ "identical", r->identical },
+		{ "differ_in_final_set", r->differ_in_final_set },
+		{ "differ_free", r->differ_free },
+		{ "missed", r->missed },
+		{ "unmapped", r->unmapped },
+		{ "final_set_pages", r->final_set_pages },
+		{ "free_pages", r->free_pages },
+	};
 	char id[2 * SMFS_ID_LEN + 1];
 	u32 i;
 
@@ -422,21 +434,8 @@ int smv_write_json_file(const struct smv_report *r, FILE *f)
 	} else {
 		fprintf(f, "  \"migration_id\": null,\n  \"generation\": null,\n");
 	}
-	fprintf(f,
-		"  \"page_count\": %llu,\n  \"compared\": %llu,\n  \"identical\": %llu,\n"
-		"  \"differ_in_final_set\": %llu,\n  \"differ_free\": %llu,\n"
-		"  \"missed\": %llu,\n  \"unmapped\": %llu,\n"
-		"  \"final_set_pages\": %llu,\n  \"free_pages\": %llu,\n"
-		"  \"missed_gfns\": [",
-		(unsigned long long)r->page_count,
-		(unsigned long long)r->compared,
-		(unsigned long long)r->identical,
-		(unsigned long long)r->differ_in_final_set,
-		(unsigned long long)r->differ_free,
-		(unsigned long long)r->missed,
-		(unsigned long long)r->unmapped,
-		(unsigned long long)r->final_set_pages,
-		(unsigned long long)r->free_pages);
+	smc_json_counts(f, fig, sizeof(fig) / sizeof(fig[0]));
+	fprintf(f, "  \"missed_gfns\": [");
 	for (i = 0; i < r->list_len; i++)
 		fprintf(f, "%s%llu", i ? ", " : "",
 			(unsigned long long)r->list[i].gfn);

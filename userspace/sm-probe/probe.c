@@ -304,27 +304,30 @@ static void append_ms(char *buf, size_t len, size_t *pos, const char *key,
 		appendf(buf, len, pos, ", \"%s\": null", key);
 }
 
+static void append_count(char *buf, size_t len, size_t *pos, const char *key,
+			 uint64_t v)
+{
+	appendf(buf, len, pos, ", \"%s\": %llu", key, (unsigned long long)v);
+}
+
 int smp_format_json(const struct smp_result *r, char *buf, size_t len)
 {
 	size_t pos = 0;
 
 	if (len)
 		buf[0] = '\0';
-	appendf(buf, len, &pos,
-		"{\"sent\": %llu, \"answered\": %llu, \"lost\": %llu",
-		(unsigned long long)r->sent, (unsigned long long)r->answered,
-		(unsigned long long)r->lost);
+	appendf(buf, len, &pos, "{\"sent\": %llu", (unsigned long long)r->sent);
+	append_count(buf, len, &pos, "answered", r->answered);
+	append_count(buf, len, &pos, "lost", r->lost);
 	append_ms(buf, len, &pos, "max_gap_ms", true, r->max_gap_ms);
 	append_ms(buf, len, &pos, "max_gap_at_ms", true, r->max_gap_at_ms);
 	append_ms(buf, len, &pos, "rtt_min_ms", r->have_rtt, r->rtt_min_ms);
 	append_ms(buf, len, &pos, "rtt_med_ms", r->have_rtt, r->rtt_med_ms);
 	append_ms(buf, len, &pos, "rtt_max_ms", r->have_rtt, r->rtt_max_ms);
 	append_ms(buf, len, &pos, "duration_ms", true, r->duration_ms);
-	appendf(buf, len, &pos,
-		", \"duplicates\": %llu, \"foreign\": %llu, \"reordered\": %llu",
-		(unsigned long long)r->duplicates,
-		(unsigned long long)r->foreign,
-		(unsigned long long)r->reordered);
+	append_count(buf, len, &pos, "duplicates", r->duplicates);
+	append_count(buf, len, &pos, "foreign", r->foreign);
+	append_count(buf, len, &pos, "reordered", r->reordered);
 	if (r->tcp)
 		appendf(buf, len, &pos,
 			", \"tcp_connected\": %s, \"tcp_bytes_sent\": %llu"

@@ -26,4 +26,19 @@ static inline int test_argv(char **argv, int max, const char *prog,
 	return argc;
 }
 
+/*
+ * In a variadic function whose last named parameter is the word first:
+ * argv (an array) and argc from prog, first and the words after it.
+ */
+#define TEST_ARGV_VA(argc, argv, prog, first)                              \
+	do {                                                               \
+		va_list ap_;                                               \
+									   \
+		va_start(ap_, first);                                      \
+		(argc) = test_argv(argv,                                   \
+				   (int)(sizeof(argv) / sizeof((argv)[0])), \
+				   prog, first, ap_);                      \
+		va_end(ap_);                                               \
+	} while (0)
+
 #endif /* SELFMIG_TEST_ARGV_H */

@@ -113,12 +113,9 @@ static const struct option *lo;
 static int run(const char *first, ...)
 {
 	char *argv[16];
-	va_list ap;
 	int argc, c;
 
-	va_start(ap, first);
-	argc = test_argv(argv, 16, "prog", first, ap);
-	va_end(ap);
+	TEST_ARGV_VA(argc, argv, "prog", first);
 	err[0] = 0;
 	optind = 0;
 	while ((c = smc_getopt(argc, argv, "h", lo, err, sizeof(err))) != -1)
@@ -194,12 +191,9 @@ static struct smc_optvals vals;
 static int run_vals(const char *first, ...)
 {
 	char *argv[16];
-	va_list ap;
 	int argc;
 
-	va_start(ap, first);
-	argc = test_argv(argv, 16, "prog", first, ap);
-	va_end(ap);
+	TEST_ARGV_VA(argc, argv, "prog", first);
 	err[0] = 0;
 	return smc_optvals(argc, argv, "h", ids, &vals, err, sizeof(err));
 }

@@ -26,12 +26,9 @@ static struct smg_args args;
 static int parse(const char *first, ...)
 {
 	char *argv[32];
-	va_list ap;
 	int argc;
 
-	va_start(ap, first);
-	argc = test_argv(argv, 32, "selfmig", first, ap);
-	va_end(ap);
+	TEST_ARGV_VA(argc, argv, "selfmig", first);
 	return smg_parse_args(argc, argv, &args, err, sizeof(err));
 }
 

@@ -480,10 +480,7 @@ policy_guest() {
 assisted_migrate() {
 	ATTEMPT=1 FIRST_FAILURE=
 	while :; do
-		rm -f /tmp/probe.stop
-		sm-probe --target "$GUEST_IP:$ECHO_PORT" --interval-us 1000 --until-file /tmp/probe.stop \
-			--json "$LOGDIR/probe.json" > "$LOGDIR/probe.txt" 2>&1 &
-		probe=$!
+		probe_start
 		sleep 2
 		step "selfmig migrate --mode assisted $GUEST localhost (attempt $ATTEMPT)"
 		# 3 s between notice and stop (1 s by default): under the emulated
@@ -491,14 +488,12 @@ assisted_migrate() {
 		# and the scenario checks that one was lowered.
 		if selfmig migrate --mode assisted --settle-ms 3000 --verbose --xl-log "$LOGDIR/xl-migrate-$ATTEMPT.log" \
 			--json "$LOGDIR/migrate.json" "$GUEST" localhost > "$LOGDIR/migrate-$ATTEMPT.log" 2>&1; then
-			touch /tmp/probe.stop
-			wait $probe || fail "the prober failed (see probe.txt)"
+			probe_end || fail "the prober failed (see probe.txt)"
 			cat "$LOGDIR/migrate-$ATTEMPT.log"
 			return 0
 		fi
-		touch /tmp/probe.stop
-		wait $probe
-		why=$(grep -m1 -E 'corrupted|segfault|error|Aborted' "$LOGDIR/xl-migrate-$ATTEMPT.log")
+		probe_end
+		why=$(xl_failure_why "$LOGDIR/xl-migrate-$ATTEMPT.log")
 		[ -n "$why" ] || why=$(grep -m1 'selfmig:' "$LOGDIR/migrate-$ATTEMPT.log")
 		log "assisted migration failed: $why"
 		[ -n "$FIRST_FAILURE" ] || FIRST_FAILURE=$why
@@ -512,11 +507,17 @@ assisted_migrate() {
 				fail "the migration failed and the source guest does not answer: $why"
 			policy_check_restored "failed migration $ATTEMPT"
 		fi
-		[ $ATTEMPT -lt "${MIGRATE_ATTEMPTS:-1}" ] ||
-			fail "selfmig migrate --mode assisted failed, attempt $ATTEMPT of ${MIGRATE_ATTEMPTS:-1}: $why"
+		policy_next_attempt "$ATTEMPT" "selfmig migrate --mode assisted failed" "$why"
 		ATTEMPT=$((ATTEMPT + 1))
-		policy_guest
 	done
+}
+
+# policy_next_attempt N WHAT WHY: after failed attempt N, fail if it was the
+# last that MIGRATE_ATTEMPTS allows, else replace the guest by a fresh one.
+policy_next_attempt() {
+	[ "$1" -lt "${MIGRATE_ATTEMPTS:-1}" ] ||
+		fail "$2, attempt $1 of ${MIGRATE_ATTEMPTS:-1}: $3"
+	policy_guest
 }
 
 # ---- witnesses of a migration: what must survive it
@@ -629,6 +630,11 @@ tcp_check() {
 	field tcp_intact true
 }
 
+# xl_failure_why LOG: the first line of an xl migrate log that says why it failed.
+xl_failure_why() {
+	grep -m1 -E 'corrupted|segfault|error|Aborted' "$1"
+}
+
 # probe_start / probe_stop: the UDP prober, whose longest gap is the downtime.
 probe_start() {
 	rm -f /tmp/probe.stop
@@ -636,9 +642,13 @@ probe_start() {
 		--json "$LOGDIR/probe.json" > "$LOGDIR/probe.txt" 2>&1 &
 	PROBE=$!
 }
-probe_stop() { # sets PROBE_GAP
+# probe_end: stop it and wait; its exit status.
+probe_end() {
 	touch /tmp/probe.stop
-	wait $PROBE || fail "the prober failed (see probe.txt)"
+	wait $PROBE
+}
+probe_stop() { # sets PROBE_GAP
+	probe_end || fail "the prober failed (see probe.txt)"
 	PROBE_GAP=$(sed -n 's/.*"max_gap_ms": *\([0-9.]*\).*/\1/p' "$LOGDIR/probe.json")
 	field max_gap_ms "${PROBE_GAP:-null}"
 }

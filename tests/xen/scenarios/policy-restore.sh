@@ -77,29 +77,23 @@ step "3. an assisted migration"
 # testbed (docs/testbed.md).
 attempt=1
 while :; do
-	rm -f /tmp/probe.stop
-	sm-probe --target "$GUEST_IP:$ECHO_PORT" --interval-us 1000 --until-file /tmp/probe.stop \
-		--json "$LOGDIR/probe.json" > "$LOGDIR/probe.txt" 2>&1 &
-	probe=$!
+	probe_start
 	sleep 2
 	if selfmig migrate --mode assisted --verbose --xl-log "$LOGDIR/xl-migrate-$attempt.log" \
 		--json "$LOGDIR/migrate.json" "$GUEST" localhost > "$LOGDIR/migrate-$attempt.log" 2>&1; then
 		outcome=migrated
 	else
 		outcome=failed
-		log "xl migrate failed: $(grep -m1 -E 'corrupted|segfault|error|Aborted' "$LOGDIR/xl-migrate-$attempt.log")"
+		log "xl migrate failed: $(xl_failure_why "$LOGDIR/xl-migrate-$attempt.log")"
 	fi
-	touch /tmp/probe.stop
-	wait $probe
+	probe_end
 	cat "$LOGDIR/migrate-$attempt.log"
 	[ "$outcome" = failed ] && source_died || break
 	# The emulated CPU killed the source guest (lib.sh: source_died): the
 	# guest's restoration cannot be checked; start again with a fresh one.
 	log "the source guest died in the failed migration: $DIED_WHY"
-	[ $attempt -lt "${MIGRATE_ATTEMPTS:-1}" ] ||
-		fail "the source guest died in a failed migration, attempt $attempt of ${MIGRATE_ATTEMPTS:-1}: $DIED_WHY"
+	policy_next_attempt "$attempt" "the source guest died in a failed migration" "$DIED_WHY"
 	attempt=$((attempt + 1))
-	policy_guest
 done
 if [ "$outcome" = migrated ]; then
 	[ "$(guest_count)" = 1 ] || { xl list; fail "expected exactly one guest after the migration"; }

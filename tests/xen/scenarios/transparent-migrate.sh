@@ -13,10 +13,7 @@ while :; do
 	guest_wait_ready 240
 
 	step "starting the UDP prober (attempt $attempt)"
-	rm -f /tmp/probe.stop
-	sm-probe --target "$GUEST_IP:$ECHO_PORT" --interval-us 1000 --until-file /tmp/probe.stop \
-		--json "$LOGDIR/probe.json" > "$LOGDIR/probe.txt" 2>&1 &
-	probe=$!
+	probe_start
 	sleep 3
 
 	step "selfmig migrate --mode transparent $GUEST localhost (attempt $attempt)"
@@ -26,9 +23,8 @@ while :; do
 		t1=$(now_ms)
 		break
 	fi
-	touch /tmp/probe.stop
-	wait $probe
-	why=$(grep -m1 -E 'corrupted|Aborted|error' "$LOGDIR/xl-migrate-$attempt.log")
+	probe_end
+	why=$(xl_failure_why "$LOGDIR/xl-migrate-$attempt.log")
 	log "xl migrate failed: $why"
 	if [ "$attempt" -ge "${MIGRATE_ATTEMPTS:-1}" ]; then
 		fail "xl migrate failed, attempt $attempt of ${MIGRATE_ATTEMPTS:-1} (see xl-migrate-N.log): $why"
@@ -42,8 +38,7 @@ log "xl migrate took $((t1 - t0)) ms"
 
 step "checking the guest answers after migration"
 sleep 3
-touch /tmp/probe.stop
-wait $probe || fail "the prober failed (see probe.txt)"
+probe_end || fail "the prober failed (see probe.txt)"
 cat "$LOGDIR/probe.txt"
 sm-probe --target "$GUEST_IP:$ECHO_PORT" --wait-ready 30 || fail "guest does not answer after migration"
 n=$(guest_count)

@@ -64,6 +64,18 @@ image_untouched() {
 	[ ! -s /tmp/auth-img ] || fail "a refused stream wrote $(stat -c %s /tmp/auth-img) bytes of image"
 }
 
+# replay_refused NAME ID KEY PATTERN WHAT: /tmp/capture, sent to a receiver
+# for migration ID under KEY, is refused with an error matching PATTERN and
+# leaves the image as it was.
+replay_refused() {
+	receive "$1" "$2" "$3"
+	timeout 60 nc 169.254.0.1 7001 < /tmp/capture
+	recv_end "$1"
+	[ "$RECV_RC" = 1 ] || fail "a replayed stream was not refused"
+	echo "$RECV_ERR" | grep -q "$4" || fail "$5: $RECV_ERR"
+	image_untouched
+}
+
 step "1. a stream under another secret than the receiver's"
 id1=$(new_id)
 rm -f /tmp/k1-other
@@ -110,22 +122,14 @@ step "2b. replayed into a later migration"
 id3=$(new_id)
 rm -f /tmp/k3
 selfmig-hook key "$GUEST" --id "$id3" -o /tmp/k3 || fail "cannot hand out the secret"
-receive replay-later "$id3" /tmp/k3
-timeout 60 nc 169.254.0.1 7001 < /tmp/capture
-recv_end replay-later
-[ "$RECV_RC" = 1 ] || fail "a replayed stream was not refused"
-echo "$RECV_ERR" | grep -q '(wrong_id) at stream header' || fail "replay into a later migration: $RECV_ERR"
-image_untouched
+replay_refused replay-later "$id3" /tmp/k3 '(wrong_id) at stream header' \
+	"replay into a later migration"
 
 step "2c. replayed into the same migration, re-keyed by dom0"
 rm -f /tmp/k2b
 selfmig-hook key "$GUEST" --id "$id2" -o /tmp/k2b || fail "cannot hand out the secret"
-receive replay-rekeyed "$id2" /tmp/k2b
-timeout 60 nc 169.254.0.1 7001 < /tmp/capture
-recv_end replay-rekeyed
-[ "$RECV_RC" = 1 ] || fail "a replayed stream was not refused"
-echo "$RECV_ERR" | grep -q '(auth_tag) at stream header' || fail "replay under a new secret: $RECV_ERR"
-image_untouched
+replay_refused replay-rekeyed "$id2" /tmp/k2b '(auth_tag) at stream header' \
+	"replay under a new secret"
 field replay_rejected true
 
 step "3. a secret the guest could have written itself"

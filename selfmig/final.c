@@ -33,63 +33,69 @@
 #include "finalset.h"
 #include "migrate.h"
 
-void selfmig_fs_free_pages(struct selfmig_mig *m)
+static void fs_bitmap_free(struct selfmig_fs_bitmap *b, u32 n)
 {
 	u32 i;
 
-	for (i = 0; i < m->fs_npages; i++) {
-		if (m->fs_dirty && m->fs_dirty[i])
-			__free_page(m->fs_dirty[i]);
-		if (m->fs_free && m->fs_free[i])
-			__free_page(m->fs_free[i]);
-	}
+	for (i = 0; b->pages && i < n; i++)
+		if (b->pages[i])
+			__free_page(b->pages[i]);
+	kfree(b->pages);
+	kfree(b->va);
+	kfree(b->gfns);
+	memset(b, 0, sizeof(*b));
+}
+
+void selfmig_fs_free_pages(struct selfmig_mig *m)
+{
+	fs_bitmap_free(&m->fs_dirty, m->fs_npages);
+	fs_bitmap_free(&m->fs_free, m->fs_npages);
 	if (m->fs_hdr)
 		__free_page(m->fs_hdr);
-	kfree(m->fs_dirty);
-	kfree(m->fs_free);
-	kfree(m->fs_dirty_va);
-	kfree(m->fs_free_va);
-	kfree(m->fs_dirty_gfns);
-	kfree(m->fs_free_gfns);
 	m->fs_hdr = NULL;
-	m->fs_dirty = NULL;
-	m->fs_free = NULL;
-	m->fs_dirty_va = NULL;
-	m->fs_free_va = NULL;
-	m->fs_dirty_gfns = NULL;
-	m->fs_free_gfns = NULL;
 	m->fs_npages = 0;
 }
 
-/* The descriptor's pages are allocated up front: the freeze cannot allocate. */
+static int fs_bitmap_alloc(struct selfmig_fs_bitmap *b, u32 n)
+{
+	u32 i;
+
+	b->pages = kcalloc(n, sizeof(*b->pages), GFP_KERNEL);
+	b->va = kcalloc(n, sizeof(*b->va), GFP_KERNEL);
+	b->gfns = kcalloc(n, sizeof(*b->gfns), GFP_KERNEL);
+	if (!b->pages || !b->va || !b->gfns)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		b->pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		if (!b->pages[i])
+			return -ENOMEM;
+		b->va[i] = page_address(b->pages[i]);
+		/* PVH and HVM guests are auto-translated: the pfn is the gfn. */
+		b->gfns[i] = page_to_pfn(b->pages[i]);
+	}
+	return 0;
+}
+
+/*
+ * The descriptor's pages are allocated up front: the freeze cannot allocate.
+ * On failure the caller frees what was allocated (selfmig_fs_free_pages).
+ */
 int selfmig_fs_alloc(struct selfmig_mig *m)
 {
-	u32 n = smfs_bitmap_pages(m->nr_pfns), i;
+	u32 n = smfs_bitmap_pages(m->nr_pfns);
+	int ret;
 
 	if (!n || n > SMFS_MAX_BITMAP_PAGES)
 		return -E2BIG;
 	m->fs_npages = n;
-	m->fs_dirty = kcalloc(n, sizeof(*m->fs_dirty), GFP_KERNEL);
-	m->fs_free = kcalloc(n, sizeof(*m->fs_free), GFP_KERNEL);
-	m->fs_dirty_va = kcalloc(n, sizeof(*m->fs_dirty_va), GFP_KERNEL);
-	m->fs_free_va = kcalloc(n, sizeof(*m->fs_free_va), GFP_KERNEL);
-	m->fs_dirty_gfns = kcalloc(n, sizeof(u64), GFP_KERNEL);
-	m->fs_free_gfns = kcalloc(n, sizeof(u64), GFP_KERNEL);
 	m->fs_hdr = alloc_page(GFP_KERNEL | __GFP_ZERO);
-	if (!m->fs_dirty || !m->fs_free || !m->fs_dirty_va || !m->fs_free_va ||
-	    !m->fs_dirty_gfns || !m->fs_free_gfns || !m->fs_hdr)
+	if (!m->fs_hdr)
 		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		m->fs_dirty[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
-		m->fs_free[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
-		if (!m->fs_dirty[i] || !m->fs_free[i])
-			return -ENOMEM;
-		m->fs_dirty_va[i] = page_address(m->fs_dirty[i]);
-		m->fs_free_va[i] = page_address(m->fs_free[i]);
-		/* PVH and HVM guests are auto-translated: the pfn is the gfn. */
-		m->fs_dirty_gfns[i] = page_to_pfn(m->fs_dirty[i]);
-		m->fs_free_gfns[i] = page_to_pfn(m->fs_free[i]);
-	}
+	ret = fs_bitmap_alloc(&m->fs_dirty, n);
+	if (!ret)
+		ret = fs_bitmap_alloc(&m->fs_free, n);
+	if (ret)
+		return ret;
 	return selfmig_publish("final-set", "%lx", page_to_pfn(m->fs_hdr));
 }
 
@@ -222,8 +228,8 @@ void selfmig_fs_before_hypercall(void *data)
 	for_each_clear_bit(pfn, t->ram, t->nr_pfns)
 		__set_bit(pfn, free);
 	for (i = 0; i < m->fs_npages; i++) {
-		memset(m->fs_dirty_va[i], 0, PAGE_SIZE);
-		memset(m->fs_free_va[i], 0, PAGE_SIZE);
+		memset(m->fs_dirty.va[i], 0, PAGE_SIZE);
+		memset(m->fs_free.va[i], 0, PAGE_SIZE);
 	}
 
 	selfmig_tracker_scan_final(t, fs_own_frames, m);
@@ -254,19 +260,19 @@ void selfmig_fs_before_hypercall(void *data)
 			m->final_set_pages++;
 		else if (free_meaningless)
 			continue;
-		smfs_set_bit(m->fs_dirty_va, pfn);
+		smfs_set_bit(m->fs_dirty.va, pfn);
 	}
 	for_each_set_bit(pfn, free, t->nr_pfns)
-		smfs_set_bit(m->fs_free_va, pfn);
+		smfs_set_bit(m->fs_free.va, pfn);
 
 	b.id = m->cfg.id;
 	b.page_count = m->nr_pfns;
 	b.generation = 1;
 	b.header_gfn = page_to_pfn(m->fs_hdr);
-	b.dirty_gfns = m->fs_dirty_gfns;
-	b.free_gfns = m->fs_free_gfns;
-	b.dirty_pages = m->fs_dirty_va;
-	b.free_pages = m->fs_free_va;
+	b.dirty_gfns = m->fs_dirty.gfns;
+	b.free_gfns = m->fs_free.gfns;
+	b.dirty_pages = m->fs_dirty.va;
+	b.free_pages = m->fs_free.va;
 	m->fs_ret = smfs_build_header(page_address(m->fs_hdr), PAGE_SIZE, &b);
 }
 

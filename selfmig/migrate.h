@@ -25,6 +25,13 @@
 struct socket;
 struct page;
 
+/* One bitmap of the final set's descriptor: its pages, mapped, and their gfns. */
+struct selfmig_fs_bitmap {
+	struct page **pages;
+	u8 **va;
+	u64 *gfns;
+};
+
 /*
  * One migration: its settings, its connection and stream, its statistics
  * and its final set.  The last one stays, for the reports, until the next
@@ -98,9 +105,7 @@ struct selfmig_mig {
 
 	/* the final set, published for dom0 */
 	struct page *fs_hdr;
-	struct page **fs_dirty, **fs_free;
-	u8 **fs_dirty_va, **fs_free_va;
-	u64 *fs_dirty_gfns, *fs_free_gfns;
+	struct selfmig_fs_bitmap fs_dirty, fs_free;
 	u32 fs_npages;
 	int fs_ret;
 	bool cancelled;

@@ -66,6 +66,15 @@ static inline void tap_fail(const char *file, int line, const char *fmt, ...)
 				 #a, _a, #b, _b);                          \
 	} while (0)
 
+/* For 64-bit unsigned values, which CHECK_EQ's long long would wrap. */
+#define CHECK_U64(a, b)                                                    \
+	do {                                                               \
+		unsigned long long _x = (a), _y = (b);                     \
+		if (_x != _y)                                              \
+			tap_fail(__FILE__, __LINE__, "%s == %llu, want %llu", \
+				 #a, _x, _y);                              \
+	} while (0)
+
 static inline int tap_done(void)
 {
 	tap_end_current();

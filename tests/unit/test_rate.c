@@ -48,14 +48,6 @@ static u64 rng_mag(void)
 	return bits == 64 ? rng() : rng() & ((1ULL << bits) - 1);
 }
 
-#define CHECK_U64(a, b)                                                    \
-	do {                                                               \
-		unsigned long long _x = (a), _y = (b);                     \
-		if (_x != _y)                                              \
-			tap_fail(__FILE__, __LINE__, "%s == %llu, want %llu", \
-				 #a, _x, _y);                              \
-	} while (0)
-
 /* ------------------------------------------------------------------ */
 
 static void test_mul_div(void)

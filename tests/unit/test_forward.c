@@ -176,6 +176,59 @@ int main(void)
 	hk_fwd_free(&f);
 	free(b.p);
 
+	tap_test("after round 0, the populated frames left out are allocated early, once");
+	{
+		static uint8_t populated[NR / 8 + 1];
+		uint64_t want = 0;
+		int64_t n;
+
+		memset(&b, 0, sizeof(b));
+		CHECK(hk_fwd_init(&f, &s, NR) == 0);
+		CHECK(!hk_fwd_was_allocated(&f, 1));	/* nothing allocated yet */
+		CHECK(sxs_write_libxl_start(&s) == 0 && sxs_write_libxc_start(&s, 4, 17) == 0);
+		CHECK(sxs_write_record(&s, SXS_REC_STATIC_DATA_END, NULL, 0) == 0);
+		for (pfn = 0; pfn < NR; pfn++)
+			if (pfn % 11)
+				populated[pfn / 8] |= (uint8_t)(1u << (pfn % 8));
+		/* round 0 sends every third frame */
+		for (pfn = 0; pfn < NR; pfn += 3)
+			CHECK(hk_fwd_page(&f, pfn, NULL) == 0);
+		for (pfn = 0; pfn < 1500; pfn++)
+			want += (pfn % 11) && (pfn % 3);
+		/* a batch at a time, from where the last one stopped */
+		CHECK(!hk_fwd_prealloc_done(&f, 1500));
+		CHECK_EQ(hk_fwd_prealloc(&f, populated, 1500, 100), 100);
+		CHECK(!hk_fwd_prealloc_done(&f, 1500));
+		n = 100;
+		while (!hk_fwd_prealloc_done(&f, 1500))
+			n += hk_fwd_prealloc(&f, populated, 1500, 100);
+		CHECK_EQ(n, (long long)want);
+		CHECK_EQ(f.preallocated, want);
+		CHECK(hk_fwd_was_allocated(&f, 1) && hk_fwd_was_allocated(&f, 1499));
+		CHECK(!hk_fwd_was_allocated(&f, 3));	/* sent */
+		CHECK(!hk_fwd_was_allocated(&f, 22));	/* not populated */
+		CHECK(!hk_fwd_was_allocated(&f, 1501));	/* at or above the count */
+		CHECK(!hk_fwd_was_allocated(&f, NR + 1));
+		/* again: nothing new; a count above the frames is clamped */
+		CHECK_EQ(hk_fwd_prealloc(&f, populated, 1500, UINT64_MAX), 0);
+		n = hk_fwd_prealloc(&f, populated, 10 * NR, UINT64_MAX);
+		CHECK(hk_fwd_prealloc_done(&f, 10 * NR));
+		want = 0;
+		for (pfn = 1500; pfn < NR; pfn++)
+			want += (pfn % 11) && (pfn % 3);
+		CHECK_EQ(n, (long long)want);
+		CHECK(hk_fwd_was_allocated(&f, NR - 1));
+		/* the stream holds them as allocate-only frames, no data */
+		CHECK(sxs_write_record(&s, SXS_REC_HVM_CONTEXT, ctx, sizeof(ctx)) == 0);
+		CHECK(sxs_write_end(&s) == 0);
+		CHECK(sxs_walk(b.p, b.len, false, &st, NULL, NULL, err, sizeof(err)) == 0);
+		CHECK_EQ(st.pages, (NR + 2) / 3);
+		CHECK_EQ(st.pfn_words - st.pages, f.preallocated);
+		hk_fwd_free(&f);
+		CHECK(!hk_fwd_was_allocated(&f, 1));
+		free(b.p);
+	}
+
 	tap_test("the guest's page count is bounded by its maximum memory plus 4 GiB for holes");
 	{
 		/* A 256 MiB guest: 65536 pages, and up to 4 GiB of holes above. */

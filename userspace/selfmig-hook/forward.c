@@ -26,11 +26,14 @@ int hk_fwd_init(struct hk_fwd *f, struct sxs_sink *sink, uint64_t nr)
 
 void hk_fwd_free(struct hk_fwd *f)
 {
-	free(f->sent);
-	free(f->data);
+	uint8_t **bufs[] = { &f->sent, &f->data, &f->allocated };
+	size_t i;
+
+	for (i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
+		free(*bufs[i]);
+		*bufs[i] = NULL;
+	}
 	free(f->digest);
-	f->sent = NULL;
-	f->data = NULL;
 	f->digest = NULL;
 }
 
@@ -145,9 +148,55 @@ int hk_check_final_set_id(const struct smfs_header *h, const uint8_t id[16],
 	return -1;
 }
 
+static bool map_has(const uint8_t *map, uint64_t nr, uint64_t pfn)
+{
+	return map && pfn < nr && (map[pfn / 8] & (1u << (pfn % 8)));
+}
+
 bool hk_fwd_was_sent(const struct hk_fwd *f, uint64_t pfn)
 {
-	return pfn < f->nr && (f->sent[pfn / 8] & (1u << (pfn % 8)));
+	return map_has(f->sent, f->nr, pfn);
+}
+
+bool hk_fwd_was_allocated(const struct hk_fwd *f, uint64_t pfn)
+{
+	return map_has(f->allocated, f->nr, pfn);
+}
+
+int64_t hk_fwd_prealloc(struct hk_fwd *f, const uint8_t *populated, uint64_t count,
+			uint64_t max)
+{
+	uint64_t pfn, n = 0;
+
+	if (!f->allocated) {
+		f->allocated = calloc((size_t)(f->nr + 7) / 8 + 1, 1);
+		if (!f->allocated) {
+			errno = ENOMEM;
+			return -1;
+		}
+	}
+	if (count > f->nr)
+		count = f->nr;
+	for (pfn = f->prealloc_next; pfn < count && n < max; pfn++) {
+		if (!map_has(populated, f->nr, pfn) || hk_fwd_was_sent(f, pfn) ||
+		    hk_fwd_was_allocated(f, pfn))
+			continue;
+		if (hk_fwd_add(f, pfn, SXS_TYPE_XALLOC, NULL))
+			return -1;
+		f->allocated[pfn / 8] |= (uint8_t)(1u << (pfn % 8));
+		n++;
+	}
+	if (pfn > f->prealloc_next)
+		f->prealloc_next = pfn;
+	if (hk_fwd_flush(f))
+		return -1;
+	f->preallocated += n;
+	return (int64_t)n;
+}
+
+bool hk_fwd_prealloc_done(const struct hk_fwd *f, uint64_t count)
+{
+	return f->prealloc_next >= (count < f->nr ? count : f->nr);
 }
 
 enum hk_action hk_plan_frame(bool populated, bool below, bool dirty,

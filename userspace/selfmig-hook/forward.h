@@ -24,6 +24,9 @@ struct hk_fwd {
 	uint64_t nr;
 	uint64_t forwarded;		/* pages forwarded from the guest's stream */
 	uint64_t *digest;		/* --verify: per frame, of the last page sent */
+	uint8_t *allocated;		/* bitmap over nr frames: allocate-only, early */
+	uint64_t preallocated;		/* frames in it */
+	uint64_t prealloc_next;		/* the next frame hk_fwd_prealloc() looks at */
 };
 
 /* Allocate the batch and a sent-bitmap for nr frames; 0 or -1. */
@@ -38,6 +41,25 @@ int hk_fwd_flush(struct hk_fwd *f);
 /* The receiver's page callback: a pre-copied page (NULL: a zero page). */
 int hk_fwd_page(void *ctx, uint64_t gfn, const uint8_t *page);
 bool hk_fwd_was_sent(const struct hk_fwd *f, uint64_t pfn);
+
+/*
+ * While the guest's stream runs: queue as allocate-only the frames below
+ * count that are populated in the source (populated, a bitmap over f->nr
+ * frames) and were not sent yet, and remember them.  The destination then
+ * populates, while pre-copy runs, the frames the guest never sends because
+ * they are free; without this it populates them all at the switch, with
+ * the guest stopped.  What the switch copies does not change: a frame is
+ * still copied if it is dirty, or never sent and not free; it only needs
+ * no allocate-only record of its own when it was allocated here.
+ * At most max frames per call, from where the last call stopped, so that
+ * the guest's stream is read between them.  The number queued, or -1 (a
+ * write failed, or no memory).
+ */
+int64_t hk_fwd_prealloc(struct hk_fwd *f, const uint8_t *populated, uint64_t count,
+			uint64_t max);
+/* Whether hk_fwd_prealloc() has looked at every frame below count. */
+bool hk_fwd_prealloc_done(const struct hk_fwd *f, uint64_t count);
+bool hk_fwd_was_allocated(const struct hk_fwd *f, uint64_t pfn);
 
 /*
  * --verify: keep a digest of every pre-copied page as it is forwarded, so

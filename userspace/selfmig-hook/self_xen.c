@@ -209,15 +209,54 @@ static int verify_switch(struct hk_xen *x, uint32_t domid, const struct hk_fwd *
 }
 
 /*
+ * From the stream's header on, every populated frame not sent yet is
+ * allocated on the destination while pre-copy runs (hk_fwd_prealloc()),
+ * and the rest when the stream ends.  A frame the guest sends later is
+ * populated once either way; the frames it never sends, the free ones, are
+ * then no longer populated at the switch, with the guest stopped.  Paced:
+ * PREALLOC_BATCH frames at most every PREALLOC_GAP_MS.  Populating is slow
+ * on an emulated CPU (about 0.25 ms a frame on the testbed), and dom0,
+ * which runs the destination's restore, also carries the guest's network:
+ * 51,000 frames at once after the first round silenced the guest for 10 s.
+ */
+#define PREALLOC_BATCH	256
+#define PREALLOC_GAP_MS	100
+
+static int prealloc_step(const struct smr_receiver *r, struct hk_fwd *f,
+			 const uint8_t *populated, bool ended, double *next,
+			 char *err, size_t errlen)
+{
+	double now = now_s();
+
+	if (hk_fwd_prealloc_done(f, r->page_count))
+		return 0;
+	if (!ended && now < *next)
+		return 0;
+	*next = now + PREALLOC_GAP_MS / 1000.0;
+	if (hk_fwd_prealloc(f, populated, r->page_count,
+			    ended ? UINT64_MAX : PREALLOC_BATCH) < 0) {
+		snprintf(err, errlen, "cannot write the frames to allocate early to the receiver: %s",
+			 strerror(errno));
+		return -1;
+	}
+	if (hk_fwd_prealloc_done(f, r->page_count))
+		fprintf(stderr, "selfmig-hook: %llu frames the guest left out allocated on the destination during pre-copy\n",
+			(unsigned long long)f->preallocated);
+	return 0;
+}
+
+/*
  * Run the guest's page stream from fd through the receiver; 0 when
  * complete.  Each read waits at most the receiver's read deadline, and
  * the whole stream its own (selfmig-receive's --max-seconds default).
  */
 static int take_stream(struct smr_receiver *r, int fd, struct self_fault *sf,
+		       struct hk_fwd *f, const uint8_t *populated,
 		       char *err, size_t errlen)
 {
 	static uint8_t buf[1 << 16];
 	unsigned int idle_ms = r->cfg.io_timeout_ms;
+	double next_prealloc = 0;
 
 	if (r->err) {
 		smr_error_line(r, err, errlen);
@@ -264,6 +303,8 @@ static int take_stream(struct smr_receiver *r, int fd, struct self_fault *sf,
 			return -1;
 		}
 		self_fault_stream(sf, r, fd, ret == 1);
+		if (prealloc_step(r, f, populated, ret == 1, &next_prealloc, err, errlen))
+			return -1;
 		if (ret == 1)
 			return 0;
 	}
@@ -297,7 +338,7 @@ int hk_cmd_self(int argc, char **argv)
 	uint8_t key[SMW_KEY_LEN];
 	char keyline[SMK_LINE_LEN + 1];
 	uint64_t nr = 0, pfn, final_pages = 0, alloc_only = 0, unsent_copied = 0, extra = 0;
-	uint64_t newly = 0;
+	uint64_t newly = 0, early_alloc = 0;
 	uint64_t copy[SXS_BATCH_MAX];
 	unsigned int ncopy = 0;
 	double t0, t_conn = 0, t_end = 0, t_susp = 0, t_sent = 0, t_fs = 0, t_pages = 0;
@@ -423,7 +464,7 @@ int hk_cmd_self(int argc, char **argv)
 	}
 	t_conn = now_s();
 	fprintf(stderr, "selfmig-hook: pre-copy from %s\n", peer);
-	if (take_stream(&recv, cfd, &sf, err, sizeof(err)))
+	if (take_stream(&recv, cfd, &sf, &f, populated, err, sizeof(err)))
 		goto fail;
 	if (sf.f.point == HK_FAULT_FLUSH_FAIL)
 		self_fault_cut_receiver(&xr);
@@ -521,6 +562,10 @@ int hk_cmd_self(int argc, char **argv)
 			continue;
 		case HK_ALLOC:
 			alloc_only++;
+			if (hk_fwd_was_allocated(&f, pfn)) {
+				early_alloc++;	/* during pre-copy */
+				continue;
+			}
 			if (hk_fwd_add(&f, pfn, SXS_TYPE_XALLOC, NULL))
 				goto wfail;
 			continue;
@@ -561,10 +606,10 @@ int hk_cmd_self(int argc, char **argv)
 		goto wfail;
 	t_sent = now_s();
 	hk_fault_die_at(&sf.f, HK_STAGE_SENT);
-	fprintf(stderr, "selfmig-hook: switch: final set %llu pages, never sent %llu (+%llu allocate-only), beyond RAM %llu; %.0f ms (final set read %.0f, verify %.0f, pages %.0f, CPU state %.0f)\n",
+	fprintf(stderr, "selfmig-hook: switch: final set %llu pages, never sent %llu (+%llu allocate-only, %llu of them allocated during pre-copy), beyond RAM %llu; %.0f ms (final set read %.0f, verify %.0f, pages %.0f, CPU state %.0f)\n",
 		(unsigned long long)final_pages, (unsigned long long)unsent_copied,
-		(unsigned long long)alloc_only, (unsigned long long)extra,
-		(t_sent - t_susp) * 1000, (t_fs - t_susp) * 1000, t_verify * 1000,
+		(unsigned long long)alloc_only, (unsigned long long)early_alloc,
+		(unsigned long long)extra, (t_sent - t_susp) * 1000, (t_fs - t_susp) * 1000, t_verify * 1000,
 		(t_pages - t_fs - t_verify) * 1000, (t_sent - t_pages) * 1000);
 	rc = hk_switch_complete(&sw, err, sizeof(err));
 	if (rc < 0)
@@ -586,6 +631,7 @@ int hk_cmd_self(int argc, char **argv)
 			"\"guest_stream_bytes\":%llu,\"xen_stream_bytes\":%llu,"
 			"\"hook_pages\":%llu,\"final_set_pages\":%llu,"
 			"\"unsent_pages\":%llu,\"alloc_only_pages\":%llu,"
+			"\"alloc_early_pages\":%llu,\"preallocated_pages\":%llu,"
 			"\"beyond_ram_pages\":%llu,\"guest_pages\":%llu,"
 			"\"precopy_ms\":%.0f,\"switch_send_ms\":%.0f,"
 			"\"restore_wait_ms\":%.0f,\"stopped_ms\":%.0f,\"total_ms\":%.0f%s}\n",
@@ -596,7 +642,10 @@ int hk_cmd_self(int argc, char **argv)
 			(unsigned long long)(final_pages + unsent_copied + extra),
 			(unsigned long long)final_pages,
 			(unsigned long long)unsent_copied,
-			(unsigned long long)alloc_only, (unsigned long long)extra,
+			(unsigned long long)alloc_only,
+			(unsigned long long)early_alloc,
+			(unsigned long long)f.preallocated,
+			(unsigned long long)extra,
 			(unsigned long long)h->page_count,
 			(t_end - t_conn) * 1000, (t_sent - t_susp) * 1000,
 			(sw.t_ready - t_sent) * 1000, (sw.t_run - t_susp) * 1000,

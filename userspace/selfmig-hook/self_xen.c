@@ -240,7 +240,7 @@ static int prealloc_step(const struct smr_receiver *r, struct hk_fwd *f,
 		return -1;
 	}
 	if (hk_fwd_prealloc_done(f, r->page_count))
-		fprintf(stderr, "selfmig-hook: %llu frames the guest left out allocated on the destination during pre-copy\n",
+		fprintf(stderr, "selfmig-hook: %llu frames allocated on the destination during pre-copy, ahead of the guest's pages\n",
 			(unsigned long long)f->preallocated);
 	return 0;
 }

@@ -177,17 +177,16 @@ int64_t hk_fwd_prealloc(struct hk_fwd *f, const uint8_t *populated, uint64_t cou
 	}
 	if (count > f->nr)
 		count = f->nr;
+	/* The cursor only moves on: no frame is looked at twice. */
 	for (pfn = f->prealloc_next; pfn < count && n < max; pfn++) {
-		if (!map_has(populated, f->nr, pfn) || hk_fwd_was_sent(f, pfn) ||
-		    hk_fwd_was_allocated(f, pfn))
+		if (!map_has(populated, f->nr, pfn) || hk_fwd_was_sent(f, pfn))
 			continue;
 		if (hk_fwd_add(f, pfn, SXS_TYPE_XALLOC, NULL))
 			return -1;
 		f->allocated[pfn / 8] |= (uint8_t)(1u << (pfn % 8));
 		n++;
 	}
-	if (pfn > f->prealloc_next)
-		f->prealloc_next = pfn;
+	f->prealloc_next = pfn;
 	if (hk_fwd_flush(f))
 		return -1;
 	f->preallocated += n;

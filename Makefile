@@ -25,7 +25,7 @@ SANFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sa
 
 # Programs, their extra libraries, and which of them run inside the guest.
 PROG_DIRS   := $(patsubst userspace/%/main.c,%,$(wildcard userspace/*/main.c))
-GUEST_PROGS ?= $(filter sm-echo selfmig-counter selfmig-workload selfmigd sm-sched sm-web sm-netcfg selfmigctl,$(PROG_DIRS))
+GUEST_PROGS ?= $(filter sm-echo selfmig-counter selfmig-workload selfmigd sm-sched sm-web sm-game sm-netcfg selfmigctl,$(PROG_DIRS))
 LIBS_default := -lz
 LIBS_selfmig-receive := -lz -lcrypto
 XENLIBS     := -lxenctrl -lxenguest -lxenstore -lxenforeignmemory -lxentoollog

@@ -8,7 +8,7 @@
  *   selfmig-workload netsend --target IP[:PORT] [--seconds S] [--rate-mib-s R]
  *
  * MODE: anon-random anon-seq file-write mmap-shared pipes forkstorm churn
- *       netrecv netsend noop
+ *       compile-mix netrecv netsend noop
  *
  * Output (stdout, one line each):
  *   workload MODE: started pid N
@@ -36,6 +36,7 @@ static void usage(FILE *f)
 		"       selfmig-workload netsend --target IP[:PORT] [--seconds S] [--rate-mib-s R]\n"
 		"modes: anon-random anon-seq (--mib 32)  file-write mmap-shared (--mib 16)\n"
 		"       churn (--mib 64)  forkstorm (--mib 4 per allocating child)  pipes\n"
+		"       compile-mix (--mib 8 of source files, in --dir)\n"
 		"       netrecv (--port 7800)  netsend  noop\n"
 		"runs until --seconds (0 = until SIGTERM/SIGINT); --rate-mib-s 0 = unlimited;\n"
 		"--dir defaults to /tmp.  A value follows its option (--mib 8) or an '='\n"
@@ -91,6 +92,7 @@ int main(int argc, char **argv)
 	case SMWL_CHURN:	return smwl_run_churn();
 	case SMWL_NETRECV:	return smwl_run_netrecv();
 	case SMWL_NETSEND:	return smwl_run_netsend();
+	case SMWL_COMPILE_MIX:	return smwl_run_compile_mix();
 	default:		return EXIT_USAGE;
 	}
 }

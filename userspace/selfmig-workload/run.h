@@ -2,7 +2,8 @@
 /*
  * selfmig-workload: what every workload runs with (run.c), and the
  * workloads, one file each: anon.c (anon-random, anon-seq), file_write.c,
- * mmap_shared.c, pipes.c, forkstorm.c, churn.c, netrecv.c, netsend.c.
+ * mmap_shared.c, pipes.c, forkstorm.c, churn.c, netrecv.c, netsend.c,
+ * compile_mix.c.
  * main.c parses the options, sets the run up and starts one of them.
  */
 #ifndef SMWL_RUN_H
@@ -77,5 +78,6 @@ int smwl_run_forkstorm(void);
 int smwl_run_churn(void);
 int smwl_run_netrecv(void);
 int smwl_run_netsend(void);
+int smwl_run_compile_mix(void);
 
 #endif /* SMWL_RUN_H */

@@ -343,6 +343,7 @@ static const char *const mode_names[SMWL_MODE_COUNT] = {
 	[SMWL_CHURN] = "churn",
 	[SMWL_NETRECV] = "netrecv",
 	[SMWL_NETSEND] = "netsend",
+	[SMWL_COMPILE_MIX] = "compile-mix",
 	[SMWL_NOOP] = "noop",
 };
 
@@ -373,6 +374,8 @@ uint64_t smwl_mode_default_mib(enum smwl_mode m)
 		return 64;
 	case SMWL_FORKSTORM:
 		return 4;	/* per allocating child */
+	case SMWL_COMPILE_MIX:
+		return 8;	/* the source tree */
 	default:
 		return 0;
 	}

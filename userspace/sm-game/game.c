@@ -48,7 +48,7 @@ static uint64_t get64(const uint8_t *p)
 	return (uint64_t)get32(p) << 32 | get32(p + 4);
 }
 
-void smg_payload_fill(uint8_t *p, size_t n, uint64_t seq, uint32_t client)
+void smgm_payload_fill(uint8_t *p, size_t n, uint64_t seq, uint32_t client)
 {
 	uint64_t x = seq * 0x9e3779b97f4a7c15ull ^ client ^ 0x5bd1e995u;
 
@@ -69,66 +69,66 @@ static uint32_t dgram_crc(const uint8_t *buf, size_t len)
 	return smw_crc32c(crc, buf + 16, len - 16);
 }
 
-size_t smg_encode(const struct smg_msg *m, uint8_t *buf, size_t cap)
+size_t smgm_encode(const struct smgm_msg *m, uint8_t *buf, size_t cap)
 {
-	size_t pl = m->magic == SMG_MAGIC_UPDATE ? m->length : 0;
-	size_t len = SMG_HDR_LEN + pl;
+	size_t pl = m->magic == SMGM_MAGIC_UPDATE ? m->length : 0;
+	size_t len = SMGM_HDR_LEN + pl;
 
-	if (pl > SMG_MAX_PAYLOAD || len > cap)
+	if (pl > SMGM_MAX_PAYLOAD || len > cap)
 		return 0;
 	put32(buf, m->magic);
-	put16(buf + 4, SMG_VERSION);
+	put16(buf + 4, SMGM_VERSION);
 	put16(buf + 6, (uint16_t)pl);
 	put32(buf + 8, m->client);
 	put32(buf + 12, 0);
 	put64(buf + 16, m->seq);
 	put64(buf + 24, m->sent_ns);
-	smg_payload_fill(buf + SMG_HDR_LEN, pl, m->seq, m->client);
+	smgm_payload_fill(buf + SMGM_HDR_LEN, pl, m->seq, m->client);
 	put32(buf + 12, dgram_crc(buf, len));
 	return len;
 }
 
-enum smg_decode smg_decode(const uint8_t *buf, size_t len, struct smg_msg *out)
+enum smgm_decode smgm_decode(const uint8_t *buf, size_t len, struct smgm_msg *out)
 {
-	uint8_t want[SMG_MAX_PAYLOAD];
+	uint8_t want[SMGM_MAX_PAYLOAD];
 
-	if (len < SMG_HDR_LEN)
-		return SMG_SHORT;
+	if (len < SMGM_HDR_LEN)
+		return SMGM_SHORT;
 	out->magic = get32(buf);
-	if (out->magic != SMG_MAGIC_JOIN && out->magic != SMG_MAGIC_UPDATE)
-		return SMG_BAD_MAGIC;
-	if (get16(buf + 4) != SMG_VERSION)
-		return SMG_BAD_VERSION;
+	if (out->magic != SMGM_MAGIC_JOIN && out->magic != SMGM_MAGIC_UPDATE)
+		return SMGM_BAD_MAGIC;
+	if (get16(buf + 4) != SMGM_VERSION)
+		return SMGM_BAD_VERSION;
 	out->length = get16(buf + 6);
-	if (out->length > SMG_MAX_PAYLOAD || len != SMG_HDR_LEN + (size_t)out->length ||
-	    (out->magic == SMG_MAGIC_JOIN && out->length))
-		return SMG_BAD_LENGTH;
+	if (out->length > SMGM_MAX_PAYLOAD || len != SMGM_HDR_LEN + (size_t)out->length ||
+	    (out->magic == SMGM_MAGIC_JOIN && out->length))
+		return SMGM_BAD_LENGTH;
 	if (get32(buf + 12) != dgram_crc(buf, len))
-		return SMG_BAD_CRC;
+		return SMGM_BAD_CRC;
 	out->client = get32(buf + 8);
 	out->seq = get64(buf + 16);
 	out->sent_ns = get64(buf + 24);
-	smg_payload_fill(want, out->length, out->seq, out->client);
-	if (memcmp(want, buf + SMG_HDR_LEN, out->length))
-		return SMG_BAD_PAYLOAD;
-	return SMG_OK;
+	smgm_payload_fill(want, out->length, out->seq, out->client);
+	if (memcmp(want, buf + SMGM_HDR_LEN, out->length))
+		return SMGM_BAD_PAYLOAD;
+	return SMGM_OK;
 }
 
-const char *smg_decode_str(enum smg_decode r)
+const char *smgm_decode_str(enum smgm_decode r)
 {
 	switch (r) {
-	case SMG_OK: return "ok";
-	case SMG_SHORT: return "shorter than its header";
-	case SMG_BAD_MAGIC: return "wrong magic";
-	case SMG_BAD_VERSION: return "unknown version";
-	case SMG_BAD_LENGTH: return "length field and size differ";
-	case SMG_BAD_CRC: return "checksum mismatch";
-	case SMG_BAD_PAYLOAD: return "payload differs";
+	case SMGM_OK: return "ok";
+	case SMGM_SHORT: return "shorter than its header";
+	case SMGM_BAD_MAGIC: return "wrong magic";
+	case SMGM_BAD_VERSION: return "unknown version";
+	case SMGM_BAD_LENGTH: return "length field and size differ";
+	case SMGM_BAD_CRC: return "checksum mismatch";
+	case SMGM_BAD_PAYLOAD: return "payload differs";
 	}
 	return "?";
 }
 
-void smg_client_init(struct smg_client *c, uint32_t client, uint64_t tick_ns,
+void smgm_client_init(struct smgm_client *c, uint32_t client, uint64_t tick_ns,
 		     uint64_t start_ns)
 {
 	memset(c, 0, sizeof(*c));
@@ -138,7 +138,7 @@ void smg_client_init(struct smg_client *c, uint32_t client, uint64_t tick_ns,
 	c->last_ns = start_ns;
 }
 
-static void gap_to(struct smg_client *c, uint64_t now_ns)
+static void gap_to(struct smgm_client *c, uint64_t now_ns)
 {
 	uint64_t gap = now_ns > c->last_ns ? now_ns - c->last_ns : 0;
 
@@ -150,12 +150,12 @@ static void gap_to(struct smg_client *c, uint64_t now_ns)
 	}
 }
 
-void smg_client_datagram(struct smg_client *c, const uint8_t *buf, size_t len,
+void smgm_client_datagram(struct smgm_client *c, const uint8_t *buf, size_t len,
 			 uint64_t now_ns)
 {
-	struct smg_msg m;
+	struct smgm_msg m;
 
-	if (smg_decode(buf, len, &m) != SMG_OK || m.magic != SMG_MAGIC_UPDATE ||
+	if (smgm_decode(buf, len, &m) != SMGM_OK || m.magic != SMGM_MAGIC_UPDATE ||
 	    m.client != c->client || m.seq == 0) {
 		c->bad++;
 		return;
@@ -178,13 +178,13 @@ void smg_client_datagram(struct smg_client *c, const uint8_t *buf, size_t len,
 	c->updates++;
 }
 
-void smg_client_end(struct smg_client *c, uint64_t end_ns)
+void smgm_client_end(struct smgm_client *c, uint64_t end_ns)
 {
 	gap_to(c, end_ns);
 	c->last_ns = end_ns;
 }
 
-int smg_client_json(const struct smg_client *c, uint64_t end_ns, char *buf,
+int smgm_client_json(const struct smgm_client *c, uint64_t end_ns, char *buf,
 		    size_t cap)
 {
 	uint64_t lost = c->highest_seq > c->updates ? c->highest_seq - c->updates : 0;

@@ -11,8 +11,8 @@
  * Both datagrams, all fields in network byte order:
  *
  *   offset size  field
- *   0      4     magic    SMG_MAGIC_JOIN ("SMGJ") or SMG_MAGIC_UPDATE ("SMGU")
- *   4      2     version  SMG_VERSION
+ *   0      4     magic    SMGM_MAGIC_JOIN ("SMGJ") or SMGM_MAGIC_UPDATE ("SMGU")
+ *   4      2     version  SMGM_VERSION
  *   6      2     length   payload bytes that follow the 32-byte header
  *   8      4     client   the client's id (join: chosen by the client;
  *                         update: echoed by the server)
@@ -21,27 +21,27 @@
  *                         client, from 1
  *   24     8     sent_ns  the sender's CLOCK_MONOTONIC time (only for logs:
  *                         the two ends' clocks are not compared)
- *   32     length payload join: none; update: smg_payload_fill(seq, client)
+ *   32     length payload join: none; update: smgm_payload_fill(seq, client)
  *
  * A datagram whose length field disagrees with its size, whose crc or
  * payload is wrong, or whose version is unknown is counted as bad and
  * otherwise ignored.
  */
-#ifndef SELFMIG_GAME_H
-#define SELFMIG_GAME_H
+#ifndef SELFMIG_SMGM_GAME_H
+#define SELFMIG_SMGM_GAME_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define SMG_MAGIC_JOIN		0x534d474au	/* "SMGJ" */
-#define SMG_MAGIC_UPDATE	0x534d4755u	/* "SMGU" */
-#define SMG_VERSION		1
-#define SMG_HDR_LEN		32
-#define SMG_MAX_PAYLOAD		1400
-#define SMG_MAX_DGRAM		(SMG_HDR_LEN + SMG_MAX_PAYLOAD)
+#define SMGM_MAGIC_JOIN		0x534d474au	/* "SMGJ" */
+#define SMGM_MAGIC_UPDATE	0x534d4755u	/* "SMGU" */
+#define SMGM_VERSION		1
+#define SMGM_HDR_LEN		32
+#define SMGM_MAX_PAYLOAD		1400
+#define SMGM_MAX_DGRAM		(SMGM_HDR_LEN + SMGM_MAX_PAYLOAD)
 
-struct smg_msg {
+struct smgm_msg {
 	uint32_t magic;
 	uint32_t client;
 	uint64_t seq;
@@ -49,27 +49,27 @@ struct smg_msg {
 	uint16_t length;	/* payload bytes */
 };
 
-enum smg_decode {
-	SMG_OK = 0,
-	SMG_SHORT = -1,		/* shorter than the header */
-	SMG_BAD_MAGIC = -2,
-	SMG_BAD_VERSION = -3,
-	SMG_BAD_LENGTH = -4,	/* length field and datagram size differ */
-	SMG_BAD_CRC = -5,
-	SMG_BAD_PAYLOAD = -6,	/* an update whose payload is not the expected one */
+enum smgm_decode {
+	SMGM_OK = 0,
+	SMGM_SHORT = -1,		/* shorter than the header */
+	SMGM_BAD_MAGIC = -2,
+	SMGM_BAD_VERSION = -3,
+	SMGM_BAD_LENGTH = -4,	/* length field and datagram size differ */
+	SMGM_BAD_CRC = -5,
+	SMGM_BAD_PAYLOAD = -6,	/* an update whose payload is not the expected one */
 };
 
 /* The update payload for (seq, client): n bytes, a function of both. */
-void smg_payload_fill(uint8_t *p, size_t n, uint64_t seq, uint32_t client);
+void smgm_payload_fill(uint8_t *p, size_t n, uint64_t seq, uint32_t client);
 /*
  * Encode m (with m->length payload bytes generated for an update, none for
  * a join) into buf of cap bytes.  Returns the datagram's size, or 0 when it
- * does not fit or m->length exceeds SMG_MAX_PAYLOAD.
+ * does not fit or m->length exceeds SMGM_MAX_PAYLOAD.
  */
-size_t smg_encode(const struct smg_msg *m, uint8_t *buf, size_t cap);
+size_t smgm_encode(const struct smgm_msg *m, uint8_t *buf, size_t cap);
 /* Decode and check a received datagram of len bytes. */
-enum smg_decode smg_decode(const uint8_t *buf, size_t len, struct smg_msg *out);
-const char *smg_decode_str(enum smg_decode r);
+enum smgm_decode smgm_decode(const uint8_t *buf, size_t len, struct smgm_msg *out);
+const char *smgm_decode_str(enum smgm_decode r);
 
 /*
  * The client's account.  Times are CLOCK_MONOTONIC nanoseconds given by the
@@ -77,7 +77,7 @@ const char *smg_decode_str(enum smg_decode r);
  * freeze), up to the end for a client that stopped hearing updates; a client
  * that heard none has one gap, from its start to its end.
  */
-struct smg_client {
+struct smgm_client {
 	uint32_t client;
 	uint64_t tick_ns;	/* the expected interval; a gap over 2 ticks is "late" */
 	uint64_t start_ns;
@@ -94,15 +94,15 @@ struct smg_client {
 	uint64_t max_gap_at_ns;	/* start of the longest gap, since start_ns */
 };
 
-void smg_client_init(struct smg_client *c, uint32_t client, uint64_t tick_ns,
+void smgm_client_init(struct smgm_client *c, uint32_t client, uint64_t tick_ns,
 		     uint64_t start_ns);
 /* Account for one received datagram (decoded or not) at now_ns. */
-void smg_client_datagram(struct smg_client *c, const uint8_t *buf, size_t len,
+void smgm_client_datagram(struct smgm_client *c, const uint8_t *buf, size_t len,
 			 uint64_t now_ns);
 /* Close the account at end_ns: a silence up to the end counts as a gap. */
-void smg_client_end(struct smg_client *c, uint64_t end_ns);
+void smgm_client_end(struct smgm_client *c, uint64_t end_ns);
 /* The account as one JSON object (no newline); returns snprintf's count. */
-int smg_client_json(const struct smg_client *c, uint64_t end_ns, char *buf,
+int smgm_client_json(const struct smgm_client *c, uint64_t end_ns, char *buf,
 		    size_t cap);
 
 #endif

@@ -49,7 +49,7 @@ static void usage(FILE *f)
 		"                    [--id N] [--json FILE]\n"
 		"--interval-ms: the server's tick, 33 (25-50 for a game); --bytes: an\n"
 		"update's payload, 200 (at most %d).  Exit: 0 ok, 1 error, 2 usage.\n",
-		SMG_MAX_PAYLOAD);
+		SMGM_MAX_PAYLOAD);
 }
 
 static uint64_t now_ns(void)
@@ -95,7 +95,7 @@ static int serve(unsigned int port, uint64_t tick_ns, uint16_t bytes)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	struct player players[MAX_CLIENTS] = { 0 };
-	uint8_t buf[SMG_MAX_DGRAM];
+	uint8_t buf[SMGM_MAX_DGRAM];
 	uint64_t next = now_ns() + tick_ns;
 	int s = socket(AF_INET, SOCK_DGRAM, 0);
 
@@ -115,11 +115,11 @@ static int serve(unsigned int port, uint64_t tick_ns, uint16_t bytes)
 			struct sockaddr_in from;
 			socklen_t fl = sizeof(from);
 			ssize_t n = recvfrom(s, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
-			struct smg_msg m;
+			struct smgm_msg m;
 			struct player *p;
 
-			if (n > 0 && smg_decode(buf, (size_t)n, &m) == SMG_OK &&
-			    m.magic == SMG_MAGIC_JOIN && (p = find_player(players, &from, m.client)))
+			if (n > 0 && smgm_decode(buf, (size_t)n, &m) == SMGM_OK &&
+			    m.magic == SMGM_MAGIC_JOIN && (p = find_player(players, &from, m.client)))
 				p->heard_ns = now_ns();
 		}
 		t = now_ns();
@@ -129,7 +129,7 @@ static int serve(unsigned int port, uint64_t tick_ns, uint16_t bytes)
 		next = t - next > tick_ns ? t + tick_ns : next + tick_ns;
 		for (int i = 0; i < MAX_CLIENTS; i++) {
 			struct player *p = &players[i];
-			struct smg_msg m = { .magic = SMG_MAGIC_UPDATE, .client = p->id,
+			struct smgm_msg m = { .magic = SMGM_MAGIC_UPDATE, .client = p->id,
 					     .sent_ns = t, .length = bytes };
 			size_t len;
 
@@ -143,7 +143,7 @@ static int serve(unsigned int port, uint64_t tick_ns, uint16_t bytes)
 				continue;
 			}
 			m.seq = ++p->seq;
-			len = smg_encode(&m, buf, sizeof(buf));
+			len = smgm_encode(&m, buf, sizeof(buf));
 			/* A full socket buffer or an unreachable client loses this update only. */
 			(void)sendto(s, buf, len, 0, (struct sockaddr *)&p->addr, sizeof(p->addr));
 		}
@@ -172,9 +172,9 @@ static int play(const char *target, const char *until, const char *json,
 		uint64_t tick_ns, uint32_t id)
 {
 	struct sockaddr_in a = { 0 };
-	struct smg_msg join = { .magic = SMG_MAGIC_JOIN, .client = id };
-	struct smg_client c;
-	uint8_t jbuf[SMG_HDR_LEN], buf[SMG_MAX_DGRAM + 1];
+	struct smgm_msg join = { .magic = SMGM_MAGIC_JOIN, .client = id };
+	struct smgm_client c;
+	uint8_t jbuf[SMGM_HDR_LEN], buf[SMGM_MAX_DGRAM + 1];
 	uint64_t t, joined = 0;
 	char out[512];
 	int s;
@@ -188,7 +188,7 @@ static int play(const char *target, const char *until, const char *json,
 		fprintf(stderr, PROG ": socket: %s\n", strerror(errno));
 		return 1;
 	}
-	smg_client_init(&c, id, tick_ns, now_ns());
+	smgm_client_init(&c, id, tick_ns, now_ns());
 	while (access(until, F_OK)) {
 		struct pollfd pf = { s, POLLIN, 0 };
 
@@ -196,7 +196,7 @@ static int play(const char *target, const char *until, const char *json,
 		if (!joined || t - joined >= JOIN_EVERY_NS) {
 			join.sent_ns = t;
 			/* Unreachable while the guest is away: the next join tries again. */
-			(void)sendto(s, jbuf, smg_encode(&join, jbuf, sizeof(jbuf)), 0,
+			(void)sendto(s, jbuf, smgm_encode(&join, jbuf, sizeof(jbuf)), 0,
 				     (struct sockaddr *)&a, sizeof(a));
 			joined = t;
 		}
@@ -204,12 +204,12 @@ static int play(const char *target, const char *until, const char *json,
 			ssize_t n = recv(s, buf, sizeof(buf), 0);
 
 			if (n >= 0)
-				smg_client_datagram(&c, buf, (size_t)n, now_ns());
+				smgm_client_datagram(&c, buf, (size_t)n, now_ns());
 		}
 	}
 	t = now_ns();
-	smg_client_end(&c, t);
-	smg_client_json(&c, t, out, sizeof(out));
+	smgm_client_end(&c, t);
+	smgm_client_json(&c, t, out, sizeof(out));
 	printf(PROG ": %s\n", out);
 	if (json) {
 		FILE *f = fopen(json, "w");
@@ -247,7 +247,7 @@ int main(int argc, char **argv)
 	if (optind != argc - 1)
 		return smc_usage_exit('?', usage);
 	if (smc_optval_u64(PROG, &ov, SMC_O_PORT, 1, 65535, &port) ||
-	    smc_optval_u64(PROG, &ov, SMC_O_BYTES, 0, SMG_MAX_PAYLOAD, &bytes) ||
+	    smc_optval_u64(PROG, &ov, SMC_O_BYTES, 0, SMGM_MAX_PAYLOAD, &bytes) ||
 	    smc_optval_u64(PROG, &ov, SMC_O_INTERVAL_MS, 1, 10000, &interval_ms) ||
 	    smc_optval_u64(PROG, &ov, SMC_O_ID, 0, UINT32_MAX, &id))
 		return SMC_EXIT_USAGE;

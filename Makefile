@@ -82,7 +82,7 @@ help:
 	@echo "make self-check self-migrate, -idle, -verify, self-abort, self-pingpong; self-migrate(-verify) with 2 vCPUs and 1 GiB; a self-checking workload"
 	@echo "make fault-check the fault and hardening scenarios make check leaves out for time (FAULT_SCENARIOS)"
 	@echo "make precopy-matrix  precopy-verify on Xen: the nine workloads, PRECOPY_RUNS (5) times each, 1 vCPU then 2 vCPUs"
-	@echo "make bench      benchmarks on the testbed (tracking on/off), report in bench/results/latest/"
+	@echo "make bench      the three modes on five workloads, and tracking on/off; report in bench/results/latest/"
 	@echo "make soak       SOAK_N (50) migrations under a web workload, SOAK_MODE self|hook|transparent; dom0 memory/fd growth"
 	@echo "make native     pre-copy verified without Xen (QEMU's memory dump as oracle): each workload once, 1 vCPU"
 	@echo "make native-matrix  the same, 5 runs of each workload with 1 vCPU, then with 2 vCPUs; a summary"
@@ -172,7 +172,7 @@ unit-build: $(UNIT_BINS) $(UNIT_SAN) $(addprefix $(B)/bin/,$(PROG_DIRS))
 
 unit:
 	@$(MAKE) -s -j$$(nproc) unit-build
-	@tests/unit/run $(UNIT_BINS) $(UNIT_SAN) tests/unit/cli-check
+	@tests/unit/run $(UNIT_BINS) $(UNIT_SAN) tests/unit/cli-check tests/unit/bench-report-check
 
 # ---------------------------------------------------------------- fuzzing (clang's libFuzzer)
 FUZZ_CC      ?= clang

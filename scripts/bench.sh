@@ -1,34 +1,61 @@
 #!/usr/bin/env bash
-# make bench: the benchmarks, on the emulated testbed.  Timings are only
-# compared within one run (this machine is noisy).  Today: what dirty
-# tracking costs a memory-writing program (tests/xen/scenarios/bench-tracking.sh),
-# tracking on against off.  The report goes to bench/results/<date>/, and
-# bench/results/latest points at it.
+# make bench: the benchmarks, on the emulated testbed, in one testbed run.
+# Timings are only compared within one run (this machine is noisy).
+#   bench-modes     every workload under transparent, assisted and self
+#                   mode (tests/xen/scenarios/bench-modes.sh), reported by
+#                   scripts/bench-report.py: results.json, results.md, plots;
+#   bench-tracking  what dirty tracking costs a memory-writing program,
+#                   tracking on against off: tracking.json, tracking.md.
+# The report goes to bench/results/<date>/, and bench/results/latest points
+# at it (docs/bench.md).
+#   BENCH_SCENARIOS: which of the two (default both)
 #   BENCH_ARGS: more tests/xen/run options, e.g. "--set BENCH_REPS=5"
 #   scripts/bench.sh --report-only   files the report of the last run again
 set -uo pipefail
 cd "$(dirname "$0")/.."
+scenarios=${BENCH_SCENARIOS:-bench-modes bench-tracking}
 rc=0
 if [ "${1:-}" != --report-only ]; then
+	echo "bench: $scenarios on the emulated testbed; the comparison takes hours (docs/bench.md)"
 	# shellcheck disable=SC2086
-	tests/xen/run ${BENCH_ARGS:-} bench-tracking
+	tests/xen/run ${BENCH_ARGS:-} $scenarios
 	rc=$?
 fi
-res=build/logs/bench-tracking/result.json
-[ -f "$res" ] || { echo "bench: no result ($res)"; exit 1; }
 day=$(date -u +%Y-%m-%d)
 out=bench/results/$day
 mkdir -p "$out"
-python3 - "$res" "$out" <<'PY' || rc=1
-import json, sys, platform, os
+vcpus=$(sed -n 's/.*"vcpus": *\([0-9]*\).*/\1/p' build/logs/bench-modes/result.json 2>/dev/null)
+mib=$(sed -n 's/.*"guest_mib": *\([0-9]*\).*/\1/p' build/logs/bench-modes/result.json 2>/dev/null)
+machine="host $(uname -m), $(nproc) CPUs; Xen 4.17 (shadow paging) under qemu-system-x86_64 TCG; guest PVH, ${mib:-256} MiB, ${vcpus:-1} vCPU"
+filed=0
+
+case " $scenarios " in *" bench-modes "*)
+	if [ -f build/logs/bench-modes/runs.jsonl ]; then
+		tr=
+		[ -f build/logs/bench-tracking/result.json ] && tr="--tracking build/logs/bench-tracking/result.json"
+		# shellcheck disable=SC2086
+		scripts/bench-report.py build/logs/bench-modes "$out" --machine "$machine" $tr || rc=1
+		filed=1
+	else
+		echo "bench: bench-modes left no runs.jsonl (build/logs/bench-modes/)"
+		rc=1
+	fi ;;
+esac
+
+case " $scenarios " in *" bench-tracking "*)
+	res=build/logs/bench-tracking/result.json
+	if [ ! -f "$res" ]; then
+		echo "bench: no result ($res)"
+		rc=1
+	else
+		python3 - "$res" "$out" "$machine" <<'PY' || rc=1
+import json, sys, os
 r = json.load(open(sys.argv[1]))
-out = sys.argv[2]
+out, machine = sys.argv[2], sys.argv[3]
 if not r.get("pass"):
     print("bench: bench-tracking failed: %s" % r.get("reason"))
     sys.exit(1)
 res = r["results"]
-machine = "host %s, %d CPUs; Xen 4.17 (shadow paging) under qemu-system-x86_64 TCG; guest PVH, 256 MiB, 1 vCPU" % (
-    platform.machine(), os.cpu_count() or 0)
 json.dump({"machine": machine, "reps": r.get("reps"), "seconds": r.get("seconds"),
            "mib": r.get("mib"), "tracking": res}, open(os.path.join(out, "tracking.json"), "w"), indent=1)
 lines = ["# Dirty tracking's cost to a memory-writing program", "",
@@ -44,6 +71,12 @@ for e in res:
 open(os.path.join(out, "tracking.md"), "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY
-ln -sfn "$day" bench/results/latest
-echo "bench: report in $out/ (bench/results/latest)"
+		filed=1
+	fi ;;
+esac
+
+if [ "$filed" = 1 ]; then
+	ln -sfn "$day" bench/results/latest
+	echo "bench: report in $out/ (bench/results/latest)"
+fi
 exit $rc

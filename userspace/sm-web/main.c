@@ -13,7 +13,8 @@
  *       In dom0: GET / again and again (--interval-ms apart, 0) until F exists; each answer must be
  *       "200" with exactly the generated body.  Counts good answers, bad
  *       ones (wrong status, length or byte: data corruption), failed
- *       requests (refused, reset, timed out: the guest was away) and the
+ *       requests (refused, reset, timed out: the guest was away), the
+ *       requests per second and their latency (mean, max), and the
  *       longest time without a good answer.
  *
  * Exit status: 0 done (get: no bad answer), 1 error or a bad answer,
@@ -198,13 +199,14 @@ static int get(const char *target, const char *until, const char *json,
 {
 	struct sockaddr_in a = { .sin_family = AF_INET };
 	unsigned long long good = 0, bad = 0, failed = 0;
-	double t_good, gap = 0, t0 = now_ms();
+	double t_good, gap = 0, t0 = now_ms(), lat_sum = 0, lat_max = 0;
 	const char *why = "", *first_bad = NULL;
 	char host[64];
 	const char *colon = strrchr(target, ':');
 	size_t cap = bytes + 4096;
 	uint8_t *buf = malloc(cap + 1);
 	uint64_t port;
+	double secs;
 
 	if (!buf || !colon || (size_t)(colon - target) >= sizeof(host)) {
 		fprintf(stderr, PROG ": --target takes IP:PORT\n");
@@ -222,11 +224,15 @@ static int get(const char *target, const char *until, const char *json,
 	a.sin_port = htons((uint16_t)port);
 	t_good = now_ms();
 	while (access(until, F_OK)) {
+		double t_req = now_ms();
 		enum outcome o = get_once(&a, body, bytes, timeout_ms, buf, cap, &why);
 		double t = now_ms();
 
 		if (o == GOOD) {
 			good++;
+			lat_sum += t - t_req;
+			if (t - t_req > lat_max)
+				lat_max = t - t_req;
 			if (t - t_good > gap)
 				gap = t - t_good;
 			t_good = t;
@@ -245,8 +251,10 @@ static int get(const char *target, const char *until, const char *json,
 		usleep(100 * 1000);
 	}
 	free(buf);
-	printf(PROG ": %llu good, %llu bad, %llu failed requests in %.0f s; longest time without a good answer %.0f ms\n",
-	       good, bad, failed, (now_ms() - t0) / 1e3, gap);
+	secs = (now_ms() - t0) / 1e3;
+	printf(PROG ": %llu good, %llu bad, %llu failed requests in %.0f s (%.1f/s, latency %.1f ms mean, %.0f ms max); longest time without a good answer %.0f ms\n",
+	       good, bad, failed, secs, secs > 0 ? good / secs : 0,
+	       good ? lat_sum / good : 0, lat_max, gap);
 	if (json) {
 		FILE *f = fopen(json, "w");
 
@@ -254,8 +262,10 @@ static int get(const char *target, const char *until, const char *json,
 			fprintf(stderr, PROG ": %s: %s\n", json, strerror(errno));
 			return 1;
 		}
-		fprintf(f, "{\"good\":%llu,\"bad\":%llu,\"failed\":%llu,\"max_gap_ms\":%.0f,\"first_bad\":\"%s\"}\n",
-			good, bad, failed, gap, first_bad ? first_bad : "");
+		fprintf(f, "{\"good\":%llu,\"bad\":%llu,\"failed\":%llu,\"max_gap_ms\":%.0f,\"first_bad\":\"%s\","
+			"\"seconds\":%.1f,\"latency_ms_mean\":%.2f,\"latency_ms_max\":%.1f}\n",
+			good, bad, failed, gap, first_bad ? first_bad : "", secs,
+			good ? lat_sum / good : 0, lat_max);
 		fclose(f);
 	}
 	return bad || !good ? 1 : 0;

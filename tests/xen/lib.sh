@@ -455,9 +455,11 @@ xl_failure_why() {
 }
 
 # probe_start / probe_stop: the UDP prober, whose longest gap is the downtime.
+# PROBE_INTERVAL_US (1000): its pace, a setting for experiments on what the
+# prober's own load on dom0 does.
 probe_start() {
 	rm -f /tmp/probe.stop
-	sm-probe --target "$GUEST_IP:$ECHO_PORT" --interval-us 1000 --until-file /tmp/probe.stop \
+	sm-probe --target "$GUEST_IP:$ECHO_PORT" --interval-us "${PROBE_INTERVAL_US:-1000}" --until-file /tmp/probe.stop \
 		--json "$LOGDIR/probe.json" > "$LOGDIR/probe.txt" 2>&1 &
 	PROBE=$!
 }

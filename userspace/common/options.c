@@ -56,6 +56,7 @@ static const struct option all[] = {
 	{ "mode", required_argument, NULL, SMC_O_MODE },
 	{ "new-key-file", required_argument, NULL, SMC_O_NEW_KEY_FILE },
 	{ "nice", required_argument, NULL, SMC_O_NICE },
+	{ "no-early-alloc", no_argument, NULL, SMC_O_NO_EARLY_ALLOC },
 	{ "no-prepare", no_argument, NULL, SMC_O_NO_PREPARE },
 	{ "no-publish", no_argument, NULL, SMC_O_NO_PUBLISH },
 	{ "no-wait", no_argument, NULL, SMC_O_NO_WAIT },

@@ -27,10 +27,13 @@
  *
  *   selfmig-hook self DOMAIN --listen ADDR:PORT --id HEX [--rune CMD]
  *                [--receiver-log FILE] [--wait-s N] [--json FILE]
- *                [--io-timeout S] [--verify]
+ *                [--io-timeout S] [--verify] [--no-early-alloc]
  *       Self-migration: the guest's pre-copy stream is forwarded into the
  *       receiver while it arrives; after the guest suspends itself, only its
- *       final dirty set and CPU state are copied (self_xen.c).  The guest's
+ *       final dirty set and CPU state are copied (self_xen.c).  The frames
+ *       the guest never sends are allocated on the destination during
+ *       pre-copy; --no-early-alloc leaves them to the switch (for
+ *       experiments: the guest is then stopped while they are allocated).  The guest's
  *       page count is bounded by its maximum memory as Xen reports it; each
  *       read from the guest and write to the receiver has a deadline.
  *
@@ -89,7 +92,7 @@ void hk_usage(FILE *f)
 		"                    [--wait-s N] [--json FILE] [--io-timeout S]\n"
 		"       selfmig-hook self DOMAIN --listen ADDR:PORT --id HEX [--rune CMD]\n"
 		"                    [--receiver-log FILE] [--wait-s N] [--json FILE]\n"
-		"                    [--io-timeout S] [--verify]\n"
+		"                    [--io-timeout S] [--verify] [--no-early-alloc]\n"
 		"       selfmig-hook key DOMAIN --id HEX [-o FILE] [--no-publish]\n"
 		"       selfmig-hook resume DOMAIN\n"
 		"       selfmig-hook check FILE [--libxl]\n");

@@ -251,7 +251,7 @@ static int prealloc_step(const struct smr_receiver *r, struct hk_fwd *f,
  * the whole stream its own (selfmig-receive's --max-seconds default).
  */
 static int take_stream(struct smr_receiver *r, int fd, struct self_fault *sf,
-		       struct hk_fwd *f, const uint8_t *populated,
+		       struct hk_fwd *f, const uint8_t *populated, bool early_alloc,
 		       char *err, size_t errlen)
 {
 	static uint8_t buf[1 << 16];
@@ -303,7 +303,8 @@ static int take_stream(struct smr_receiver *r, int fd, struct self_fault *sf,
 			return -1;
 		}
 		self_fault_stream(sf, r, fd, ret == 1);
-		if (prealloc_step(r, f, populated, ret == 1, &next_prealloc, err, errlen))
+		if (early_alloc &&
+		    prealloc_step(r, f, populated, ret == 1, &next_prealloc, err, errlen))
 			return -1;
 		if (ret == 1)
 			return 0;
@@ -315,7 +316,7 @@ int hk_cmd_self(int argc, char **argv)
 	static const int ids[] = {
 		SMC_O_LISTEN, SMC_O_ID, SMC_O_RUNE, SMC_O_RECEIVER_LOG,
 		SMC_O_WAIT_S, SMC_O_JSON, SMC_O_VERIFY, SMC_O_IO_TIMEOUT,
-		SMC_O_HELP, 0
+		SMC_O_NO_EARLY_ALLOC, SMC_O_HELP, 0
 	};
 	struct smc_optvals ov;
 	uint64_t max_pages = 0, page_limit;
@@ -464,7 +465,8 @@ int hk_cmd_self(int argc, char **argv)
 	}
 	t_conn = now_s();
 	fprintf(stderr, "selfmig-hook: pre-copy from %s\n", peer);
-	if (take_stream(&recv, cfd, &sf, &f, populated, err, sizeof(err)))
+	if (take_stream(&recv, cfd, &sf, &f, populated, !ov.val[SMC_O_NO_EARLY_ALLOC],
+			err, sizeof(err)))
 		goto fail;
 	if (sf.f.point == HK_FAULT_FLUSH_FAIL)
 		self_fault_cut_receiver(&xr);

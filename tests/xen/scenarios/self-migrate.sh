@@ -21,8 +21,17 @@
 # SELF_VERIFY=1 (the self-migrate-verify scenario) adds --verify: at the
 # switch the hook compares every pre-copied page outside the final set with
 # what it forwarded, and any difference fails the migration.
+#
+# SELF_HOOK_ARGS: more options for selfmig-hook self, for experiments (e.g.
+# --no-early-alloc), through a wrapper named by SELFMIG_HOOK.
 SELF_TCP=${SELF_TCP:-1}
 SELF_VERIFY=${SELF_VERIFY:-0}
+if [ -n "${SELF_HOOK_ARGS:-}" ]; then
+	printf '#!/bin/sh\nexec selfmig-hook "$@" %s\n' "$SELF_HOOK_ARGS" > /tmp/selfmig-hook-args
+	chmod +x /tmp/selfmig-hook-args
+	export SELFMIG_HOOK=/tmp/selfmig-hook-args
+	field_str hook_args "$SELF_HOOK_ARGS"
+fi
 verify_arg=
 [ "$SELF_VERIFY" = 1 ] && verify_arg=--verify
 guest_create

@@ -71,6 +71,15 @@ static void test_conf(void)
 	      strstr(desc, "foreground_pid = 4194304:18446744073709551615\n"));
 	CHECK(smd_conf_describe(&c, desc, 20) == -1);
 
+	tap_test("conf: stun = round:N stuns after N pre-copy rounds, and at the stop");
+	CHECK(conf_text(&c, "stun = round:2\n", err, sizeof(err)) == 0);
+	CHECK(c.stun == 1 && c.stun_round == 2);
+	CHECK(smd_conf_describe(&c, desc, sizeof(desc)) > 0 && strstr(desc, "stun = round:2\n"));
+	CHECK(conf_text(&c, "stun = yes\n", err, sizeof(err)) == 0 && c.stun == 1 && c.stun_round == 0);
+	CHECK(conf_text(&c, "stun = round:0\n", err, sizeof(err)) == -1 && strstr(err, "bad value"));
+	CHECK(conf_text(&c, "stun = round:\n", err, sizeof(err)) == -1);
+	CHECK(conf_text(&c, "stun = round:1001\n", err, sizeof(err)) == -1);
+
 	tap_test("conf: errors name the line");
 	CHECK(conf_text(&c, "stun = yes\nquiese_comm = x\n", err, sizeof(err)) == -1);
 	CHECK(!strncmp(err, "2: unknown key", 14));

@@ -182,9 +182,15 @@ static int set_key(struct smd_conf *c, const char *k, const char *v,
 	if (!strcmp(k, "stun")) {
 		static const char *const names[] = { "no", "yes" };
 
-		if ((w = SMC_NAME_INDEX(v, names)) < 0)
+		c->stun_round = 0;
+		if ((w = SMC_NAME_INDEX(v, names)) >= 0) {
+			c->stun = w;
+			return 0;
+		}
+		if (strncmp(v, "round:", 6) || parse_ulong(v + 6, 1, 1000, &x))
 			return -1;
-		c->stun = w;
+		c->stun = 1;
+		c->stun_round = (unsigned int)x;
 		return 0;
 	}
 	if (!strcmp(k, "sample_ms"))
@@ -288,7 +294,10 @@ int smd_conf_describe(const struct smd_conf *c, char *out, size_t outlen)
 		    c->foreground_pid[i].start);
 	PUT("dirty_threshold = %lu\n", c->dirty_threshold);
 	PUT("dirtier_action = %s\n", act[c->dirtier_action]);
-	PUT("stun = %s\n", c->stun ? "yes" : "no");
+	if (c->stun_round)
+		PUT("stun = round:%u\n", c->stun_round);
+	else
+		PUT("stun = %s\n", c->stun ? "yes" : "no");
 	PUT("sample_ms = %u\n", c->sample_ms);
 	PUT("hold_max_s = %u\n", c->hold_max_s);
 	PUT("cgroup_root = %s\n", c->cgroup_root);

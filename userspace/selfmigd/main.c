@@ -52,6 +52,7 @@ static struct {
 	char last_ack[SMN_MAX_LEN + 1];
 	time_t deadline;
 	int quiesced, stunned;
+	int stun_done;			/* stun = round:N has acted this migration */
 	uint64_t last_sample_ms;
 	int said_below;		/* "no heavy dirtier yet" logged this migration */
 	struct smd_sample samples[256];
@@ -167,7 +168,7 @@ static void restore(const char *why)
 {
 	int fails = smd_restore_all(&d.ledger, &d.conf);
 
-	d.quiesced = d.stunned = 0;
+	d.quiesced = d.stunned = d.stun_done = 0;
 	d.nsamples = 0;
 	d.state = ST_RESTORED;
 	d.deadline = 0;
@@ -478,6 +479,7 @@ static void handle_request(void)
 				smn_mode_name(r.mode));
 			d.state = ST_NOTIFIED;
 			d.said_below = 0;
+			d.stun_done = 0;
 			sample(0);
 			if (d.conf.quiesce_when == SMD_AT_NOTICE) {
 				quiesce();
@@ -628,6 +630,20 @@ int main(int argc, char **argv)
 			if (d.conf.quiesce_when == SMD_AT_ROUND && !d.quiesced &&
 			    module_rounds() >= d.conf.quiesce_round)
 				quiesce();
+			/*
+			 * In self mode no stop comes from dom0 (the guest
+			 * decides when to stop), so stun = round:N stuns the
+			 * heavy dirtiers once pre-copy has done N rounds, and
+			 * the rounds after it can converge.
+			 */
+			if (d.conf.stun_round && !d.stun_done && d.state == ST_NOTIFIED &&
+			    module_rounds() >= d.conf.stun_round) {
+				d.stun_done = 1;
+				smd_log("pre-copy has done %u rounds: stunning the heavy dirtiers",
+					d.conf.stun_round);
+				stun();
+				publish_state();
+			}
 		}
 	}
 	if (d.ledger.ntask || d.ledger.ncg)

@@ -32,6 +32,8 @@ static const struct nla_policy selfmig_genl_policy[SELFMIG_A_MAX + 1] = {
 	[SELFMIG_A_MAX_BYTES_FACTOR]	= { .type = NLA_U32 },
 	[SELFMIG_A_COMPRESS]		= NLA_POLICY_MAX(NLA_U8, 1),
 	[SELFMIG_A_FREEZE]		= NLA_POLICY_MAX(NLA_U8, 1),
+	[SELFMIG_A_SECONDS]		= NLA_POLICY_RANGE(NLA_U32, 1, 3600),
+	[SELFMIG_A_INTERVAL_MS]		= NLA_POLICY_RANGE(NLA_U32, 10, 60000),
 };
 
 static int selfmig_nl_migrate(struct sk_buff *skb, struct genl_info *info)
@@ -246,12 +248,97 @@ static int selfmig_nl_get_procs(struct sk_buff *skb, struct netlink_callback *cb
 	return skb->len;
 }
 
+static int selfmig_nl_sample(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **a = info->attrs;
+	u32 interval = 1000;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (GENL_REQ_ATTR_CHECK(info, SELFMIG_A_SECONDS))
+		return -EINVAL;
+	if (a[SELFMIG_A_INTERVAL_MS])
+		interval = nla_get_u32(a[SELFMIG_A_INTERVAL_MS]);
+	return selfmig_sample_start(nla_get_u32(a[SELFMIG_A_SECONDS]), interval);
+}
+
+static int put_sampling(struct sk_buff *msg, const struct selfmig_sampling *s)
+{
+	struct nlattr *nest = nla_nest_start(msg, SELFMIG_A_SAMPLING);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u8(msg, SELFMIG_SG_RUNNING, s->running) ||
+	    nla_put_s32(msg, SELFMIG_SG_ERROR, s->error) ||
+	    nla_put_u32(msg, SELFMIG_SG_SECONDS, s->seconds) ||
+	    nla_put_u32(msg, SELFMIG_SG_INTERVAL_MS, s->interval_ms) ||
+	    nla_put_u64_64bit(msg, SELFMIG_SG_GUEST_PAGES, s->guest_pages, SELFMIG_SG_PAD) ||
+	    nla_put_u32(msg, SELFMIG_SG_SAMPLES, s->nr)) {
+		nla_nest_cancel(msg, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+/*
+ * cb->args[0]: 0 before the first message (the sampling's state), then
+ * 1 + the next scan to send.  Scans are only appended, so a copy taken at
+ * each call agrees with the earlier ones.
+ */
+static int selfmig_nl_get_samples(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct selfmig_sampling *s;
+	struct nlattr *nest;
+	long pos = cb->args[0];
+	void *hdr;
+	int ret;
+
+	s = kmalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	ret = selfmig_sample_read(s);
+	if (ret)
+		goto out;
+	if (pos == 0) {
+		hdr = dump_msg(skb, cb, SELFMIG_CMD_GET_SAMPLES);
+		if (!hdr || put_sampling(skb, s)) {
+			if (hdr)
+				genlmsg_cancel(skb, hdr);
+			ret = -EMSGSIZE;
+			goto out;
+		}
+		genlmsg_end(skb, hdr);
+		pos = 1;
+	}
+	for (; pos - 1 < s->nr; pos++) {
+		hdr = dump_msg(skb, cb, SELFMIG_CMD_GET_SAMPLES);
+		if (!hdr)
+			break;
+		nest = nla_nest_start(skb, SELFMIG_A_SAMPLE);
+		if (!nest || nla_put_u32(skb, SELFMIG_S_T_MS, s->sample[pos - 1].t_ms) ||
+		    nla_put_u32(skb, SELFMIG_S_FRAMES, s->sample[pos - 1].frames)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		nla_nest_end(skb, nest);
+		genlmsg_end(skb, hdr);
+	}
+	cb->args[0] = pos;
+	ret = skb->len;
+out:
+	kfree(s);
+	return ret;
+}
+
 static const struct genl_small_ops selfmig_genl_ops[] = {
 	{ .cmd = SELFMIG_CMD_MIGRATE, .doit = selfmig_nl_migrate },
 	{ .cmd = SELFMIG_CMD_ABORT, .doit = selfmig_nl_abort },
 	{ .cmd = SELFMIG_CMD_GET_RESULT, .doit = selfmig_nl_get_result },
 	{ .cmd = SELFMIG_CMD_GET_ROUNDS, .dumpit = selfmig_nl_get_rounds },
 	{ .cmd = SELFMIG_CMD_GET_PROCS, .dumpit = selfmig_nl_get_procs },
+	{ .cmd = SELFMIG_CMD_SAMPLE, .doit = selfmig_nl_sample },
+	{ .cmd = SELFMIG_CMD_GET_SAMPLES, .dumpit = selfmig_nl_get_samples },
 };
 
 static struct genl_family selfmig_genl_family __ro_after_init = {

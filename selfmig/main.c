@@ -76,6 +76,7 @@ static void __exit selfmig_exit(void)
 {
 	selfmig_genl_exit();
 	selfmig_sysfs_exit();
+	selfmig_sample_exit();
 	selfmig_migrate_exit();
 	pr_info("unloaded\n");
 }

@@ -449,6 +449,12 @@ int selfmig_migrate_start(const struct selfmig_config *cfg)
 		}
 	}
 
+	if (selfmig_sample_running()) {
+		pr_err("the sampler runs (selfmig wws): the migration waits for it to end\n");
+		selfmig_seal_free(m);
+		kfree_sensitive(m);
+		return -EBUSY;
+	}
 	mutex_lock(&selfmig_mig_lock);
 	ret = selfmig_state_set(SELFMIG_PRECOPY);
 	if (ret) {

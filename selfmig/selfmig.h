@@ -174,4 +174,25 @@ void selfmig_genl_exit(void);
 
 int selfmig_selftest_run(void);
 
+/* The sampler (diag.c): the tracker alone, a count of frames per scan. */
+#define SELFMIG_MAX_SAMPLES	1024
+struct selfmig_sample {
+	u32 t_ms;			/* since the sampling started */
+	u32 frames;			/* found written since the scan before */
+};
+
+struct selfmig_sampling {
+	unsigned int seconds, interval_ms;
+	bool running;
+	int error;			/* 0, or why the tracker did not start */
+	u64 guest_pages;		/* RAM frames tracked */
+	u32 nr;				/* samples taken */
+	struct selfmig_sample sample[SELFMIG_MAX_SAMPLES];
+};
+
+int selfmig_sample_start(unsigned int seconds, unsigned int interval_ms);
+int selfmig_sample_read(struct selfmig_sampling *out);
+bool selfmig_sample_running(void);
+void selfmig_sample_exit(void);
+
 #endif /* _SELFMIG_H */

@@ -37,6 +37,19 @@
  *   One message per process among those that dirtied the most pages in the
  *   last scan, each with a SELFMIG_A_PROC nest of enum selfmig_proc_attr.
  *
+ * SELFMIG_CMD_SAMPLE (do; CAP_SYS_ADMIN)
+ *   Starts the sampler in the background: the dirty tracker alone, sending
+ *   nothing, scanning every SELFMIG_A_INTERVAL_MS (u32, 10-60000; default
+ *   1000) for SELFMIG_A_SECONDS (u32, 1-3600, required), each scan's count
+ *   of frames found written kept (at most 1024 scans).  EBUSY while a
+ *   migration or a sampling runs.
+ *
+ * SELFMIG_CMD_GET_SAMPLES (dump)
+ *   The current or last sampling: first a message with a SELFMIG_A_SAMPLING
+ *   nest of enum selfmig_sampling_attr, then one message per scan with a
+ *   SELFMIG_A_SAMPLE nest of enum selfmig_sample_attr.  ENODATA if none has
+ *   run since the module was loaded.
+ *
  * Compatibility: commands and attributes are only ever added, at the end
  * of their enum; an attribute keeps its number and type.
  */
@@ -53,6 +66,8 @@ enum selfmig_cmd {
 	SELFMIG_CMD_GET_RESULT,
 	SELFMIG_CMD_GET_ROUNDS,
 	SELFMIG_CMD_GET_PROCS,
+	SELFMIG_CMD_SAMPLE,
+	SELFMIG_CMD_GET_SAMPLES,
 	__SELFMIG_CMD_MAX
 };
 
@@ -74,6 +89,10 @@ enum selfmig_attr {
 	SELFMIG_A_RESULT,		/* nest: enum selfmig_result_attr */
 	SELFMIG_A_ROUND,		/* nest: enum selfmig_round_attr */
 	SELFMIG_A_PROC,			/* nest: enum selfmig_proc_attr */
+	SELFMIG_A_SECONDS,		/* u32 */
+	SELFMIG_A_INTERVAL_MS,		/* u32 */
+	SELFMIG_A_SAMPLING,		/* nest: enum selfmig_sampling_attr */
+	SELFMIG_A_SAMPLE,		/* nest: enum selfmig_sample_attr */
 	__SELFMIG_A_MAX
 };
 
@@ -142,5 +161,30 @@ enum selfmig_proc_attr {
 };
 
 #define SELFMIG_P_MAX (__SELFMIG_P_MAX - 1)
+
+/* The sampler's settings and state. */
+enum selfmig_sampling_attr {
+	SELFMIG_SG_UNSPEC,
+	SELFMIG_SG_PAD,
+	SELFMIG_SG_RUNNING,		/* u8: 1 while it samples */
+	SELFMIG_SG_ERROR,		/* s32: 0, or why the tracker did not start */
+	SELFMIG_SG_SECONDS,		/* u32 */
+	SELFMIG_SG_INTERVAL_MS,		/* u32 */
+	SELFMIG_SG_GUEST_PAGES,		/* u64: RAM frames tracked */
+	SELFMIG_SG_SAMPLES,		/* u32: scans so far */
+	__SELFMIG_SG_MAX
+};
+
+#define SELFMIG_SG_MAX (__SELFMIG_SG_MAX - 1)
+
+/* One scan of the sampler. */
+enum selfmig_sample_attr {
+	SELFMIG_S_UNSPEC,
+	SELFMIG_S_T_MS,			/* u32: since the sampling started */
+	SELFMIG_S_FRAMES,		/* u32: found written since the scan before */
+	__SELFMIG_S_MAX
+};
+
+#define SELFMIG_S_MAX (__SELFMIG_S_MAX - 1)
 
 #endif /* _UAPI_SELFMIG_GENL_H */

@@ -189,6 +189,8 @@ int smctl_result(struct smctl *c, struct smctl_result *r)
 struct dump {
 	void (*round)(const struct smctl_round *, void *);
 	void (*proc)(const struct smctl_proc *, void *);
+	void (*sample)(const struct smctl_sample *, void *);
+	struct smctl_sampling *sg;
 	void *arg;
 };
 
@@ -251,4 +253,61 @@ int smctl_procs(struct smctl *c, void (*fn)(const struct smctl_proc *, void *),
 	struct dump d = { .proc = fn, .arg = arg };
 
 	return dump(c, SELFMIG_CMD_GET_PROCS, on_proc, &d);
+}
+
+int smctl_sample(struct smctl *c, uint32_t seconds, uint32_t interval_ms)
+{
+	struct nl_msg *m = new_msg(c, SELFMIG_CMD_SAMPLE, NLM_F_ACK);
+
+	if (!m)
+		return -ENOMEM;
+	if (nla_put_u32(m, SELFMIG_A_SECONDS, seconds) ||
+	    nla_put_u32(m, SELFMIG_A_INTERVAL_MS, interval_ms)) {
+		nlmsg_free(m);
+		return -EMSGSIZE;
+	}
+	return run(c, m, 1);
+}
+
+static uint32_t get_u32(struct nlattr *a)
+{
+	return a ? nla_get_u32(a) : 0;
+}
+
+static int on_sample(struct nl_msg *m, void *arg)
+{
+	struct nlattr *tb[SELFMIG_A_MAX + 1], *x[SELFMIG_SG_MAX + 1];
+	struct dump *d = arg;
+	struct smctl_sample s;
+
+	if (genlmsg_parse(nlmsg_hdr(m), 0, tb, SELFMIG_A_MAX, NULL))
+		return NL_SKIP;
+	if (tb[SELFMIG_A_SAMPLING] &&
+	    !nla_parse_nested(x, SELFMIG_SG_MAX, tb[SELFMIG_A_SAMPLING], NULL)) {
+		d->sg->running = x[SELFMIG_SG_RUNNING] ? nla_get_u8(x[SELFMIG_SG_RUNNING]) : 0;
+		d->sg->error = (int32_t)get_u32(x[SELFMIG_SG_ERROR]);
+		d->sg->seconds = get_u32(x[SELFMIG_SG_SECONDS]);
+		d->sg->interval_ms = get_u32(x[SELFMIG_SG_INTERVAL_MS]);
+		d->sg->samples = get_u32(x[SELFMIG_SG_SAMPLES]);
+		d->sg->guest_pages = x[SELFMIG_SG_GUEST_PAGES] ?
+				     nla_get_u64(x[SELFMIG_SG_GUEST_PAGES]) : 0;
+		return NL_OK;
+	}
+	_Static_assert(SELFMIG_S_MAX <= SELFMIG_SG_MAX, "x holds a sample's attributes too");
+	if (!tb[SELFMIG_A_SAMPLE] ||
+	    nla_parse_nested(x, SELFMIG_S_MAX, tb[SELFMIG_A_SAMPLE], NULL))
+		return NL_SKIP;
+	s.t_ms = get_u32(x[SELFMIG_S_T_MS]);
+	s.frames = get_u32(x[SELFMIG_S_FRAMES]);
+	d->sample(&s, d->arg);
+	return NL_OK;
+}
+
+int smctl_samples(struct smctl *c, struct smctl_sampling *sg,
+		  void (*fn)(const struct smctl_sample *, void *), void *arg)
+{
+	struct dump d = { .sample = fn, .sg = sg, .arg = arg };
+
+	memset(sg, 0, sizeof(*sg));
+	return dump(c, SELFMIG_CMD_GET_SAMPLES, on_sample, &d);
 }

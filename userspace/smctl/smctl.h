@@ -58,6 +58,18 @@ struct smctl_proc {
 	uint32_t pages;
 };
 
+/* The sampler's state, and its scans (SELFMIG_CMD_GET_SAMPLES). */
+struct smctl_sampling {
+	int running;
+	int32_t error;
+	uint32_t seconds, interval_ms, samples;
+	uint64_t guest_pages;
+};
+
+struct smctl_sample {
+	uint32_t t_ms, frames;
+};
+
 /* 0, or -1 with the reason in err (the module not loaded, for one). */
 int smctl_open(struct smctl *c, char *err, size_t errlen);
 void smctl_close(struct smctl *c);
@@ -73,5 +85,10 @@ int smctl_rounds(struct smctl *c, void (*fn)(const struct smctl_round *, void *)
 		 void *arg);
 int smctl_procs(struct smctl *c, void (*fn)(const struct smctl_proc *, void *),
 		void *arg);
+/* Start the sampler: the tracker alone for seconds, a scan every interval_ms. */
+int smctl_sample(struct smctl *c, uint32_t seconds, uint32_t interval_ms);
+/* The sampler's state into *sg, then fn for each scan so far. */
+int smctl_samples(struct smctl *c, struct smctl_sampling *sg,
+		  void (*fn)(const struct smctl_sample *, void *), void *arg);
 
 #endif /* SELFMIG_SMCTL_H */

@@ -235,6 +235,28 @@ int main(void)
 	      r2.downtime_ms == 0 && r2.bandwidth_mbit == 0);
 	check_req_refusals(1);
 
+	tap_test("requests: phase sample, round trip and refusals");
+	req_init(&r, 44, SMN_PHASE_SAMPLE);
+	r.seconds = 30;
+	r.interval_ms = 500;
+	n = smn_request_format(&r, buf, sizeof(buf));
+	CHECK(n > 0 && strstr(buf, "phase=sample mode=self seconds=30 interval_ms=500 crc=") != NULL);
+	CHECK(smn_request_parse(buf, (size_t)n, &r2, err, sizeof(err)) == 0);
+	CHECK(r2.phase == SMN_PHASE_SAMPLE && r2.seconds == 30 && r2.interval_ms == 500);
+	CHECK(!strcmp(smn_phase_name(SMN_PHASE_SAMPLE), "sample"));
+	with_crc("selfmig/1 seq=1 phase=sample interval_ms=500", buf, sizeof(buf));
+	CHECK(smn_request_parse(buf, strlen(buf), &r2, err, sizeof(err)) == -1 &&
+	      strstr(err, "sample without seconds"));
+	with_crc("selfmig/1 seq=1 phase=sample seconds=3601 interval_ms=500", buf, sizeof(buf));
+	CHECK(smn_request_parse(buf, strlen(buf), &r2, err, sizeof(err)) == -1);
+	with_crc("selfmig/1 seq=1 phase=sample seconds=0 interval_ms=500", buf, sizeof(buf));
+	CHECK(smn_request_parse(buf, strlen(buf), &r2, err, sizeof(err)) == -1);
+	with_crc("selfmig/1 seq=1 phase=sample seconds=10 interval_ms=9", buf, sizeof(buf));
+	CHECK(smn_request_parse(buf, strlen(buf), &r2, err, sizeof(err)) == -1 &&
+	      strstr(err, "interval_ms from 10 to 60000"));
+	with_crc("selfmig/1 seq=1 phase=sample seconds=10", buf, sizeof(buf));
+	CHECK(smn_request_parse(buf, strlen(buf), &r2, err, sizeof(err)) == -1);
+
 	tap_test("requests: defaults and unknown keys");
 	with_crc("selfmig/1 seq=4294967295 phase=abort future=1", buf, sizeof(buf));
 	CHECK(smn_request_parse(buf, strlen(buf), &r2, err, sizeof(err)) == 0);

@@ -205,6 +205,7 @@ static const char *const phase_names[] = {
 	[SMN_PHASE_DONE] = "done",
 	[SMN_PHASE_ABORT] = "abort",
 	[SMN_PHASE_MIGRATE] = "migrate",
+	[SMN_PHASE_SAMPLE] = "sample",
 };
 
 static const char *const mode_names[] = {
@@ -313,6 +314,25 @@ static int parse_migrate(const struct smn_msg *m, struct smn_request *r,
 	return 0;
 }
 
+/* The fields of phase sample: how long, and how often to scan. */
+static int parse_sample(const struct smn_msg *m, struct smn_request *r,
+			char *err, size_t errlen)
+{
+	const char *s = smn_get(m, "seconds");
+
+	if (!s || parse_u64(s, SMN_SAMPLE_MAX_S, &r->seconds) || !r->seconds) {
+		seterr(err, errlen, "sample without seconds from 1 to 3600", s);
+		return -1;
+	}
+	s = smn_get(m, "interval_ms");
+	if (!s || parse_u64(s, SMN_SAMPLE_MAX_MS, &r->interval_ms) ||
+	    r->interval_ms < SMN_SAMPLE_MIN_MS) {
+		seterr(err, errlen, "sample without interval_ms from 10 to 60000", s);
+		return -1;
+	}
+	return 0;
+}
+
 int smn_request_parse(const char *text, size_t len, struct smn_request *r,
 		      char *err, size_t errlen)
 {
@@ -357,6 +377,8 @@ int smn_request_parse(const char *text, size_t len, struct smn_request *r,
 	}
 	if (r->phase == SMN_PHASE_MIGRATE)
 		return parse_migrate(&m, r, err, errlen);
+	if (r->phase == SMN_PHASE_SAMPLE)
+		return parse_sample(&m, r, err, errlen);
 	return 0;
 }
 
@@ -375,6 +397,10 @@ int smn_request_format(const struct smn_request *r, char *out, size_t outlen)
 	     (r->downtime_ms && smn_set_u64(&m, "downtime_ms", r->downtime_ms)) ||
 	     (r->bandwidth_mbit &&
 	      smn_set_u64(&m, "max_bandwidth", r->bandwidth_mbit))))
+		return -1;
+	if (r->phase == SMN_PHASE_SAMPLE &&
+	    (smn_set_u64(&m, "seconds", r->seconds) ||
+	     smn_set_u64(&m, "interval_ms", r->interval_ms)))
 		return -1;
 	return smn_format(&m, out, outlen);
 }

@@ -58,6 +58,7 @@ enum smn_phase {
 	SMN_PHASE_DONE,		/* the migration completed: restore */
 	SMN_PHASE_ABORT,	/* the migration failed or was cancelled: restore */
 	SMN_PHASE_MIGRATE,	/* self mode: copy yourself to listen, now */
+	SMN_PHASE_SAMPLE,	/* measure the writable working set (selfmig wws) */
 	SMN_PHASE_COUNT_
 };
 
@@ -81,7 +82,15 @@ struct smn_request {
 	char id[SMN_ID_HEX + 1];	/* the migration's id */
 	uint64_t downtime_ms;		/* 0: the guest's default */
 	uint64_t bandwidth_mbit;	/* 0: the guest's default */
+	/* phase sample: the sampler's length and interval (docs/notices.md) */
+	uint64_t seconds;		/* 1-3600 */
+	uint64_t interval_ms;		/* 10-60000 */
 };
+
+/* The sampler's bounds, as selfmig.ko takes them. */
+#define SMN_SAMPLE_MAX_S	3600
+#define SMN_SAMPLE_MIN_MS	10
+#define SMN_SAMPLE_MAX_MS	60000
 
 const char *smn_phase_name(enum smn_phase p);
 const char *smn_mode_name(enum smn_mode m);

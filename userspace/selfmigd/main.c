@@ -29,11 +29,13 @@
 #include "policy.h"
 #include "smctl.h"
 #include "sys.h"
+#include "wws.h"
 
 #define K_FEATURE	"control/feature-selfmig"
 #define K_REQUEST	"control/selfmig/request"
 #define K_ACK		"control/selfmig/ack"
 #define K_STATE		"control/selfmig/state"
+#define K_WWS		"control/selfmig/wws"
 #define MODULE_STATE	"/sys/kernel/selfmig/state"
 #define MAX_PIDS	4096
 #define POLL_MS		200
@@ -53,6 +55,9 @@ static struct {
 	time_t deadline;
 	int quiesced, stunned;
 	int stun_done;			/* stun = round:N has acted this migration */
+	int sampling;			/* a sample request's report is due */
+	uint32_t sample_seq;
+	uint64_t sample_end_ms;		/* when the sampler should be done */
 	uint64_t last_sample_ms;
 	int said_below;		/* "no heavy dirtier yet" logged this migration */
 	struct smd_sample samples[256];
@@ -313,7 +318,7 @@ static const char *reason_code(const char *err)
 		return "no-destination";
 	if (strstr(err, "seq") || strstr(err, "mode") || strstr(err, "deadline") ||
 	    strstr(err, "migrate") || strstr(err, "bad downtime_ms") ||
-	    strstr(err, "bad max_bandwidth"))
+	    strstr(err, "bad max_bandwidth") || strstr(err, "sample without"))
 		return "bad-field";
 	return "bad-message";
 }
@@ -402,6 +407,87 @@ static const char *start_self_migration(const struct smn_request *r)
 	}
 	smd_log("migrate: copying this guest to %s (migration %s)", r->listen, r->id);
 	return NULL;
+}
+
+/*
+ * Phase sample: start the module's sampler (selfmig wws).  Its report goes
+ * to K_WWS when it is done (sample_report()).  NULL when started, else
+ * the reason code.
+ */
+static const char *start_sampling(const struct smn_request *r)
+{
+	struct smctl c;
+	char err[160];
+	int ret;
+
+	if (r->seconds * 1000 / r->interval_ms > SWW_MAX_SAMPLES) {
+		smd_log("sample: %llu s every %llu ms is over %d samples",
+			(unsigned long long)r->seconds, (unsigned long long)r->interval_ms,
+			SWW_MAX_SAMPLES);
+		return "bad-field";
+	}
+	if (smctl_open(&c, err, sizeof(err))) {
+		smd_log("sample: %s", err);
+		return "cannot-sample";
+	}
+	ret = smctl_sample(&c, (uint32_t)r->seconds, (uint32_t)r->interval_ms);
+	smctl_close(&c);
+	if (ret) {
+		smd_log("sample: the module refused to sample: %s", strerror(-ret));
+		return "cannot-sample";
+	}
+	d.sampling = 1;
+	d.sample_seq = r->seq;
+	d.sample_end_ms = now_ms() + r->seconds * 1000;
+	smd_log("sample: the tracker alone for %llu s, a scan every %llu ms",
+		(unsigned long long)r->seconds, (unsigned long long)r->interval_ms);
+	return NULL;
+}
+
+static void keep_sample(const struct smctl_sample *s, void *arg)
+{
+	struct sww_report *r = arg;
+
+	if (r->n < SWW_MAX_SAMPLES)
+		r->s[r->n++] = (struct sww_sample){ s->t_ms, s->frames };
+}
+
+/*
+ * Once the sampling is over (or 30 s late), its report to K_WWS, where
+ * dom0 reads it.
+ */
+static void sample_report(void)
+{
+	static struct sww_report r;
+	static char text[SWW_MAX_LEN + 1];
+	struct smctl_sampling sg = { 0 };
+	struct smctl c;
+	char err[160];
+	int ret = -EIO;
+
+	if (!d.sampling || now_ms() < d.sample_end_ms)
+		return;
+	memset(&r, 0, sizeof(r));
+	if (!smctl_open(&c, err, sizeof(err))) {
+		ret = smctl_samples(&c, &sg, keep_sample, &r);
+		smctl_close(&c);
+	}
+	if (!ret && sg.running && now_ms() < d.sample_end_ms + 30000)
+		return;		/* a scan or two to go: look again */
+	d.sampling = 0;
+	r.seq = d.sample_seq;
+	if (ret) {
+		r.n = 0;
+		r.error = ret;
+	} else {
+		r.interval_ms = sg.interval_ms;
+		r.guest_pages = sg.guest_pages;
+		r.error = sg.running ? -ETIMEDOUT : sg.error;
+	}
+	if (sww_format(&r, text, sizeof(text)) < 0 || xs_put(K_WWS, text))
+		smd_log("sample: cannot write the report to %s", K_WWS);
+	else
+		smd_log("sample: %u scans reported (error %d)", r.n, r.error);
 }
 
 /* Until when the measures hold: the request's deadline, or hold_max_s. */
@@ -511,6 +597,13 @@ static void handle_request(void)
 			return;
 		}
 		break;
+	case SMN_PHASE_SAMPLE:
+		code = start_sampling(&r);
+		if (code) {
+			ack(r.seq, code);
+			return;
+		}
+		break;
 	case SMN_PHASE_COUNT_:
 		break;
 	}
@@ -612,6 +705,7 @@ int main(int argc, char **argv)
 		}
 		advertise();
 		handle_request();
+		sample_report();
 		if (d.state == ST_NOTIFIED || d.state == ST_STOPPING) {
 			if (d.deadline && time(NULL) >= d.deadline) {
 				char why[96];

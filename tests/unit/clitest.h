@@ -151,6 +151,21 @@ static inline const char *js_number(const char *p)
 			p++;
 	else
 		return NULL;
+	if (*p == '.') {		/* a fraction: at least one digit */
+		if (*++p < '0' || *p > '9')
+			return NULL;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		if (*p < '0' || *p > '9')
+			return NULL;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
 	return p > s ? p : NULL;
 }
 

@@ -14,6 +14,8 @@ static void test_json_checker(void)
 	tap_test("the test's JSON checker accepts and refuses the right things");
 	CHECK(json_valid("{\"a\":1,\"b\":[true,false,null],\"c\":{\"d\":\"x\\\"\\u0001\"}}\n"));
 	CHECK(json_valid("{}"));
+	CHECK(json_valid("[1.5,-0.25,2e3,1E-2]"));
+	CHECK(!json_valid("[1.]") && !json_valid("[.5]") && !json_valid("[1e]"));
 	CHECK(!json_valid("{\"a\":1,}"));
 	CHECK(!json_valid("{\"a\":1"));
 	CHECK(!json_valid("{\"a\" 1}"));
@@ -392,6 +394,33 @@ static void test_fields(void)
 	CHECK(smg_fields_text("Bad=1", out, sizeof(out), why, sizeof(why)) == -1);
 }
 
+static void test_parse_wws(void)
+{
+	tap_test("parse: wws, its defaults and its options");
+	CHECK_EQ(parse("wws", "g", NULL), 0);
+	CHECK_EQ(args.cmd, SMG_CMD_WWS);
+	CHECK(!strcmp(args.domain, "g"));
+	CHECK_U64(args.wws.seconds, SMG_WWS_SECONDS);
+	CHECK_U64(args.wws.interval_ms, SMG_WWS_INTERVAL_MS);
+	CHECK_U64(args.wws.bandwidth_mbit, SMG_WWS_BANDWIDTH);
+	CHECK(args.wws.json == NULL);
+	CHECK_EQ(parse("wws", "--seconds", "60", "--interval-ms=1000", "g",
+		       "--bandwidth", "400", "--json", "w.json", NULL), 0);
+	CHECK_U64(args.wws.seconds, 60);
+	CHECK_U64(args.wws.interval_ms, 1000);
+	CHECK_U64(args.wws.bandwidth_mbit, 400);
+	CHECK(!strcmp(args.wws.json, "w.json"));
+	CHECK_HELP("wws", "--help");
+
+	tap_test("parse: wws refuses what the guest could not do");
+	CHECK_USAGE("missing DOMAIN", "wws");
+	CHECK_USAGE("out of range", "wws", "--interval-ms", "9", "g");
+	CHECK_USAGE("out of range", "wws", "--seconds", "3601", "g");
+	CHECK_USAGE("raise --interval-ms to at least 1500", "wws", "--seconds", "300", "g");
+	CHECK_USAGE("unexpected argument", "wws", "g", "h");
+	CHECK_USAGE("unknown option", "wws", "--mode", "self", "g");
+}
+
 int main(void)
 {
 	test_json_checker();
@@ -406,5 +435,6 @@ int main(void)
 	test_numbers();
 	test_usage();
 	test_fields();
+	test_parse_wws();
 	return tap_done();
 }

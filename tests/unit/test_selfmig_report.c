@@ -4,6 +4,7 @@
  * vector, the migration report as text and JSON, and the status output.
  */
 #include "clitest.h"
+#include "wws.h"
 
 static const char *xl_av[SMG_XL_ARGC_MAX];
 static char xl_host[64], xl_err[256];
@@ -226,7 +227,7 @@ static void test_status(void)
 	st.len[SMG_KEY_STATE] = 9;
 	st.val[SMG_KEY_PROGRESS] = "";
 	st.len[SMG_KEY_PROGRESS] = 0;
-	/* final-set missing */
+	/* final-set and wws missing */
 
 	smg_status_text(cap_open(&c), &st);
 	s = cap_close(&c);
@@ -236,7 +237,8 @@ static void test_status(void)
 		  "ack: seq=12 status=ok\n"
 		  "state: 'garbage?\?' (not a message: not a selfmig/1 message)\n"
 		  "progress: (empty)\n"
-		  "final-set: (missing)\n");
+		  "final-set: (missing)\n"
+		  "wws: (missing)\n");
 	free(s);
 
 	smg_status_json(cap_open(&c), &st);
@@ -246,7 +248,7 @@ static void test_status(void)
 			  "\"request\":{\"value\":\"selfmig/1 seq=12 phase=notice dest=h2 crc="));
 	CHECK(strstr(s, "\"fields\":{\"seq\":\"12\",\"phase\":\"notice\",\"dest\":\"h2\"}}") != NULL);
 	CHECK(strstr(s, "\"state\":{\"value\":\"garbage??\",\"error\":\"not a selfmig/1 message\"}") != NULL);
-	CHECK(strstr(s, "\"progress\":{\"value\":\"\"},\"final-set\":null}\n") != NULL);
+	CHECK(strstr(s, "\"progress\":{\"value\":\"\"},\"final-set\":null,\"wws\":null}\n") != NULL);
 	free(s);
 
 	/* nothing there at all */
@@ -256,8 +258,48 @@ static void test_status(void)
 	smg_status_json(cap_open(&c), &st);
 	s = cap_close(&c);
 	CHECK_STR(s, "{\"domain\":\"g\",\"domid\":9,\"feature-selfmig\":null,\"request\":null,"
-		  "\"ack\":null,\"state\":null,\"progress\":null,\"final-set\":null}\n");
+		  "\"ack\":null,\"state\":null,\"progress\":null,\"final-set\":null,\"wws\":null}\n");
 	CHECK(json_valid(s));
+	free(s);
+}
+
+static void test_wws(void)
+{
+	static struct sww_report r;
+	struct smg_wws_opts o = { .seconds = 2, .interval_ms = 500, .bandwidth_mbit = 100 };
+	struct capture c;
+	char *s;
+
+	tap_test("wws: the request, the table and its summary, and JSON");
+	CHECK(smg_wws_request_text(&o, 7, err, sizeof(err), err, sizeof(err)) > 0);
+	CHECK(strstr(err, "seq=7 phase=sample mode=self seconds=2 interval_ms=500 crc=") != NULL);
+	r.seq = 7;
+	r.interval_ms = 500;
+	r.guest_pages = 65536;
+	r.n = 4;
+	r.s[0] = (struct sww_sample){ 500, 1000 };
+	r.s[1] = (struct sww_sample){ 1000, 3000 };
+	r.s[2] = (struct sww_sample){ 1500, 2000 };
+	r.s[3] = (struct sww_sample){ 2000, 4000 };
+	smg_wws_text(cap_open(&c), "g", &r, &o);
+	s = cap_close(&c);
+	CHECK(strstr(s, "domain g: 4 scans, one every 500 ms, over 2.0 s; 65536 guest pages\n") != NULL);
+	/* 3000 pages in 500 ms: 11.7 MiB, 6000 pages/s, 983 ms at 100 Mbit/s */
+	CHECK(strstr(s, "     1.0       3000      11.7       6000            983\n") != NULL);
+	CHECK(strstr(s, "median 2000 pages (7.8 MiB), 90th percentile 4000, largest 4000\n") != NULL);
+	CHECK(strstr(s, "dirtying rate: 5000 pages/s (19.5 MiB/s)\n") != NULL);
+	CHECK(strstr(s, "at 100 Mbit/s, the stop after a round of 500 ms: median 655 ms, 90th percentile 1311 ms, largest 1311 ms\n") != NULL);
+	free(s);
+	smg_wws_json(cap_open(&c), "g", &r, &o);
+	s = cap_close(&c);
+	CHECK(json_valid(s));
+	CHECK(strstr(s, "\"samples\":[[500,1000],[1000,3000],[1500,2000],[2000,4000]]}") != NULL);
+	free(s);
+	r.n = 0;
+	r.error = -16;
+	smg_wws_text(cap_open(&c), "g", &r, &o);
+	s = cap_close(&c);
+	CHECK(strstr(s, "the guest's sampler ended with error -16\n") != NULL);
 	free(s);
 }
 
@@ -266,5 +308,6 @@ int main(void)
 	test_xl_argv();
 	test_report();
 	test_status();
+	test_wws();
 	return tap_done();
 }

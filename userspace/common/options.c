@@ -16,6 +16,7 @@ static const struct option all[] = {
 	{ "port", required_argument, NULL, SMC_O_PORT },
 	{ "verbose", no_argument, NULL, SMC_O_VERBOSE },
 	{ "after", required_argument, NULL, SMC_O_AFTER },
+	{ "bandwidth", required_argument, NULL, SMC_O_BANDWIDTH },
 	{ "bytes", required_argument, NULL, SMC_O_BYTES },
 	{ "check-config", no_argument, NULL, SMC_O_CHECK_CONFIG },
 	{ "compress", no_argument, NULL, SMC_O_COMPRESS },

@@ -25,6 +25,7 @@ const struct smg_key_info smg_keys[SMG_NKEYS] = {
 	[SMG_KEY_STATE] = { "state", SMG_DIR "/state", 0, 1 },
 	[SMG_KEY_PROGRESS] = { "progress", SMG_DIR "/progress", 0, 1 },
 	[SMG_KEY_FINAL_SET] = { "final-set", SMG_DIR "/final-set", 0, 1 },
+	[SMG_KEY_WWS] = { "wws", SMG_DIR "/wws", 0, 0 },
 };
 
 void smg_usage(FILE *f)
@@ -71,6 +72,12 @@ void smg_usage(FILE *f)
 		"                          page outside the final set with what was sent;\n"
 		"                          any difference aborts (a longer stop)\n"
 		"      DEST localhost migrates on this host without ssh (xl -s env)\n"
+		"  " PROG " wws DOMAIN [--seconds S] [--interval-ms MS] [--bandwidth MBIT]\n"
+		"         [--json FILE]\n"
+		"      the guest's writable working set: its tracker alone (selfmig.ko's\n"
+		"      sampler) counts the pages written every MS (default 500) for S\n"
+		"      seconds (default 30, at most 200 scans); prints them over time, and\n"
+		"      the stop a round that long would leave at MBIT Mbit/s (default 100)\n"
 		"\n"
 		"An option's value follows it (--timeout 9) or an '=' (--timeout=9);\n"
 		"numbers are decimal; -h or --help shows this.  DOMAIN is a domain\n"
@@ -338,8 +345,12 @@ int smg_parse_args(int argc, char *const argv[], struct smg_args *a,
 		a->cmd = SMG_CMD_MIGRATE;
 		return help_or(&s, a, smg_parse_migrate(&s, a));
 	}
+	if (!strcmp(cmd, "wws")) {
+		a->cmd = SMG_CMD_WWS;
+		return help_or(&s, a, smg_parse_wws(&s, a));
+	}
 	snprintf(err, errlen,
-		 "unknown command '%.64s'; the commands are prepare, notify, status, migrate and help",
+		 "unknown command '%.64s'; the commands are prepare, notify, status, migrate, wws and help",
 		 cmd);
 	return SMG_EXIT_USAGE;
 }

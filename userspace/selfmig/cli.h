@@ -59,6 +59,7 @@ enum smg_cmd {
 	SMG_CMD_NOTIFY,
 	SMG_CMD_STATUS,
 	SMG_CMD_MIGRATE,
+	SMG_CMD_WWS,
 };
 
 struct smg_notify_opts {
@@ -96,6 +97,19 @@ struct smg_migrate_opts {
 	const char *dest;
 };
 
+/* selfmig wws: the guest's sampler (docs/notices.md, phase sample). */
+struct smg_wws_opts {
+	uint64_t seconds;		/* how long the guest samples */
+	uint64_t interval_ms;		/* between two scans */
+	uint64_t bandwidth_mbit;	/* the link the prediction assumes */
+	const char *json;		/* the report as JSON too; NULL: none */
+};
+
+#define SMG_WWS_SECONDS		30
+#define SMG_WWS_INTERVAL_MS	500
+#define SMG_WWS_BANDWIDTH	100	/* Mbit/s: the guest's default start rate */
+#define SMG_WWS_GRACE_MS	60000	/* past the sampling, for the report */
+
 #define SMG_SELF_PORT		7001	/* self mode: the hook's default port */
 #define SMG_HOOK_LISTEN_MS	60000	/* self mode: for the hook to listen */
 
@@ -105,6 +119,7 @@ struct smg_args {
 	const char *json;		/* status --json FILE; "-": stdout */
 	struct smg_notify_opts notify;
 	struct smg_migrate_opts migrate;
+	struct smg_wws_opts wws;
 };
 
 /*
@@ -134,6 +149,7 @@ enum smg_key {
 	SMG_KEY_STATE,
 	SMG_KEY_PROGRESS,
 	SMG_KEY_FINAL_SET,
+	SMG_KEY_WWS,
 	SMG_NKEYS
 };
 
@@ -279,6 +295,20 @@ int smg_xl_argv(const char *xl, const struct smg_migrate_opts *o,
 		const char *domain, const char *path, char *hostbuf,
 		size_t hostlen, const char *argv[SMG_XL_ARGC_MAX],
 		char *err, size_t errlen);
+
+/* ---- selfmig wws (wws.c) ---- */
+
+struct sww_report;
+
+/* The sample request with this seq, as text; its length, or -1 with err. */
+int smg_wws_request_text(const struct smg_wws_opts *o, uint32_t seq, char *out,
+			 size_t outlen, char *err, size_t errlen);
+/* The guest's report over time, and what it predicts at o->bandwidth_mbit. */
+void smg_wws_text(FILE *f, const char *domain, const struct sww_report *r,
+		  const struct smg_wws_opts *o);
+/* The same as one JSON object and a newline. */
+void smg_wws_json(FILE *f, const char *domain, const struct sww_report *r,
+		  const struct smg_wws_opts *o);
 
 /* ---- reports ---- */
 

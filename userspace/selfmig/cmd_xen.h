@@ -21,6 +21,7 @@ int smg_cmd_prepare(const struct smg_args *a);
 int smg_cmd_notify(const struct smg_args *a);
 int smg_cmd_status(const struct smg_args *a);
 int smg_cmd_migrate(const struct smg_args *a);
+int smg_cmd_wws(const struct smg_args *a);
 
 /* Set by the first SIGINT, SIGTERM or SIGHUP after smg_catch_signals(). */
 extern volatile sig_atomic_t smg_stop_flag;

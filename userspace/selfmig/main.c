@@ -7,6 +7,7 @@
  *   selfmig notify DOMAIN --phase notice|stop|done|abort [--dest D] ...
  *   selfmig status DOMAIN [--json]
  *   selfmig migrate [--mode transparent|assisted|self] ... DOMAIN DEST
+ *   selfmig wws DOMAIN [--seconds S] [--interval-ms MS] [--bandwidth MBIT]
  *
  * Exit status: 0 ok, 1 error (a failed xl migrate included), 2 usage,
  * 3 the guest rejected the request, 4 no acknowledgement in time.
@@ -43,6 +44,8 @@ int main(int argc, char **argv)
 		return smg_cmd_status(&a);
 	case SMG_CMD_MIGRATE:
 		return smg_cmd_migrate(&a);
+	case SMG_CMD_WWS:
+		return smg_cmd_wws(&a);
 	}
 	return SMG_EXIT_ERROR;
 }

@@ -245,6 +245,8 @@ const char *smg_reject_hint(const char *reason)
 		  "the guest has acknowledged a larger seq already; pass a larger --seq or leave it out" },
 		{ "cannot-migrate",
 		  "selfmig.ko in the guest did not start the copy (not loaded, busy, or no secret); its reason is in the guest's selfmigd log and kernel log" },
+		{ "cannot-sample",
+		  "selfmig.ko in the guest did not start the sampler (not loaded, or a migration or a sampling runs); its reason is in the guest's selfmigd log" },
 	};
 	size_t i;
 

@@ -78,6 +78,7 @@ int smg_parse_mode(struct smg_scan *s, const char *opt, const char *val,
 
 /* The subcommands' own arguments (s->argv[0] is the subcommand). */
 int smg_parse_notify(struct smg_scan *s, struct smg_args *a);
+int smg_parse_wws(struct smg_scan *s, struct smg_args *a);
 int smg_parse_migrate(struct smg_scan *s, struct smg_args *a);
 
 #endif /* SELFMIG_CMD_SCAN_H */

@@ -5,10 +5,14 @@
  *
  *   selfmigctl migrate --dest A.B.C.D:PORT --id HEX32 [settings]
  *   selfmigctl abort
- *   selfmigctl result | rounds | procs
+ *   selfmigctl result | rounds | procs | samples
+ *   selfmigctl sample --seconds S [--interval-ms MS]
  *
  * result prints "key value" lines; rounds and procs a header line, then a
- * row per round or process (docs/interface.md).  Exit status: 0, 1 when the module refuses
+ * row per round or process; samples the sampler's state as "key value"
+ * lines, then a header line and a row per scan (docs/interface.md).
+ * sample starts the sampler (the tracker alone, sending nothing) and
+ * returns; samples shows what it found.  Exit status: 0, 1 when the module refuses
  * or cannot be reached (the errno is printed), 2 for a usage error.
  */
 #include <arpa/inet.h>
@@ -31,7 +35,8 @@ static void usage(FILE *f)
 		"           [--max-bandwidth MBIT] [--downtime-ms MS] [--max-rounds N]\n"
 		"           [--max-bytes-factor N] [--compress] [--freeze]\n"
 		"       " PROG " abort\n"
-		"       " PROG " result | rounds | procs\n"
+		"       " PROG " result | rounds | procs | samples\n"
+		"       " PROG " sample --seconds S [--interval-ms MS]\n"
 		"Starts or aborts a migration through selfmig.ko's netlink family, or prints\n"
 		"the current or last migration's outcome, rounds or busiest processes.\n"
 		"Settings left out take the module parameters' values (docs/interface.md).\n"
@@ -212,6 +217,54 @@ static int cmd_procs(void)
 	return ctl_done(&c, smctl_procs(&c, print_proc, NULL), "procs");
 }
 
+/* ------------------------------------------------------------ the sampler */
+
+static int cmd_sample(int argc, char **argv)
+{
+	static const int ids[] = { SMC_O_SECONDS, SMC_O_INTERVAL_MS, SMC_O_HELP, 0 };
+	uint64_t secs = 0, interval = 1000;
+	struct smc_optvals ov;
+	struct smctl c;
+	char err[160];
+
+	if (smc_optvals(argc, argv, "h", ids, &ov, err, sizeof(err)))
+		return usage_error(err);
+	if (ov.val[SMC_O_HELP])
+		return smc_usage_exit('h', usage);
+	if (optind != argc || !ov.val[SMC_O_SECONDS])
+		return usage_error("sample takes --seconds S and, optionally, --interval-ms MS");
+	if (smc_optval_u64(PROG, &ov, SMC_O_SECONDS, 1, 3600, &secs) ||
+	    smc_optval_u64(PROG, &ov, SMC_O_INTERVAL_MS, 10, 60000, &interval))
+		return SMC_EXIT_USAGE;
+	if (ctl_open(&c))
+		return 1;
+	return ctl_done(&c, smctl_sample(&c, (uint32_t)secs, (uint32_t)interval), "sample");
+}
+
+static void print_sample(const struct smctl_sample *s, void *arg)
+{
+	(void)arg;
+	printf("%u %u\n", s->t_ms, s->frames);
+}
+
+static int cmd_samples(void)
+{
+	struct smctl_sampling sg;
+	struct smctl c;
+	int ret;
+
+	if (ctl_open(&c))
+		return 1;
+	/* The scans come after the state: print them from a second dump. */
+	ret = smctl_samples(&c, &sg, NULL, NULL);
+	if (ret)
+		return ctl_done(&c, ret, "samples");
+	printf("running %d\nerror %d\nseconds %u\ninterval_ms %u\nguest_pages %" PRIu64
+	       "\nsamples %u\nt_ms frames\n", sg.running, sg.error, sg.seconds,
+	       sg.interval_ms, sg.guest_pages, sg.samples);
+	return ctl_done(&c, smctl_samples(&c, &sg, print_sample, NULL), "samples");
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
@@ -225,12 +278,14 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "migrate"))
 		return cmd_migrate(argc - 1, argv + 1);
+	if (!strcmp(cmd, "sample"))
+		return cmd_sample(argc - 1, argv + 1);
 	if (argc > 2) {
 		if (!strcmp(argv[2], "-h") || !strcmp(argv[2], "--help")) {
 			usage(stdout);
 			return 0;
 		}
-		return usage_error("only migrate takes options");
+		return usage_error("only migrate and sample take options");
 	}
 	if (!strcmp(cmd, "abort")) {
 		if (ctl_open(&c))
@@ -243,5 +298,7 @@ int main(int argc, char **argv)
 		return cmd_rounds();
 	if (!strcmp(cmd, "procs"))
 		return cmd_procs();
-	return usage_error("unknown command; one of migrate, abort, result, rounds, procs");
+	if (!strcmp(cmd, "samples"))
+		return cmd_samples();
+	return usage_error("unknown command; one of migrate, abort, result, rounds, procs, sample, samples");
 }

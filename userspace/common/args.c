@@ -3,6 +3,7 @@
  * The command-line grammar the project's programs share; see args.h.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -235,4 +236,15 @@ int smc_usage_error(const char *prog, const char *msg, void (*usage)(FILE *f))
 {
 	fprintf(stderr, "%s: %s\n", prog, msg);
 	return smc_usage_exit('?', usage);
+}
+
+void smc_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
 }

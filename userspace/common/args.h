@@ -75,4 +75,8 @@ int smc_name_index(const char *s, const char *const *names, size_t n);
 #define SMC_ID_LEN	16
 int smc_parse_id(const char *hex, uint8_t id[SMC_ID_LEN]);
 
+/* A parser's reason, printf-style, into err of errlen bytes (none if NULL). */
+__attribute__((format(printf, 3, 4)))
+void smc_seterr(char *err, size_t errlen, const char *fmt, ...);
+
 #endif /* SELFMIG_COMMON_ARGS_H */

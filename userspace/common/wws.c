@@ -2,24 +2,13 @@
 /*
  * The writable working set report, its text form and its summary (wws.h).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "crc32c.h"
 #include "wws.h"
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 int sww_format(const struct sww_report *r, char *out, size_t outlen)
 {
@@ -105,15 +94,15 @@ int sww_parse(const char *text, size_t len, struct sww_report *r,
 	if (len && text[len - 1] == '\n')
 		len--;
 	if (len > SWW_MAX_LEN) {
-		seterr(err, errlen, "longer than %d bytes", SWW_MAX_LEN);
+		smc_seterr(err, errlen, "longer than %d bytes", SWW_MAX_LEN);
 		return -1;
 	}
 	if (len < mlen + 1 || memcmp(text, SWW_MAGIC, mlen) || text[mlen] != ' ') {
-		seterr(err, errlen, "not a %s report (wrong magic or version)", SWW_MAGIC);
+		smc_seterr(err, errlen, "not a %s report (wrong magic or version)", SWW_MAGIC);
 		return -1;
 	}
 	if (len < mlen + 14 || memcmp(text + len - 13, " crc=", 5)) {
-		seterr(err, errlen, "no crc field at the end");
+		smc_seterr(err, errlen, "no crc field at the end");
 		return -1;
 	}
 	memcpy(crcbuf, text + len - 8, 8);
@@ -121,12 +110,12 @@ int sww_parse(const char *text, size_t len, struct sww_report *r,
 	for (i = 0; i < 8; i++)
 		if (!((crcbuf[i] >= '0' && crcbuf[i] <= '9') ||
 		      (crcbuf[i] >= 'a' && crcbuf[i] <= 'f'))) {
-			seterr(err, errlen, "crc is not 8 lower-case hex digits");
+			smc_seterr(err, errlen, "crc is not 8 lower-case hex digits");
 			return -1;
 		}
 	want = strtoul(crcbuf, &ep, 16);
 	if ((uint32_t)want != smw_crc32c(0, text, len - 13)) {
-		seterr(err, errlen, "crc mismatch");
+		smc_seterr(err, errlen, "crc mismatch");
 		return -1;
 	}
 	p = text + mlen + 1;
@@ -139,7 +128,7 @@ int sww_parse(const char *text, size_t len, struct sww_report *r,
 		if (neg) {
 			q = p + 7;
 			if (num(&q, end, " ", max[i], &v[i])) {
-				seterr(err, errlen, "bad field %s", keys[i]);
+				smc_seterr(err, errlen, "bad field %s", keys[i]);
 				return -1;
 			}
 			p = q + 1;
@@ -147,7 +136,7 @@ int sww_parse(const char *text, size_t len, struct sww_report *r,
 			continue;
 		}
 		if (field(&p, end, keys[i], max[i], &v[i])) {
-			seterr(err, errlen, "missing or bad field %s", keys[i]);
+			smc_seterr(err, errlen, "missing or bad field %s", keys[i]);
 			return -1;
 		}
 	}
@@ -157,13 +146,13 @@ int sww_parse(const char *text, size_t len, struct sww_report *r,
 	r->error = (int32_t)(int64_t)v[3];
 	r->n = (uint32_t)v[4];
 	if ((size_t)(end - p) < 8 || memcmp(p, "samples=", 8)) {
-		seterr(err, errlen, "missing field samples");
+		smc_seterr(err, errlen, "missing field samples");
 		return -1;
 	}
 	p += 8;
 	if (!r->n) {
 		if (end - p != 1 || *p != '-') {
-			seterr(err, errlen, "n=0 but samples are given");
+			smc_seterr(err, errlen, "n=0 but samples are given");
 			return -1;
 		}
 		return 0;
@@ -173,25 +162,25 @@ int sww_parse(const char *text, size_t len, struct sww_report *r,
 		uint64_t t, f;
 
 		if (num(&p, end + 1, ":", UINT32_MAX, &t)) {
-			seterr(err, errlen, "sample %zu: bad time", i);
+			smc_seterr(err, errlen, "sample %zu: bad time", i);
 			return -1;
 		}
 		p++;
 		if (num(&p, end + 1, i + 1 < r->n ? "," : " ", UINT32_MAX, &f)) {
-			seterr(err, errlen, "sample %zu: bad frames, or not %u samples", i, r->n);
+			smc_seterr(err, errlen, "sample %zu: bad frames, or not %u samples", i, r->n);
 			return -1;
 		}
 		if (i + 1 < r->n)
 			p++;
 		if (i && t < r->s[i - 1].t_ms) {
-			seterr(err, errlen, "sample %zu goes back in time", i);
+			smc_seterr(err, errlen, "sample %zu goes back in time", i);
 			return -1;
 		}
 		r->s[i].t_ms = (uint32_t)t;
 		r->s[i].frames = (uint32_t)f;
 	}
 	if (p != end) {
-		seterr(err, errlen, "more than n=%u samples", r->n);
+		smc_seterr(err, errlen, "more than n=%u samples", r->n);
 		return -1;
 	}
 	return 0;

@@ -5,7 +5,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -381,17 +380,6 @@ uint64_t smwl_mode_default_mib(enum smwl_mode m)
 	}
 }
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* Seconds or MiB/s: decimal, with a fraction or exponent, 0 to 1e9. */
 static int parse_nonneg(const char *opt, const char *s, double *out,
 			char *err, size_t errlen)
@@ -408,7 +396,7 @@ static int parse_nonneg(const char *opt, const char *s, double *out,
 			return 0;
 		}
 	}
-	seterr(err, errlen, "%s '%.64s': not a number from 0 to 1000000000",
+	smc_seterr(err, errlen, "%s '%.64s': not a number from 0 to 1000000000",
 	       opt, s ? s : "");
 	return -1;
 }
@@ -436,7 +424,7 @@ static int parse_target(const char *s, struct smwl_opts *o, char *err,
 	}
 	return 0;
 bad:
-	seterr(err, errlen, "--target '%.64s': not an IPv4 address with an optional :PORT",
+	smc_seterr(err, errlen, "--target '%.64s': not an IPv4 address with an optional :PORT",
 	       s);
 	return -1;
 }
@@ -452,12 +440,12 @@ static const int opt_ids[] = {
 static int take_mode(struct smwl_opts *o, const char *a, char *err, size_t errlen)
 {
 	if (o->mode != SMWL_MODE_NONE) {
-		seterr(err, errlen, "unexpected argument '%.64s': one mode only", a);
+		smc_seterr(err, errlen, "unexpected argument '%.64s': one mode only", a);
 		return -1;
 	}
 	o->mode = smwl_mode_parse(a);
 	if (o->mode == SMWL_MODE_NONE) {
-		seterr(err, errlen, "unknown mode '%.64s'", a);
+		smc_seterr(err, errlen, "unknown mode '%.64s'", a);
 		return -1;
 	}
 	return 0;
@@ -505,7 +493,7 @@ int smwl_parse_args(int argc, char **argv, struct smwl_opts *o, char *err, size_
 			break;
 		case SMC_O_DIR:
 			if (!*optarg) {
-				seterr(err, errlen, "--dir '': give a directory");
+				smc_seterr(err, errlen, "--dir '': give a directory");
 				return -1;
 			}
 			o->dir = optarg;
@@ -539,11 +527,11 @@ int smwl_parse_args(int argc, char **argv, struct smwl_opts *o, char *err, size_
 		if (take_mode(o, argv[optind], err, errlen))
 			return -1;
 	if (o->mode == SMWL_MODE_NONE) {
-		seterr(err, errlen, "no mode given");
+		smc_seterr(err, errlen, "no mode given");
 		return -1;
 	}
 	if (o->mode == SMWL_NETSEND && !o->target[0]) {
-		seterr(err, errlen, "netsend needs --target IP[:PORT]");
+		smc_seterr(err, errlen, "netsend needs --target IP[:PORT]");
 		return -1;
 	}
 	if (!mib_set)

@@ -191,3 +191,13 @@ int smg_cmd_status(const struct smg_args *a)
 	smg_xs_close(x);
 	return rc;
 }
+
+FILE *smg_open_report(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		smg_error("cannot write the report to %s: %s; give a writable --json FILE",
+			  path, strerror(errno));
+	return f;
+}

@@ -41,6 +41,8 @@ void __attribute__((format(printf, 2, 3))) smg_line(const char *prefix, const ch
 /* Sleep, cut short by smg_stop_flag. */
 void smg_sleep_ms(long long ms);
 
+/* --json FILE opened for writing; NULL after saying so. */
+FILE *smg_open_report(const char *path);
 /* Open xenstore and find the domain; NULL after printing the error. */
 struct smg_xs *smg_open_domain(const char *spec, unsigned int *domid,
 			       char *name, size_t namelen);

@@ -239,14 +239,8 @@ int smg_cmd_migrate(const struct smg_args *a)
 	m.o = o;
 
 	/* Everything that can fail early fails before the guest is told. */
-	if (o->json) {
-		jf = fopen(o->json, "w");
-		if (!jf) {
-			smg_error("cannot write the report to %s: %s; give a writable --json FILE",
-			      o->json, strerror(errno));
-			return SMG_EXIT_ERROR;
-		}
-	}
+	if (o->json && !(jf = smg_open_report(o->json)))
+		return SMG_EXIT_ERROR;
 	if (o->xl_log) {
 		log_fd = open(o->xl_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 		if (log_fd < 0) {

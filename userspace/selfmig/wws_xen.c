@@ -51,14 +51,8 @@ int smg_cmd_wws(const struct smg_args *a)
 	int n, got = 0, rc = SMG_EXIT_ERROR;
 
 	smg_catch_signals();
-	if (o->json) {
-		jf = fopen(o->json, "w");
-		if (!jf) {
-			smg_error("cannot write the report to %s: %s; give a writable --json FILE",
-				  o->json, strerror(errno));
-			return SMG_EXIT_ERROR;
-		}
-	}
+	if (o->json && !(jf = smg_open_report(o->json)))
+		return SMG_EXIT_ERROR;
 	x = smg_open_domain(a->domain, &domid, name, sizeof(name));
 	if (!x)
 		goto out_json;

@@ -299,7 +299,8 @@ static int on_sample(struct nl_msg *m, void *arg)
 		return NL_SKIP;
 	s.t_ms = get_u32(x[SELFMIG_S_T_MS]);
 	s.frames = get_u32(x[SELFMIG_S_FRAMES]);
-	d->sample(&s, d->arg);
+	if (d->sample)
+		d->sample(&s, d->arg);
 	return NL_OK;
 }
 

@@ -87,7 +87,7 @@ int smctl_procs(struct smctl *c, void (*fn)(const struct smctl_proc *, void *),
 		void *arg);
 /* Start the sampler: the tracker alone for seconds, a scan every interval_ms. */
 int smctl_sample(struct smctl *c, uint32_t seconds, uint32_t interval_ms);
-/* The sampler's state into *sg, then fn for each scan so far. */
+/* The sampler's state into *sg, then fn (if not NULL) for each scan so far. */
 int smctl_samples(struct smctl *c, struct smctl_sampling *sg,
 		  void (*fn)(const struct smctl_sample *, void *), void *arg);
 

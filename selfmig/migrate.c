@@ -450,7 +450,7 @@ int selfmig_migrate_start(const struct selfmig_config *cfg)
 	}
 
 	if (selfmig_sample_running()) {
-		pr_err("the sampler runs (selfmig wws): the migration waits for it to end\n");
+		pr_err("the sampler runs (selfmig wws): no migration until it ends\n");
 		selfmig_seal_free(m);
 		kfree_sensitive(m);
 		return -EBUSY;

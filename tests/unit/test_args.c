@@ -228,6 +228,22 @@ static void test_optvals(void)
 	CHECK_EQ(n, 7);
 }
 
+static void test_ipv4_port(void)
+{
+	uint32_t a = 0;
+	uint16_t port = 0;
+
+	tap_test("smc_parse_ipv4_port: A.B.C.D:PORT, and what it refuses");
+	CHECK(smc_parse_ipv4_port("169.254.0.1:7001", &a, &port) == 0 && port == 7001);
+	CHECK(((const uint8_t *)&a)[0] == 169 && ((const uint8_t *)&a)[3] == 1);
+	CHECK(smc_parse_ipv4_port("169.254.0.1:0", &a, &port) == -1);
+	CHECK(smc_parse_ipv4_port("169.254.0.1:65536", &a, &port) == -1);
+	CHECK(smc_parse_ipv4_port("169.254.0.1", &a, &port) == -1);
+	CHECK(smc_parse_ipv4_port("localhost:80", &a, &port) == -1);
+	CHECK(smc_parse_ipv4_port(":80", &a, &port) == -1);
+	CHECK(smc_parse_ipv4_port("1111111111111111111111:80", &a, &port) == -1);
+}
+
 int main(void)
 {
 	lo = smc_opts(&set, ids);
@@ -236,5 +252,6 @@ int main(void)
 	test_i64();
 	test_getopt();
 	test_optvals();
+	test_ipv4_port();
 	return tap_done();
 }

@@ -2,6 +2,7 @@
 /*
  * The command-line grammar the project's programs share; see args.h.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <inttypes.h>
@@ -247,4 +248,23 @@ void smc_seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+}
+
+int smc_parse_ipv4_port(const char *s, uint32_t *addr, uint16_t *port)
+{
+	const char *colon = strrchr(s, ':');
+	char host[INET_ADDRSTRLEN];
+	struct in_addr a;
+	uint64_t p;
+
+	if (!colon || (size_t)(colon - s) >= sizeof(host))
+		return -1;
+	memcpy(host, s, (size_t)(colon - s));
+	host[colon - s] = '\0';
+	if (inet_pton(AF_INET, host, &a) != 1 ||
+	    smc_parse_u64(NULL, colon + 1, 1, 65535, &p, NULL, 0))
+		return -1;
+	*addr = a.s_addr;
+	*port = (uint16_t)p;
+	return 0;
 }

@@ -75,6 +75,12 @@ int smc_name_index(const char *s, const char *const *names, size_t n);
 #define SMC_ID_LEN	16
 int smc_parse_id(const char *hex, uint8_t id[SMC_ID_LEN]);
 
+/*
+ * "A.B.C.D:PORT", PORT 1-65535: the address in network byte order and the
+ * port in host order.  0, or -1 if s is not one.
+ */
+int smc_parse_ipv4_port(const char *s, uint32_t *addr, uint16_t *port);
+
 /* A parser's reason, printf-style, into err of errlen bytes (none if NULL). */
 __attribute__((format(printf, 3, 4)))
 void smc_seterr(char *err, size_t errlen, const char *fmt, ...);

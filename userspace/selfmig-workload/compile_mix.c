@@ -246,13 +246,7 @@ int smwl_run_compile_mix(void)
 			last_t = t;
 		}
 	}
-	while (live > 0) {
-		int status;
-
-		if (waitpid(-1, &status, 0) < 0 && errno != EINTR)
-			break;
-		live--;
-	}
+	smwl_reap(live);
 	for (int i = 0; i < SRC_FILES; i++) {
 		char path[PATH_MAX];
 

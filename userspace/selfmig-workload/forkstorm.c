@@ -111,13 +111,7 @@ int smwl_run_forkstorm(void)
 			last_t = t;
 		}
 	}
-	while (live > 0) {
-		int status;
-
-		if (waitpid(-1, &status, 0) < 0 && errno != EINTR)
-			break;
-		live--;
-	}
+	smwl_reap(live);
 	smwl_say("done t=%.1fs forks=%" PRIu64 " execs=%" PRIu64 " allocs=%" PRIu64
 	    " forks_s=%.0f result=%s", smwl_elapsed_s(), forks, execs, allocs,
 	    (double)forks / smwl_elapsed_s(), smwl_result_str(rc));

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <sys/mman.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -196,4 +197,15 @@ int smwl_finish(int rc)
 	if (smwl_corrupt)
 		return EXIT_CORRUPT;
 	return rc ? EXIT_ERR : 0;
+}
+
+void smwl_reap(int live)
+{
+	while (live > 0) {
+		int status;
+
+		if (waitpid(-1, &status, 0) < 0 && errno != EINTR)
+			break;
+		live--;
+	}
 }

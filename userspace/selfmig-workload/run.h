@@ -64,6 +64,8 @@ int smwl_write_all(int fd, const void *buf, size_t len);
 /* 1 when len bytes were read, 0 on EOF before any byte, -1 otherwise. */
 int smwl_read_full(int fd, void *buf, size_t len);
 void *smwl_map_anon(size_t len, int shared);
+/* Wait for live children to exit, their status unread (the run is over). */
+void smwl_reap(int live);
 /* "ok", "error" or "corruption", for the last line. */
 const char *smwl_result_str(int rc);
 /* The exit status: 0, EXIT_ERR or EXIT_CORRUPT. */

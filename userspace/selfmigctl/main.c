@@ -75,23 +75,6 @@ static int ctl_done(struct smctl *c, int r, const char *what)
 
 /* ------------------------------------------------------------ migrate */
 
-static int parse_dest(const char *s, struct in_addr *addr, uint16_t *port)
-{
-	const char *colon = strrchr(s, ':');
-	char host[INET_ADDRSTRLEN];
-	uint64_t p;
-
-	if (!colon || (size_t)(colon - s) >= sizeof(host))
-		return -1;
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = '\0';
-	if (inet_pton(AF_INET, host, addr) != 1 ||
-	    smc_parse_u64(NULL, colon + 1, 1, 65535, &p, NULL, 0))
-		return -1;
-	*port = (uint16_t)p;
-	return 0;
-}
-
 static int cmd_migrate(int argc, char **argv)
 {
 	static const int ids[] = {
@@ -116,7 +99,6 @@ static int cmd_migrate(int argc, char **argv)
 		&st.max_rounds, &st.max_bytes_factor,
 	};
 	struct smc_optvals ov;
-	struct in_addr addr;
 	struct smctl c;
 	char err[160];
 	unsigned int i;
@@ -127,9 +109,8 @@ static int cmd_migrate(int argc, char **argv)
 	if (ov.val[SMC_O_HELP])
 		return smc_usage_exit('h', usage);
 	if (ov.val[SMC_O_DEST]) {
-		if (parse_dest(ov.val[SMC_O_DEST], &addr, &st.port))
+		if (smc_parse_ipv4_port(ov.val[SMC_O_DEST], &st.addr, &st.port))
 			return usage_error("--dest takes A.B.C.D:PORT, PORT 1-65535");
-		st.addr = addr.s_addr;
 	}
 	if (ov.val[SMC_O_ID] && smc_parse_id(ov.val[SMC_O_ID], st.id))
 		return usage_error("--id takes 32 hex digits");

@@ -369,27 +369,16 @@ static const char *start_self_migration(const struct smn_request *r)
 		.max_bytes_factor = SMCTL_DEFAULT,
 		.freeze = 1,	/* suspend after pre-copy, publish the final set */
 	};
-	const char *colon = strrchr(r->listen, ':');
-	char host[INET_ADDRSTRLEN], err[160];
-	struct in_addr addr;
+	char err[160];
 	struct smctl c;
-	uint64_t port;
 	int ret;
 
-	if (!colon || (size_t)(colon - r->listen) >= sizeof(host)) {
-		smd_log("migrate: '%s' is not A.B.C.D:PORT", r->listen);
-		return "cannot-migrate";
-	}
-	memcpy(host, r->listen, (size_t)(colon - r->listen));
-	host[colon - r->listen] = '\0';
-	if (inet_pton(AF_INET, host, &addr) != 1 ||
-	    smc_parse_u64(NULL, colon + 1, 1, 65535, &port, NULL, 0) ||
+	if (smc_parse_ipv4_port(r->listen, &st.addr, &st.port) ||
 	    smc_parse_id(r->id, st.id)) {
-		smd_log("migrate: '%s' or id '%s' is malformed", r->listen, r->id);
+		smd_log("migrate: '%s' is not A.B.C.D:PORT, or id '%s' is malformed",
+			r->listen, r->id);
 		return "cannot-migrate";
 	}
-	st.addr = addr.s_addr;
-	st.port = (uint16_t)port;
 	if (r->downtime_ms)
 		st.downtime_ms = (int64_t)r->downtime_ms;
 	if (r->bandwidth_mbit)

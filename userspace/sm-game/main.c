@@ -152,19 +152,12 @@ static int serve(unsigned int port, uint64_t tick_ns, uint16_t bytes)
 
 static int parse_target(const char *target, struct sockaddr_in *a)
 {
-	const char *colon = strrchr(target, ':');
-	char host[64];
-	uint64_t port;
+	uint16_t port;
 
-	if (!colon || (size_t)(colon - target) >= sizeof(host))
-		return -1;
-	memcpy(host, target, (size_t)(colon - target));
-	host[colon - target] = 0;
-	if (inet_pton(AF_INET, host, &a->sin_addr) != 1 ||
-	    smc_parse_u64(NULL, colon + 1, 1, 65535, &port, NULL, 0))
+	if (smc_parse_ipv4_port(target, &a->sin_addr.s_addr, &port))
 		return -1;
 	a->sin_family = AF_INET;
-	a->sin_port = htons((uint16_t)port);
+	a->sin_port = htons(port);
 	return 0;
 }
 

@@ -201,27 +201,19 @@ static int get(const char *target, const char *until, const char *json,
 	unsigned long long good = 0, bad = 0, failed = 0;
 	double t_good, gap = 0, t0 = now_ms(), lat_sum = 0, lat_max = 0;
 	const char *why = "", *first_bad = NULL;
-	char host[64];
-	const char *colon = strrchr(target, ':');
 	size_t cap = bytes + 4096;
 	uint8_t *buf = malloc(cap + 1);
-	uint64_t port;
+	uint16_t port;
 	double secs;
 
-	if (!buf || !colon || (size_t)(colon - target) >= sizeof(host)) {
+	if (!buf)
+		return 1;
+	if (smc_parse_ipv4_port(target, &a.sin_addr.s_addr, &port)) {
 		fprintf(stderr, PROG ": --target takes IP:PORT\n");
 		free(buf);
 		return 2;
 	}
-	memcpy(host, target, (size_t)(colon - target));
-	host[colon - target] = 0;
-	if (inet_pton(AF_INET, host, &a.sin_addr) != 1 ||
-	    smc_parse_u64(NULL, colon + 1, 1, 65535, &port, NULL, 0)) {
-		fprintf(stderr, PROG ": --target takes IP:PORT\n");
-		free(buf);
-		return 2;
-	}
-	a.sin_port = htons((uint16_t)port);
+	a.sin_port = htons(port);
 	t_good = now_ms();
 	while (access(until, F_OK)) {
 		double t_req = now_ms();

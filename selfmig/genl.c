@@ -21,6 +21,16 @@
 
 static struct genl_family selfmig_genl_family;
 
+/*
+ * A plain NLA_POLICY_RANGE keeps its bounds in s16, so a bound above 32767
+ * (the interval's 60000 ms) needs the range by pointer (not const: the
+ * policy's field is not, in 6.1).
+ */
+static struct netlink_range_validation selfmig_interval_range = {
+	.min = 10,
+	.max = 60000,
+};
+
 static const struct nla_policy selfmig_genl_policy[SELFMIG_A_MAX + 1] = {
 	[SELFMIG_A_DEST_ADDR]		= { .type = NLA_U32 },
 	[SELFMIG_A_DEST_PORT]		= NLA_POLICY_MIN(NLA_U16, 1),
@@ -33,7 +43,8 @@ static const struct nla_policy selfmig_genl_policy[SELFMIG_A_MAX + 1] = {
 	[SELFMIG_A_COMPRESS]		= NLA_POLICY_MAX(NLA_U8, 1),
 	[SELFMIG_A_FREEZE]		= NLA_POLICY_MAX(NLA_U8, 1),
 	[SELFMIG_A_SECONDS]		= NLA_POLICY_RANGE(NLA_U32, 1, 3600),
-	[SELFMIG_A_INTERVAL_MS]		= NLA_POLICY_RANGE(NLA_U32, 10, 60000),
+	[SELFMIG_A_INTERVAL_MS]		= NLA_POLICY_FULL_RANGE(NLA_U32,
+							      &selfmig_interval_range),
 };
 
 static int selfmig_nl_migrate(struct sk_buff *skb, struct genl_info *info)

@@ -48,8 +48,8 @@ selfmigd_restart() {
 printf '%s\n' $2 >> /tmp/$1.conf
 kill \$(pidof selfmigd); sleep 1
 selfmigd --config /tmp/$1.conf > /tmp/selfmigd-$1.log 2>&1 &
-sleep 1; selfmigd --config /tmp/$1.conf --check-config" > "$LOGDIR/conf-$1.txt" 2>&1
-	grep -q "^stun = " "$LOGDIR/conf-$1.txt" || fail "selfmigd does not take /tmp/$1.conf: $(cat "$LOGDIR/conf-$1.txt")"
+sleep 1; selfmigd --config /tmp/$1.conf --check-config 2>&1" > "$LOGDIR/conf-$1.txt" 2>&1
+	grep -q "^selfmigd: policy: stun = " "$LOGDIR/conf-$1.txt" || fail "selfmigd does not take /tmp/$1.conf: $(cat "$LOGDIR/conf-$1.txt")"
 	selfmigd_wait
 }
 

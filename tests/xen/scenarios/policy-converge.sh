@@ -17,7 +17,9 @@
 # have exactly the policy, nice value, run state and cgroup they had before,
 # nothing is frozen and none of selfmigd's cgroups is left; the muncher never
 # saw a stale byte; exactly one guest remains.  Reported per run: the final
-# set, the stop, the prober's longest gap and the hook's stop.
+# set, the stop, the prober's longest gap and the hook's stop.  A sleeper in
+# cgroup "background", which the testbed's policy freezes at every notice,
+# must be thawed after each run.
 MIB=${CONVERGE_MIB:-64}
 ROUNDS=${CONVERGE_ROUNDS:-6}
 guest_create
@@ -35,8 +37,12 @@ downtime_ms=$(guest_sh 'cat /sys/module/selfmig/parameters/downtime_ms' | tr -d 
 step "the muncher: selfmig-workload anon-seq over $MIB MiB, unpaced, in the root cgroup"
 munch=$(guest_sh "run-in / selfmig-workload anon-seq --mib $MIB > /tmp/munch.log 2>&1 & echo \$!" | tr -d '\r\n ')
 [ -n "$munch" ] || fail "cannot start the muncher"
+# The testbed's policy freezes cgroup "background" at the notice
+# (tests/xen/selfmig.conf); a sleeper there has it thawed after each run.
+bgpid=$(guest_sh "mkdir -p /sys/fs/cgroup/background && { run-in background sleep 100000 > /dev/null 2>&1 & echo \$!; }" | tr -d '\r\n ')
+[ -n "$bgpid" ] || fail "cannot start the sleeper in cgroup background"
 sleep 5
-POLICY_PIDS="$munch $(guest_sh 'pidof sm-echo') $(guest_sh 'pidof selfmig-counter')"
+POLICY_PIDS="$munch $bgpid $(guest_sh 'pidof sm-echo') $(guest_sh 'pidof selfmig-counter')"
 BEFORE=$(policy_snapshot)
 echo "$BEFORE" > "$LOGDIR/snapshot-before.txt"
 echo "$BEFORE" | sed 's/^/  before: /'

@@ -55,6 +55,7 @@ static struct {
 	time_t deadline;
 	int quiesced, stunned;
 	int stun_done;			/* stun = round:N has acted this migration */
+	int precopy_started;		/* this migration's pre-copy started here */
 	int sampling;			/* a sample request's report is due */
 	uint32_t sample_seq;
 	uint64_t sample_end_ms;		/* when the sampler should be done */
@@ -173,7 +174,7 @@ static void restore(const char *why)
 {
 	int fails = smd_restore_all(&d.ledger, &d.conf);
 
-	d.quiesced = d.stunned = d.stun_done = 0;
+	d.quiesced = d.stunned = d.stun_done = d.precopy_started = 0;
 	d.nsamples = 0;
 	d.state = ST_RESTORED;
 	d.deadline = 0;
@@ -555,6 +556,7 @@ static void handle_request(void)
 			d.state = ST_NOTIFIED;
 			d.said_below = 0;
 			d.stun_done = 0;
+			d.precopy_started = 0;
 			sample(0);
 			if (d.conf.quiesce_when == SMD_AT_NOTICE) {
 				quiesce();
@@ -585,6 +587,7 @@ static void handle_request(void)
 			publish_state();
 			return;
 		}
+		d.precopy_started = 1;
 		break;
 	case SMN_PHASE_SAMPLE:
 		code = start_sampling(&r);
@@ -606,13 +609,20 @@ static void count_round(const struct smctl_round *rd, void *arg)
 	(*(unsigned int *)arg)++;
 }
 
-/* The rounds of the current migration so far; 0 if the module says none. */
+/*
+ * The rounds of the current migration so far; 0 if the module says none, or
+ * if this migration's pre-copy has not started: until then the module still
+ * reports the last migration's rounds, and a round:N measure taken on them
+ * would act at the notice, before any dirtier is known.
+ */
 static unsigned int module_rounds(void)
 {
 	unsigned int n = 0;
 	struct smctl c;
 	char err[160];
 
+	if (!d.precopy_started)
+		return 0;
 	if (smctl_open(&c, err, sizeof(err)))
 		return 0;
 	if (smctl_rounds(&c, count_round, &n))

@@ -84,8 +84,11 @@ converge_run() { # NAME
 	fs=$(awk '$1 == "final_set_pages" { print $2 }' "$LOGDIR/guest-$1.txt")
 	stop=$(awk '$1 == "stop" { print $2 }' "$LOGDIR/guest-$1.txt")
 	rounds=$(awk '$1 == "rounds" { print $2 }' "$LOGDIR/guest-$1.txt")
-	# The last round's measured rate (rate_mbit, the last column of its line).
-	rate=$(awk '$1 ~ /^[0-9]+$/ && NF >= 9 { r = $NF } END { print r }' "$LOGDIR/guest-$1.txt")
+	# The rate the link carried in the last round: its bytes on the wire over
+	# its duration, in Mbit/s (the rate_mbit column is the pacer's target,
+	# which this emulated link falls far short of).
+	rate=$(awk '$1 ~ /^[0-9]+$/ && NF >= 9 && $8 > 0 { r = $7 * 8 / ($8 * 1000) }
+		END { if (r != "") printf "%.1f\n", r }' "$LOGDIR/guest-$1.txt")
 	stopped=$(sed -n 's/.*"stopped_ms":\([0-9]*\).*/\1/p' "$LOGDIR/report-$1.json")
 	field "${1}_final_set_pages" "${fs:-null}"
 	field_str "${1}_stop" "${stop:-?}"

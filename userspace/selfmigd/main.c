@@ -61,6 +61,7 @@ static struct {
 	uint64_t sample_end_ms;		/* when the sampler should be done */
 	uint64_t last_sample_ms;
 	int said_below;		/* "no heavy dirtier yet" logged this migration */
+	int said_state_denied;		/* the state key's failure logged */
 	struct smd_sample samples[256];
 	size_t nsamples;
 	char last_req[SMN_MAX_LEN + 1];	/* the request last looked at */
@@ -96,9 +97,21 @@ static void publish_state(void)
 	smn_set_u64(&m, "lowered", smd_ledger_count(&d.ledger).lowered);
 	smn_set_u64(&m, "stunned", (uint64_t)d.stunned);
 	smn_set_u64(&m, "module", (uint64_t)module_loaded());
-	if (smn_format(&m, buf, sizeof(buf)) > 0 && xs_put(K_STATE, buf))
-		smd_log("cannot write %s: %s (has dom0 prepared the keys?)", K_STATE,
-			strerror(errno));
+	if (smn_format(&m, buf, sizeof(buf)) <= 0)
+		return;
+	/*
+	 * In the new domain the keys come once dom0 has made them, some seconds
+	 * after the resume, and the state is written every sample meanwhile:
+	 * the failure is said once until a write succeeds again.
+	 */
+	if (xs_put(K_STATE, buf)) {
+		if (!d.said_state_denied)
+			smd_log("cannot write %s: %s (has dom0 prepared the keys?); said once until it can",
+				K_STATE, strerror(errno));
+		d.said_state_denied = 1;
+	} else {
+		d.said_state_denied = 0;
+	}
 }
 
 static void ack(uint32_t seq, const char *reason)

@@ -261,6 +261,19 @@ static void test_exempt(void)
 	CHECK(smd_exempt(&c, &self, &st, "/gamer") == NULL);
 	CHECK(smd_in_quiesce_comm(&c, "churn") && !smd_in_quiesce_comm(&c, "chur"));
 
+	tap_test("exempt: a foreground cgroup named from the root, with or without its slash");
+	CHECK(conf_text(&c, "foreground_cgroup = foreground\nforeground_cgroup = /rt/a\n",
+			err, sizeof(err)) == 0);
+	CHECK(!strcmp(smd_exempt(&c, &self, &st, "/foreground"), "foreground cgroup"));
+	CHECK(!strcmp(smd_exempt(&c, &self, &st, "/foreground/x"), "foreground cgroup"));
+	CHECK(!strcmp(smd_exempt(&c, &self, &st, "/rt/a/b"), "foreground cgroup"));
+	CHECK(smd_exempt(&c, &self, &st, "/foregrounds") == NULL);
+	CHECK(smd_exempt(&c, &self, &st, "/x/foreground") == NULL);
+	CHECK(smd_exempt(&c, &self, &st, "/") == NULL);
+	CHECK(smd_exempt(&c, &self, &st, "/rt") == NULL);
+	CHECK(conf_text(&c, "foreground_pid = 60:4567\nforeground_cgroup = /sys/fs/cgroup/game\n"
+			"quiesce_comm = churn\n", err, sizeof(err)) == 0);
+
 	tap_test("exempt: a process's name buys nothing");
 	st.pid = 50;
 	st.start = 4567;

@@ -30,6 +30,21 @@ static const char *cg_rel(const struct smd_conf *c, const char *p)
 	return p;
 }
 
+/*
+ * Is a process's cgroup (as /proc/PID/cgroup gives it, from the root with a
+ * leading slash) within a config entry's cgroup?  The entry is a full path,
+ * a path from the root with its slash, or one without ("foreground"), as
+ * the other cgroup entries take it.
+ */
+static int cg_conf_within(const struct smd_conf *c, const char *cgroup, const char *entry)
+{
+	const char *rel = cg_rel(c, entry);
+
+	if (rel[0] != '/')
+		return cgroup[0] == '/' && smd_cgroup_within(cgroup + 1, rel);
+	return smd_cgroup_within(cgroup, rel);
+}
+
 int smd_in_quiesce_comm(const struct smd_conf *c, const char *comm)
 {
 	unsigned int i;
@@ -78,7 +93,7 @@ const char *smd_exempt(const struct smd_conf *c, const struct smd_self *self,
 		if (same_proc(&c->foreground_pid[i], st))
 			return "foreground";
 	for (i = 0; cgroup && i < c->n_foreground_cgroup; i++)
-		if (smd_cgroup_within(cgroup, cg_rel(c, c->foreground_cgroup[i])))
+		if (cg_conf_within(c, cgroup, c->foreground_cgroup[i]))
 			return "foreground cgroup";
 	return NULL;
 }

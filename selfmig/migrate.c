@@ -180,6 +180,9 @@ static int migrate_rounds(struct selfmig_mig *m)
 			.bytes_sent_total = m->bytes_total,
 			.guest_mem_bytes = guest_bytes,
 			.prev_dirty_pages = prev_dirty,
+			/* What the round just done carried, against its pacer. */
+			.link_bps = smrate_link_bps(m->rounds[r - 1].bytes_compressed,
+						    m->rounds[r - 1].duration_ns),
 		};
 		m->stop = smrate_should_stop(&m->rp, &pr);
 		if (m->stop == SMRATE_CONTINUE && r >= SELFMIG_MAX_ROUNDS - 1)

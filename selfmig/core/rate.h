@@ -92,6 +92,15 @@ u64 smrate_round_rate(const struct smrate_params *p, u32 round,
 u64 smrate_dirty_rate_bps(u64 pages_dirtied, u32 page_size, u64 elapsed_ns);
 
 /*
+ * What a round achieved on the link, in bits per second: bytes over
+ * elapsed_ns.  0 (unknown) for a round of less than SMRATE_LINK_MIN_BYTES,
+ * whose time says more about scanning and scheduling than about the link,
+ * and for elapsed_ns 0.
+ */
+#define SMRATE_LINK_MIN_BYTES	(1ULL << 20)
+u64 smrate_link_bps(u64 bytes, u64 elapsed_ns);
+
+/*
  * Exponentially weighted moving average with integer weights: returns
  * avg + (sample - avg) * weight_num / weight_den, i.e. the new sample gets
  * weight_num/weight_den and the history the rest.  The result always lies
@@ -125,12 +134,16 @@ struct smrate_progress {
 	u64 bytes_sent_total;		/* all pre-copy bytes so far */
 	u64 guest_mem_bytes;		/* guest memory size */
 	u64 prev_dirty_pages;		/* remaining one round earlier; 0 = unknown */
+	u64 link_bps;			/* what the last round achieved; 0 = unknown */
 };
 
 /*
- * Decide after a round.  When several reasons hold, the first of this order
- * wins: converged, max-bytes, max-rounds, no-progress.
- *   converged:   predicted downtime of the remaining pages at rate_bps is
+ * Decide after a round.  The round was link-bound when link_bps is known and
+ * below three quarters of rate_bps: the pacer asked for more than the link
+ * carried.  Then link_bps, not rate_bps, is the rate the rest would go at.
+ * When several reasons hold, the first of this order wins: converged,
+ * max-bytes, max-rounds, no-progress.
+ *   converged:   predicted downtime of the remaining pages at that rate is
  *                at most downtime_target_ns (always when none remain), and
  *                either shrink_pct is 0, or the set is at most
  *                small_set_pages, or it shrank by less than shrink_pct
@@ -139,8 +152,9 @@ struct smrate_progress {
  *   max-bytes:   max_bytes_factor set and bytes_sent_total exceeds
  *                max_bytes_factor * guest_mem_bytes;
  *   max-rounds:  round + 1 >= max_rounds;
- *   no-progress: max_rate_bps set, rate_bps already at or above it, and the
- *                dirty set did not shrink (remaining >= prev_dirty_pages,
+ *   no-progress: the rate cannot grow (max_rate_bps set and rate_bps at or
+ *                above it, or the round was link-bound), and the dirty set
+ *                did not shrink (remaining >= prev_dirty_pages,
  *                prev_dirty_pages known).
  */
 enum smrate_stop smrate_should_stop(const struct smrate_params *params,

@@ -779,6 +779,53 @@ static void test_pacer(void)
 	}
 }
 
+/*
+ * A round that the link, not the pacer, held back: the stop's time is
+ * judged at what the link carried, and a set that does not shrink then
+ * stops pre-copy, however high the pacer's rate could still go.
+ */
+static void test_link_bound(void)
+{
+	struct smrate_params p;
+	struct smrate_progress g;
+
+	tap_test("link_bps: what a round carried, unknown for small rounds");
+	CHECK_U64(smrate_link_bps(SMRATE_LINK_MIN_BYTES - 1, SMRATE_NSEC_PER_SEC), 0);
+	CHECK_U64(smrate_link_bps(SMRATE_LINK_MIN_BYTES, SMRATE_NSEC_PER_SEC), 8 << 20);
+	CHECK_U64(smrate_link_bps(GIB, 0), 0);
+	CHECK_U64(smrate_link_bps(MAX64, 1), MAX64);	/* saturates */
+
+	tap_test("should_stop: a link-bound round");
+	smrate_params_default(&p);	/* no max_rate_bps: the old rule never fires */
+	/* The pacer asked 800 Mbit/s, the link carried 11.2 (1.4 MB/s). */
+	g = progress(3, 9000, 800 * MBIT, GIB, GIB, 8000);
+	g.link_bps = 11200000;
+	CHECK_EQ(smrate_should_stop(&p, &g), SMRATE_STOP_NO_PROGRESS);
+	g.remaining_dirty_pages = 7000;		/* shrinking: go on */
+	CHECK_EQ(smrate_should_stop(&p, &g), SMRATE_CONTINUE);
+	g.remaining_dirty_pages = 9000;
+	g.prev_dirty_pages = 0;			/* unknown: go on */
+	CHECK_EQ(smrate_should_stop(&p, &g), SMRATE_CONTINUE);
+	g.prev_dirty_pages = 8000;
+	g.link_bps = 600 * MBIT;		/* three quarters: not link-bound */
+	CHECK_EQ(smrate_should_stop(&p, &g), SMRATE_CONTINUE);
+	g.link_bps = 600 * MBIT - 1;
+	CHECK_EQ(smrate_should_stop(&p, &g), SMRATE_STOP_NO_PROGRESS);
+	g.link_bps = 0;				/* unknown: the pacer's rate */
+	CHECK_EQ(smrate_should_stop(&p, &g), SMRATE_CONTINUE);
+
+	tap_test("should_stop: the downtime judged at what the link carried");
+	p.shrink_pct = 0;
+	/* 100 pages at 11.2 Mbit/s: 292.6 ms, under 300; 120: 351 ms, over. */
+	g = progress(3, 100, 800 * MBIT, GIB, GIB, 0);
+	g.link_bps = 11200000;
+	CHECK_EQ(smrate_should_stop(&p, &g), SMRATE_STOP_CONVERGED);
+	g.remaining_dirty_pages = 120;
+	CHECK_EQ(smrate_should_stop(&p, &g), SMRATE_CONTINUE);
+	g.link_bps = 0;				/* at 800 Mbit/s it would fit */
+	CHECK_EQ(smrate_should_stop(&p, &g), SMRATE_STOP_CONVERGED);
+}
+
 int main(void)
 {
 	test_mul_div();
@@ -788,6 +835,7 @@ int main(void)
 	test_ewma();
 	test_downtime();
 	test_should_stop();
+	test_link_bound();
 	test_pacer();
 	return tap_done();
 }

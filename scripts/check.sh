@@ -115,7 +115,7 @@ note "testbed scenarios"
 # faults, the secret's checks) are in make fault-check: with them the check
 # took 78 minutes on a slow CI host and ran out of time.
 scen=(boot canary precopy-verify transparent-migrate net-integrity notice-reject netlink-control policy-restore assisted
-      hook-restore hook-migrate fault-conn-drop fault-restore-fail fault-disk-full)
+      hook-restore hook-migrate policy-converge wws fault-conn-drop fault-restore-fail fault-disk-full)
 # Keep 800 s for the hidden case and the three negative checks below.
 # precopy-verify's own limit is for the matrix (make precopy-matrix); one idle
 # run takes 2 to 4 minutes, so a hang in it ends at 900 s and leaves the

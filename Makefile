@@ -135,8 +135,14 @@ $(B)/guest-bin/memcanary: $(B)/bin/memcanary
 	@mkdir -p $(@D)
 	cp $< $@
 
+# The bench's observer of stock xl (tests/xen/xl-progress/): an LD_PRELOAD
+# library that lets xl's progress lines, its rounds, reach its log.
+$(B)/lib/xl-progress.so: tests/xen/xl-progress/xl-progress.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
+
 userspace: $(addprefix $(B)/bin/,$(PROG_DIRS)) $(addprefix $(B)/guest-bin/,$(GUEST_PROGS)) \
-	$(B)/bin/memcanary $(B)/guest-bin/memcanary $(B)/workloads/stale-check
+	$(B)/bin/memcanary $(B)/guest-bin/memcanary $(B)/workloads/stale-check $(B)/lib/xl-progress.so
 
 # A self-checking workload of the kind users bring (tests/xen/run --workload):
 # standalone, it knows nothing of selfmig.

@@ -2,6 +2,7 @@
 """The bench's report (make bench; docs/bench.md).
 
     scripts/bench-report.py LOGDIR OUTDIR [--tracking RESULT_JSON] [--machine TEXT]
+                            [--guest-mib MIB]
 
 LOGDIR holds what the bench-modes scenario left: runs.jsonl, one line per
 migration, and each run's rounds (rounds-TAG.txt from the guest's
@@ -78,10 +79,13 @@ def self_rounds(path):
 XL_ITER = re.compile(r"Frames iteration (\d+)\D*?(\d+)/(\d+)")
 
 
-def xl_rounds(path):
+def xl_rounds(path, max_pages=None):
     """[(sent, dirty)] from xl -vvv's progress lines: iteration i sends the
     pages found dirty at its start, so what round i dirtied is what round
-    i + 1 sent (the last round's, sent with the guest stopped, has none)."""
+    i + 1 sent (the last round's, sent with the guest stopped, has none).
+    Iteration 0 walks every frame number up to the guest's highest, holes
+    included (1,044,480 for a PVH guest), so with max_pages, the guest's
+    size in pages, its count is capped there."""
     try:
         text = open(path, errors="replace").read()
     except OSError:
@@ -92,6 +96,8 @@ def xl_rounds(path):
     if not sent:
         return None
     seq = [sent[i] for i in sorted(sent)]
+    if max_pages:
+        seq[0] = min(seq[0], max_pages)
     return [(s, seq[i + 1] if i + 1 < len(seq) else 0) for i, s in enumerate(seq)]
 
 
@@ -102,7 +108,7 @@ def rate(c0, c1):
     return (c1[1] - c0[1]) / (c1[0] - c0[0])
 
 
-def derive(r, logdir):
+def derive(r, logdir, max_pages=None):
     """Add the figures the report compares to one run's record."""
     tag = r.get("tag", "")
     wb = r.get("wl_before") or [None] * 4
@@ -127,7 +133,7 @@ def derive(r, logdir):
     if r.get("mode") == "self":
         rounds = self_rounds(os.path.join(logdir, "rounds-%s.txt" % tag))
     else:
-        rounds = xl_rounds(os.path.join(logdir, "xl-%s.log" % tag))
+        rounds = xl_rounds(os.path.join(logdir, "xl-%s.log" % tag), max_pages)
     r["per_round"] = rounds
     if r.get("rounds") is None:
         r["rounds"] = len(rounds) if rounds else None
@@ -296,13 +302,19 @@ def plots(res, table, out):
 
 
 def main(argv):
-    args, tracking, machine = [], None, None
+    args, tracking, machine, pages = [], None, None, None
     it = iter(argv[1:])
     for a in it:
         if a == "--tracking":
             tracking = next(it, None)
         elif a == "--machine":
             machine = next(it, None)
+        elif a == "--guest-mib":
+            try:
+                pages = int(next(it, "")) * 256
+            except ValueError:
+                print("bench-report: --guest-mib takes a number of MiB", file=sys.stderr)
+                return 2
         elif a in ("-h", "--help"):
             print(__doc__)
             return 0
@@ -315,7 +327,7 @@ def main(argv):
     runs_path = os.path.join(logdir, "runs.jsonl")
     if not os.path.exists(runs_path):
         die("no %s: did the bench-modes scenario run?" % runs_path)
-    runs = [derive(r, logdir) for r in read_runs(runs_path)]
+    runs = [derive(r, logdir, pages) for r in read_runs(runs_path)]
     if not runs:
         die("%s has no run" % runs_path)
     workloads = []

@@ -34,7 +34,8 @@ case " $scenarios " in *" bench-modes "*)
 		tr=
 		[ -f build/logs/bench-tracking/result.json ] && tr="--tracking build/logs/bench-tracking/result.json"
 		# shellcheck disable=SC2086
-		scripts/bench-report.py build/logs/bench-modes "$out" --machine "$machine" $tr || rc=1
+		scripts/bench-report.py build/logs/bench-modes "$out" --machine "$machine" \
+			--guest-mib "${mib:-256}" $tr || rc=1
 		filed=1
 	else
 		echo "bench: bench-modes left no runs.jsonl (build/logs/bench-modes/)"

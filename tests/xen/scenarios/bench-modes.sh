@@ -109,7 +109,7 @@ clients_figures() { # WL TAG SECONDS
 num() { [ -n "$1" ] && [ "$1" != - ] && echo "$1" || echo null; }
 
 bench_one() { # WL MODE REP
-	local wl=$1 mode=$2 rep=$3 tag="$1-$2-$3" b0 b1 b2 s0 s1 s2 t0 t1 tb tm mrc why
+	local wl=$1 mode=$2 rep=$3 tag="$1-$2-$3" b0 b1 b2 s0 s1 s2 t0 t1 tb tm mrc why pre
 	step "bench: $wl, $mode, run $rep of $REPS"
 	# The workload alone.
 	s0=$(wl_snap "$wl"); b0=$(guest_busy); tb=$(now_ms)
@@ -121,8 +121,12 @@ bench_one() { # WL MODE REP
 	clients_start "$wl" "$tag-during"
 	probe_start
 	sleep 2
+	# xl hides its progress lines while it sends; the bench's observer
+	# (tests/xen/xl-progress/) lets them into the log, for the rounds.
+	pre=
+	[ "$mode" = self ] || pre=/host/build/lib/xl-progress.so
 	t0=$(now_ms)
-	selfmig migrate --mode "$mode" -v --json "$LOGDIR/report-$tag.json" \
+	LD_PRELOAD=$pre selfmig migrate --mode "$mode" -v --json "$LOGDIR/report-$tag.json" \
 		--xl-ssh "/host/tests/xen/count-pipe /tmp/wire-$tag" --xl-log "$LOGDIR/xl-$tag.log" \
 		"$GUEST" localhost > "$LOGDIR/report-$tag.txt" 2> "$LOGDIR/migrate-$tag.log"
 	mrc=$?

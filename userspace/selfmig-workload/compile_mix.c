@@ -145,6 +145,20 @@ static int write_tree(uint8_t *src)
 	return 0;
 }
 
+/*
+ * Is a compiler job on this file still running?  Two at once would share
+ * its object: one's check could unlink it under the other, or read it
+ * half rewritten.  A job stalled for a whole turn of the tree (stopped,
+ * lowered, or its guest paused) is what lets the turn come round to it.
+ */
+static int file_busy(const struct job *jobs, int file)
+{
+	for (int k = 0; k <= JOBS_PARALLEL; k++)
+		if (jobs[k].pid && !jobs[k].helper && jobs[k].file == file)
+			return 1;
+	return 0;
+}
+
 static pid_t start_job(struct job *j, int file, int helper, uint8_t *src,
 		       uint8_t *obj, size_t obj_cap)
 {
@@ -198,6 +212,9 @@ int smwl_run_compile_mix(void)
 
 			for (k = 0; jobs[k].pid; k++)
 				;
+			/* At most JOBS_PARALLEL + 1 of SRC_FILES are busy. */
+			while (!helper && file_busy(jobs, next_file))
+				next_file = (next_file + 1) % SRC_FILES;
 			if (start_job(&jobs[k], next_file, helper, src, obj, obj_cap) < 0) {
 				smwl_say("fork: %s", strerror(errno));
 				jobs[k].pid = 0;

@@ -61,6 +61,15 @@ wl_start() {
 	*) fail "BENCH_WORKLOADS: no workload '$1' (idle web game muncher compile)" ;;
 	esac
 	sleep 8	# past the first progress line (5 s)
+	wl_running "$1"
+}
+
+# A workload that died (the guest's OOM killer, an error of its own) would
+# leave the modes comparing an idle guest: the bench stops there.
+wl_running() {
+	case "$1" in idle|user) return ;; esac
+	guest_sh 'kill -0 $(cat /tmp/wl.pid) && echo alive' | grep -q alive ||
+		fail "workload $1 no longer runs: $(guest_sh 'tail -n 2 /tmp/wl.log' | tr '\r\n' '  ')"
 }
 
 wl_stop() {
@@ -168,6 +177,7 @@ for wl in $WORKLOADS; do
 		for mode in $MODES; do
 			bench_one "$wl" "$mode" "$rep"
 			workload_alive
+			wl_running "$wl"
 		done
 	done
 	wl_stop "$wl"

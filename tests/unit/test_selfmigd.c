@@ -35,6 +35,7 @@ static void test_conf(void)
 	smd_conf_defaults(&c);
 	CHECK(c.quiesce_when == SMD_AT_STOP && c.dirtier_action == SMD_ACT_IDLE);
 	CHECK(c.dirty_threshold == 2048 && c.stun == 1 && c.sample_ms == 1000);
+	CHECK(c.stun_auto == 1);
 	CHECK(!strcmp(c.cgroup_root, "/sys/fs/cgroup"));
 
 	tap_test("conf: a full file");
@@ -79,6 +80,14 @@ static void test_conf(void)
 	CHECK(conf_text(&c, "stun = round:0\n", err, sizeof(err)) == -1 && strstr(err, "bad value"));
 	CHECK(conf_text(&c, "stun = round:\n", err, sizeof(err)) == -1);
 	CHECK(conf_text(&c, "stun = round:1001\n", err, sizeof(err)) == -1);
+
+	tap_test("conf: stun = auto, and the keyword it replaces");
+	CHECK(conf_text(&c, "stun = auto\n", err, sizeof(err)) == 0);
+	CHECK(c.stun == 1 && c.stun_auto == 1 && c.stun_round == 0);
+	CHECK(smd_conf_describe(&c, desc, sizeof(desc)) > 0 && strstr(desc, "stun = auto\n"));
+	CHECK(conf_text(&c, "stun = no\n", err, sizeof(err)) == 0 && c.stun == 0 && c.stun_auto == 0);
+	CHECK(conf_text(&c, "stun = round:3\n", err, sizeof(err)) == 0 && c.stun_auto == 0);
+	CHECK(conf_text(&c, "stun = auto:2\n", err, sizeof(err)) == -1 && strstr(err, "bad value"));
 
 	tap_test("conf: errors name the line");
 	CHECK(conf_text(&c, "stun = yes\nquiese_comm = x\n", err, sizeof(err)) == -1);
@@ -405,6 +414,22 @@ static void test_dirtiers(void)
 	CHECK(smd_rate(500, 250) == 2000);
 	CHECK(smd_rate(7, 0) == 7000);
 	CHECK(smd_rate((unsigned long)-1, 1000) > 0);
+
+	/*
+	 * A round of the muncher on the testbed: 36,864,000 bytes in
+	 * 26,509 ms, about 340 pages/s.  The muncher sampled at 401 pages/s
+	 * outruns it; the game server's few pages/s do not.
+	 */
+	tap_test("stun = auto: over half the link's pages per second, and no measure from an empty round");
+	CHECK(smd_outruns_precopy(401, 26509, 36864000, 4096) == 1);
+	CHECK(smd_outruns_precopy(20, 26509, 36864000, 4096) == 0);
+	CHECK(smd_outruns_precopy(169, 26509, 36864000, 4096) == 0);
+	CHECK(smd_outruns_precopy(171, 26509, 36864000, 4096) == 1);
+	CHECK(smd_outruns_precopy(401, 0, 36864000, 4096) == 0);
+	CHECK(smd_outruns_precopy(401, 26509, 0, 4096) == 0);
+	CHECK(smd_outruns_precopy(401, 26509, 36864000, 0) == 0);
+	CHECK(smd_outruns_precopy((unsigned long)-1, (unsigned long long)-1,
+				  (unsigned long long)-1, 4096) == 1);
 }
 
 static void test_ledger(void)

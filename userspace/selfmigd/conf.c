@@ -26,6 +26,7 @@ void smd_conf_defaults(struct smd_conf *c)
 	c->dirty_threshold = 2048;	/* 8 MiB/s of 4 KiB pages */
 	c->dirtier_action = SMD_ACT_IDLE;
 	c->stun = 1;
+	c->stun_auto = 1;
 	c->sample_ms = 1000;
 	c->hold_max_s = 600;
 	snprintf(c->cgroup_root, sizeof(c->cgroup_root), "/sys/fs/cgroup");
@@ -183,6 +184,11 @@ static int set_key(struct smd_conf *c, const char *k, const char *v,
 		static const char *const names[] = { "no", "yes" };
 
 		c->stun_round = 0;
+		c->stun_auto = 0;
+		if (!strcmp(v, "auto")) {
+			c->stun = c->stun_auto = 1;
+			return 0;
+		}
 		if ((w = SMC_NAME_INDEX(v, names)) >= 0) {
 			c->stun = w;
 			return 0;
@@ -294,7 +300,9 @@ int smd_conf_describe(const struct smd_conf *c, char *out, size_t outlen)
 		    c->foreground_pid[i].start);
 	PUT("dirty_threshold = %lu\n", c->dirty_threshold);
 	PUT("dirtier_action = %s\n", act[c->dirtier_action]);
-	if (c->stun_round)
+	if (c->stun_auto)
+		PUT("stun = auto\n");
+	else if (c->stun_round)
 		PUT("stun = round:%u\n", c->stun_round);
 	else
 		PUT("stun = %s\n", c->stun ? "yes" : "no");

@@ -51,6 +51,7 @@ struct smd_conf {
 	enum smd_action dirtier_action;
 	int stun;			/* freeze heavy dirtiers at the stop */
 	unsigned int stun_round;	/* and, if not 0, once the module has done this many rounds */
+	int stun_auto;			/* and in self mode, the dirtiers pre-copy cannot outrun */
 	unsigned int sample_ms;
 	unsigned int hold_max_s;	/* undo after this without done/abort */
 	char cgroup_root[SMD_PATH_LEN];

@@ -56,6 +56,7 @@ static struct {
 	int quiesced, stunned;
 	int stun_done;			/* stun = round:N has acted this migration */
 	int precopy_started;		/* this migration's pre-copy started here */
+	unsigned int auto_rounds;	/* stun = auto: the rounds it has judged */
 	int sampling;			/* a sample request's report is due */
 	uint32_t sample_seq;
 	uint64_t sample_end_ms;		/* when the sampler should be done */
@@ -601,6 +602,7 @@ static void handle_request(void)
 			return;
 		}
 		d.precopy_started = 1;
+		d.auto_rounds = 0;
 		break;
 	case SMN_PHASE_SAMPLE:
 		code = start_sampling(&r);
@@ -642,6 +644,68 @@ static unsigned int module_rounds(void)
 		n = 0;
 	smctl_close(&c);
 	return n;
+}
+
+struct last_round {
+	unsigned int n;
+	unsigned long long ms, bytes;
+};
+
+static void keep_last_round(const struct smctl_round *rd, void *arg)
+{
+	struct last_round *l = arg;
+
+	l->n++;
+	l->ms = rd->counts[6];		/* duration_ms */
+	l->bytes = rd->counts[5];	/* bytes_wire */
+}
+
+static void stun_if_outrun(int pid, unsigned long long start, unsigned long rate,
+			   const struct last_round *l)
+{
+	struct smd_task_save *t = smd_ledger_task(&d.ledger, pid, start, 0);
+
+	if (t && t->moved)
+		return;		/* stunned or quiesced already */
+	if (!smd_outruns_precopy(rate, l->ms, l->bytes,
+				 (unsigned int)sysconf(_SC_PAGESIZE)))
+		return;
+	smd_log("pid %d writes %lu pages/s, over half what the link carried (round %u: %llu bytes in %llu ms)",
+		pid, rate, l->n - 1, l->bytes, l->ms);
+	stun_one(pid, start, rate);
+}
+
+/*
+ * stun = auto, in self mode (the guest decides when to stop, and no stop
+ * comes from dom0): after each pre-copy round from the second on, stun the
+ * heavy dirtiers that write over half as many pages per second as the link
+ * carried in that round.  While they run the set left for the stop hardly
+ * shrinks; with them still, the next rounds converge.  A process that
+ * writes less runs on, and the stop's freeze takes it.
+ */
+static void stun_auto(void)
+{
+	struct last_round l = { 0 };
+	unsigned int i, n = d.ledger.ntask;
+	char err[160];
+	struct smctl c;
+	size_t k;
+	int ret;
+
+	if (!d.precopy_started || smctl_open(&c, err, sizeof(err)))
+		return;
+	ret = smctl_rounds(&c, keep_last_round, &l);
+	smctl_close(&c);
+	if (ret || l.n < 2 || l.n == d.auto_rounds)
+		return;
+	d.auto_rounds = l.n;
+	for (i = 0; i < n; i++)
+		if (d.ledger.task[i].lowered && !d.ledger.task[i].moved)
+			stun_if_outrun(d.ledger.task[i].pid, d.ledger.task[i].start,
+				       d.ledger.task[i].rate, &l);
+	for (k = 0; k < d.nsamples; k++)
+		stun_if_outrun(d.samples[k].pid, d.samples[k].start,
+			       d.samples[k].rate, &l);
 }
 
 static void on_signal(int sig)
@@ -749,6 +813,13 @@ int main(int argc, char **argv)
 					d.conf.stun_round);
 				stun();
 				publish_state();
+			}
+			if (d.conf.stun_auto && d.state == ST_NOTIFIED) {
+				unsigned int before = (unsigned int)d.stunned;
+
+				stun_auto();
+				if ((unsigned int)d.stunned != before)
+					publish_state();
 			}
 		}
 	}

@@ -127,6 +127,18 @@ size_t smd_pick_dirtiers(struct smd_sample *s, size_t n, unsigned long threshold
 	return k;
 }
 
+int smd_outruns_precopy(unsigned long rate, unsigned long long round_ms,
+			unsigned long long round_bytes, unsigned int page_size)
+{
+	double link_pps;
+
+	if (!round_ms || !round_bytes || !page_size)
+		return 0;
+	link_pps = (double)round_bytes / (double)page_size * 1000.0 /
+		   (double)round_ms;
+	return 2.0 * (double)rate > link_pps;
+}
+
 struct smd_task_save *smd_ledger_task(struct smd_ledger *l, int pid,
 				      unsigned long long start, int add)
 {

@@ -62,6 +62,17 @@ struct smd_sample {
  */
 size_t smd_pick_dirtiers(struct smd_sample *s, size_t n, unsigned long threshold);
 
+/*
+ * stun = auto: whether a dirtier outruns pre-copy.  In the round just done
+ * (round_ms long) the link carried round_bytes, round_bytes / page_size
+ * pages.  A process that writes more than half as many pages per second as
+ * that (rate) leaves each round at least half the set of the round before:
+ * while it runs, the set left for the stop shrinks slowly or not at all.
+ * 0 when the round gives no measure (no time, no bytes).
+ */
+int smd_outruns_precopy(unsigned long rate, unsigned long long round_ms,
+			unsigned long long round_bytes, unsigned int page_size);
+
 /* ---- the ledger ---- */
 
 #define SMD_THREADS_MAX	64

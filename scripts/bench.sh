@@ -9,7 +9,9 @@
 # The report goes to bench/results/<date>/, and bench/results/latest points
 # at it (docs/bench.md).
 #   BENCH_SCENARIOS: which of the two (default both)
-#   BENCH_ARGS: more tests/xen/run options, e.g. "--set BENCH_REPS=5"
+#   BENCH_ARGS: more tests/xen/run options, e.g. "--set BENCH_REPS=5";
+#     the guest has 128 MiB unless they name --memory (docs/bench.md: the
+#     45 migrations of the defaults take about 90 minutes at that size)
 #   scripts/bench.sh --report-only   files the report of the last run again
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -17,8 +19,10 @@ scenarios=${BENCH_SCENARIOS:-bench-modes bench-tracking}
 rc=0
 if [ "${1:-}" != --report-only ]; then
 	echo "bench: $scenarios on the emulated testbed; the comparison takes hours (docs/bench.md)"
+	mem=
+	case " ${BENCH_ARGS:-} " in *" --memory "*) ;; *) mem="--memory 128" ;; esac
 	# shellcheck disable=SC2086
-	tests/xen/run ${BENCH_ARGS:-} $scenarios
+	tests/xen/run $mem ${BENCH_ARGS:-} $scenarios
 	rc=$?
 fi
 day=$(date -u +%Y-%m-%d)
@@ -26,7 +30,7 @@ out=bench/results/$day
 mkdir -p "$out"
 vcpus=$(sed -n 's/.*"vcpus": *\([0-9]*\).*/\1/p' build/logs/bench-modes/result.json 2>/dev/null)
 mib=$(sed -n 's/.*"guest_mib": *\([0-9]*\).*/\1/p' build/logs/bench-modes/result.json 2>/dev/null)
-machine="host $(uname -m), $(nproc) CPUs; Xen 4.17 (shadow paging) under qemu-system-x86_64 TCG; guest PVH, ${mib:-256} MiB, ${vcpus:-1} vCPU"
+machine="host $(uname -m), $(nproc) CPUs; Xen 4.17 (shadow paging) under qemu-system-x86_64 TCG; guest PVH, ${mib:-128} MiB, ${vcpus:-1} vCPU"
 filed=0
 
 case " $scenarios " in *" bench-modes "*)
@@ -35,7 +39,7 @@ case " $scenarios " in *" bench-modes "*)
 		[ -f build/logs/bench-tracking/result.json ] && tr="--tracking build/logs/bench-tracking/result.json"
 		# shellcheck disable=SC2086
 		scripts/bench-report.py build/logs/bench-modes "$out" --machine "$machine" \
-			--guest-mib "${mib:-256}" $tr || rc=1
+			--guest-mib "${mib:-128}" $tr || rc=1
 		filed=1
 	else
 		echo "bench: bench-modes left no runs.jsonl (build/logs/bench-modes/)"

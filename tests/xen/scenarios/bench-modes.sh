@@ -11,8 +11,9 @@
 #   web      sm-web serve in the guest, sm-web get in dom0 (requests/s);
 #   game     sm-game serve (a tick every 33 ms), three sm-game play in dom0
 #            (updates/s; their longest gap between updates);
-#   muncher  selfmig-workload anon-seq over BENCH_MUNCH_MIB (96) MiB, as fast
-#            as it can: more per round than the link copies (pages/s);
+#   muncher  selfmig-workload anon-seq over BENCH_MUNCH_MIB (a quarter of
+#            the guest's memory) MiB, as fast as it can: more per round than
+#            the link copies (pages/s);
 #   compile  selfmig-workload compile-mix (jobs/s).
 # Per run: a window of BENCH_BEFORE_S (15) s measures the workload alone,
 # then the migration runs with the prober and the clients on.  One line per
@@ -25,7 +26,9 @@ WORKLOADS=${BENCH_WORKLOADS:-idle web game muncher compile}
 MODES=${BENCH_MODES:-transparent assisted self}
 REPS=${BENCH_REPS:-3}
 BEFORE_S=${BENCH_BEFORE_S:-15}
-MUNCH_MIB=${BENCH_MUNCH_MIB:-96}
+# A quarter of the guest: beside the 16 MiB of test data in /tmp, 48 MiB
+# in a 128 MiB guest drew the OOM killer.
+MUNCH_MIB=${BENCH_MUNCH_MIB:-$(( ${MEMORY:-256} / 4 ))}
 RUNS=$LOGDIR/runs.jsonl
 : > "$RUNS"
 field reps "$REPS"

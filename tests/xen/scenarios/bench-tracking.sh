@@ -2,7 +2,8 @@
 # timeout: 1800
 #
 # A memory-write benchmark (selfmig-workload anon-seq and anon-random over
-# BENCH_MIB, 64 MiB by default, each page checked and rewritten) runs in the
+# BENCH_MIB, 64 MiB by default or a quarter of a smaller guest, each page
+# checked and rewritten) runs in the
 # guest for BENCH_SECONDS (15) with the tracker off, then on, alternating,
 # BENCH_REPS times (3).  "On" is the module's tracker alone (scan_test:
 # clears dirty bits and flushes TLBs every scan_test_ms, sends nothing), at
@@ -11,7 +12,8 @@
 # tracking over its MiB/s without, the median of the repetitions; the
 # overhead is 1 minus it.  No pass/fail on the figure: timings belong to
 # benchmarks (make bench prints and files them).
-BENCH_MIB=${BENCH_MIB:-64}
+q=$(( ${MEMORY:-256} / 4 ))
+BENCH_MIB=${BENCH_MIB:-$(( q < 64 ? q : 64 ))}
 BENCH_SECONDS=${BENCH_SECONDS:-15}
 BENCH_REPS=${BENCH_REPS:-3}
 BENCH_INTERVALS=${BENCH_INTERVALS:-1000 100}

@@ -127,7 +127,10 @@ def derive(r, logdir, max_pages=None):
     w = r.get("window_ms") or [None] * 2
     if None not in b and None not in w and w[0] > 0:
         base = (b[1] - b[0]) * USER_HZ_MS / w[0]         # CPU ms per ms, alone
-        r["cpu_ms"] = round((b[2] - b[1]) * USER_HZ_MS - base * w[1])
+        # The workload's own share during the migration: its rate alone,
+        # scaled by how much of its work it still did (docs/bench.md).
+        scale = r["throughput_ratio"] if r["throughput_ratio"] is not None else 1.0
+        r["cpu_ms"] = round((b[2] - b[1]) * USER_HZ_MS - base * w[1] * scale)
     else:
         r["cpu_ms"] = None
     if r.get("mode") == "self":

@@ -186,7 +186,8 @@ static int set_key(struct smd_conf *c, const char *k, const char *v,
 		c->stun_round = 0;
 		c->stun_auto = 0;
 		if (!strcmp(v, "auto")) {
-			c->stun = c->stun_auto = 1;
+			c->stun = 1;
+			c->stun_auto = 1;
 			return 0;
 		}
 		if ((w = SMC_NAME_INDEX(v, names)) >= 0) {

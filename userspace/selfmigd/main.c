@@ -664,9 +664,12 @@ static void stun_if_outrun(int pid, unsigned long long start, unsigned long rate
 			   const struct last_round *l)
 {
 	struct smd_task_save *t = smd_ledger_task(&d.ledger, pid, start, 0);
+	struct smc_stat st;
 
 	if (t && t->moved)
 		return;		/* stunned or quiesced already */
+	if (smd_read_stat(pid, &st) || st.start != start)
+		return;		/* ended since its sample (a compile job): nothing to say */
 	if (!smd_outruns_precopy(rate, l->ms, l->bytes,
 				 (unsigned int)sysconf(_SC_PAGESIZE)))
 		return;

@@ -288,12 +288,55 @@ static void sample(int act)
 		publish_state();
 }
 
+/* The current migration's rounds so far, and the last one's figures. */
+struct last_round {
+	unsigned int n;
+	unsigned long long ms, bytes;
+};
+
+static void keep_last_round(const struct smctl_round *rd, void *arg)
+{
+	struct last_round *l = arg;
+
+	l->n++;
+	l->ms = rd->counts[6];		/* duration_ms */
+	l->bytes = rd->counts[5];	/* bytes_wire */
+}
+
 /*
- * Stun every heavy dirtier of this migration: those lowered in any sample
- * (a lowered process may dirty less once it runs less, and still be one),
- * and those of the last sample when the policy only logs them.
+ * Fill l with the rounds of the current migration so far; l->n is 0 if the
+ * module says none, or if this migration's pre-copy has not started: until
+ * then the module still reports the last migration's rounds, and a round:N
+ * measure taken on them would act at the notice, before any dirtier is
+ * known.
  */
-static void stun_one(int pid, unsigned long long start, unsigned long rate)
+static void module_rounds(struct last_round *l)
+{
+	struct smctl c;
+	char err[160];
+
+	memset(l, 0, sizeof(*l));
+	if (!d.precopy_started || smctl_open(&c, err, sizeof(err)))
+		return;
+	if (smctl_rounds(&c, keep_last_round, l))
+		memset(l, 0, sizeof(*l));
+	smctl_close(&c);
+}
+
+static unsigned int module_round_count(void)
+{
+	struct last_round l;
+
+	module_rounds(&l);
+	return l.n;
+}
+
+/*
+ * Stun one heavy dirtier.  With l (stun = auto), only if it writes over
+ * half as many pages per second as the link carried in round l->n - 1.
+ */
+static void stun_one(int pid, unsigned long long start, unsigned long rate,
+		     const struct last_round *l)
 {
 	struct smc_stat st;
 	struct smd_task_save *t;
@@ -303,6 +346,13 @@ static void stun_one(int pid, unsigned long long start, unsigned long rate)
 	t = smd_ledger_task(&d.ledger, st.pid, st.start, 0);
 	if (t && t->moved)
 		return;		/* stunned or quiesced already */
+	if (l) {
+		if (!smd_outruns_precopy(rate, l->ms, l->bytes,
+					 (unsigned int)sysconf(_SC_PAGESIZE)))
+			return;
+		smd_log("pid %d writes %lu pages/s, over half what the link carried (round %u: %llu bytes in %llu ms)",
+			pid, rate, l->n - 1, l->bytes, l->ms);
+	}
 	if (smd_freeze_task(&d.ledger, &d.conf, &st, "selfmig-stun") == 0) {
 		d.stunned++;
 		smd_log("stunned pid %d (%s) rate %lu pages/s for the final stop",
@@ -310,19 +360,48 @@ static void stun_one(int pid, unsigned long long start, unsigned long rate)
 	}
 }
 
-static void stun(void)
+/*
+ * Stun every heavy dirtier of this migration (with l, those that outrun
+ * pre-copy): those lowered in any sample (a lowered process may dirty less
+ * once it runs less, and still be one), and those of the last sample when
+ * the policy only logs them.
+ */
+static void stun_dirtiers(const struct last_round *l)
 {
 	unsigned int i, n = d.ledger.ntask;
 	size_t k;
 
-	if (!d.conf.stun)
-		return;
 	for (i = 0; i < n; i++)
 		if (d.ledger.task[i].lowered && !d.ledger.task[i].moved)
 			stun_one(d.ledger.task[i].pid, d.ledger.task[i].start,
-				 d.ledger.task[i].rate);
+				 d.ledger.task[i].rate, l);
 	for (k = 0; k < d.nsamples; k++)
-		stun_one(d.samples[k].pid, d.samples[k].start, d.samples[k].rate);
+		stun_one(d.samples[k].pid, d.samples[k].start, d.samples[k].rate, l);
+}
+
+static void stun(void)
+{
+	if (d.conf.stun)
+		stun_dirtiers(NULL);
+}
+
+/*
+ * stun = auto, in self mode (the guest decides when to stop, and no stop
+ * comes from dom0): after each pre-copy round from the second on, stun the
+ * heavy dirtiers that write over half as many pages per second as the link
+ * carried in that round.  While they run the set left for the stop hardly
+ * shrinks; with them still, the next rounds converge.  A process that
+ * writes less runs on, and the stop's freeze takes it.
+ */
+static void stun_auto(void)
+{
+	struct last_round l;
+
+	module_rounds(&l);
+	if (l.n < 2 || l.n == d.auto_rounds)
+		return;
+	d.auto_rounds = l.n;
+	stun_dirtiers(&l);
 }
 
 static const char *reason_code(const char *err)
@@ -618,99 +697,6 @@ static void handle_request(void)
 	publish_state();
 }
 
-static void count_round(const struct smctl_round *rd, void *arg)
-{
-	(void)rd;
-	(*(unsigned int *)arg)++;
-}
-
-/*
- * The rounds of the current migration so far; 0 if the module says none, or
- * if this migration's pre-copy has not started: until then the module still
- * reports the last migration's rounds, and a round:N measure taken on them
- * would act at the notice, before any dirtier is known.
- */
-static unsigned int module_rounds(void)
-{
-	unsigned int n = 0;
-	struct smctl c;
-	char err[160];
-
-	if (!d.precopy_started)
-		return 0;
-	if (smctl_open(&c, err, sizeof(err)))
-		return 0;
-	if (smctl_rounds(&c, count_round, &n))
-		n = 0;
-	smctl_close(&c);
-	return n;
-}
-
-struct last_round {
-	unsigned int n;
-	unsigned long long ms, bytes;
-};
-
-static void keep_last_round(const struct smctl_round *rd, void *arg)
-{
-	struct last_round *l = arg;
-
-	l->n++;
-	l->ms = rd->counts[6];		/* duration_ms */
-	l->bytes = rd->counts[5];	/* bytes_wire */
-}
-
-static void stun_if_outrun(int pid, unsigned long long start, unsigned long rate,
-			   const struct last_round *l)
-{
-	struct smd_task_save *t = smd_ledger_task(&d.ledger, pid, start, 0);
-	struct smc_stat st;
-
-	if (t && t->moved)
-		return;		/* stunned or quiesced already */
-	if (smd_read_stat(pid, &st) || st.start != start)
-		return;		/* ended since its sample (a compile job): nothing to say */
-	if (!smd_outruns_precopy(rate, l->ms, l->bytes,
-				 (unsigned int)sysconf(_SC_PAGESIZE)))
-		return;
-	smd_log("pid %d writes %lu pages/s, over half what the link carried (round %u: %llu bytes in %llu ms)",
-		pid, rate, l->n - 1, l->bytes, l->ms);
-	stun_one(pid, start, rate);
-}
-
-/*
- * stun = auto, in self mode (the guest decides when to stop, and no stop
- * comes from dom0): after each pre-copy round from the second on, stun the
- * heavy dirtiers that write over half as many pages per second as the link
- * carried in that round.  While they run the set left for the stop hardly
- * shrinks; with them still, the next rounds converge.  A process that
- * writes less runs on, and the stop's freeze takes it.
- */
-static void stun_auto(void)
-{
-	struct last_round l = { 0 };
-	unsigned int i, n = d.ledger.ntask;
-	char err[160];
-	struct smctl c;
-	size_t k;
-	int ret;
-
-	if (!d.precopy_started || smctl_open(&c, err, sizeof(err)))
-		return;
-	ret = smctl_rounds(&c, keep_last_round, &l);
-	smctl_close(&c);
-	if (ret || l.n < 2 || l.n == d.auto_rounds)
-		return;
-	d.auto_rounds = l.n;
-	for (i = 0; i < n; i++)
-		if (d.ledger.task[i].lowered && !d.ledger.task[i].moved)
-			stun_if_outrun(d.ledger.task[i].pid, d.ledger.task[i].start,
-				       d.ledger.task[i].rate, &l);
-	for (k = 0; k < d.nsamples; k++)
-		stun_if_outrun(d.samples[k].pid, d.samples[k].start,
-			       d.samples[k].rate, &l);
-}
-
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -801,7 +787,7 @@ int main(int argc, char **argv)
 			if (now_ms() - d.last_sample_ms >= d.conf.sample_ms && d.state == ST_NOTIFIED)
 				sample(1);
 			if (d.conf.quiesce_when == SMD_AT_ROUND && !d.quiesced &&
-			    module_rounds() >= d.conf.quiesce_round)
+			    module_round_count() >= d.conf.quiesce_round)
 				quiesce();
 			/*
 			 * In self mode no stop comes from dom0 (the guest
@@ -810,7 +796,7 @@ int main(int argc, char **argv)
 			 * the rounds after it can converge.
 			 */
 			if (d.conf.stun_round && !d.stun_done && d.state == ST_NOTIFIED &&
-			    module_rounds() >= d.conf.stun_round) {
+			    module_round_count() >= d.conf.stun_round) {
 				d.stun_done = 1;
 				smd_log("pre-copy has done %u rounds: stunning the heavy dirtiers",
 					d.conf.stun_round);

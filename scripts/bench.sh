@@ -16,11 +16,12 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scenarios=${BENCH_SCENARIOS:-bench-modes bench-tracking}
+default_mib=128
 rc=0
 if [ "${1:-}" != --report-only ]; then
 	echo "bench: $scenarios on the emulated testbed; the comparison takes hours (docs/bench.md)"
 	mem=
-	case " ${BENCH_ARGS:-} " in *" --memory "*) ;; *) mem="--memory 128" ;; esac
+	case " ${BENCH_ARGS:-} " in *" --memory "*) ;; *) mem="--memory $default_mib" ;; esac
 	# shellcheck disable=SC2086
 	tests/xen/run $mem ${BENCH_ARGS:-} $scenarios
 	rc=$?
@@ -30,7 +31,7 @@ out=bench/results/$day
 mkdir -p "$out"
 vcpus=$(sed -n 's/.*"vcpus": *\([0-9]*\).*/\1/p' build/logs/bench-modes/result.json 2>/dev/null)
 mib=$(sed -n 's/.*"guest_mib": *\([0-9]*\).*/\1/p' build/logs/bench-modes/result.json 2>/dev/null)
-machine="host $(uname -m), $(nproc) CPUs; Xen 4.17 (shadow paging) under qemu-system-x86_64 TCG; guest PVH, ${mib:-128} MiB, ${vcpus:-1} vCPU"
+machine="host $(uname -m), $(nproc) CPUs; Xen 4.17 (shadow paging) under qemu-system-x86_64 TCG; guest PVH, ${mib:-$default_mib} MiB, ${vcpus:-1} vCPU"
 filed=0
 
 case " $scenarios " in *" bench-modes "*)
@@ -39,7 +40,7 @@ case " $scenarios " in *" bench-modes "*)
 		[ -f build/logs/bench-tracking/result.json ] && tr="--tracking build/logs/bench-tracking/result.json"
 		# shellcheck disable=SC2086
 		scripts/bench-report.py build/logs/bench-modes "$out" --machine "$machine" \
-			--guest-mib "${mib:-128}" $tr || rc=1
+			--guest-mib "${mib:-$default_mib}" $tr || rc=1
 		filed=1
 	else
 		echo "bench: bench-modes left no runs.jsonl (build/logs/bench-modes/)"

@@ -225,9 +225,10 @@ def markdown(res, table):
     lines += ["", "Goals (self mode over transparent, not pass/fail):"]
     for wl, k, goal in GOALS:
         v = table.get(wl, {}).get("self", {}).get("ratio_to_transparent", {}).get(k)
-        lines.append("- %s, %s: at most %.1f; reached %s" % (
+        lines.append("- %s, %s: at most %.1f; %s" % (
             wl, "downtime" if k == "downtime_ms" else "bytes on the wire", goal,
-            "-" if v is None else "%.2f" % v))
+            "not measured in this run" if v is None else
+            "%.2f, %s" % (v, "met" if v <= goal else "not met")))
     if res.get("tracking"):
         lines += ["", "Dirty tracking's cost to a memory writer (on/off, median): " +
                   ", ".join("%s every %d ms %.3f" % (e["workload"], e["interval_ms"],

@@ -141,8 +141,15 @@ $(B)/lib/xl-progress.so: tests/xen/xl-progress/xl-progress.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
 
+# The bench's and the demo's byte counter (tests/xen/count-pipe/): static,
+# for dom0.
+$(B)/bin/count-pipe: tests/xen/count-pipe/count-pipe.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -static -o $@ $<
+
 userspace: $(addprefix $(B)/bin/,$(PROG_DIRS)) $(addprefix $(B)/guest-bin/,$(GUEST_PROGS)) \
-	$(B)/bin/memcanary $(B)/guest-bin/memcanary $(B)/workloads/stale-check $(B)/lib/xl-progress.so
+	$(B)/bin/memcanary $(B)/guest-bin/memcanary $(B)/workloads/stale-check $(B)/lib/xl-progress.so \
+	$(B)/bin/count-pipe
 
 # A self-checking workload of the kind users bring (tests/xen/run --workload):
 # standalone, it knows nothing of selfmig.

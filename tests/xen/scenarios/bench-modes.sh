@@ -139,7 +139,7 @@ bench_one() { # WL MODE REP
 	[ "$mode" = self ] || pre=/host/build/lib/xl-progress.so
 	t0=$(now_ms)
 	LD_PRELOAD=$pre selfmig migrate --mode "$mode" -v --json "$LOGDIR/report-$tag.json" \
-		--xl-ssh "/host/tests/xen/count-pipe /tmp/wire-$tag" --xl-log "$LOGDIR/xl-$tag.log" \
+		--xl-ssh "/host/build/bin/count-pipe /tmp/wire-$tag" --xl-log "$LOGDIR/xl-$tag.log" \
 		"$GUEST" localhost > "$LOGDIR/report-$tag.txt" 2> "$LOGDIR/migrate-$tag.log"
 	mrc=$?
 	t1=$(now_ms)

@@ -10,7 +10,7 @@
 # default 32, at COMPARE_RATE MiB/s, default 8) and is migrated to localhost
 # three times, once per mode, with the UDP prober running; its longest gap
 # is the downtime.  Bytes on the wire are counted the same way for every
-# mode: xl migrate-receive's input passes through tests/xen/count-pipe
+# mode: xl migrate-receive's input passes through tests/xen/count-pipe/
 # (--xl-ssh).  After each migration the guest must answer, its counter must
 # continue and its writer must not have seen a stale byte.  Results go to
 # result.json as <mode>_total_ms, <mode>_max_gap_ms and <mode>_wire_bytes,
@@ -32,7 +32,7 @@ for mode in $MODES; do
 	step "selfmig migrate --mode $mode $GUEST localhost"
 	t0=$(now_ms)
 	selfmig migrate --mode "$mode" --json "$LOGDIR/report-$mode.json" \
-		--xl-ssh "/host/tests/xen/count-pipe /tmp/wire-$mode" --xl-log "$LOGDIR/xl-$mode.log" \
+		--xl-ssh "/host/build/bin/count-pipe /tmp/wire-$mode" --xl-log "$LOGDIR/xl-$mode.log" \
 		"$GUEST" localhost > "$LOGDIR/report-$mode.txt" 2> "$LOGDIR/migrate-$mode.log"
 	mrc=$?
 	t1=$(now_ms)

@@ -181,11 +181,12 @@ $(B)/unit-san/%: tests/unit/%.c $(UNIT_SANOBJ) $(HDRS)
 	$(CC) $(CPPFLAGS) -Itests/unit -std=c11 $(WARN) $(SANFLAGS) -o $@ $< $(UNIT_SANOBJ) -lz -lcrypto
 
 # tests/unit/cli-check asks every program for --help and a bad option.
-unit-build: $(UNIT_BINS) $(UNIT_SAN) $(addprefix $(B)/bin/,$(PROG_DIRS))
+unit-build: $(UNIT_BINS) $(UNIT_SAN) $(addprefix $(B)/bin/,$(PROG_DIRS)) $(B)/bin/count-pipe
 
 unit:
 	@$(MAKE) -s -j$$(nproc) unit-build
-	@tests/unit/run $(UNIT_BINS) $(UNIT_SAN) tests/unit/cli-check tests/unit/bench-report-check
+	@tests/unit/run $(UNIT_BINS) $(UNIT_SAN) tests/unit/cli-check tests/unit/bench-report-check \
+		tests/unit/count-pipe-check
 
 # ---------------------------------------------------------------- fuzzing (clang's libFuzzer)
 FUZZ_CC      ?= clang

@@ -11,7 +11,7 @@
 #   BENCH_SCENARIOS: which of the two (default both)
 #   BENCH_ARGS: more tests/xen/run options, e.g. "--set BENCH_REPS=5";
 #     the guest has 128 MiB unless they name --memory (docs/bench.md: the
-#     45 migrations of the defaults take about 90 minutes at that size)
+#     45 migrations of the defaults take about 40 minutes at that size)
 #   scripts/bench.sh --report-only   files the report of the last run again
 set -uo pipefail
 cd "$(dirname "$0")/.."

@@ -23,51 +23,24 @@
 
 #define CHUNK (1 << 20)
 
-/* Relay in to out until in ends or out has no reader; the bytes relayed. */
+/*
+ * Relay in to out (our pipe, so splice takes any input) until in ends or out
+ * has no reader; the bytes relayed.
+ */
 static unsigned long long relay(int in, int out)
 {
-	static char buf[CHUNK];
 	unsigned long long total = 0;
-	int use_splice = 1;
 
 	for (;;) {
-		ssize_t n;
+		ssize_t n = splice(in, NULL, out, NULL, CHUNK, SPLICE_F_MOVE);
 
-		if (use_splice) {
-			n = splice(in, NULL, out, NULL, CHUNK, SPLICE_F_MOVE);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0 && errno == EINVAL) {
-				use_splice = 0;	/* not a pipe: copy */
-				continue;
-			}
-			if (n <= 0) {
-				if (n < 0 && errno != EPIPE)
-					fprintf(stderr, "count-pipe: %s\n", strerror(errno));
-				return total;
-			}
-			total += (unsigned long long)n;
-			continue;
-		}
-		n = read(in, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			if (n < 0)
-				fprintf(stderr, "count-pipe: read: %s\n", strerror(errno));
+			if (n < 0 && errno != EPIPE)
+				fprintf(stderr, "count-pipe: relaying the input: %s\n",
+					strerror(errno));
 			return total;
-		}
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(out, buf + off, (size_t)(n - off));
-
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0) {
-				if (errno != EPIPE)
-					fprintf(stderr, "count-pipe: write: %s\n", strerror(errno));
-				return total + (unsigned long long)off;
-			}
-			off += w;
 		}
 		total += (unsigned long long)n;
 	}
